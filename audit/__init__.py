@@ -1,0 +1,1 @@
+"""Audit and verifiability: hash chain, keys, receipts, commitments, bundle, verifier."""

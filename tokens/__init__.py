@@ -1,0 +1,1 @@
+"""Ballot tokens: the format (pure), card printing, member registers and issuance."""
