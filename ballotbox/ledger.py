@@ -1,0 +1,42 @@
+"""Appending to an election's hash chain, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from audit.chain import GENESIS, canonical_json, link
+from ballotbox import repository
+from ballotbox.models import ChainHead, LogEntry
+
+
+def start_chain(session: Session, election_id: int) -> None:
+    """Create the empty chain of a new election."""
+    session.add(ChainHead(election_id=election_id, length=0, head=GENESIS, ballots=0))
+
+
+def append(session: Session, election_id: int, payload: dict[str, Any]) -> tuple[int, bytes]:
+    """Add ``payload`` as the next entry; return its position and the new head.
+
+    The head row is locked for the rest of the transaction, so entries from
+    concurrent casts are linked one after another, never forked.
+    """
+    head = repository.chain_head(session, election_id, for_update=True)
+    position = head.length
+    entry_hash = link(head.head, position, payload)
+    session.add(
+        LogEntry(
+            election_id=election_id,
+            position=position,
+            kind=str(payload["kind"]),
+            payload=canonical_json(payload).decode(),
+            entry_hash=entry_hash,
+        )
+    )
+    head.length = position + 1
+    head.head = entry_hash
+    if payload["kind"] == "ballot":
+        head.ballots += 1
+    session.add(head)
+    return position, entry_hash

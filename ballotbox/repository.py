@@ -1,0 +1,96 @@
+"""Every query in one place; services call these, routes never build queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ballotbox.errors import UnknownElectionError
+from ballotbox.models import Ballot, BallotToken, Candidate, ChainHead, Election, LogEntry
+
+
+def election_by_slug(session: Session, slug: str) -> Election:
+    """The election called ``slug``, or UnknownElectionError."""
+    election = session.exec(select(Election).where(Election.slug == slug)).first()
+    if election is None:
+        raise UnknownElectionError(slug=slug)
+    return election
+
+
+def elections(session: Session, states: Iterable[str] | None = None) -> Sequence[Election]:
+    """All elections (optionally only those in ``states``), oldest first."""
+    query = select(Election).order_by(Election.id)  # type: ignore[arg-type]
+    if states is not None:
+        query = query.where(Election.state.in_(list(states)))  # type: ignore[attr-defined]
+    return session.exec(query).all()
+
+
+def candidates(session: Session, election_id: int) -> Sequence[Candidate]:
+    """The election's candidates in card-number order."""
+    return session.exec(
+        select(Candidate).where(Candidate.election_id == election_id).order_by(Candidate.number)  # type: ignore[arg-type]
+    ).all()
+
+
+def tokens_by_hash(
+    session: Session, hashes: Sequence[bytes], *, for_update: bool = False
+) -> Sequence[BallotToken]:
+    """The token rows whose keyed hashes are in ``hashes``."""
+    if not hashes:
+        return []
+    query = select(BallotToken).where(BallotToken.token_hash.in_(hashes))  # type: ignore[attr-defined]
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).all()
+
+
+def token_counts(session: Session, election_id: int) -> dict[str, int]:
+    """Issued tokens by state."""
+    rows = session.exec(
+        select(BallotToken.state, func.count())
+        .where(BallotToken.election_id == election_id)
+        .group_by(BallotToken.state)
+    ).all()
+    return {state: count for state, count in rows}
+
+
+def token_hashes(session: Session, election_id: int, state: str | None = None) -> list[bytes]:
+    """The keyed hashes of the election's tokens (optionally only in ``state``), sorted."""
+    query = select(BallotToken.token_hash).where(BallotToken.election_id == election_id)
+    if state is not None:
+        query = query.where(BallotToken.state == state)
+    return sorted(session.exec(query).all())
+
+
+def turnout_by_channel(session: Session, election_id: int) -> dict[str, int]:
+    """Ballots cast so far per channel (never what they say)."""
+    rows = session.exec(
+        select(Ballot.channel, func.count())
+        .where(Ballot.election_id == election_id)
+        .group_by(Ballot.channel)
+    ).all()
+    return {channel: count for channel, count in rows}
+
+
+def ballots(session: Session, election_id: int) -> Sequence[Ballot]:
+    """Every ballot of the election, sorted by token (never by when it was cast)."""
+    return session.exec(
+        select(Ballot).where(Ballot.election_id == election_id).order_by(Ballot.token)  # type: ignore[arg-type]
+    ).all()
+
+
+def chain_head(session: Session, election_id: int, *, for_update: bool = False) -> ChainHead:
+    """The newest link of the election's chain (locked when ``for_update``)."""
+    query = select(ChainHead).where(ChainHead.election_id == election_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).one()
+
+
+def log_entries(session: Session, election_id: int) -> Sequence[LogEntry]:
+    """The election's log in chain order."""
+    return session.exec(
+        select(LogEntry).where(LogEntry.election_id == election_id).order_by(LogEntry.position)  # type: ignore[arg-type]
+    ).all()

@@ -1,0 +1,181 @@
+"""An election's life: draft → open → closed → counted → published.
+
+Opening and closing happen by command or when the clock passes the times in
+the definition (:func:`apply_due_transitions`, called by every write and by
+the app's background loop).  Each transition is appended to the hash chain;
+opening also signs and logs the token commitment, after which no token can
+be issued or voided.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from audit.chain import canonical_json, document_hash
+from audit.commitment import make_commitment
+from ballotbox import ledger, repository
+from ballotbox.definition import ElectionDefinition
+from ballotbox.errors import LifecycleError
+from ballotbox.i18n import N_
+from ballotbox.models import Candidate, Election, ElectionState, TokenState
+from ballotbox.services.context import Context
+
+
+def iso(moment: datetime) -> str:
+    """A timestamp as published: UTC, seconds, with a Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def definition_of(election: Election) -> ElectionDefinition:
+    """The validated definition stored with ``election``."""
+    return ElectionDefinition.model_validate_json(election.definition)
+
+
+def definition_document(election: Election) -> dict[str, object]:
+    """The definition as the plain JSON document that is hashed and published."""
+    return json.loads(election.definition)  # type: ignore[no-any-return]
+
+
+def create(session: Session, ctx: Context, definition: ElectionDefinition) -> Election:
+    """Store a new election in draft, make its keys and start its chain."""
+    document = json.loads(definition.model_dump_json())
+    election = Election(
+        slug=definition.slug,
+        title=definition.title,
+        description=definition.description,
+        method=definition.method,
+        seats=definition.seats,
+        definition=canonical_json(document).decode(),
+        opens_at=definition.opens,
+        closes_at=definition.closes,
+        state=ElectionState.DRAFT,
+    )
+    session.add(election)
+    session.flush()
+    assert election.id is not None
+    for c in definition.candidates:
+        session.add(
+            Candidate(
+                election_id=election.id,
+                number=c.number,
+                name=c.name,
+                statement=c.statement,
+                url=c.url,
+                group=c.group,
+            )
+        )
+    ctx.keys.create(definition.slug)
+    ledger.start_chain(session, election.id)
+    session.flush()
+    ledger.append(
+        session,
+        election.id,
+        {"kind": "created", "definition_hash": document_hash(document), "time": iso(ctx.clock.now())},
+    )
+    return election
+
+
+def _require(election: Election, states: set[str], action: str) -> None:
+    if election.state not in states:
+        raise LifecycleError(state=election.state, action=action)
+
+
+def open_now(session: Session, ctx: Context, election: Election, *, at: datetime | None = None) -> dict[str, object]:
+    """Open voting: sign the token commitment and log it.  Returns the commitment."""
+    _require(election, {ElectionState.DRAFT}, N_("opening"))
+    assert election.id is not None
+    moment = at or ctx.clock.now()
+    if aware(election.closes_at) <= moment:
+        raise LifecycleError(N_("The closing time has already passed; change the definition first."))
+    issued = repository.token_hashes(session, election.id)
+    void = repository.token_hashes(session, election.id, TokenState.VOID)
+    commitment = make_commitment(
+        ctx.keys.signing_key(election.slug),
+        election=election.slug,
+        definition=definition_document(election),
+        token_hashes=issued,
+        void=void,
+        tie_break_seed=definition_of(election).tie_seed,
+        time=iso(moment),
+    )
+    election.state = ElectionState.OPEN
+    election.opened_at = moment
+    session.add(election)
+    ledger.append(session, election.id, {"kind": "opened", "commitment": commitment, "time": iso(moment)})
+    return commitment
+
+
+def close_now(session: Session, ctx: Context, election: Election, *, at: datetime | None = None) -> None:
+    """Close voting now (or at the scheduled time ``at``)."""
+    _require(election, {ElectionState.OPEN}, N_("closing"))
+    assert election.id is not None
+    moment = at or ctx.clock.now()
+    election.state = ElectionState.CLOSED
+    election.closed_at = moment
+    session.add(election)
+    head = repository.chain_head(session, election.id)
+    ledger.append(
+        session, election.id, {"kind": "closed", "ballots": head.ballots, "time": iso(moment)}
+    )
+
+
+def apply_due_transitions(session: Session, ctx: Context, election: Election) -> None:
+    """Open or close ``election`` if the clock has passed its scheduled times."""
+    now = ctx.clock.now()
+    if election.state == ElectionState.DRAFT and aware(election.opens_at) <= now:
+        if aware(election.closes_at) <= now:
+            return  # never opened in time; the officer must decide what to do
+        open_now(session, ctx, election, at=aware(election.opens_at))
+    if election.state == ElectionState.OPEN and aware(election.closes_at) <= now:
+        close_now(session, ctx, election, at=aware(election.closes_at))
+
+
+def apply_all_due(session: Session, ctx: Context) -> list[str]:
+    """Apply due transitions to every election; return the slugs that changed."""
+    changed = []
+    for election in repository.elections(session, [ElectionState.DRAFT, ElectionState.OPEN]):
+        before = election.state
+        apply_due_transitions(session, ctx, election)
+        if election.state != before:
+            changed.append(election.slug)
+    return changed
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What anyone may know about an election at any time: never running results."""
+
+    election: Election
+    definition: ElectionDefinition
+    tokens: dict[str, int]
+    turnout: dict[str, int]
+
+    @property
+    def issued(self) -> int:
+        """Tokens issued, including voided ones."""
+        return sum(self.tokens.values())
+
+    @property
+    def voted(self) -> int:
+        """Ballots cast so far."""
+        return sum(self.turnout.values())
+
+
+def overview(session: Session, election: Election) -> Overview:
+    """Tokens by state and turnout by channel for ``election``."""
+    assert election.id is not None
+    return Overview(
+        election=election,
+        definition=definition_of(election),
+        tokens=repository.token_counts(session, election.id),
+        turnout=repository.turnout_by_channel(session, election.id),
+    )
