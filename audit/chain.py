@@ -43,3 +43,38 @@ def ballot_commitment(nonce: bytes, ballot_digest: bytes) -> bytes:
     h.update(nonce)
     h.update(ballot_digest)
     return h.digest()
+
+
+# Lifecycle events in the order an election goes through them; a ballot entry
+# has kind "ballot".  audit/FORMAT.md gives the fields each one must carry.
+EVENT_KINDS = ("created", "tokens_issued", "voided", "opened", "closed", "counted", "published")
+BALLOT_KIND = "ballot"
+
+
+def document_hash(obj: Any) -> str:
+    """SHA-256 of a JSON document's canonical bytes, as hex: how one file names another."""
+    return hashlib.sha256(canonical_json(obj)).hexdigest()
+
+
+def ballot_payload(commitment: bytes) -> dict[str, Any]:
+    """The log payload for an accepted ballot: only its blinded commitment."""
+    return {"kind": BALLOT_KIND, "commitment": commitment.hex()}
+
+
+def event_payload(kind: str, **fields: Any) -> dict[str, Any]:
+    """The log payload for a lifecycle event (see audit/FORMAT.md for each kind's fields)."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown lifecycle event {kind!r}")
+    if "kind" in fields:
+        raise ValueError("an event's fields cannot override its kind")
+    return {"kind": kind, **fields}
+
+
+def heads(payloads: list[dict[str, Any]], start: bytes = GENESIS) -> list[bytes]:
+    """The hash of every entry of a log given its payloads in order from position 0."""
+    hashes: list[bytes] = []
+    previous = start
+    for position, payload in enumerate(payloads):
+        previous = link(previous, position, payload)
+        hashes.append(previous)
+    return hashes
