@@ -9,6 +9,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.servers", "tests.fixtures.browser"]
+
 
 def in_ci() -> bool:
     """True under CI, where anything a test needs but cannot find is a failure, not a skip."""
