@@ -11,9 +11,14 @@ from ballotbox.errors import UnknownElectionError
 from ballotbox.models import Ballot, BallotToken, Candidate, ChainHead, Election, LogEntry
 
 
+def find_election(session: Session, slug: str) -> Election | None:
+    """The election called ``slug``, or None."""
+    return session.exec(select(Election).where(Election.slug == slug)).first()
+
+
 def election_by_slug(session: Session, slug: str) -> Election:
     """The election called ``slug``, or UnknownElectionError."""
-    election = session.exec(select(Election).where(Election.slug == slug)).first()
+    election = find_election(session, slug)
     if election is None:
         raise UnknownElectionError(slug=slug)
     return election

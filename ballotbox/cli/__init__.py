@@ -8,6 +8,8 @@ and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sys
 
 import typer
@@ -63,3 +65,13 @@ def main() -> None:
     except BallotboxError as error:
         err_console.print(f"[bold red]error:[/] {error.message}", highlight=False)
         sys.exit(exit_code_for(error))
+    except Exception as error:  # noqa: BLE001 - the officer gets one line, never a traceback
+        if os.environ.get("BALLOTBOX_DEBUG"):
+            raise
+        logging.getLogger("ballotbox").debug("unexpected error", exc_info=True)
+        err_console.print(
+            f"[bold red]error:[/] unexpected {type(error).__name__}; the command's transaction was "
+            "rolled back. Run again with BALLOTBOX_DEBUG=1 to see the details.",
+            highlight=False,
+        )
+        sys.exit(70)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +33,12 @@ from ballotbox.errors import (
 from ballotbox.i18n import N_
 from ballotbox.models import Ballot, BallotToken, Election, ElectionState, TokenState
 from ballotbox.services.context import Context
-from ballotbox.services.elections import aware, apply_due_transitions, definition_of
+from ballotbox.services.elections import (
+    apply_due_transitions,
+    aware,
+    definition_of,
+    effective_state,
+)
 from tokens.format import Token, parse
 from tokens.hashing import token_hash
 
@@ -58,28 +64,34 @@ class CastReceipt:
 
 
 def find_token(
-    session: Session, ctx: Context, token: Token, election_slug: str | None = None
+    session: Session,
+    ctx: Context,
+    token: Token,
+    election_slug: str | None = None,
+    *,
+    lock: bool = True,
 ) -> tuple[Election, BallotToken]:
-    """The election and (locked) token row for ``token``; a bare token names its election."""
+    """The election and token row for ``token`` (locked by default); a bare token names its election."""
     if election_slug is not None:
         candidates = [repository.election_by_slug(session, election_slug)]
     else:
         candidates = list(repository.elections(session))
     by_hash = {token_hash(token, ctx.keys.token_key(e.slug)): e for e in candidates}
-    rows = repository.tokens_by_hash(session, list(by_hash), for_update=True)
+    rows = repository.tokens_by_hash(session, list(by_hash), for_update=lock)
     if not rows:
         raise UnknownTokenError()
     row = rows[0]
     return by_hash[row.token_hash], row
 
 
-def check_open(election: Election, channel: str) -> None:
-    """Raise unless ``election`` accepts votes now through ``channel``."""
-    if election.state == ElectionState.DRAFT:
+def check_open(election: Election, channel: str, now: datetime) -> None:
+    """Raise unless ``election`` accepts votes at ``now`` through ``channel``."""
+    state = effective_state(election, now)
+    if state == ElectionState.DRAFT:
         raise ElectionNotOpenError(
             N_("Voting has not opened yet. It opens on {when}."), when=_when(election.opens_at)
         )
-    if election.state != ElectionState.OPEN:
+    if state != ElectionState.OPEN:
         raise ElectionNotOpenError(
             N_("Voting closed on {when}."), when=_when(election.closed_at or election.closes_at)
         )
@@ -87,6 +99,28 @@ def check_open(election: Election, channel: str) -> None:
         raise ElectionNotOpenError(
             N_("This ballot does not take votes by {channel}."), channel=channel
         )
+
+
+def check_unspent(row: BallotToken) -> None:
+    """Raise unless the token can still vote."""
+    if row.state == TokenState.VOID:
+        raise TokenVoidError()
+    if row.state == TokenState.VOTED:
+        raise TokenUsedError()
+
+
+def check_can_vote(
+    session: Session,
+    ctx: Context,
+    token: Token,
+    channel: str,
+    election_slug: str | None = None,
+) -> Election:
+    """The token's election, if it could vote now; the same errors ``cast()`` would give."""
+    election, row = find_token(session, ctx, token, election_slug, lock=False)
+    check_open(election, channel, ctx.clock.now())
+    check_unspent(row)
+    return election
 
 
 def _when(moment: Any) -> str:
@@ -108,11 +142,8 @@ def cast(
     parsed = token if isinstance(token, Token) else parse(token)
     election, row = find_token(session, ctx, parsed, election_slug)
     apply_due_transitions(session, ctx, election)
-    check_open(election, channel)
-    if row.state == TokenState.VOID:
-        raise TokenVoidError()
-    if row.state == TokenState.VOTED:
-        raise TokenUsedError()
+    check_open(election, channel, ctx.clock.now())
+    check_unspent(row)
     definition = definition_of(election)
     recorded = validate_choices(definition, choices)
     assert election.id is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sqlmodel import Session
 
@@ -36,8 +37,13 @@ def aware(moment: datetime) -> datetime:
 
 
 def definition_of(election: Election) -> ElectionDefinition:
-    """The validated definition stored with ``election``."""
-    return ElectionDefinition.model_validate_json(election.definition)
+    """The validated definition stored with ``election`` (parsed once per distinct text)."""
+    return _parse_definition(election.definition)
+
+
+@lru_cache(maxsize=64)
+def _parse_definition(text: str) -> ElectionDefinition:
+    return ElectionDefinition.model_validate_json(text)
 
 
 def definition_document(election: Election) -> dict[str, object]:
@@ -47,6 +53,11 @@ def definition_document(election: Election) -> dict[str, object]:
 
 def create(session: Session, ctx: Context, definition: ElectionDefinition) -> Election:
     """Store a new election in draft, make its keys and start its chain."""
+    if repository.find_election(session, definition.slug) is not None:
+        raise LifecycleError(
+            N_("An election called “{slug}” already exists; choose another slug."),
+            slug=definition.slug,
+        )
     document = json.loads(definition.model_dump_json())
     election = Election(
         slug=definition.slug,
@@ -137,6 +148,16 @@ def apply_due_transitions(session: Session, ctx: Context, election: Election) ->
         open_now(session, ctx, election, at=aware(election.opens_at))
     if election.state == ElectionState.OPEN and aware(election.closes_at) <= now:
         close_now(session, ctx, election, at=aware(election.closes_at))
+
+
+def effective_state(election: Election, now: datetime) -> str:
+    """The state ``election`` is in at ``now``, counting transitions not yet recorded."""
+    state = election.state
+    if state == ElectionState.DRAFT and aware(election.opens_at) <= now < aware(election.closes_at):
+        return ElectionState.OPEN
+    if state in {ElectionState.DRAFT, ElectionState.OPEN} and aware(election.closes_at) <= now:
+        return ElectionState.CLOSED if state == ElectionState.OPEN else ElectionState.DRAFT
+    return state
 
 
 def apply_all_due(session: Session, ctx: Context) -> list[str]:

@@ -1,0 +1,137 @@
+"""The web application: composes the channels, the error mapping and the background clock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ballotbox import __version__
+from ballotbox.config import Settings, get_settings
+from ballotbox.db import make_engine, transaction
+from ballotbox.errors import BallotboxError
+from ballotbox.services import Context
+from ballotbox.services.elections import apply_all_due
+from channels.web import api, pages
+from channels.web.errors import status_for
+from channels.web.security import SecurityHeadersMiddleware
+from channels.web.templating import render
+
+log = logging.getLogger("ballotbox.app")
+STATIC = Path(__file__).resolve().parent.parent / "channels" / "web" / "static"
+TRANSITION_INTERVAL_S = 5.0
+
+
+def wants_json(request: Request) -> bool:
+    """API clients get JSON; people get a page."""
+    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
+        "accept", ""
+    )
+
+
+async def _domain_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, BallotboxError)
+    status = status_for(error)
+    if wants_json(request):
+        return JSONResponse({"error": error.code, "detail": error.message}, status_code=status)
+    return render(request, "error.html", {"error": error}, status_code=status)
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]}
+        for e in error.errors()
+    ]
+    return JSONResponse({"error": "invalid_request", "detail": problems}, status_code=422)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    detail = "Page not found." if error.status_code == 404 else str(error.detail)
+    if wants_json(request):
+        return JSONResponse(
+            {"error": f"http_{error.status_code}", "detail": detail},
+            status_code=error.status_code,
+            headers=getattr(error, "headers", None),
+        )
+    return render(
+        request, "error.html", {"error": None, "message": detail}, status_code=error.status_code
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> Response:
+    # The traceback goes to the log without the request body or path (they may carry a token).
+    log.error("unexpected %s on %s %s", type(error).__name__, request.method,
+              request.scope.get("route").path if request.scope.get("route") else "?",
+              exc_info=(type(error), error, None))
+    message = "Something went wrong on our side; nothing was recorded. Please try again."
+    if wants_json(request):
+        return JSONResponse({"error": "internal", "detail": message}, status_code=500)
+    return HTMLResponse(f"<!doctype html><title>Error</title><p>{message}</p>", status_code=500)
+
+
+async def _transition_loop(app: FastAPI) -> None:
+    """Open and close elections on time even when nobody is voting."""
+    while True:
+        try:
+            await asyncio.to_thread(_apply_due, app)
+        except Exception:  # noqa: BLE001 - keep the loop alive; the next tick retries
+            log.exception("applying scheduled open/close failed")
+        await asyncio.sleep(TRANSITION_INTERVAL_S)
+
+
+def _apply_due(app: FastAPI) -> None:
+    with transaction(app.state.engine) as session:
+        for slug in apply_all_due(session, app.state.context):
+            log.info("election %s changed state on schedule", slug)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    task = asyncio.create_task(_transition_loop(app))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None, context: Context | None = None) -> FastAPI:
+    """Build the application for ``settings`` (default: the environment)."""
+    settings = settings or get_settings()
+    context = context or Context.from_settings(settings)
+    app = FastAPI(
+        title="ballotbox",
+        version=__version__,
+        description="Verifiable, anonymous ballots. Cast with a token from your card.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.context = context
+    app.state.engine = make_engine(settings.database_url)
+    app.add_exception_handler(BallotboxError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://"))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router)
+    app.include_router(api.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """Liveness probe for the proxy and the test harness."""
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,80 @@
+"""What every command shares: settings, the database, the service context, output."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from ballotbox.config import Settings, get_settings
+from ballotbox.db import make_engine, transaction
+from ballotbox.errors import BallotboxError
+from ballotbox.i18n import N_
+from ballotbox.migrate import is_current
+from ballotbox.services import Context
+from ballotbox.services.elections import apply_all_due
+
+console = Console(highlight=False)
+
+
+class NotInitialisedError(BallotboxError):
+    code = "not_initialised"
+    template = N_("The database at {url} is not set up (or is out of date). Run: ballotbox init")
+
+
+class DatabaseUnavailableError(BallotboxError):
+    code = "database_unavailable"
+    template = N_("Cannot reach the database at {url}: {reason}")
+
+
+@lru_cache(maxsize=1)
+def engine() -> Engine:
+    """The engine for the configured database, checked to be at the newest schema."""
+    settings = get_settings()
+    eng = make_engine(settings.database_url)
+    safe_url = eng.url.render_as_string(hide_password=True)
+    try:
+        current = is_current(eng)
+    except OperationalError as exc:
+        raise DatabaseUnavailableError(url=safe_url, reason=str(exc.orig).strip()) from None
+    if not current:
+        raise NotInitialisedError(url=safe_url)
+    return eng
+
+
+def context() -> Context:
+    """The service context for this run (system clock, configured keys)."""
+    return Context.from_settings(get_settings())
+
+
+@contextmanager
+def session(*, write: bool = True) -> Iterator[tuple[Session, Context]]:
+    """One transaction for one command, after applying any due open/close."""
+    ctx = context()
+    eng = engine()
+    with transaction(eng) as s:
+        apply_all_due(s, ctx)
+    with transaction(eng, write=write) as s:
+        yield s, ctx
+
+
+def settings() -> Settings:
+    """The configured settings."""
+    return get_settings()
+
+
+def refuse_existing(path: Path) -> None:
+    """Never overwrite a file the officer already has (it may hold printed tokens)."""
+    if path.exists():
+        raise OutputExistsError(path=str(path))
+
+
+class OutputExistsError(BallotboxError):
+    code = "output_exists"
+    template = N_("{path} already exists; choose another name or move the old file away first.")

@@ -1,0 +1,1 @@
+"""The web channel: server-rendered voting pages and the JSON API."""

@@ -1,0 +1,34 @@
+"""Request dependencies: the database session, the service context, the templates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Request
+from sqlmodel import Session
+
+from ballotbox.db import writer
+from ballotbox.services import Context
+
+
+def get_context(request: Request) -> Context:
+    """The app's service context (keys, clock, randomness)."""
+    return request.app.state.context  # type: ignore[no-any-return]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request.
+
+    Routes that change something call ``session.commit()`` themselves before
+    they answer, so a receipt is never shown for a vote that is not yet
+    durable; anything left uncommitted (an error) is rolled back here.
+    """
+    engine = request.app.state.engine
+    if request.method not in {"GET", "HEAD", "OPTIONS"}:
+        engine = writer(engine)
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()

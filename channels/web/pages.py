@@ -1,0 +1,200 @@
+"""The voting pages: enter token → ballot → review → cast → receipt.
+
+They work without JavaScript, on a small phone and with a screen reader.  Every
+error is shown on the same page, in plain words, with what was typed kept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+
+from ballotbox import repository
+from ballotbox.choices import validate_choices
+from ballotbox.errors import BallotboxError, InputError, TokenFormatError
+from ballotbox.models import Election, ElectionState
+from ballotbox.services import Context, elections
+from ballotbox.services.casting import cast, check_can_vote
+from ballotbox.services.elections import definition_of, effective_state
+from channels.web.deps import get_context, get_session
+from channels.web.errors import status_for
+from channels.web.forms import choices_from_field, choices_from_form, choices_to_field, marks_from_form
+from channels.web.security import verify_csrf
+from channels.web.templating import render
+from tokens.format import Token, parse
+
+router = APIRouter(include_in_schema=False)
+
+SessionDep = Annotated[Session, Depends(get_session)]
+ContextDep = Annotated[Context, Depends(get_context)]
+
+
+def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTMLResponse:
+    now = ctx.clock.now()
+    listed = [
+        (e, effective_state(e, now)) for e in repository.elections(session)
+    ]
+    error = extra.get("error")
+    status = status_for(error) if isinstance(error, BallotboxError) else 200
+    return render(request, "home.html", {"elections": listed, **extra}, status_code=status)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+    """The front page: type your token, or follow an election."""
+    return _home(request, session, ctx)
+
+
+def _ballot_page(
+    request: Request,
+    election: Election,
+    token: Token,
+    *,
+    marks: dict[int, str] | None = None,
+    selected: list[int] | None = None,
+    error: BallotboxError | None = None,
+) -> HTMLResponse:
+    definition = definition_of(election)
+    return render(
+        request,
+        "ballot.html",
+        {
+            "election": election,
+            "definition": definition,
+            "token": token.digits,
+            "marks": marks or {},
+            "selected": selected or [],
+            "error": error,
+        },
+        status_code=status_for(error) if error else 200,
+    )
+
+
+def _start(request: Request, session: Session, ctx: Context, text: str) -> HTMLResponse:
+    try:
+        token = parse(text)
+        election = check_can_vote(session, ctx, token, "web")
+    except BallotboxError as error:
+        return _home(request, session, ctx, error=error, token_text=text)
+    return _ballot_page(request, election, token)
+
+
+@router.get("/v/{token_text}", response_class=HTMLResponse)
+def from_card(token_text: str, request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+    """The address in a card's QR code: straight to the ballot."""
+    return _start(request, session, ctx, token_text)
+
+
+@router.post("/ballot", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
+def ballot(
+    request: Request, session: SessionDep, ctx: ContextDep, token: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    """Show the ballot for a typed token."""
+    return _start(request, session, ctx, token)
+
+
+@router.post("/ballot/review", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
+async def review(request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+    """Check the ballot and show it back before it is cast."""
+    form = await request.form()
+    try:
+        token = parse(str(form.get("token", "")))
+        election = check_can_vote(session, ctx, token, "web")
+    except BallotboxError as error:
+        return _home(request, session, ctx, error=error)
+    definition = definition_of(election)
+    marks = marks_from_form({k: str(v) for k, v in form.items()}, definition)
+    ticked = [str(v) for v in form.getlist("choice")]
+    try:
+        choices = validate_choices(definition, choices_from_form(definition, marks, ticked))
+    except InputError as error:
+        selected = [int(v) for v in ticked if v.isdigit()]
+        return _ballot_page(request, election, token, marks=marks, selected=selected, error=error)
+    names = definition.candidate_names()
+    return render(
+        request,
+        "review.html",
+        {
+            "election": election,
+            "definition": definition,
+            "token": token.digits,
+            "choices": [(n, names[n]) for n in choices],
+            "choices_field": choices_to_field(choices),
+            "marks": marks,
+        },
+    )
+
+
+@router.post("/ballot/change", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
+def change(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    token: Annotated[str, Form()] = "",
+    choices: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Back from the review page to the ballot, with the choices still marked."""
+    try:
+        parsed = parse(token)
+        election = check_can_vote(session, ctx, parsed, "web")
+        picked = choices_from_field(choices)
+    except BallotboxError as error:
+        return _home(request, session, ctx, error=error)
+    definition = definition_of(election)
+    if definition.ranked:
+        marks = {number: str(rank) for rank, number in enumerate(picked, start=1)}
+        return _ballot_page(request, election, parsed, marks=marks)
+    return _ballot_page(request, election, parsed, selected=picked)
+
+
+@router.post("/ballot/cast", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
+def cast_ballot(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    token: Annotated[str, Form()] = "",
+    choices: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Cast the reviewed ballot and show the receipt."""
+    try:
+        parsed = parse(token)
+        receipt = cast(session, ctx, parsed, choices_from_field(choices), "web")
+        session.commit()  # durable before the receipt is shown
+    except TokenFormatError as error:
+        return _home(request, session, ctx, error=error)
+    except BallotboxError as error:
+        session.rollback()
+        return _home(request, session, ctx, error=error)
+    return render(
+        request,
+        "receipt.html",
+        {
+            "receipt": receipt,
+            "receipt_json": json.dumps(receipt.receipt, indent=2, sort_keys=True),
+            "public_url": ctx.settings.public_base,
+        },
+        status_code=201,
+    )
+
+
+@router.get("/elections/{slug}", response_class=HTMLResponse)
+def election_page(slug: str, request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+    """What anyone may see of an election: its candidates, dates and turnout."""
+    election = repository.election_by_slug(session, slug)
+    view = elections.overview(session, election)
+    result = json.loads(election.result) if election.result and election.state in {
+        ElectionState.COUNTED, ElectionState.PUBLISHED} else None
+    return render(
+        request,
+        "election.html",
+        {
+            "election": election,
+            "view": view,
+            "state": effective_state(election, ctx.clock.now()),
+            "result": result,
+        },
+    )

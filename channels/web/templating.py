@@ -1,0 +1,65 @@
+"""Jinja2 templates with gettext, and the response helper that sets the CSRF cookie."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from ballotbox import i18n
+from channels.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    autoescape=jinja2.select_autoescape(default=True),
+    extensions=["jinja2.ext.i18n"],
+)
+_env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
+)
+templates = Jinja2Templates(env=_env)
+
+
+def group_digits(value: str) -> str:
+    """Show a token in groups of four."""
+    digits = "".join(ch for ch in str(value) if ch.isdigit())
+    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+templates.env.filters["grouped"] = group_digits
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    """Render ``name`` with the CSRF token, settings and locale available."""
+    token = csrf_token(request)
+    settings = request.app.state.context.settings
+    page = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": token,
+            "settings": settings,
+            "lang": i18n.current_locale(),
+            **context,
+        },
+        status_code=status_code,
+    )
+    page.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return page
