@@ -19,8 +19,16 @@ from audit.chain import document_hash
 
 FORMAT = "ballotbox-commitment/1"
 FIELDS = frozenset(
-    {"format", "election", "definition_hash", "tokens_issued", "merkle_root", "void",
-     "tie_break_seed", "time"}
+    {
+        "format",
+        "election",
+        "definition_hash",
+        "tokens_issued",
+        "merkle_root",
+        "void",
+        "tie_break_seed",
+        "time",
+    }
 )
 
 

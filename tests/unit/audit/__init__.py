@@ -1,0 +1,1 @@
+"""Tests of the pure audit half: keys, Merkle tree, receipts, bundle, verifier."""

@@ -1,0 +1,203 @@
+"""A small, deterministic, valid election bundle built from plain data (no database).
+
+It plays the election through the same public functions the core uses:
+issue tokens, void some, commit and open, cast ballots (blinded log entries,
+signed receipts, checkpoints), close, count, publish.  Tamper tests change
+the resulting :class:`BundleData` and rebuild the files with the election's
+own key, as a dishonest organiser could.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import nacl.signing
+
+from audit import crypto
+from audit.bundle import BallotRow, BundleData, LogEntry, build_files
+from audit.chain import (
+    GENESIS,
+    ballot_commitment,
+    ballot_hash,
+    ballot_payload,
+    document_hash,
+    event_payload,
+    link,
+)
+from audit.commitment import make_commitment
+from audit.receipts import make_checkpoint, make_receipt
+from audit.verify_recount import recount
+from tokens.format import Token, generate
+from tokens.hashing import token_hash
+
+SLUG = "branch-committee-2027"
+SIGNING_SEED = bytes(range(32))
+TOKEN_KEY = bytes(range(100, 132))
+TIE_SEED = "5eed0f1a2b3c4d5e"
+CHECKPOINT_EVERY = 3
+
+DEFINITION: dict[str, Any] = {
+    "slug": SLUG,
+    "title": "Branch committee 2027",
+    "description": "Two seats on the branch committee.",
+    "method": "scottish-stv",
+    "seats": 2,
+    "max_choices": None,
+    "opens": "2027-01-10T09:00:00Z",
+    "closes": "2027-01-24T17:00:00Z",
+    "channels": ["web", "sms", "phone", "postal"],
+    "candidates": [
+        {"number": 1, "name": "Ada Lovelace", "statement": "", "url": "", "group": "women"},
+        {"number": 2, "name": "Brian Kernighan", "statement": "", "url": "", "group": ""},
+        {"number": 3, "name": "Grace Hopper", "statement": "", "url": "", "group": "women"},
+        {"number": 4, "name": "Dennis Ritchie", "statement": "", "url": "", "group": ""},
+    ],
+    "tie_seed": TIE_SEED,
+    "threshold": "1/2",
+    "abstentions_count": False,
+    "group_minimums": [],
+}
+
+# (channel, choices) in the order the ballots arrive.
+VOTES: list[tuple[str, list[int]]] = [
+    ("web", [1, 3, 2]),
+    ("sms", [2, 4]),
+    ("web", [3, 1]),
+    ("phone", [1, 2, 3, 4]),
+    ("postal", [4, 2, 1]),
+    ("web", [1, 3]),
+    ("sms", [3, 1, 4]),
+    ("web", [2, 1]),
+    ("postal", [1]),
+    ("web", [4, 3, 2, 1]),
+]
+ISSUED = 14
+VOIDED = 2
+
+
+@dataclass
+class Election:
+    """A played-out election: its key, tokens, bundle data, files and the voters' receipts."""
+
+    key: nacl.signing.SigningKey
+    tokens: list[Token]
+    voted: list[Token]
+    void: list[Token]
+    data: BundleData
+    receipts: list[dict[str, Any]] = field(default_factory=list)
+
+    def files(self) -> dict[str, bytes]:
+        """The bundle's files, manifest signed with the election key."""
+        return build_files(self.data, self.key)
+
+
+def _time(step: int) -> str:
+    """A fixed, increasing timestamp for the ``step``-th event (no clock in tests)."""
+    return f"2027-01-{10 + step // 24:02d}T{step % 24:02d}:00:00Z"
+
+
+class _Log:
+    """The chain as the core keeps it: payloads, hashes and the running head."""
+
+    def __init__(self) -> None:
+        self.entries: list[LogEntry] = []
+        self.head = GENESIS
+
+    def append(self, payload: dict[str, Any]) -> tuple[int, bytes]:
+        position = len(self.entries)
+        self.head = link(self.head, position, payload)
+        self.entries.append(LogEntry(position, payload, self.head.hex()))
+        return position, self.head
+
+    def ballots(self) -> int:
+        return sum(1 for e in self.entries if e.payload["kind"] == "ballot")
+
+
+def build_election(
+    votes: list[tuple[str, list[int]]] = VOTES,
+    definition: dict[str, Any] = DEFINITION,
+    seed: int = 2027,
+    signing_seed: bytes = SIGNING_SEED,
+) -> Election:
+    """Play an election from plain data and return everything its bundle holds."""
+    rng = random.Random(seed)
+    key = crypto.signing_key_from_seed(signing_seed)
+    slug = definition["slug"]
+    tokens = [generate(rng.randrange) for _ in range(ISSUED)]
+    hashes = {t.digits: token_hash(t, TOKEN_KEY) for t in tokens}
+    void = tokens[:VOIDED]
+    log = _Log()
+    log.append(event_payload("created", definition_hash=document_hash(definition), time=_time(0)))
+    log.append(event_payload("tokens_issued", count=ISSUED))
+    log.append(event_payload("voided", count=VOIDED))
+    commitment = make_commitment(
+        key,
+        election=slug,
+        definition=definition,
+        token_hashes=hashes.values(),
+        void=[hashes[t.digits] for t in void],
+        tie_break_seed=definition["tie_seed"],
+        time=_time(1),
+    )
+    log.append(event_payload("opened", commitment=commitment, time=_time(1)))
+    checkpoints: list[dict[str, Any]] = []
+    receipts: list[dict[str, Any]] = []
+    ballots: list[BallotRow] = []
+    voters = tokens[VOIDED : VOIDED + len(votes)]
+    for step, (token, (channel, choices)) in enumerate(zip(voters, votes, strict=True)):
+        digest = ballot_hash(token.digits, choices)
+        nonce = rng.randbytes(16)
+        position, head = log.append(ballot_payload(ballot_commitment(nonce, digest)))
+        receipts.append(
+            make_receipt(
+                key,
+                election=slug,
+                token_hash=hashes[token.digits],
+                ballot_hash=digest,
+                position=position,
+                nonce=nonce,
+                head=head,
+            )
+        )
+        ballots.append(BallotRow(token.digits, channel, tuple(choices)))
+        if (step + 1) % CHECKPOINT_EVERY == 0:
+            checkpoints.append(_checkpoint(key, slug, log, _time(2 + step)))
+    position, _ = log.append(event_payload("closed", ballots=log.ballots(), time=_time(40)))
+    checkpoints.append(_checkpoint(key, slug, log, _time(40)))
+    result = recount(definition, [b.choices for b in ballots], definition["tie_seed"])
+    log.append(event_payload("counted", result=document_hash(result), time=_time(41)))
+    log.append(event_payload("published", time=_time(42)))
+    voted = {t.digits for t in voters}
+    states = [
+        (
+            hashes[t.digits].hex(),
+            "void" if t in void else "voted" if t.digits in voted else "unused",
+        )
+        for t in tokens
+    ]
+    data = BundleData(
+        definition=definition,
+        public_key=crypto.public_key_hex(key),
+        commitment=commitment,
+        token_key=TOKEN_KEY,
+        tokens=states,
+        ballots=ballots,
+        log=log.entries,
+        checkpoints=checkpoints,
+        result=result,
+    )
+    return Election(key, tokens, voters, void, data, receipts)
+
+
+def _checkpoint(key: nacl.signing.SigningKey, slug: str, log: _Log, time: str) -> dict[str, Any]:
+    """A signed checkpoint at the log's current head."""
+    return make_checkpoint(
+        key,
+        election=slug,
+        position=len(log.entries) - 1,
+        head=log.head,
+        ballots=log.ballots(),
+        time=time,
+    )

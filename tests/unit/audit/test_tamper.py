@@ -1,0 +1,205 @@
+"""The tamper corpus: each way a dishonest organiser could alter a bundle, and the check naming it.
+
+Every tampered bundle is re-signed with the election's own key (the organiser
+holds it), so the manifest signature cannot be what catches it; only the
+manifest case itself tampers after signing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from audit.bundle import BallotRow, LogEntry, parse_bundle
+from audit.chain import GENESIS, link
+from audit.crypto import signing_key_from_seed
+from audit.receipts import make_checkpoint
+from audit.verify import CheckResult, verify_bundle
+from tests.unit.audit.factory import Election
+from tokens.format import generate
+
+
+def verify(
+    election: Election,
+    files: dict[str, bytes] | None = None,
+    receipts: list[dict[str, Any]] | None = None,
+) -> list[CheckResult]:
+    files = files if files is not None else election.files()
+    labelled = [(f"r{i}", r) for i, r in enumerate(receipts or [])]
+    return verify_bundle(parse_bundle(files), files, labelled)
+
+
+def problems(results: list[CheckResult]) -> str:
+    return "\n".join(p for r in results for p in r.problems)
+
+
+def relinked(entries: list[LogEntry]) -> list[LogEntry]:
+    """The log renumbered and rehashed, as an organiser rewriting history would."""
+    out, head = [], GENESIS
+    for position, entry in enumerate(entries):
+        head = link(head, position, entry.payload)
+        out.append(LogEntry(position, entry.payload, head.hex()))
+    return out
+
+
+def ballot_positions(election: Election) -> list[int]:
+    return [e.position for e in election.data.log if e.payload["kind"] == "ballot"]
+
+
+def test_the_untampered_bundle_passes_every_check_with_every_receipt(election):
+    results = verify(election, receipts=election.receipts)
+    assert [r.problems for r in results if not r.ok] == []
+    assert len(results) == 11 + len(election.receipts)
+
+
+def test_one_vote_changed_is_named_by_the_voters_receipt(election):
+    row = election.data.ballots[0]
+    election.data.ballots[0] = dataclasses.replace(row, choices=(2, 1, 3))
+    report = problems(verify(election, receipts=[election.receipts[0]]))
+    assert (
+        f"the published choices for token {row.token} differ from the ballot the receipt" in report
+    )
+
+
+def test_a_ballot_added_with_an_unissued_token_is_named(election):
+    stranger = generate(lambda n: 123456789012345678 % n)
+    election.data.ballots.append(BallotRow(stranger.digits, "web", (1, 2)))
+    report = problems(verify(election))
+    assert f"token {stranger.digits} was never issued" in report
+    assert "log.jsonl has 10 ballot entries but ballots.csv lists 11 ballots" in report
+
+
+def test_a_ballot_cast_with_a_void_token_is_named(election):
+    void = election.void[0]
+    election.data.ballots.append(BallotRow(void.digits, "postal", (3,)))
+    report = problems(verify(election))
+    assert f"token {void.digits} was voided before opening" in report
+
+
+def test_a_dropped_ballot_that_a_receipt_proves_was_accepted(election):
+    dropped = election.data.ballots.pop(4)
+    receipt = election.receipts[4]
+    election.data.tokens = [
+        (h, "unused" if h == receipt["body"]["token_hash"] else s) for h, s in election.data.tokens
+    ]
+    report = problems(verify(election, receipts=[receipt]))
+    assert (
+        f"the ballot accepted for token hash {receipt['body']['token_hash']} is missing" in report
+    )
+    assert "log.jsonl has 10 ballot entries but ballots.csv lists 9 ballots" in report
+    assert dropped.token not in report  # the list never held it, so only the hash can be named
+
+
+def test_a_log_entry_moved_is_named_by_line(election):
+    log = election.data.log
+    first, second = ballot_positions(election)[1:3]
+    log[first], log[second] = log[second], log[first]
+    report = problems(verify(election))
+    assert f"log.jsonl, line {first + 1}: position {second} where {first} was expected" in report
+
+
+def test_a_log_rewritten_in_another_order_contradicts_the_checkpoints_and_receipts(election):
+    log = election.data.log
+    first, second = ballot_positions(election)[1:3]
+    log[first], log[second] = log[second], log[first]
+    election.data.log = relinked(log)
+    report = problems(verify(election, receipts=[election.receipts[1]]))
+    assert f"checkpoint 1: head at position {ballot_positions(election)[2]} differs" in report
+    assert f"log.jsonl, line {first + 1}: the entry at position {first} does not open" in report
+
+
+def test_a_log_entry_removed_and_the_chain_rebuilt_is_caught(election):
+    removed = ballot_positions(election)[0]
+    del election.data.log[removed]
+    election.data.log = relinked(election.data.log)
+    report = problems(verify(election))
+    assert "checkpoint 1: head at position" in report
+    assert "log.jsonl has 9 ballot entries but ballots.csv lists 10 ballots" in report
+
+
+def test_a_log_entry_simply_deleted_breaks_the_chain_at_that_line(election):
+    removed = ballot_positions(election)[0]
+    del election.data.log[removed]
+    report = problems(verify(election))
+    assert (
+        f"log.jsonl, line {removed + 1}: position {removed + 1} where {removed} was expected"
+        in report
+    )
+
+
+def test_a_checkpoint_from_another_election_is_named(election):
+    other = signing_key_from_seed(b"\x09" * 32)
+    stray = make_checkpoint(
+        other,
+        election="other-election",
+        position=3,
+        head=bytes.fromhex(election.data.log[3].hash),
+        ballots=0,
+        time="t",
+    )
+    election.data.checkpoints.insert(1, stray)
+    report = problems(verify(election))
+    assert (
+        "checkpoint 2: not signed by this election's key (it names election 'other-election')"
+        in report
+    )
+
+
+def test_a_checkpoint_re_signed_for_another_slug_is_named(election):
+    key = election.key
+    body = election.data.checkpoints[0]["body"]
+    election.data.checkpoints[0] = make_checkpoint(
+        key,
+        election="other-election",
+        position=body["position"],
+        head=bytes.fromhex(body["head"]),
+        ballots=body["ballots"],
+        time=body["time"],
+    )
+    assert "checkpoint 1: made for election 'other-election'" in problems(verify(election))
+
+
+def test_an_altered_result_is_named_by_round_and_candidate(election):
+    result = json.loads(json.dumps(election.data.result))
+    first = result["rounds"][0]
+    name = result["candidates"][0]
+    first["votes"][name] = str(int(first["votes"][name]) + 1)
+    election.data.result = result
+    report = problems(verify(election))
+    assert f"result.json, round 1: votes for {name} is" in report
+    assert "the counted event does not name result.json" in report
+
+
+def test_a_file_changed_after_signing_fails_its_manifest_hash(election):
+    files = election.files()
+    files["tokens.csv"] = files["tokens.csv"].replace(b",unused", b",voted", 1)
+    report = problems(verify(election, files))
+    assert "tokens.csv: SHA-256 does not match the manifest (file altered)" in report
+
+
+def test_a_token_listed_twice_in_the_ballots_is_named(election):
+    row = election.data.ballots[2]
+    election.data.ballots.append(BallotRow(row.token, "sms", (4,)))
+    report = problems(verify(election))
+    assert f"token {row.token} used twice" in report
+
+
+def test_a_token_hash_listed_twice_in_the_token_list_is_named(election):
+    election.data.tokens.append(election.data.tokens[5])
+    report = problems(verify(election))
+    assert f"token hash {election.data.tokens[5][0]} listed twice" in report
+
+
+def test_a_ballot_whose_token_fails_its_checksum_is_named(election):
+    row = election.data.ballots[0]
+    bad = row.token[:-1] + str((int(row.token[-1]) + 1) % 10)
+    election.data.ballots[0] = dataclasses.replace(row, token=bad)
+    assert f"token {bad} is not a valid 20-digit token (checksum)" in problems(verify(election))
+
+
+def test_an_extra_token_slipped_into_the_list_breaks_the_merkle_root(election):
+    election.data.tokens.append(("ab" * 32, "unused"))
+    report = problems(verify(election))
+    assert "the Merkle root of the listed hashes is not the one committed to" in report
+    assert "tokens.csv: lists 15 tokens; the commitment says 14 were issued" in report
