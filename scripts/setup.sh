@@ -50,7 +50,13 @@ fi
 
 say "installing ballotbox and its test tools into $VENV (pip install -e '.[test]')"
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-"$VENV/bin/python" -m pip install -q --upgrade pip </dev/null
-"$VENV/bin/python" -m pip install -q -e ".[test]" </dev/null
+log="$VENV/pip-install.log"
+# pip's build chatter goes to a log; it is shown only when the install fails.
+if ! { "$VENV/bin/python" -m pip install --upgrade pip &&
+       "$VENV/bin/python" -m pip install -e ".[test]"; } </dev/null >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    say "pip install failed (full log: $log)"
+    exit 1
+fi
 printf '%s\n' "$want" >"$STAMP"
 say "done"
