@@ -348,7 +348,7 @@ def _event_bindings(ev: Evidence, opened: int) -> list[str]:
     counted = [i for i, kind in enumerate(kinds) if kind == "counted"]
     if not counted:
         problems.append("log.jsonl: no counted event")
-    elif log[counted[-1]].payload.get("result") != document_hash(ev.data.result):
+    elif log[counted[-1]].payload.get("result_hash") != document_hash(ev.data.result):
         problems.append(
             f"log.jsonl, line {counted[-1] + 1}: the counted event does "
             "not name result.json (result altered after the count)"

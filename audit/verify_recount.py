@@ -15,8 +15,6 @@ from typing import Any
 
 from ballotbox.counting import CountInput, CountOptions, count
 
-RANKED = frozenset({"scottish-stv", "meek-stv", "irv"})
-
 
 def candidates(definition: dict[str, Any]) -> list[tuple[int, str]]:
     """(number, name) of every candidate (or referendum answer) in election.json, by number."""
@@ -31,13 +29,9 @@ def count_input(definition: dict[str, Any], choices: Sequence[Sequence[int]]) ->
     """The CountInput for a definition document and each ballot's candidate numbers."""
     listed = candidates(definition)
     ids = {number: i for i, (number, _) in enumerate(listed)}
-    ranked = definition.get("method") in RANKED
-    grouped: Counter[tuple[tuple[int, ...], ...]] = Counter()
-    for picked in choices:
-        if ranked:
-            grouped[tuple((ids[c],) for c in picked)] += 1
-        else:
-            grouped[(tuple(sorted(ids[c] for c in picked)),) if picked else ()] += 1
+    # Each choice is its own preference level, as the tally does; the engine
+    # reads plurality, approval and referendum ballots as the set of levels.
+    grouped = Counter(tuple((ids[c],) for c in picked) for picked in choices)
     groups: dict[str, set[int]] = {}
     for entry in definition.get("candidates", []):
         if isinstance(entry, dict) and entry.get("group"):

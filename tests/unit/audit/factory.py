@@ -167,7 +167,7 @@ def build_election(
     position, _ = log.append(event_payload("closed", ballots=log.ballots(), time=_time(40)))
     checkpoints.append(_checkpoint(key, slug, log, _time(40)))
     result = recount(definition, [b.choices for b in ballots], definition["tie_seed"])
-    log.append(event_payload("counted", result=document_hash(result), time=_time(41)))
+    log.append(event_payload("counted", result_hash=document_hash(result), time=_time(41)))
     log.append(event_payload("published", time=_time(42)))
     voted = {t.digits for t in voters}
     states = [
