@@ -122,12 +122,13 @@ class ElectionDefinition(BaseModel):
         if self.closes <= self.opens:
             problems.append("closes: must be after opens")
         if self.method == "referendum":
-            if self.candidates:
-                problems.append("candidates: a referendum has the answers Yes, No and Abstain")
-            self.candidates = [
+            answers = [
                 CandidateDefinition(number=i, name=name)
                 for i, name in enumerate(REFERENDUM_ANSWERS, start=1)
             ]
+            if self.candidates and self.candidates != answers:
+                problems.append("candidates: a referendum has the answers Yes, No and Abstain")
+            self.candidates = answers
         numbers = [c.number for c in self.candidates]
         names = [c.name.casefold() for c in self.candidates]
         if len(self.candidates) < 2:

@@ -1,0 +1,91 @@
+"""Counting a closed election with the pure engine, and storing the result."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from fractions import Fraction
+
+from sqlmodel import Session
+
+from audit.chain import canonical_json, document_hash
+from ballotbox import ledger, repository
+from ballotbox.counting import CountInput, CountOptions, Result, count
+from ballotbox.definition import ElectionDefinition
+from ballotbox.errors import LifecycleError
+from ballotbox.i18n import N_
+from ballotbox.models import Election, ElectionState
+from ballotbox.services.context import Context
+from ballotbox.services.elections import definition_of, iso
+
+
+def count_input(definition: ElectionDefinition, ballots: Iterable[list[int]]) -> CountInput:
+    """The engine's input: candidates in card-number order, identical ballots grouped."""
+    index = {c.number: i for i, c in enumerate(definition.candidates)}
+    grouped = Counter(tuple(choices) for choices in ballots)
+    rankings = [
+        (tuple((index[n],) for n in choices), weight)
+        for choices, weight in sorted(grouped.items())
+    ]
+    groups: dict[str, set[int]] = {}
+    for c in definition.candidates:
+        if c.group:
+            groups.setdefault(c.group, set()).add(index[c.number])
+    return CountInput(
+        candidates=[c.name for c in definition.candidates],
+        seats=definition.seats,
+        ballots=rankings,
+        title=definition.title,
+        groups={name: frozenset(ids) for name, ids in groups.items()},
+    )
+
+
+def count_options(definition: ElectionDefinition) -> CountOptions:
+    """The engine's options from the definition: seed, threshold, group minimums."""
+    return CountOptions(
+        seed=definition.tie_seed,
+        referendum_threshold=Fraction(definition.threshold),
+        abstentions_count=definition.abstentions_count,
+        group_minimums={rule.group: rule.minimum for rule in definition.group_minimums},
+    )
+
+
+def recorded_choices(session: Session, election: Election) -> list[list[int]]:
+    """Every ballot's choices, sorted by token."""
+    assert election.id is not None
+    return [json.loads(b.choices) for b in repository.ballots(session, election.id)]
+
+
+def tally(session: Session, ctx: Context, election: Election) -> Result:
+    """Count a closed election, store the result and log its hash."""
+    if election.state not in {ElectionState.CLOSED, ElectionState.COUNTED}:
+        raise LifecycleError(
+            N_("“{slug}” is {state}: only a closed election can be counted. Close it first."),
+            slug=election.slug,
+            state=election.state,
+        )
+    assert election.id is not None
+    definition = definition_of(election)
+    result = count(
+        definition.method,
+        count_input(definition, recorded_choices(session, election)),
+        count_options(definition),
+    )
+    document = result.to_json()
+    now = ctx.clock.now()
+    election.result = canonical_json(document).decode()
+    election.state = ElectionState.COUNTED
+    election.counted_at = now
+    session.add(election)
+    ledger.append(
+        session,
+        election.id,
+        {"kind": "counted", "result_hash": document_hash(document), "time": iso(now)},
+    )
+    return result
+
+
+def stored_result(election: Election) -> Result | None:
+    """The stored count, if there is one."""
+    return Result.from_json(json.loads(election.result)) if election.result else None
