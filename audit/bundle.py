@@ -280,3 +280,13 @@ def parse_bundle(files: dict[str, bytes]) -> BundleData:
         result=_json(files, "result.json", dict),
         manifest=_json(files, MANIFEST, dict),
     )
+
+
+def write_bundle(
+    data: BundleData, key: nacl.signing.SigningKey, out_dir: Path
+) -> tuple[Path, Path]:
+    """Write the bundle to ``out_dir`` and ``out_dir``.zip beside it; return both paths."""
+    files = build_files(data, key)
+    write_directory(files, out_dir)
+    archive = write_zip(files, out_dir.with_name(out_dir.name + ".zip"), out_dir.name)
+    return out_dir, archive
