@@ -25,15 +25,20 @@ from ballotbox.counting.model import (
     TieBreak,
     number_str,
 )
+from ballotbox.counting.prepare import college_multipliers
 from ballotbox.counting.ties import TieBreaker
 
 
-def _tally(data: CountInput, limit: int | None) -> tuple[list[Number], Number, Number]:
+def _tally(data: CountInput, options: CountOptions, limit: int | None
+           ) -> tuple[list[Number], Number, Number]:
     """Votes per candidate, valid and invalid weight, for ballots of unordered selections."""
     votes: list[Number] = [0] * len(data.candidates)
     valid: Number = 0
     invalid: Number = 0
-    for ranking, weight in data.ballots:
+    multipliers = college_multipliers(data, options)
+    for i, (ranking, weight) in enumerate(data.ballots):
+        if multipliers is not None:
+            weight = weight * multipliers[i]
         chosen = {c for level in ranking for c in level if c not in data.withdrawn}
         if not chosen or (limit is not None and len(chosen) > limit):
             invalid += weight
@@ -68,7 +73,7 @@ def top(votes: list[Number], candidates: list[int], seats: int, ties: TieBreaker
 
 def _single_round(method: str, data: CountInput, options: CountOptions, limit: int | None
                   ) -> Result:
-    votes, valid, invalid = _tally(data, limit)
+    votes, valid, invalid = _tally(data, options, limit)
     n = len(data.candidates)
     ties = TieBreaker(options.seed, data.candidates)
     standing = [c for c in range(n) if c not in data.withdrawn]
@@ -93,7 +98,7 @@ def count_approval(data: CountInput, options: CountOptions) -> Result:
 
 def count_referendum(data: CountInput, options: CountOptions) -> Result:
     """Yes / No / Abstain with a threshold on Yes's share of the votes cast."""
-    votes, valid, invalid = _tally(data, 1)
+    votes, valid, invalid = _tally(data, options, 1)
     yes, no, abstain = votes
     cast = yes + no + (abstain if options.abstentions_count else 0)
     share = Fraction(yes) / cast if cast else Fraction(0)
