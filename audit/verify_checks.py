@@ -190,6 +190,24 @@ def check_choices(ev: Evidence) -> list[str]:
     return problems
 
 
+def check_order(ev: Evidence) -> list[str]:
+    """ballots.csv is sorted by token and tokens.csv by hash, so neither shows casting order."""
+    problems: list[str] = []
+    tokens = [row.token for row in ev.data.ballots]
+    if tokens != sorted(tokens):
+        line = next(
+            r.line for r, t in zip(ev.data.ballots, sorted(tokens), strict=True) if r.token != t
+        )
+        problems.append(
+            f"ballots.csv, line {line}: rows are not sorted by token "
+            "(the order could reveal when each ballot was cast)"
+        )
+    hashes = [h for h, _ in ev.data.tokens]
+    if hashes != sorted(hashes):
+        problems.append("tokens.csv: rows are not sorted by token_hash")
+    return problems
+
+
 def check_counts(ev: Evidence) -> list[str]:
     """Issued = voted + unused + void, and the log has one ballot entry per ballot listed."""
     problems: list[str] = []

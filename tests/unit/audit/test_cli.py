@@ -16,7 +16,7 @@ def test_a_valid_bundle_exits_0_with_one_tick_per_check(election, tmp_path, caps
     assert main([str(tmp_path / "bundle")]) == 0
     out = capsys.readouterr().out.splitlines()
     assert all(line.startswith("✓") for line in out[:-1])
-    assert out[-1] == "OK: all 11 checks hold."
+    assert out[-1] == "OK: all 12 checks hold."
 
 
 def test_the_zip_verifies_like_the_directory_with_receipts(election, tmp_path, capsys):

@@ -54,7 +54,7 @@ def test_the_golden_bundle_verifies_from_disk(capsys):
     from audit.verify import main
 
     assert main([str(GOLDEN / "bundle"), "--receipt", str(GOLDEN / "receipt-0.json")]) == 0
-    assert "OK: all 12 checks hold." in capsys.readouterr().out
+    assert "OK: all 13 checks hold." in capsys.readouterr().out
 
 
 def test_the_golden_log_starts_at_genesis_as_documented():

@@ -11,7 +11,8 @@ import dataclasses
 import json
 from typing import Any
 
-from audit.bundle import BallotRow, LogEntry, parse_bundle
+from audit import crypto
+from audit.bundle import MANIFEST, BallotRow, LogEntry, manifest_body, parse_bundle, pretty_json
 from audit.chain import GENESIS, link
 from audit.crypto import signing_key_from_seed
 from audit.receipts import make_checkpoint
@@ -50,7 +51,7 @@ def ballot_positions(election: Election) -> list[int]:
 def test_the_untampered_bundle_passes_every_check_with_every_receipt(election):
     results = verify(election, receipts=election.receipts)
     assert [r.problems for r in results if not r.ok] == []
-    assert len(results) == 11 + len(election.receipts)
+    assert len(results) == 12 + len(election.receipts)
 
 
 def test_one_vote_changed_is_named_by_the_voters_receipt(election):
@@ -203,3 +204,18 @@ def test_an_extra_token_slipped_into_the_list_breaks_the_merkle_root(election):
     report = problems(verify(election))
     assert "the Merkle root of the listed hashes is not the one committed to" in report
     assert "tokens.csv: lists 15 tokens; the commitment says 14 were issued" in report
+
+
+def test_ballots_listed_in_casting_order_are_named(election):
+    files = election.files()
+    header, *rows = files["ballots.csv"].decode().splitlines()
+    by_casting = {row.token: i for i, row in enumerate(election.data.ballots)}
+    rows.sort(key=lambda line: by_casting[line.split(",")[0]])
+    files["ballots.csv"] = ("\n".join([header, *rows]) + "\n").encode()
+    del files[MANIFEST]
+    body = manifest_body(files, election.data.definition["slug"])
+    files[MANIFEST] = pretty_json(crypto.envelope(election.key, "manifest", body))
+    report = problems(verify(election, files))
+    assert (
+        "rows are not sorted by token (the order could reveal when each ballot was cast)" in report
+    )
