@@ -16,7 +16,7 @@ import nacl.signing
 
 from audit import crypto, merkle
 from audit.bundle import FORMAT, MANIFEST, TOKEN_STATES, BundleData
-from audit.chain import BALLOT_KIND, EVENT_KINDS, GENESIS, document_hash, link
+from audit.chain import BALLOT_KIND, EVENT_KINDS, document_hash, heads
 from audit.commitment import commitment_problems
 from audit.receipts import open_checkpoint
 from audit.verify_recount import candidates, count_input
@@ -46,10 +46,7 @@ def gather(data: BundleData, files: dict[str, bytes]) -> Evidence:
     key = crypto.parse_public_key(data.public_key)
     evidence = Evidence(data=data, files=files, key=key, slug=str(data.definition.get("slug")))
     evidence.commitment = crypto.open_envelope(key, "commitment", data.commitment)
-    previous = GENESIS
-    for position, entry in enumerate(data.log):
-        previous = link(previous, position, entry.payload)
-        evidence.heads.append(previous)
+    evidence.heads = heads([entry.payload for entry in data.log])
     for row in data.ballots:
         if len(row.token) == LENGTH and row.token.isdigit():
             evidence.token_hashes[row.line] = _keyed(row.token, data.token_key)
