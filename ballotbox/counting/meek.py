@@ -74,7 +74,7 @@ class MeekCount:
         alive = [s != EXCLUDED for s in status]
         out: dict[Flat, Number] = {}
         for flat, weight in self.reduced.items():
-            first = flat[0]
+            first = flat[0] if flat else n
             if first < n and status[first] == HOPEFUL:
                 key: Flat = flat[:1]
             else:
@@ -101,8 +101,7 @@ class MeekCount:
         for flat, weight in self.reduced.items():
             if c in flat:
                 flat = tuple(x for x in flat if x != c)
-            if flat:
-                out[flat] = out.get(flat, 0) + weight
+            out[flat] = out.get(flat, 0) + weight  # () once every choice is excluded: exhausted
         self.reduced = out
 
     def _distribute(self) -> None:
