@@ -9,7 +9,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.servers", "tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.databases",
+    "tests.fixtures.servers",
+    "tests.fixtures.browser",
+    "tests.fixtures.elections",
+]
 
 
 def in_ci() -> bool:
