@@ -104,15 +104,17 @@ class _Log:
     def __init__(self) -> None:
         self.entries: list[LogEntry] = []
         self.head = GENESIS
+        self.ballot_count = 0
 
     def append(self, payload: dict[str, Any]) -> tuple[int, bytes]:
         position = len(self.entries)
         self.head = link(self.head, position, payload)
         self.entries.append(LogEntry(position, payload, self.head.hex()))
+        self.ballot_count += payload["kind"] == "ballot"
         return position, self.head
 
     def ballots(self) -> int:
-        return sum(1 for e in self.entries if e.payload["kind"] == "ballot")
+        return self.ballot_count
 
 
 def build_election(
