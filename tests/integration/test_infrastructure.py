@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, skip_or_fail
 from tests.fixtures.browser import screenshot
 from tests.fixtures.databases import create_database, drop_database, libpq_url
 from tests.fixtures.pgserver import find_bindir, new_server
@@ -122,7 +122,7 @@ def test_throwaway_server_starts_listens_on_loopback_and_is_removed() -> None:
     import psycopg
 
     if find_bindir() is None:
-        pytest.skip("no PostgreSQL server binaries (covered by postgres_server_url)")
+        skip_or_fail("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin or on PATH")
     server = new_server()
     try:
         url = server.start()
