@@ -47,6 +47,13 @@ def _weight(token: str, source: str, line: int) -> Number:
 
 def _ballot(text: str, n: int, source: str, line: int) -> tuple[Ranking, Number]:
     tokens = _strip(text).split()
+    if len(tokens) > 1 and tokens[-1] == "0" and tokens[0].isdigit():
+        try:  # the common case: "weight id id ... 0", all plain numbers, none repeated
+            ids = [int(t) for t in tokens[1:-1]]
+        except ValueError:
+            ids = []
+        if ids and 0 < min(ids) and max(ids) <= n and len(set(ids)) == len(ids):
+            return tuple((c - 1,) for c in ids), int(tokens[0])
     if tokens and tokens[0].startswith("("):
         tokens = tokens[1:]  # an optional ballot id, "(17)"
     if not tokens:

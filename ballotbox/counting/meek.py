@@ -11,7 +11,7 @@ the last preference is exhausted.  Then
 - each elected candidate's keep value becomes keep × quota ÷ votes, rounded
   up (so no one falls below the quota by rounding), and the votes are
   redistributed, until the elected candidates' surpluses add up to no more
-  than the tolerance, or keep values stop changing, or a hopeful candidate
+  than the tolerance, or stop falling (rounding), or a hopeful candidate
   reaches the quota (and is elected);
 - when no surplus is left to settle, the hopeful candidate with fewest votes
   is excluded (ties: earlier stages, then by lot).
@@ -36,7 +36,7 @@ from ballotbox.counting.ties import TieBreaker
 from ballotbox.errors import InputError
 
 HOPEFUL, ELECTED, EXCLUDED = 1, 2, 0
-MAX_ITERATIONS = 100_000
+MAX_ITERATIONS = 10_000  # per settling; a safety net, never reached in practice
 
 
 class MeekCount:
@@ -126,14 +126,24 @@ class MeekCount:
         self.quota = int(in_play // (self.data.seats + 1)) + 1
 
     def _settle(self) -> bool:
-        """Redistribute until surpluses are within tolerance; False if keep values stalled."""
-        while True:
+        """Redistribute until surpluses are within tolerance.
+
+        Returns False when settling stalls: the total surplus stopped falling
+        (fixed-point rounding leaves it just above the tolerance), as in Hill's
+        Meek rules, so the count moves on to an exclusion.
+        """
+        previous: Number | None = None
+        for _ in range(MAX_ITERATIONS):
             self._distribute()
             if any(s == HOPEFUL and self.votes[c] >= self.quota
                    for c, s in enumerate(self.status)):
                 return True
-            if self._surplus() <= self.tolerance:
+            surplus = self._surplus()
+            if surplus <= self.tolerance:
                 return True
+            if previous is not None and surplus >= previous:
+                return False
+            previous = surplus
             changed = False
             for c in self.elected:
                 new = min(self.scale, -(-self.keep[c] * self.quota // self.votes[c]))
@@ -141,8 +151,9 @@ class MeekCount:
                     self.keep[c] = new
                     changed = True
             self.iterations += 1
-            if not changed or self.iterations > MAX_ITERATIONS:
+            if not changed:
                 return False
+        return False
 
     def _surplus(self) -> Number:
         return sum(max(0, self.votes[c] - self.quota) for c in self.elected)
