@@ -21,6 +21,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,7 +82,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--methods", nargs="+", default=["scottish-stv", "meek-stv"])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/ballotbox-bench"))
+    parser.add_argument("--cache", type=Path,
+                        default=Path(tempfile.gettempdir()) / "ballotbox-bench")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
