@@ -4,6 +4,10 @@ A receipt tells one voter where their ballot went: the keyed hash of their
 token, the ballot's hash, its log position, the nonce that opens the blinded
 log entry and the chain head just after it.  Its short code (8 base32
 characters) can be read out by phone or texted and looked up after the close.
+The code depends only on the token hash and the ballot hash, never on the
+position, nonce or head: once the token key is revealed anyone can compute
+every published ballot's code, and a published code says nothing about when
+the ballot was cast.
 A checkpoint signs the chain head at a position, with the number of ballot
 entries so far, so the log cannot later be rewritten without detection.
 Pure: standard library and PyNaCl.
@@ -24,9 +28,12 @@ CHECKPOINT_FIELDS = frozenset({"election", "position", "head", "ballots", "time"
 CODE_LENGTH = 8
 
 
-def receipt_code(signature_hex: str) -> str:
-    """The short code: first 8 RFC 4648 base32 characters of SHA-256(signature bytes)."""
-    digest = hashlib.sha256(bytes.fromhex(signature_hex)).digest()
+CODE_DOMAIN = b"ballotbox/v1/code\x00"
+
+
+def receipt_code(token_hash: bytes, ballot_hash: bytes) -> str:
+    """The short code: 8 base32 characters of SHA-256(CODE_DOMAIN, token hash, ballot hash)."""
+    digest = hashlib.sha256(CODE_DOMAIN + token_hash + ballot_hash).digest()
     return base64.b32encode(digest).decode("ascii")[:CODE_LENGTH]
 
 
@@ -50,7 +57,7 @@ def make_receipt(
         "head": head.hex(),
     }
     signature = crypto.sign(key, "receipt", body)
-    return {"body": body, "signature": signature, "code": receipt_code(signature)}
+    return {"body": body, "signature": signature, "code": receipt_code(token_hash, ballot_hash)}
 
 
 def open_receipt(public_key: nacl.signing.VerifyKey, receipt: Any) -> dict[str, Any] | None:
@@ -62,7 +69,11 @@ def open_receipt(public_key: nacl.signing.VerifyKey, receipt: Any) -> dict[str, 
     )
     if body is None or set(body) != RECEIPT_FIELDS:
         return None
-    if receipt["code"] != receipt_code(receipt["signature"]):
+    try:
+        code = receipt_code(bytes.fromhex(body["token_hash"]), bytes.fromhex(body["ballot_hash"]))
+    except (TypeError, ValueError):
+        return None
+    if receipt["code"] != code:
         return None
     return body
 
