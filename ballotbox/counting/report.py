@@ -68,7 +68,8 @@ def result_sheet(result: Result, places: int = 5) -> str:
             delta = "" if round_.action in {"first-preferences", "count"} or not change else \
                 f"  ({'+' if change > 0 else ''}{_fmt(change, places)})"
             lines.append(f"  {name:<{width}}{_fmt(round_.votes[c], places):>16}{delta}{mark}")
-        lines.append(f"  {'Non-transferable':<{width}}{_fmt(round_.exhausted, places):>16}")
+        if round_.action != "count":
+            lines.append(f"  {'Non-transferable':<{width}}{_fmt(round_.exhausted, places):>16}")
         if round_.loss:
             lines.append(f"  {'Loss (truncation)':<{width}}{_fmt(round_.loss, places):>16}")
         for tie in round_.tie_breaks:
