@@ -14,12 +14,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ballotbox import __version__
+from ballotbox import __version__, logsafe
 from ballotbox.config import Settings, get_settings
 from ballotbox.db import make_engine, transaction
 from ballotbox.errors import BallotboxError
 from ballotbox.services import Context
 from ballotbox.services.elections import apply_all_due
+from channels.phone import routes as phone_routes
+from channels.sms import routes as sms_routes
 from channels.web import api, pages
 from channels.web.errors import status_for
 from channels.web.security import SecurityHeadersMiddleware
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     """Build the application for ``settings`` (default: the environment)."""
     settings = settings or get_settings()
     context = context or Context.from_settings(settings)
+    logsafe.install()
     app = FastAPI(
         title="ballotbox",
         version=__version__,
@@ -128,6 +131,8 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(sms_routes.router)
+    app.include_router(phone_routes.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -1,0 +1,113 @@
+"""Anonymity, tested: nothing stored or logged links a voter, source or time to a vote."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import DateTime, Integer, inspect
+
+from ballotbox import repository
+from ballotbox.app import create_app
+from ballotbox.models import Ballot, BallotToken
+from ballotbox.services.casting import cast
+from tests.fixtures.elections import BallotEnv
+
+
+def test_ballot_rows_hold_no_time_sequence_or_voter() -> None:
+    columns = {c.name: c for c in Ballot.__table__.columns}
+    assert set(columns) == {"token_hash", "election_id", "token", "channel", "choices"}
+    assert not any(isinstance(c.type, DateTime) for c in columns.values())
+    primary = [c.name for c in Ballot.__table__.primary_key.columns]
+    assert primary == ["token_hash"]  # not an auto-increment number
+    assert not isinstance(columns["token_hash"].type, Integer)
+
+
+def test_sqlite_tables_have_no_rowid_to_betray_order(sqlite_env: BallotEnv) -> None:
+    with sqlite_env.engine.connect() as conn:
+        sql = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type='table'").all())
+    assert "WITHOUT ROWID" in sql["ballot"]
+    assert "WITHOUT ROWID" in sql["ballot_token"]
+
+
+def test_ballots_are_listed_by_token_whatever_the_casting_order(ballot_env: BallotEnv) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=12)
+    for token in reversed(tokens):
+        with ballot_env.session() as s:
+            cast(s, ballot_env.ctx, token, [1], "web")
+    with ballot_env.read() as s:
+        listed = [b.token for b in repository.ballots(s, 1)]
+    assert listed == sorted(t.digits for t in tokens)
+
+
+def test_the_database_file_never_holds_an_unspent_token(sqlite_env: BallotEnv, sqlite_url: str) -> None:
+    _slug, tokens = sqlite_env.make_election(tokens=40)
+    for token in tokens[:10]:
+        with sqlite_env.session() as s:
+            cast(s, sqlite_env.ctx, token, [2, 1], "web")
+    sqlite_env.engine.dispose()
+    path = Path(sqlite_url.removeprefix("sqlite:///"))
+    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    with sqlite3.connect(path) as conn:  # fold the WAL in as well, then look again
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw += path.read_bytes()
+    for token in tokens[10:]:
+        assert token.digits.encode() not in raw
+        assert token.grouped.encode() not in raw
+    # Spent tokens are stored: the token → vote list is published after the close.
+    assert tokens[0].digits.encode() in raw
+
+
+def test_keys_live_outside_the_database(ballot_env: BallotEnv) -> None:
+    slug, _tokens = ballot_env.make_election(tokens=1)
+    key = ballot_env.ctx.keys.token_key(slug)
+    with ballot_env.engine.connect() as conn:
+        for table in ("election", "ballot_token", "log_entry", "chain_head", "candidate"):
+            for row in conn.exec_driver_sql(f"SELECT * FROM {table}").all():  # noqa: S608
+                for value in row:
+                    if isinstance(value, (bytes, memoryview)):
+                        assert bytes(value) != key
+                    elif isinstance(value, str):
+                        assert key.hex() not in value
+
+
+def test_no_token_or_choice_reaches_the_logs(
+    ballot_env: BallotEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=3)
+    caplog.set_level(logging.DEBUG)
+    with TestClient(create_app(ballot_env.settings, ballot_env.ctx)) as client:
+        client.get(f"/v/{tokens[0].digits}")
+        client.post("/api/v1/elections/test-2027/ballots", json={"token": tokens[0].digits, "choices": [4, 2]})
+        client.post("/api/v1/elections/test-2027/ballots", json={"token": tokens[0].digits, "choices": [4, 2]})
+        client.post("/api/v1/elections/test-2027/ballots", json={"token": tokens[1].digits, "choices": [9]})
+    # The test's own HTTP client logs its requests; everything the server side logs must be clean.
+    text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    for token in tokens:
+        assert token.digits not in text and token.digits[:10] not in text
+    assert "[4, 2]" not in text and "4, 2" not in text
+
+
+def test_the_server_writes_no_access_log_with_tokens_or_addresses(
+    sqlite_env: BallotEnv, live_server, sqlite_url: str  # type: ignore[no-untyped-def]
+) -> None:
+    now = datetime.now(UTC)
+    sqlite_env.clock.set(now)
+    _slug, tokens = sqlite_env.make_election(tokens=2, opens=now - timedelta(hours=1), closes=now + timedelta(days=1))
+    server = live_server(database_url=sqlite_url, key_dir=sqlite_env.settings.key_dir)
+    httpx.get(f"{server.url}/v/{tokens[0].digits}")
+    httpx.post(f"{server.url}/api/v1/elections/test-2027/ballots", json={"token": tokens[0].digits, "choices": [1]})
+    output = server.output(400)
+    assert tokens[0].digits not in output
+    assert "127.0.0.1:" not in output.replace(f"127.0.0.1:{server.port}", "")
+    assert "GET /v/[token]" in output  # the access log is on in this server, and redacted
+
+
+def test_the_token_table_stores_only_keyed_hashes_and_state() -> None:
+    assert {c.name for c in BallotToken.__table__.columns} == {"token_hash", "election_id", "state"}
+    assert inspect(BallotToken).primary_key[0].name == "token_hash"
