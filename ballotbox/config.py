@@ -33,6 +33,13 @@ class Settings(BaseSettings):
         None, description="Twilio auth token; without it the SMS and phone webhooks are off (404)."
     )
     locale: str = Field("en", description="Default language for pages, texts and speech.")
+    phone_voice: str | None = Field(
+        None, description="Twilio <Say> voice for phone calls, e.g. Polly.Amy (default: Twilio's)."
+    )
+    phone_language: str = Field("en-GB", description="Language tag for spoken phone prompts.")
+    phone_voicemail: bool = Field(
+        False, description="Offer callers a recorded message for the tellers instead of keying."
+    )
     secure_cookies: bool = Field(
         False, description="Mark cookies Secure (set true behind TLS in production)."
     )

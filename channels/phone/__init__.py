@@ -1,0 +1,1 @@
+"""Voting by telephone through Twilio Voice: keypad entry, spoken read-back, confirm."""
