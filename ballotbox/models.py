@@ -125,3 +125,44 @@ class ChainHead(SQLModel, table=True):
     length: int = 0
     head: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
     ballots: int = 0  # ballot entries so far: turnout without reading the ballots
+
+
+class Checkpoint(SQLModel, table=True):
+    """A signed chain head, published live so a later rewrite of the log would show.
+
+    It signs only what the log already shows (a head, its position and the
+    number of ballot entries so far) and when; never a token or a choice.
+    """
+
+    election_id: int = Field(foreign_key="election.id", primary_key=True)
+    position: int = Field(primary_key=True)
+    ballots: int
+    signed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    envelope: str  # the signed checkpoint {"body", "signature"}, canonical JSON
+
+
+class RejectedAttempt(SQLModel, table=True):
+    """How many attempts to vote were turned away, per election and reason.
+
+    A bare counter: no token, no time, no source.  ``scope`` is the election's
+    slug, or "" when the token named no election (unknown or mistyped).
+    """
+
+    __tablename__ = "rejected_attempt"
+
+    scope: str = Field(primary_key=True, max_length=64)
+    reason: str = Field(primary_key=True, max_length=32)
+    count: int = 0
+
+
+class PublishedFile(SQLModel, table=True):
+    """A file of the published bundle, stored byte for byte as ``ballotbox publish`` wrote it."""
+
+    __tablename__ = "published_file"
+
+    election_id: int = Field(foreign_key="election.id", primary_key=True)
+    name: str = Field(primary_key=True, max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+from ballotbox import models_postal  # noqa: E402,F401  (postal tables: registered on the same metadata)

@@ -1,0 +1,45 @@
+"""Voicemail: recordings from the phone channel become items of the election's voicemail batch.
+
+The phone channel calls :func:`enqueue_voicemail` for each message left by a
+member who could not finish on the keypad.  The item is keyed twice like a
+letter (tellers listen to the recording) and its agreed version is cast with
+channel ``phone``.  The recording reference is deleted from the item when the
+item is resolved; deleting the recording itself is the phone channel's job.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from ballotbox.errors import InputError
+from ballotbox.i18n import N_
+from ballotbox.models import Election
+from ballotbox.models_postal import BatchKind, PostalBatch, PostalLetter
+from ballotbox.services import Context
+from channels.postal import actions, queries
+
+LABEL = "Voicemail"
+MAX_REF = 500
+
+
+def enqueue_voicemail(session: Session, ctx: Context, election: Election, recording_ref: str) -> None:
+    """File a recording as the next item of ``election``'s voicemail batch (made on first use)."""
+    ref = recording_ref.strip()
+    if not ref or len(ref) > MAX_REF:
+        raise InputError(N_("A recording reference is 1 to {most} characters."), most=MAX_REF)
+    assert election.id is not None
+    queries.lock_election(session, election.id)  # two messages at once get different numbers
+    batch = queries.voicemail_batch(session, election.id)
+    if batch is None:
+        batch = PostalBatch(election_id=election.id, label=LABEL, kind=BatchKind.VOICEMAIL,
+                            letters=0, opened_at=ctx.clock.now())
+        session.add(batch)
+        session.flush()
+        actions.record(session, ctx, None, "batch_opened", batch_id=batch.id,
+                       detail="voicemail batch")
+    assert batch.id is not None
+    batch.letters += 1
+    session.add(batch)
+    session.add(PostalLetter(batch_id=batch.id, number=batch.letters, recording_ref=ref))
+    actions.record(session, ctx, None, "voicemail_filed", batch_id=batch.id, letter=batch.letters)
+    session.flush()

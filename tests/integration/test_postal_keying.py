@@ -1,0 +1,238 @@
+"""Postal double entry on a real database (SQLite file and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from ballotbox import repository
+from ballotbox.models import Ballot, LogEntry
+from ballotbox.models_postal import LetterStatus, PostalEntry, PostalLetter, TellerAction
+from ballotbox.services import elections
+from ballotbox.services.casting import cast
+from channels.postal import accounts, batches, keying, reconcile
+from channels.postal.errors import (
+    AccountLockedError,
+    KeyingError,
+    LoginError,
+    PendingLettersError,
+    PermissionDeniedError,
+)
+from channels.postal.matching import Keyed, read_entry
+from channels.postal.voicemail import enqueue_voicemail
+from ballotbox.services.elections import definition_of
+from tests.fixtures.elections import CLOSES, BallotEnv
+from tests.unit.postal.support import PASSWORD, add_tellers, batch_of, get, open_batch, postal_dump
+from tokens.hashing import token_hash
+
+
+def key(env: BallotEnv, teller_name: str, batch_id: int, number: int, token: str, marks: dict[int, str],
+        spoilt: str = "") -> keying.Outcome:
+    with env.session() as s:
+        teller = accounts.queries.teller_by_username(s, teller_name)
+        batch = batch_of(s, batch_id)
+        definition = definition_of(keying._election(s, batch))
+        return keying.submit_entry(s, env.ctx, teller, batch, number, read_entry(definition, token, marks, spoilt))
+
+
+@pytest.fixture
+def env(ballot_env: BallotEnv) -> BallotEnv:
+    ballot_env.make_election(tokens=12)
+    add_tellers(ballot_env, ann="teller", bob="teller", sue="supervisor", sam="supervisor",
+                sid="scrutineer")
+    return ballot_env
+
+
+def test_agreeing_entries_cast_once_and_leave_no_trace_of_what_was_keyed(env: BallotEnv) -> None:
+    token = env.tokens["test-2027"][0]
+    batch_id = open_batch(env, "test-2027", 3)
+    first = key(env, "ann", batch_id, 1, token.grouped, {2: "1", 1: "2"})
+    assert first.stage == "first" and first.status == "pending"
+    with env.read() as s:
+        assert s.exec(select(Ballot)).all() == []
+        # Before resolution the entry is sealed: no plain token in the database.
+        assert token.digits not in postal_dump(s)
+    second = key(env, "bob", batch_id, 1, token.digits, {2: "1", 1: " 2"})
+    assert (second.stage, second.status) == ("resolved", "accepted")
+    with env.read() as s:
+        ballot = s.exec(select(Ballot)).one()
+        assert ballot.channel == "postal" and json.loads(ballot.choices) == [2, 1]
+        dump = postal_dump(s)
+        election = repository.election_by_slug(s, "test-2027")
+        hashed = token_hash(token, env.ctx.keys.token_key("test-2027"))
+        assert token.digits not in dump and token.grouped not in dump
+        assert hashed.hex() not in dump
+        assert "[2, 1]" not in dump and "2 1" not in dump
+        assert all(e.sealed is None for e in s.exec(select(PostalEntry)).all())
+        # Who keyed which letter is kept (the action log and the entries), and the outcome.
+        assert {e.stage for e in s.exec(select(PostalEntry)).all()} == {"first", "second"}
+        assert get(s, PostalLetter, (batch_id, 1)).status == "accepted"
+        # The ballot row is the core's: nothing about tellers, letters or batches.
+        assert set(Ballot.model_fields) == {"token_hash", "election_id", "token", "channel", "choices"}
+        assert election.id == ballot.election_id
+
+
+def test_a_teller_cannot_key_the_same_letter_twice(env: BallotEnv) -> None:
+    token = env.tokens["test-2027"][0]
+    batch_id = open_batch(env, "test-2027", 2)
+    key(env, "ann", batch_id, 1, token.digits, {1: "1"})
+    with pytest.raises(KeyingError, match="already keyed"):
+        key(env, "ann", batch_id, 1, token.digits, {1: "1"})
+    with pytest.raises(KeyingError, match="no letter 3"):
+        key(env, "ann", batch_id, 3, token.digits, {1: "1"})
+
+
+def test_disagreement_goes_to_a_supervisor_who_keyed_neither_entry(env: BallotEnv) -> None:
+    token = env.tokens["test-2027"][1]
+    batch_id = open_batch(env, "test-2027", 2)
+    key(env, "ann", batch_id, 1, token.digits, {1: "1", 2: "2"})
+    outcome = key(env, "sue", batch_id, 1, token.digits, {1: "2", 2: "1"})
+    assert outcome.stage == "disputed"
+    with env.read() as s:
+        assert s.exec(select(Ballot)).all() == []
+    with env.session() as s:
+        sue = accounts.queries.teller_by_username(s, "sue")
+        with pytest.raises(PermissionDeniedError, match="yourself"):
+            keying.dispute(s, env.ctx, sue, batch_of(s, batch_id), 1)
+        ann = accounts.queries.teller_by_username(s, "ann")
+        with pytest.raises(PermissionDeniedError):
+            keying.dispute(s, env.ctx, ann, batch_of(s, batch_id), 1)  # a teller cannot adjudicate
+    with env.session() as s:
+        sam = accounts.queries.teller_by_username(s, "sam")
+        shown = keying.dispute(s, env.ctx, sam, batch_of(s, batch_id), 1)
+        assert shown.differ == ["choices"] and shown.first.choices == (1, 2) and shown.second.choices == (2, 1)
+        result = keying.adjudicate(s, env.ctx, sam, batch_of(s, batch_id), 1,
+                                   Keyed(token=token.digits, choices=(2, 1)))
+    assert result.status == "accepted"
+    with env.read() as s:
+        assert json.loads(s.exec(select(Ballot)).one().choices) == [2, 1]
+        assert token.digits not in postal_dump(s)
+
+
+def test_unknown_spent_and_void_tokens_are_rejected_with_the_reason(ballot_env: BallotEnv) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=3, open_=False)
+    with ballot_env.session() as s:
+        from ballotbox.services import issuance
+        issuance.void(s, ballot_env.ctx, repository.election_by_slug(s, "test-2027"), [tokens[2]])
+        elections.open_now(s, ballot_env.ctx, repository.election_by_slug(s, "test-2027"))
+    add_tellers(ballot_env, ann="teller", bob="teller")
+    with ballot_env.session() as s:
+        cast(s, ballot_env.ctx, tokens[1], [1], "web")
+    from tokens.format import generate
+
+    stranger = generate(lambda n: 42 % n)
+    batch_id = open_batch(ballot_env, "test-2027", 4)
+    plan = {1: stranger.digits, 2: tokens[1].digits, 3: tokens[2].digits}
+    for number, token in plan.items():
+        key(ballot_env, "ann", batch_id, number, token, {1: "1"})
+        key(ballot_env, "bob", batch_id, number, token, {1: "1"})
+    key(ballot_env, "ann", batch_id, 4, "", {}, "no_token")
+    key(ballot_env, "bob", batch_id, 4, "", {}, "no_token")
+    with ballot_env.read() as s:
+        letters = {l.number: (l.status, l.reason) for l in s.exec(select(PostalLetter)).all()}
+        report = reconcile.reconcile(s, repository.election_by_slug(s, "test-2027"))
+    assert letters == {1: ("rejected", "unknown_token"), 2: ("rejected", "token_used"),
+                       3: ("rejected", "token_void"), 4: ("spoilt", "no_token")}
+    assert report.total.received == 4 and report.total.count("rejected") == 3 and report.balanced
+
+
+def test_reconciliation_blocks_counting_until_nothing_is_pending_or_the_officer_overrides(env: BallotEnv) -> None:
+    tokens = env.tokens["test-2027"]
+    batch_id = open_batch(env, "test-2027", 5)
+    for n in (1, 2, 3):
+        key(env, "ann", batch_id, n, tokens[n].digits, {1: "1"})
+    key(env, "bob", batch_id, 1, tokens[1].digits, {1: "1"})  # accepted
+    key(env, "bob", batch_id, 2, tokens[2].digits, {2: "1"})  # disputed
+    key(env, "ann", batch_id, 4, "", {}, "unreadable")
+    key(env, "bob", batch_id, 4, "", {}, "unreadable")  # spoilt
+    # letter 3 keyed once, letter 5 not keyed
+    with env.read() as s:
+        report = reconcile.reconcile(s, repository.election_by_slug(s, "test-2027"))
+    line = report.lines[0]
+    assert (line.received, line.accepted, line.count("spoilt"), line.count("rejected"), line.pending) == (5, 1, 1, 0, 3)
+    assert (line.unkeyed, line.keyed_once, line.adjudication) == (1, 1, 1)
+    assert line.balanced and report.balanced and report.matches_ballots
+    csv_text = reconcile.to_csv(report)
+    assert csv_text.splitlines()[1].startswith(f"{batch_id},post of 3 Dec,") or "post of 3 Dec" in csv_text
+    env.clock.set(CLOSES + timedelta(minutes=1))
+    with env.session() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        elections.apply_due_transitions(s, env.ctx, election)
+    with env.session() as s, pytest.raises(PendingLettersError, match="3 postal letter"):
+        reconcile.gate_tally(s, env.ctx, repository.election_by_slug(s, "test-2027"), None)
+    with env.session() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        assert reconcile.gate_tally(s, env.ctx, election, "bag 3 lost in the post room fire") == 3
+    with env.read() as s:
+        entry = repository.log_entries(s, election.id)[-1]
+    assert entry.kind == "override" and json.loads(entry.payload)["reason"] == "bag 3 lost in the post room fire"
+    assert json.loads(entry.payload)["pending"] == 3
+
+
+def test_lockout_after_five_failures_for_fifteen_minutes(env: BallotEnv) -> None:
+    for _ in range(4):
+        with env.session() as s, pytest.raises(LoginError):
+            accounts.authenticate(s, env.ctx, "ann", "wrong password")
+    with env.session() as s, pytest.raises(AccountLockedError):
+        accounts.authenticate(s, env.ctx, "ann", "still wrong")
+    with env.session() as s, pytest.raises(AccountLockedError):
+        accounts.authenticate(s, env.ctx, "ann", PASSWORD)  # even the right password
+    env.clock.advance(timedelta(minutes=15, seconds=1))
+    with env.session() as s:
+        assert accounts.authenticate(s, env.ctx, "ANN", PASSWORD).username == "ann"
+    with env.read() as s:
+        done = [a.action for a in s.exec(select(TellerAction).order_by(TellerAction.id)).all()]
+    assert done.count("login_failed") == 5 and "locked" in done and "login_refused" in done
+    with env.session() as s, pytest.raises(LoginError):
+        accounts.authenticate(s, env.ctx, "nobody", PASSWORD)
+
+
+def test_sessions_expire_and_end(env: BallotEnv) -> None:
+    with env.session() as s:
+        teller = accounts.authenticate(s, env.ctx, "ann", PASSWORD)
+        sid = accounts.start_session(s, env.ctx, teller)
+    with env.read() as s:
+        assert accounts.teller_for_session(s, env.ctx, sid).username == "ann"
+        assert accounts.teller_for_session(s, env.ctx, b"x" * 32) is None
+    env.clock.advance(accounts.SESSION_LIFETIME)
+    with env.read() as s:
+        assert accounts.teller_for_session(s, env.ctx, sid) is None
+
+
+def test_roles_a_teller_cannot_open_batches_and_a_scrutineer_cannot_key(env: BallotEnv) -> None:
+    token = env.tokens["test-2027"][0]
+    with env.session() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        ann = accounts.queries.teller_by_username(s, "ann")
+        with pytest.raises(PermissionDeniedError, match="teller"):
+            batches.open_batch(s, env.ctx, ann, election, "bag", 3)
+        sue = accounts.queries.teller_by_username(s, "sue")
+        batch = batches.open_batch(s, env.ctx, sue, election, "bag 1", 3)
+        sid = accounts.queries.teller_by_username(s, "sid")
+        with pytest.raises(PermissionDeniedError, match="scrutineer"):
+            keying.submit_entry(s, env.ctx, sid, batch, 1, Keyed(token=token.digits, choices=(1,)))
+        with pytest.raises(PermissionDeniedError):
+            batches.open_batch(s, env.ctx, sid, election, "bag", 3)
+
+
+def test_voicemail_items_are_numbered_in_their_own_batch_and_cast_by_phone(env: BallotEnv) -> None:
+    token = env.tokens["test-2027"][3]
+    with env.session() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        enqueue_voicemail(s, env.ctx, election, "RE0001")
+        enqueue_voicemail(s, env.ctx, election, "RE0002")
+    with env.read() as s:
+        letters = s.exec(select(PostalLetter).order_by(PostalLetter.number)).all()
+        assert [(l.number, l.recording_ref) for l in letters] == [(1, "RE0001"), (2, "RE0002")]
+        batch_id = letters[0].batch_id
+        assert batch_of(s, batch_id).kind == "voicemail" and batch_of(s, batch_id).letters == 2
+    key(env, "ann", batch_id, 2, token.digits, {3: "1"})
+    assert key(env, "bob", batch_id, 2, token.digits, {3: "1"}).status == "accepted"
+    with env.read() as s:
+        assert s.exec(select(Ballot)).one().channel == "phone"
+        assert get(s, PostalLetter, (batch_id, 2)).recording_ref is None
+        report = reconcile.reconcile(s, repository.election_by_slug(s, "test-2027"))
+    assert report.total.received == 2 and report.total.pending == 1 and report.balanced
