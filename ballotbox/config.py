@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         False, description="Mark cookies Secure (set true behind TLS in production)."
     )
     log_level: str = Field("INFO", description="Application log level.")
+    checkpoint_every_entries: int = Field(
+        100, ge=1, description="Sign a checkpoint once this many log entries are new…"
+    )
+    checkpoint_every_minutes: float = Field(
+        10.0, gt=0, description="…or once this many minutes have passed with any new entry."
+    )
 
     @property
     def public_base(self) -> str:

@@ -8,7 +8,17 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ballotbox.errors import UnknownElectionError
-from ballotbox.models import Ballot, BallotToken, Candidate, ChainHead, Election, LogEntry
+from ballotbox.models import (
+    Ballot,
+    BallotToken,
+    Candidate,
+    ChainHead,
+    Checkpoint,
+    Election,
+    LogEntry,
+    PublishedFile,
+    RejectedAttempt,
+)
 
 
 def find_election(session: Session, slug: str) -> Election | None:
@@ -99,3 +109,77 @@ def log_entries(session: Session, election_id: int) -> Sequence[LogEntry]:
     return session.exec(
         select(LogEntry).where(LogEntry.election_id == election_id).order_by(LogEntry.position)  # type: ignore[arg-type]
     ).all()
+
+
+# --- audit: checkpoints, rejected-attempt counters, the published copy ---
+
+
+def checkpoints(session: Session, election_id: int) -> Sequence[Checkpoint]:
+    """The election's signed checkpoints in log order."""
+    return session.exec(
+        select(Checkpoint)
+        .where(Checkpoint.election_id == election_id)
+        .order_by(Checkpoint.position)  # type: ignore[arg-type]
+    ).all()
+
+
+def latest_checkpoint(session: Session, election_id: int) -> Checkpoint | None:
+    """The election's newest checkpoint, or None."""
+    return session.exec(
+        select(Checkpoint)
+        .where(Checkpoint.election_id == election_id)
+        .order_by(Checkpoint.position.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
+def count_rejection(session: Session, scope: str, reason: str) -> None:
+    """Add one to the counter of attempts rejected for ``reason`` (an upsert, safe under races)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = RejectedAttempt.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(scope=scope, reason=reason, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["scope", "reason"], set_={"count": table.c.count + 1}
+    )
+    session.execute(statement)
+
+
+def rejections(session: Session, scope: str) -> dict[str, int]:
+    """Rejected attempts by reason for ``scope`` (a slug, or "" for tokens of no election)."""
+    rows = session.exec(
+        select(RejectedAttempt.reason, RejectedAttempt.count).where(RejectedAttempt.scope == scope)
+    ).all()
+    return {reason: count for reason, count in rows}
+
+
+def published_file(session: Session, election_id: int, name: str) -> PublishedFile | None:
+    """One stored file of the published bundle, or None."""
+    return session.get(PublishedFile, (election_id, name))
+
+
+def published_names(session: Session, election_id: int) -> list[str]:
+    """The names of the election's stored published files, sorted."""
+    query = select(PublishedFile.name).where(PublishedFile.election_id == election_id)
+    return sorted(session.exec(query).all())
+
+
+def lifecycle_entry(session: Session, election_id: int, kind: str) -> LogEntry | None:
+    """The first log entry of ``kind`` (e.g. ``opened``), or None."""
+    return session.exec(
+        select(LogEntry)
+        .where(LogEntry.election_id == election_id, LogEntry.kind == kind)
+        .order_by(LogEntry.position)  # type: ignore[arg-type]
+    ).first()
+
+
+def tokens_with_state(session: Session, election_id: int) -> list[tuple[bytes, str]]:
+    """Every issued token's keyed hash with its state, sorted by hash."""
+    rows = session.exec(
+        select(BallotToken.token_hash, BallotToken.state).where(
+            BallotToken.election_id == election_id
+        )
+    ).all()
+    return sorted((bytes(h), state) for h, state in rows)

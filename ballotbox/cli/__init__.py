@@ -35,6 +35,7 @@ COMMAND_MODULES: list[str] = [
     "ballotbox.cli.count",
     "ballotbox.cli.demo",
     "ballotbox.cli.serve",
+    "ballotbox.cli.publish",
 ]
 
 for _name in COMMAND_MODULES:

@@ -23,6 +23,7 @@ from ballotbox.definition import ElectionDefinition
 from ballotbox.errors import LifecycleError
 from ballotbox.i18n import N_
 from ballotbox.models import Candidate, Election, ElectionState, TokenState
+from ballotbox.services import checkpoints
 from ballotbox.services.context import Context
 
 
@@ -137,6 +138,7 @@ def close_now(session: Session, ctx: Context, election: Election, *, at: datetim
     ledger.append(
         session, election.id, {"kind": "closed", "ballots": head.ballots, "time": iso(moment)}
     )
+    checkpoints.sign(session, ctx, election, at=moment)  # the final head of the poll, signed
 
 
 def apply_due_transitions(session: Session, ctx: Context, election: Election) -> None:
