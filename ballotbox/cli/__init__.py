@@ -36,6 +36,8 @@ COMMAND_MODULES: list[str] = [
     "ballotbox.cli.demo",
     "ballotbox.cli.serve",
     "ballotbox.cli.publish",
+    "ballotbox.cli.tellers",
+    "ballotbox.cli.postal",
 ]
 
 for _name in COMMAND_MODULES:

@@ -10,6 +10,7 @@ from ballotbox import repository
 from ballotbox.cli.common import session
 from ballotbox.counting import result_sheet
 from ballotbox.services import tally as tally_service
+from channels.postal.reconcile import gate_tally
 
 
 def register(app: typer.Typer) -> None:
@@ -19,6 +20,10 @@ def register(app: typer.Typer) -> None:
     def tally(
         slug: str = typer.Argument(..., help="The election's slug."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+        override_pending: str | None = typer.Option(
+            None, "--override-pending", metavar="REASON",
+            help="Count although postal letters are pending; the reason goes into the audit log.",
+        ),
     ) -> None:
         """Count a closed election, store the result and print it round by round.
 
@@ -28,6 +33,7 @@ def register(app: typer.Typer) -> None:
         """
         with session() as (s, ctx):
             election = repository.election_by_slug(s, slug)
+            gate_tally(s, ctx, election, override_pending)  # postal letters pending block the count
             result = tally_service.tally(s, ctx, election)
         if as_json:
             print(json.dumps(result.to_json(), indent=2))

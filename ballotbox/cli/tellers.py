@@ -1,0 +1,91 @@
+"""``ballotbox tellers …``: accounts for the teller console (postal and voicemail keying)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.table import Table
+
+from ballotbox.cli.common import console, session
+from ballotbox.errors import InputError
+from ballotbox.i18n import N_
+from channels.postal import accounts, actions, queries
+from channels.postal.roles import ROLE_NAMES, parse_role
+
+tellers_app = typer.Typer(
+    help="Teller accounts: returning officer, supervisor, teller, scrutineer.", no_args_is_help=True
+)
+
+
+def _role(text: str):  # type: ignore[no-untyped-def]
+    try:
+        return parse_role(text)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line.strip():
+            raise InputError(N_("--password-stdin: nothing was read from standard input."))
+        return line.rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@tellers_app.command("add")
+def add(
+    username: str = typer.Argument(..., help="Login name: letters, digits, dots, dashes."),
+    role: str = typer.Option("teller", "--role", "-r",
+                             help="officer (returning officer), supervisor, teller or scrutineer."),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Read the password from the first line of standard input."),
+) -> None:
+    """Create a teller account; the password is asked for twice (or read from stdin).
+
+    Example: ballotbox tellers add ann --role supervisor
+    """
+    chosen = _role(role)
+    password = _password(password_stdin)
+    with session() as (s, ctx):
+        teller = accounts.add_teller(s, ctx, username, chosen, password)
+    console.print(f"Created {ROLE_NAMES[chosen]} [bold]{teller.username}[/]. "
+                  "They sign in at /teller/login.")
+
+
+@tellers_app.command("list")
+def list_() -> None:
+    """List teller accounts with their roles and any lockout.
+
+    Example: ballotbox tellers list
+    """
+    with session(write=False) as (s, _ctx):
+        rows = list(queries.tellers(s))
+    table = Table("Username", "Role", "Active", "Locked until")
+    for t in rows:
+        table.add_row(t.username, t.role, "yes" if t.active else "no",
+                      t.locked_until.strftime("%Y-%m-%d %H:%M") if t.locked_until else "")
+    console.print(table if rows else "No tellers yet. Add one: ballotbox tellers add NAME --role teller")
+
+
+@tellers_app.command("unlock")
+def unlock(username: str = typer.Argument(..., help="The locked teller's username.")) -> None:
+    """Lift a lockout after too many wrong passwords.
+
+    Example: ballotbox tellers unlock ann
+    """
+    with session() as (s, ctx):
+        teller = queries.teller_by_username(s, username)
+        if teller is None:
+            raise InputError(N_("There is no teller called “{name}”."), name=username)
+        teller.locked_until = None
+        teller.failed_logins = 0
+        s.add(teller)
+        actions.record(s, ctx, teller.id, "unlocked", detail="by the returning officer (CLI)")
+    console.print(f"[bold]{username}[/] can sign in again.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``tellers`` command group."""
+    app.add_typer(tellers_app, name="tellers")
