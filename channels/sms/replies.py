@@ -27,8 +27,12 @@ _PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "…": "
 
 
 def plain(text: str) -> str:
-    """``text`` with typographic punctuation made plain (GSM-7 friendly)."""
-    return text.translate(_PLAIN)
+    """``text`` with typographic punctuation made plain (GSM-7 friendly) and no control characters.
+
+    Errors may quote what the member typed; a control character quoted back
+    would make the TwiML invalid XML, so anything unprintable becomes a space.
+    """
+    return "".join(ch if ch.isprintable() else " " for ch in text.translate(_PLAIN))
 
 
 def segment_limit(text: str) -> int:
