@@ -21,6 +21,7 @@ from ballotbox.errors import BallotboxError
 from ballotbox.services import Context
 from ballotbox.services.elections import apply_all_due
 from channels.phone import routes as phone_routes
+from channels.postal import pages as postal_pages
 from channels.sms import routes as sms_routes
 from channels.web import api, pages
 from channels.web.errors import status_for
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(api.router)
     app.include_router(sms_routes.router)
     app.include_router(phone_routes.router)
+    app.include_router(postal_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
