@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Protocol
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlmodel import Session
 
 from ballotbox.db import writer
 from ballotbox.services import Context
+from ballotbox.services.casting import CastReceipt
+from tokens.format import Token
 
 
 def get_context(request: Request) -> Context:
@@ -32,3 +35,19 @@ def get_session(request: Request) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+class Caster(Protocol):
+    """Casts a ballot and returns only once it is committed."""
+
+    def __call__(
+        self, token: Token | str, choices: Sequence[int], channel: str, *, election_slug: str | None = None
+    ) -> CastReceipt: ...
+
+
+def get_caster(request: Request) -> Caster:
+    """The process's group-commit batcher (see ballotbox/services/batching.py)."""
+    return request.app.state.batcher.submit  # type: ignore[no-any-return]
+
+
+CasterDep = Annotated[Caster, Depends(get_caster)]

@@ -1,0 +1,143 @@
+"""Group commit for ``cast()``: many concurrent casts, one transaction, one disk flush.
+
+Every accepted ballot extends its election's hash chain, so casts must take
+the chain head one after another.  Committed one at a time, each would hold
+the head through its own fsync, and throughput would be the disk's flush rate.
+Instead, request threads hand their casts to one batcher thread, which runs
+whatever has queued up in a single transaction, each cast inside its own
+savepoint (so a refused cast changes nothing and does not disturb the others),
+then commits once.  Only after that commit does any caller get its receipt:
+an acknowledged vote is always durable.  If the commit fails, every cast of
+the batch is reported as not recorded.
+
+There is no waiting for a batch to fill: a batch is whatever arrived while
+the previous one was committing, so a lone vote is never delayed.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from ballotbox.db import transaction
+from ballotbox.errors import BallotboxError
+from ballotbox.i18n import N_
+from ballotbox.services.casting import CastReceipt, cast
+from ballotbox.services.context import Context
+from tokens.format import Token
+
+log = logging.getLogger("ballotbox.batching")
+MAX_BATCH = 128
+WAIT_S = 120.0
+
+
+class NotRecordedError(BallotboxError):
+    code = "not_recorded"
+    template = N_("Your vote could not be recorded because of a problem on our side. Please try again.")
+
+
+@dataclass
+class _Job:
+    token: Token | str
+    choices: Sequence[int]
+    channel: str
+    election_slug: str | None
+    future: Future[CastReceipt] = field(default_factory=Future)
+
+
+class CastBatcher:
+    """Runs casts for one process in batched transactions on a dedicated thread."""
+
+    def __init__(self, engine: Engine, ctx: Context, max_batch: int = MAX_BATCH) -> None:
+        self.engine = engine
+        self.ctx = ctx
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.batches = 0
+        self.casts = 0
+
+    def start(self) -> None:
+        """Start the batcher thread (idempotent)."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="cast-batcher", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        """Finish what is queued, then stop the thread."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+
+    def submit(
+        self,
+        token: Token | str,
+        choices: Sequence[int],
+        channel: str,
+        *,
+        election_slug: str | None = None,
+    ) -> CastReceipt:
+        """Cast and wait until the ballot is committed; raise the domain error if refused."""
+        self.start()
+        job = _Job(token, list(choices), channel, election_slug)
+        self._queue.put(job)
+        return job.future.result(timeout=WAIT_S)
+
+    def _take_batch(self, first: _Job) -> list[_Job]:
+        batch = [first]
+        while len(batch) < self.max_batch:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                self._queue.put(None)  # let the loop see the stop signal after this batch
+                break
+            batch.append(job)
+        return batch
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            self._run_batch(self._take_batch(first))
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        outcomes: list[CastReceipt | BaseException] = []
+        try:
+            with transaction(self.engine) as session:
+                for job in batch:
+                    try:
+                        with session.begin_nested():
+                            outcomes.append(
+                                cast(session, self.ctx, job.token, job.choices, job.channel,
+                                     election_slug=job.election_slug)
+                            )
+                    except BallotboxError as error:
+                        outcomes.append(error)
+                    except Exception:  # noqa: BLE001 - one bad cast must not sink the batch
+                        log.exception("cast failed unexpectedly")
+                        outcomes.append(NotRecordedError())
+        except Exception:  # noqa: BLE001 - the commit failed: nothing in this batch was recorded
+            log.exception("a batch of %d casts could not be committed", len(batch))
+            for job in batch:
+                job.future.set_exception(NotRecordedError())
+            return
+        self.batches += 1
+        self.casts += len(batch)
+        for job, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
