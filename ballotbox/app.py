@@ -19,6 +19,7 @@ from ballotbox.config import Settings, get_settings
 from ballotbox.db import make_engine, transaction
 from ballotbox.errors import BallotboxError
 from ballotbox.services import Context
+from ballotbox.services.batching import CastBatcher
 from ballotbox.services.elections import apply_all_due
 from channels.phone import routes as phone_routes
 from channels.postal import pages as postal_pages
@@ -100,6 +101,7 @@ def _apply_due(app: FastAPI) -> None:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.batcher.start()
     task = asyncio.create_task(_transition_loop(app))
     try:
         yield
@@ -107,6 +109,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await asyncio.to_thread(app.state.batcher.stop)
         app.state.engine.dispose()
 
 
@@ -124,6 +127,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.state.settings = settings
     app.state.context = context
     app.state.engine = make_engine(settings.database_url)
+    app.state.batcher = CastBatcher(app.state.engine, context)
     app.add_exception_handler(BallotboxError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -12,9 +12,8 @@ from sqlmodel import Session
 
 from ballotbox import repository
 from ballotbox.services import Context, elections
-from ballotbox.services.casting import cast
 from ballotbox.services.elections import aware, effective_state, iso
-from channels.web.deps import get_context, get_session
+from channels.web.deps import CasterDep, get_context, get_session
 
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
 
@@ -62,10 +61,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/elections/{slug}/ballots", status_code=201, response_model=ReceiptOut, responses=ERRORS
 )
-def cast_ballot(slug: str, ballot: BallotIn, session: SessionDep, ctx: ContextDep) -> ReceiptOut:
+def cast_ballot(
+    slug: str, ballot: BallotIn, session: SessionDep, ctx: ContextDep, caster: CasterDep
+) -> ReceiptOut:
     """Cast a ballot with a token; returns the signed receipt."""
-    receipt = cast(session, ctx, ballot.token, ballot.choices, "web", election_slug=slug)
-    session.commit()  # durable before the receipt is returned
+    receipt = caster(ballot.token, ballot.choices, "web", election_slug=slug)
     return ReceiptOut(
         election=receipt.election,
         channel=receipt.channel,

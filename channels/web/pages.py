@@ -18,9 +18,9 @@ from ballotbox.choices import validate_choices
 from ballotbox.errors import BallotboxError, InputError, TokenFormatError
 from ballotbox.models import Election, ElectionState
 from ballotbox.services import Context, elections
-from ballotbox.services.casting import cast, check_can_vote
+from ballotbox.services.casting import check_can_vote
 from ballotbox.services.elections import definition_of, effective_state
-from channels.web.deps import get_context, get_session
+from channels.web.deps import CasterDep, get_context, get_session
 from channels.web.errors import status_for
 from channels.web.forms import choices_from_field, choices_from_form, choices_to_field, marks_from_form
 from channels.web.security import verify_csrf
@@ -156,18 +156,17 @@ def cast_ballot(
     request: Request,
     session: SessionDep,
     ctx: ContextDep,
+    caster: CasterDep,
     token: Annotated[str, Form()] = "",
     choices: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """Cast the reviewed ballot and show the receipt."""
     try:
         parsed = parse(token)
-        receipt = cast(session, ctx, parsed, choices_from_field(choices), "web")
-        session.commit()  # durable before the receipt is shown
+        receipt = caster(parsed, choices_from_field(choices), "web")
     except TokenFormatError as error:
         return _home(request, session, ctx, error=error)
     except BallotboxError as error:
-        session.rollback()
         return _home(request, session, ctx, error=error)
     return render(
         request,
