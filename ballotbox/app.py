@@ -26,7 +26,7 @@ from channels.postal import pages as postal_pages
 from channels.sms import routes as sms_routes
 from channels.web import api, pages
 from channels.web.errors import status_for
-from channels.web.security import SecurityHeadersMiddleware
+from channels.web.security import LocaleMiddleware, SecurityHeadersMiddleware
 from channels.web.templating import render
 
 log = logging.getLogger("ballotbox.app")
@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://"))
+    app.add_middleware(LocaleMiddleware, default=settings.locale)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)

@@ -38,6 +38,8 @@ COMMAND_MODULES: list[str] = [
     "ballotbox.cli.publish",
     "ballotbox.cli.tellers",
     "ballotbox.cli.postal",
+    "ballotbox.cli.sms",
+    "ballotbox.cli.phone",
 ]
 
 for _name in COMMAND_MODULES:
