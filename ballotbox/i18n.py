@@ -8,11 +8,12 @@ only defined (error templates), so a second language needs a catalogue in
 from __future__ import annotations
 
 import gettext
+import os
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(os.environ.get("BALLOTBOX_LOCALE_DIR", Path(__file__).parent / "locale"))
 DOMAIN = "ballotbox"
 DEFAULT_LOCALE = "en"
 
@@ -23,6 +24,11 @@ _current: ContextVar[str] = ContextVar("ballotbox_locale", default=DEFAULT_LOCAL
 def translations(locale: str) -> gettext.NullTranslations:
     """Return the catalogue for ``locale`` (English falls through to the msgids)."""
     return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[locale], fallback=True)
+
+
+def available(locale: str) -> bool:
+    """True when a compiled catalogue exists for ``locale``."""
+    return (LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file()
 
 
 def set_locale(locale: str) -> None:
