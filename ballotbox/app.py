@@ -20,7 +20,9 @@ from ballotbox.db import make_engine, transaction
 from ballotbox.errors import BallotboxError
 from ballotbox.services import Context
 from ballotbox.services.batching import CastBatcher
+from ballotbox.services.checkpoints import sign_due
 from ballotbox.services.elections import apply_all_due
+from channels.audit_pages.router import router as audit_router
 from channels.phone import routes as phone_routes
 from channels.postal import pages as postal_pages
 from channels.sms import routes as sms_routes
@@ -97,6 +99,8 @@ def _apply_due(app: FastAPI) -> None:
     with transaction(app.state.engine) as session:
         for slug in apply_all_due(session, app.state.context):
             log.info("election %s changed state on schedule", slug)
+        for slug in sign_due(session, app.state.context):
+            log.info("election %s: checkpoint signed", slug)
 
 
 @contextlib.asynccontextmanager
@@ -137,6 +141,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(audit_router)
     app.include_router(sms_routes.router)
     app.include_router(phone_routes.router)
     app.include_router(postal_pages.router)

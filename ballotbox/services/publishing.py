@@ -54,6 +54,11 @@ class Published:
 
 def publish(session: Session, ctx: Context, election: Election, out_dir: Path) -> Published:
     """Publish a counted election's bundle to ``out_dir`` (and ``out_dir``.zip)."""
+    if election.state == ElectionState.PUBLISHED:
+        raise LifecycleError(
+            N_("“{slug}” is already published; its bundle is at /elections/{slug}/bundle.zip."),
+            slug=election.slug,
+        )
     if election.state != ElectionState.COUNTED:
         raise LifecycleError(
             N_("“{slug}” is {state}: only a counted election can be published. "

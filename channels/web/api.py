@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from ballotbox import repository
+from ballotbox.errors import BallotboxError
 from ballotbox.services import Context, elections
 from ballotbox.services.elections import aware, effective_state, iso
+from channels.audit_pages.counters import count_rejection
 from channels.web.deps import CasterDep, get_context, get_session
 
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
@@ -65,7 +67,11 @@ def cast_ballot(
     slug: str, ballot: BallotIn, session: SessionDep, ctx: ContextDep, caster: CasterDep
 ) -> ReceiptOut:
     """Cast a ballot with a token; returns the signed receipt."""
-    receipt = caster(ballot.token, ballot.choices, "web", election_slug=slug)
+    try:
+        receipt = caster(ballot.token, ballot.choices, "web", election_slug=slug)
+    except BallotboxError as error:  # counted for the live audit page, then answered as usual
+        count_rejection(session, ctx, error, slug=slug)
+        raise
     return ReceiptOut(
         election=receipt.election,
         channel=receipt.channel,

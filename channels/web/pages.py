@@ -20,6 +20,7 @@ from ballotbox.models import Election, ElectionState
 from ballotbox.services import Context, elections
 from ballotbox.services.casting import check_can_vote
 from ballotbox.services.elections import definition_of, effective_state
+from channels.audit_pages.counters import count_rejection
 from channels.web.deps import CasterDep, get_context, get_session
 from channels.web.errors import status_for
 from channels.web.forms import choices_from_field, choices_from_form, choices_to_field, marks_from_form
@@ -39,6 +40,8 @@ def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTM
         (e, effective_state(e, now)) for e in repository.elections(session)
     ]
     error = extra.get("error")
+    if isinstance(error, BallotboxError):  # for the live audit page's counters
+        count_rejection(session, ctx, error, token_text=extra.get("token_text"))
     status = status_for(error) if isinstance(error, BallotboxError) else 200
     return render(request, "home.html", {"elections": listed, **extra}, status_code=status)
 

@@ -1,0 +1,102 @@
+"""The audit pages over a real database: never running results while open; counters; files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ballotbox import repository
+from ballotbox.app import create_app
+from ballotbox.services import checkpoints, elections, publishing, tally
+from ballotbox.services.casting import cast
+from tests.fixtures.elections import CLOSES, NAMES, BallotEnv
+
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture
+def client(ballot_env: BallotEnv) -> Iterator[TestClient]:
+    with TestClient(create_app(ballot_env.settings, ballot_env.ctx)) as c:
+        yield c
+
+
+def test_while_open_the_audit_page_shows_turnout_and_checkpoints_but_no_vote_totals(
+    ballot_env: BallotEnv, client: TestClient
+) -> None:
+    slug, tokens = ballot_env.make_election(tokens=30, candidates=4)
+    # 7, 5, 3 and 1 first preferences: distinctive numbers that must not appear anywhere.
+    plan = [1] * 7 + [2] * 5 + [3] * 3 + [4]
+    for token, first in zip(tokens, plan, strict=False):
+        with ballot_env.session() as s:
+            cast(s, ballot_env.ctx, token, [first], "web" if first != 3 else "sms")
+    with ballot_env.session() as s:
+        checkpoints.checkpoint_now(s, ballot_env.ctx, repository.election_by_slug(s, slug))
+    page = client.get(f"/elections/{slug}/audit", headers=HTML)
+    assert page.status_code == 200
+    text = page.text
+    assert "<td>web</td><td>13</td>" in text and "<td>sms</td><td>3</td>" in text
+    assert 'id="checkpoints"' in text and "<td>16</td>" in text
+    for name in NAMES[:4]:  # candidates appear only inside the definition, never beside a count
+        assert f"{name}</td>" not in text
+    for tally_text in (">7<", ">5<", ">1<"):
+        assert tally_text not in text, "a candidate's running total leaked onto the audit page"
+    results = client.get(f"/elections/{slug}/results", headers=HTML)
+    assert 'id="no-results"' in results.text and "<table" not in results.text
+    assert client.get(f"/api/v1/elections/{slug}/result").status_code == 404
+    for name in ("bundle.zip", "ballots.csv", "ballots.json"):
+        assert client.get(f"/elections/{slug}/{name}").status_code == 404
+    saved = client.get(f"/elections/{slug}/audit/checkpoints.json").json()
+    assert saved[-1]["body"]["ballots"] == 16
+
+
+def test_rejected_attempts_are_counted_per_election_and_reason(
+    ballot_env: BallotEnv, client: TestClient
+) -> None:
+    slug, tokens = ballot_env.make_election(tokens=3)
+    with ballot_env.session() as s:
+        cast(s, ballot_env.ctx, tokens[0], [1], "web")
+    client.get("/", headers=HTML)
+    csrf = client.cookies.get("bb_csrf")
+    form = {"csrf_token": csrf}
+    client.post("/ballot", data={**form, "token": tokens[0].digits}, headers=HTML)  # used
+    client.post("/ballot", data={**form, "token": tokens[0].digits}, headers=HTML)  # used
+    client.post("/ballot", data={**form, "token": "1234"}, headers=HTML)  # no election: scope ""
+    again = {"token": tokens[0].digits, "choices": [1]}
+    assert client.post(f"/api/v1/elections/{slug}/ballots", json=again).status_code == 409
+    with ballot_env.read() as s:
+        assert repository.rejections(s, slug) == {"token_used": 3}
+        assert sum(repository.rejections(s, "").values()) == 1
+    text = client.get(f"/elections/{slug}/audit", headers=HTML).text
+    assert "<td>token already used</td><td>3</td>" in text
+
+
+def test_after_publishing_the_pages_serve_the_published_bytes(
+    ballot_env: BallotEnv, client: TestClient, tmp_path: Path
+) -> None:
+    slug, tokens = ballot_env.make_election(tokens=4)
+    for token, choices in zip(tokens, [[1, 2], [2], [1, 3]], strict=False):
+        with ballot_env.session() as s:
+            cast(s, ballot_env.ctx, token, choices, "web")
+    ballot_env.clock.set(CLOSES)
+    with ballot_env.session() as s:
+        elections.close_now(s, ballot_env.ctx, repository.election_by_slug(s, slug))
+    with ballot_env.session() as s:
+        tally.tally(s, ballot_env.ctx, repository.election_by_slug(s, slug))
+    with ballot_env.session() as s:
+        done = publishing.publish(s, ballot_env.ctx, repository.election_by_slug(s, slug),
+                                  tmp_path / "bundle")
+    assert client.get(f"/elections/{slug}/bundle.zip").content == done.archive.read_bytes()
+    csv = client.get(f"/elections/{slug}/ballots.csv")
+    assert csv.content == (done.directory / "ballots.csv").read_bytes()
+    assert csv.text.splitlines()[0] == "token,channel,choices"
+    tokens_csv = client.get(f"/elections/{slug}/bundle/tokens.csv")
+    assert tokens_csv.content == (done.directory / "tokens.csv").read_bytes()
+    assert client.get(f"/elections/{slug}/bundle/nothing.txt").status_code == 404
+    page = client.get(f"/elections/{slug}", headers=HTML).text
+    assert f"/elections/{slug}/check" in page and "<table class=\"rounds\">" in page
+    check = client.get(f"/elections/{slug}/check", headers=HTML).text
+    assert '<script src="/audit/check.js"' in check and "<noscript>" in check
+    assert "name=\"token\"" not in check  # nothing on the page could send a token to the server
