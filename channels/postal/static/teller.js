@@ -43,7 +43,8 @@
     var token = document.getElementById("token");
     if (token) attach(token);
     var problem = document.querySelector(".error-summary[role=alert]");
-    var bad = document.querySelector("input[aria-invalid=true], select[aria-invalid=true]");
+    var bad = document.querySelector(
+      "input[aria-invalid=true], select[aria-invalid=true], fieldset[aria-invalid=true] input");
     if (problem && bad) bad.focus();
   });
 })();
