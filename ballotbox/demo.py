@@ -21,7 +21,8 @@ from ballotbox.config import Settings
 from ballotbox.counting import Result
 from ballotbox.db import make_engine, transaction
 from ballotbox.definition import definition_from_dict
-from ballotbox.errors import BallotboxError
+from ballotbox.errors import BallotboxError, InputError
+from ballotbox.i18n import N_
 from ballotbox.migrate import upgrade
 from ballotbox.services import Context, casting, elections, issuance, tally
 from tokens.format import Token
@@ -44,6 +45,11 @@ CANDIDATES = [
     ("Liam O'Connor", "", 1.0, ""),
 ]
 SLATES = {"Renewal": 0.46, "Unity": 0.40, "": 0.14}
+
+
+class DemoFolderError(InputError):
+    code = "demo_folder"
+    template = N_("{folder} exists and is not a ballotbox demo folder; choose another with --dir.")
 
 
 @dataclass
@@ -89,7 +95,7 @@ def run(
     """Build the demo database in ``folder`` (recreated if it was a demo before)."""
     if folder.exists():
         if not (folder / MARKER).exists() and any(folder.iterdir()):
-            raise FileExistsError(f"{folder} exists and is not a ballotbox demo folder; choose another")
+            raise DemoFolderError(folder=str(folder))
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / MARKER).write_text("created by ballotbox demo; safe to delete\n")

@@ -1,0 +1,48 @@
+"""The README's demo, as a user runs it: one command, a real count printed, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.mark.slow
+def test_demo_runs_an_election_end_to_end(tmp_path: Path) -> None:
+    ballotbox = Path(sys.executable).parent / "ballotbox"
+    env = {**os.environ, "COLUMNS": "120"}
+    done = subprocess.run(
+        [str(ballotbox), "demo", "--no-serve", "--dir", str(tmp_path / "demo"), "--voters", "300"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Cast 300 slate ballots" in out
+    assert "Elected:" in out and out.count("elected at stage") == 6
+    # The three refusals a member can meet are explained, not crashed on.
+    assert "already been used" in out and "typing error" in out and "cancelled before voting" in out
+    assert "Traceback" not in out + done.stderr
+    assert (tmp_path / "demo" / "ballotbox.db").is_file()
+    # Running it again recreates the demo folder instead of failing.
+    again = subprocess.run([str(ballotbox), "demo", "--no-serve", "--dir", str(tmp_path / "demo"),
+                            "--voters", "20"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert again.returncode == 0, again.stderr
+
+
+def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    ballotbox = Path(sys.executable).parent / "ballotbox"
+    done = subprocess.run([str(ballotbox), "demo", "--no-serve", "--dir", str(precious)],
+                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "not a ballotbox demo folder" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (precious / "notes.txt").read_text() == "keep me"
