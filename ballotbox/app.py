@@ -76,9 +76,13 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 async def _unexpected(request: Request, error: Exception) -> Response:
     # The traceback goes to the log without the request body or path (they may carry a token).
-    log.error("unexpected %s on %s %s", type(error).__name__, request.method,
-              request.scope.get("route").path if request.scope.get("route") else "?",
-              exc_info=(type(error), error, None))
+    log.error(
+        "unexpected %s on %s %s",
+        type(error).__name__,
+        request.method,
+        request.scope.get("route").path if request.scope.get("route") else "?",
+        exc_info=(type(error), error, None),
+    )
     message = "Something went wrong on our side; nothing was recorded. Please try again."
     if wants_json(request):
         return JSONResponse({"error": "internal", "detail": message}, status_code=500)

@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     )
     key_dir: Path = Field(
         Path("./keys"),
-        description="Directory holding per-election token-hash and signing keys (not the database).",
+        description="Directory of per-election token-hash and signing keys (not the database).",
     )
     public_url: str = Field(
         "http://127.0.0.1:8000",

@@ -66,15 +66,26 @@ class DemoRun:
     ballots: int = 0
 
 
-def _definition(slug: str, method: str, title: str, now_opens: str, closes: str, **extra: object) -> dict[str, object]:
-    return {"slug": slug, "title": title, "method": method, "opens": now_opens, "closes": closes, **extra}
+def _definition(
+    slug: str, method: str, title: str, now_opens: str, closes: str, **extra: object
+) -> dict[str, object]:
+    return {
+        "slug": slug,
+        "title": title,
+        "method": method,
+        "opens": now_opens,
+        "closes": closes,
+        **extra,
+    }
 
 
 def ranked_ballot(rng: random.Random) -> list[int]:
     """One voter's ranking: their slate first (popular candidates likelier), then maybe others."""
     slate = rng.choices(list(SLATES), weights=list(SLATES.values()))[0]
     pool = {i + 1: pop for i, (_n, s, pop, _g) in enumerate(CANDIDATES)}
-    own = {n: w * (4.0 if CANDIDATES[n - 1][1] == slate and slate else 1.0) for n, w in pool.items()}
+    own = {
+        n: w * (4.0 if CANDIDATES[n - 1][1] == slate and slate else 1.0) for n, w in pool.items()
+    }
     length = rng.choices([1, 2, 3, 4, 5, 6, 8, 12], weights=[6, 8, 12, 14, 16, 18, 14, 12])[0]
     ranking: list[int] = []
     while own and len(ranking) < length:
@@ -111,21 +122,37 @@ def run(
     now = ctx.clock.now()
     opens = (now - timedelta(hours=1)).isoformat()
     closes = (now + timedelta(days=14)).isoformat()
-    slate_def = definition_from_dict(_definition(
-        "exec-2027", "scottish-stv", "Branch Executive Committee 2027", opens, closes,
-        description="Six places. Rank as many candidates as you like.",
-        seats=6,
-        candidates=[
-            {"number": i + 1, "name": name, "group": group,
-             "statement": f"https://example.org/statements/{i + 1}"}
-            for i, (name, _slate, _pop, group) in enumerate(CANDIDATES)
-        ],
-        group_minimums=[{"group": "women", "minimum": 3}],
-    ))
-    motion_def = definition_from_dict(_definition(
-        "motion-housing", "referendum", "Motion 4: Support the tenants' union campaign", opens, closes,
-        description="Conference asks the branch to support the tenants' union campaign.",
-    ))
+    slate_def = definition_from_dict(
+        _definition(
+            "exec-2027",
+            "scottish-stv",
+            "Branch Executive Committee 2027",
+            opens,
+            closes,
+            description="Six places. Rank as many candidates as you like.",
+            seats=6,
+            candidates=[
+                {
+                    "number": i + 1,
+                    "name": name,
+                    "group": group,
+                    "statement": f"https://example.org/statements/{i + 1}",
+                }
+                for i, (name, _slate, _pop, group) in enumerate(CANDIDATES)
+            ],
+            group_minimums=[{"group": "women", "minimum": 3}],
+        )
+    )
+    motion_def = definition_from_dict(
+        _definition(
+            "motion-housing",
+            "referendum",
+            "Motion 4: Support the tenants' union campaign",
+            opens,
+            closes,
+            description="Conference asks the branch to support the tenants' union campaign.",
+        )
+    )
     rng = random.Random(seed)
     with transaction(engine) as s:
         slate = elections.create(s, ctx, slate_def)
@@ -136,7 +163,10 @@ def run(
         issuance.void(s, ctx, slate, spoiled)
         elections.open_now(s, ctx, slate)
         elections.open_now(s, ctx, motion)
-    say(f"Issued {len(slate_tokens)} + {len(motion_tokens)} tokens, voided {len(spoiled)}, opened both ballots.")
+    say(
+        f"Issued {len(slate_tokens)} + {len(motion_tokens)} tokens, "
+        f"voided {len(spoiled)}, opened both ballots."
+    )
 
     for token in slate_tokens[:voters]:
         with transaction(engine) as s:
@@ -150,7 +180,11 @@ def run(
     attempts: list[tuple[str, str]] = []
     for label, text, choices in [
         ("a token typed twice", slate_tokens[0].digits, [1]),
-        ("a typo in the token", slate_tokens[voters].digits[:-1] + str((int(slate_tokens[voters].digits[-1]) + 1) % 10), [1]),
+        (
+            "a typo in the token",
+            slate_tokens[voters].digits[:-1] + str((int(slate_tokens[voters].digits[-1]) + 1) % 10),
+            [1],
+        ),
         ("a voided card", spoiled[0].digits, [1]),
         ("a candidate who does not exist", slate_tokens[voters + 1].digits, [3, 13]),
     ]:

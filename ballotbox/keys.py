@@ -20,7 +20,7 @@ from ballotbox.errors import BallotboxError
 from ballotbox.i18n import N_
 from tokens.hashing import KEY_BYTES, new_key
 
-TOKEN_KEY_FILE = "token-hash.key"
+TOKEN_KEY_FILE = "token-hash.key"  # noqa: S105 - a file name, not a secret
 SIGNING_KEY_FILE = "signing.key"
 
 

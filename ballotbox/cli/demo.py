@@ -28,12 +28,23 @@ def result_table(result: Result) -> Table:
             fate.setdefault(cid, f"excluded at stage {r.number}")
     first, last = result.rounds[0], result.rounds[-1]
     for cid, name in enumerate(result.candidates):
-        table.add_row(name, f"{float(first.votes[cid]):.2f}", f"{float(last.votes[cid]):.2f}",
-                      fate.get(cid, ""))
-    table.add_row("[dim]Non-transferable[/]", f"{float(first.exhausted):.2f}",
-                  f"{float(last.exhausted):.2f}", "")
+        table.add_row(
+            name,
+            f"{float(first.votes[cid]):.2f}",
+            f"{float(last.votes[cid]):.2f}",
+            fate.get(cid, ""),
+        )
+    table.add_row(
+        "[dim]Non-transferable[/]",
+        f"{float(first.exhausted):.2f}",
+        f"{float(last.exhausted):.2f}",
+        "",
+    )
     if result.quota is not None:
-        table.caption = f"Quota {float(result.quota):.2f}; {len(result.rounds)} stages. Full sheet: ballotbox tally --json, or the results page."
+        table.caption = (
+            f"Quota {float(result.quota):.2f}; {len(result.rounds)} stages. "
+            "Full sheet: ballotbox tally --json, or the results page."
+        )
     return table
 
 
@@ -42,7 +53,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def demo(
-        folder: Path = typer.Option(Path("ballotbox-demo"), "--dir", help="Folder for the demo database and keys (recreated)."),
+        folder: Path = typer.Option(
+            Path("ballotbox-demo"),
+            "--dir",
+            help="Folder for the demo database and keys (recreated).",
+        ),
         voters: int = typer.Option(400, min=1, max=100_000, help="How many slate ballots to cast."),
         serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the site afterwards."),
         port: int = typer.Option(8000, help="Port for the site."),

@@ -40,7 +40,8 @@ def create(file: Path = typer.Argument(..., help="The election definition (TOML)
         election = elections.create(s, ctx, definition)
     console.print(
         f"Created [bold]{election.slug}[/]: {election.title} "
-        f"({definition.method}, {definition.seats} seat(s), {len(definition.candidates)} candidates). "
+        f"({definition.method}, {definition.seats} seat(s), "
+        f"{len(definition.candidates)} candidates). "
         f"Next: ballotbox tokens issue {election.slug} --count N --csv cards.csv"
     )
 
@@ -113,10 +114,17 @@ def list_() -> None:
     table = Table("Slug", "Title", "Method", "State", "Issued", "Voted", "Closes")
     for e, view in rows:
         table.add_row(
-            e.slug, e.title, e.method, e.state, str(view.issued), str(view.voted),
+            e.slug,
+            e.title,
+            e.method,
+            e.state,
+            str(view.issued),
+            str(view.voted),
             iso(aware(e.closes_at)),
         )
-    console.print(table if rows else "No elections yet. Create one: ballotbox election create FILE.toml")
+    console.print(
+        table if rows else "No elections yet. Create one: ballotbox election create FILE.toml"
+    )
 
 
 def register(app: typer.Typer) -> None:

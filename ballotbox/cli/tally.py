@@ -21,7 +21,9 @@ def register(app: typer.Typer) -> None:
         slug: str = typer.Argument(..., help="The election's slug."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
         override_pending: str | None = typer.Option(
-            None, "--override-pending", metavar="REASON",
+            None,
+            "--override-pending",
+            metavar="REASON",
             help="Count although postal letters are pending; the reason goes into the audit log.",
         ),
     ) -> None:

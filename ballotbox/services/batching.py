@@ -39,7 +39,9 @@ WAIT_S = 120.0
 
 class NotRecordedError(BallotboxError):
     code = "not_recorded"
-    template = N_("Your vote could not be recorded because of a problem on our side. Please try again.")
+    template = N_(
+        "Your vote could not be recorded because of a problem on our side. Please try again."
+    )
 
 
 @dataclass
@@ -121,8 +123,14 @@ class CastBatcher:
                     try:
                         with session.begin_nested():
                             outcomes.append(
-                                cast(session, self.ctx, job.token, job.choices, job.channel,
-                                     election_slug=job.election_slug)
+                                cast(
+                                    session,
+                                    self.ctx,
+                                    job.token,
+                                    job.choices,
+                                    job.channel,
+                                    election_slug=job.election_slug,
+                                )
                             )
                     except BallotboxError as error:
                         outcomes.append(error)

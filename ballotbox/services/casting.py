@@ -71,7 +71,10 @@ def find_token(
     *,
     lock: bool = True,
 ) -> tuple[Election, BallotToken]:
-    """The election and token row for ``token`` (locked by default); a bare token names its election."""
+    """The election and token row for ``token`` (locked by default).
+
+    A bare token names its election: it is looked up under every election's key.
+    """
     if election_slug is not None:
         candidates = [repository.election_by_slug(session, election_slug)]
     else:
@@ -162,7 +165,9 @@ def cast(
     session.add(row)
     nonce = ctx.random_bytes(NONCE_BYTES)
     position, head = ledger.append(
-        session, election.id, {"kind": "ballot", "commitment": ballot_commitment(nonce, digest).hex()}
+        session,
+        election.id,
+        {"kind": "ballot", "commitment": ballot_commitment(nonce, digest).hex()},
     )
     try:
         session.flush()

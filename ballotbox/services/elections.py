@@ -91,7 +91,11 @@ def create(session: Session, ctx: Context, definition: ElectionDefinition) -> El
     ledger.append(
         session,
         election.id,
-        {"kind": "created", "definition_hash": document_hash(document), "time": iso(ctx.clock.now())},
+        {
+            "kind": "created",
+            "definition_hash": document_hash(document),
+            "time": iso(ctx.clock.now()),
+        },
     )
     return election
 
@@ -101,13 +105,17 @@ def _require(election: Election, states: set[str], action: str) -> None:
         raise LifecycleError(state=election.state, action=action)
 
 
-def open_now(session: Session, ctx: Context, election: Election, *, at: datetime | None = None) -> dict[str, object]:
+def open_now(
+    session: Session, ctx: Context, election: Election, *, at: datetime | None = None
+) -> dict[str, object]:
     """Open voting: sign the token commitment and log it.  Returns the commitment."""
     _require(election, {ElectionState.DRAFT}, N_("opening"))
     assert election.id is not None
     moment = at or ctx.clock.now()
     if aware(election.closes_at) <= moment:
-        raise LifecycleError(N_("The closing time has already passed; change the definition first."))
+        raise LifecycleError(
+            N_("The closing time has already passed; change the definition first.")
+        )
     issued = repository.token_hashes(session, election.id)
     void = repository.token_hashes(session, election.id, TokenState.VOID)
     commitment = make_commitment(
@@ -122,11 +130,15 @@ def open_now(session: Session, ctx: Context, election: Election, *, at: datetime
     election.state = ElectionState.OPEN
     election.opened_at = moment
     session.add(election)
-    ledger.append(session, election.id, {"kind": "opened", "commitment": commitment, "time": iso(moment)})
+    ledger.append(
+        session, election.id, {"kind": "opened", "commitment": commitment, "time": iso(moment)}
+    )
     return commitment
 
 
-def close_now(session: Session, ctx: Context, election: Election, *, at: datetime | None = None) -> None:
+def close_now(
+    session: Session, ctx: Context, election: Election, *, at: datetime | None = None
+) -> None:
     """Close voting now (or at the scheduled time ``at``)."""
     _require(election, {ElectionState.OPEN}, N_("closing"))
     assert election.id is not None

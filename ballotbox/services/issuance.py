@@ -74,7 +74,9 @@ def issue(
     shuffler = random.SystemRandom()
     for start in range(0, count, BATCH):
         batch = _fresh_batch(session, keys, min(BATCH, count - start), ctx.randbelow, taken)
-        rows = [BallotToken(token_hash=token_hash(t, own_key), election_id=election.id) for t in batch]
+        rows = [
+            BallotToken(token_hash=token_hash(t, own_key), election_id=election.id) for t in batch
+        ]
         # Storage order must say nothing about print order or serial numbers.
         shuffler.shuffle(rows)
         session.add_all(rows)
@@ -116,4 +118,3 @@ def void(session: Session, ctx: Context, election: Election, tokens: Iterable[To
     if newly:
         ledger.append(session, election.id, {"kind": "voided", "count": newly})
     return newly
-

@@ -25,8 +25,7 @@ def count_input(definition: ElectionDefinition, ballots: Iterable[list[int]]) ->
     index = {c.number: i for i, c in enumerate(definition.candidates)}
     grouped = Counter(tuple(choices) for choices in ballots)
     rankings = [
-        (tuple((index[n],) for n in choices), weight)
-        for choices, weight in sorted(grouped.items())
+        (tuple((index[n],) for n in choices), weight) for choices, weight in sorted(grouped.items())
     ]
     groups: dict[str, set[int]] = {}
     for c in definition.candidates:

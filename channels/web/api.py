@@ -27,11 +27,15 @@ class BallotIn(BaseModel):
     """A ballot: the token from the card and the choices."""
 
     token: str = Field(
-        ..., max_length=200, examples=["4821 0937 5512 8840 3316"],
+        ...,
+        max_length=200,
+        examples=["4821 0937 5512 8840 3316"],
         description="The ballot token; spaces, dashes and dots are ignored.",
     )
     choices: list[int] = Field(
-        ..., max_length=1000, examples=[[3, 1, 2]],
+        ...,
+        max_length=1000,
+        examples=[[3, 1, 2]],
         description="Candidate numbers in preference order (ranked methods) or the selected ones.",
     )
 

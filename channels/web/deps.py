@@ -41,7 +41,12 @@ class Caster(Protocol):
     """Casts a ballot and returns only once it is committed."""
 
     def __call__(
-        self, token: Token | str, choices: Sequence[int], channel: str, *, election_slug: str | None = None
+        self,
+        token: Token | str,
+        choices: Sequence[int],
+        channel: str,
+        *,
+        election_slug: str | None = None,
     ) -> CastReceipt: ...
 
 

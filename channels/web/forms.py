@@ -40,7 +40,10 @@ def choices_from_form(
             continue
         if not text.isdigit():
             raise ChoiceError(
-                N_("“{text}” next to {name} is not a number: use 1 for your first choice, 2 for your second, and so on."),
+                N_(
+                    "“{text}” next to {name} is not a number: use 1 for your first choice, "
+                    "2 for your second, and so on."
+                ),
                 text=text,
                 name=names[number],
             )

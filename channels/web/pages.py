@@ -23,7 +23,12 @@ from ballotbox.services.elections import definition_of, effective_state
 from channels.audit_pages.counters import count_rejection
 from channels.web.deps import CasterDep, get_context, get_session
 from channels.web.errors import status_for
-from channels.web.forms import choices_from_field, choices_from_form, choices_to_field, marks_from_form
+from channels.web.forms import (
+    choices_from_field,
+    choices_from_form,
+    choices_to_field,
+    marks_from_form,
+)
 from channels.web.security import verify_csrf
 from channels.web.templating import render
 from tokens.format import Token, parse
@@ -36,9 +41,7 @@ ContextDep = Annotated[Context, Depends(get_context)]
 
 def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTMLResponse:
     now = ctx.clock.now()
-    listed = [
-        (e, effective_state(e, now)) for e in repository.elections(session)
-    ]
+    listed = [(e, effective_state(e, now)) for e in repository.elections(session)]
     error = extra.get("error")
     if isinstance(error, BallotboxError):  # for the live audit page's counters
         count_rejection(session, ctx, error, token_text=extra.get("token_text"))
@@ -87,7 +90,9 @@ def _start(request: Request, session: Session, ctx: Context, text: str) -> HTMLR
 
 
 @router.get("/v/{token_text}", response_class=HTMLResponse)
-def from_card(token_text: str, request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+def from_card(
+    token_text: str, request: Request, session: SessionDep, ctx: ContextDep
+) -> HTMLResponse:
     """The address in a card's QR code: straight to the ballot."""
     return _start(request, session, ctx, token_text)
 
@@ -184,12 +189,17 @@ def cast_ballot(
 
 
 @router.get("/elections/{slug}", response_class=HTMLResponse)
-def election_page(slug: str, request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+def election_page(
+    slug: str, request: Request, session: SessionDep, ctx: ContextDep
+) -> HTMLResponse:
     """What anyone may see of an election: its candidates, dates and turnout."""
     election = repository.election_by_slug(session, slug)
     view = elections.overview(session, election)
-    result = json.loads(election.result) if election.result and election.state in {
-        ElectionState.COUNTED, ElectionState.PUBLISHED} else None
+    result = (
+        json.loads(election.result)
+        if election.result and election.state in {ElectionState.COUNTED, ElectionState.PUBLISHED}
+        else None
+    )
     return render(
         request,
         "election.html",

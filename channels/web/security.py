@@ -22,9 +22,11 @@ CSRF_COOKIE = "bb_csrf"
 CSRF_FIELD = "csrf_token"
 
 HEADERS = [
-    (b"content-security-policy",
-     b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-     b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
@@ -39,7 +41,9 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
-        self.headers = HEADERS + ([(b"strict-transport-security", b"max-age=31536000")] if hsts else [])
+        self.headers = HEADERS + (
+            [(b"strict-transport-security", b"max-age=31536000")] if hsts else []
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,7 +94,9 @@ class LocaleMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            i18n.set_locale(self._choose(dict(scope.get("headers", [])).get(b"accept-language", b"")))
+            i18n.set_locale(
+                self._choose(dict(scope.get("headers", [])).get(b"accept-language", b""))
+            )
         await self.app(scope, receive, send)
 
     def _choose(self, header: bytes) -> str:
