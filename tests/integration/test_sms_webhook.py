@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -71,7 +71,12 @@ def test_a_signed_vote_is_cast_and_read_back(ballot_env: BallotEnv, sms: TestCli
         ("sms_error_no_candidate", "scottish-stv", {}, "{token} 9"),
         ("sms_error_ranked_twice", "scottish-stv", {}, "{token} 2 1 2"),
         ("sms_error_unknown_token", "scottish-stv", {}, "{stranger} 1"),
-        ("sms_error_run_with_twelve", "scottish-stv", {"candidates": 12, "seats": 6}, "{token} 312"),
+        (
+            "sms_error_run_with_twelve",
+            "scottish-stv",
+            {"candidates": 12, "seats": 6},
+            "{token} 312",
+        ),
         ("sms_error_no_token", "scottish-stv", {}, "vote Ann"),
         ("sms_vote_yes", "referendum", {}, "{token} yes"),
         ("sms_vote_choose_two", "plurality", {"max_choices": 2}, "{token} 4,2"),
@@ -79,7 +84,12 @@ def test_a_signed_vote_is_cast_and_read_back(ballot_env: BallotEnv, sms: TestCli
     ],
 )
 def test_every_reply_matches_its_golden_file(
-    ballot_env: BallotEnv, sms: TestClient, name: str, method: str, extra: dict[str, object], text: str
+    ballot_env: BallotEnv,
+    sms: TestClient,
+    name: str,
+    method: str,
+    extra: dict[str, object],
+    text: str,
 ) -> None:
     _slug, tokens = ballot_env.make_election(method=method, tokens=2, **extra)  # type: ignore[arg-type]
     digits = tokens[0].digits
@@ -125,14 +135,25 @@ def test_unsigned_tampered_and_wrong_url_requests_get_403_and_change_nothing(
     assert _post(sms, tampered, good) == 403
     assert _post(sms, params, wrong_url) == 403
     assert _post(sms, params, wrong_key) == 403
-    assert sms.post("/sms/twilio", content=b"\xff\xfe", headers={
-        "X-Twilio-Signature": good, "content-type": "application/x-www-form-urlencoded"}).status_code == 403
+    assert (
+        sms.post(
+            "/sms/twilio",
+            content=b"\xff\xfe",
+            headers={
+                "X-Twilio-Signature": good,
+                "content-type": "application/x-www-form-urlencoded",
+            },
+        ).status_code
+        == 403
+    )
     assert ballots(ballot_env) == []
     assert _post(sms, params, good) == 200
     assert len(ballots(ballot_env)) == 1
 
 
-def test_a_replayed_message_sid_gets_the_same_reply_and_casts_once(ballot_env: BallotEnv, sms: TestClient) -> None:
+def test_a_replayed_message_sid_gets_the_same_reply_and_casts_once(
+    ballot_env: BallotEnv, sms: TestClient
+) -> None:
     _slug, tokens = ballot_env.make_election(tokens=1)
     sid = new_sid()
     first = send(sms, f"{tokens[0].grouped} 2 1", auth_token=AUTH, message_sid=sid)
@@ -170,7 +191,9 @@ def test_a_sender_with_many_failures_is_slowed_down_others_are_not(sqlite_env: B
         for _ in range(8):
             send(client, "4821 0937 5512 8840 3316", auth_token=AUTH, sender=SENDER)
         blocked = send(client, tokens[0].grouped + " 1", auth_token=AUTH, sender=SENDER)
-        assert blocked.messages == ["Too many attempts from this phone. Please wait 15 minutes and try again."]
+        assert blocked.messages == [
+            "Too many attempts from this phone. Please wait 15 minutes and try again."
+        ]
         other = send(client, tokens[0].grouped + " 1", auth_token=AUTH, sender="+447700900456")
         assert "Vote recorded" in other.messages[0]
 
@@ -201,7 +224,9 @@ junk = st.one_of(
 )  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(template=junk)
 def test_fuzzed_texts_always_get_a_reply_and_cast_only_a_well_formed_vote(
     sqlite_env: BallotEnv, template: str
@@ -225,12 +250,15 @@ def test_fuzzed_texts_always_get_a_reply_and_cast_only_a_well_formed_vote(
     message = read_message(text)
     assert isinstance(message, Vote) and message.token == token.digits
     stored = next(b for b in after if b.token == token.digits)
-    assert json.loads(stored.choices) == read_preferences(message.preferences, Shape.of([1, 2, 3, 4]))
+    assert json.loads(stored.choices) == read_preferences(
+        message.preferences, Shape.of([1, 2, 3, 4])
+    )
     assert "Vote recorded" in reply.messages[0]
 
 
 def test_messages_parse_as_twiml() -> None:
-    assert parse_messages('<?xml version="1.0"?><Response><Message>a</Message><Message>b</Message></Response>') == ["a", "b"]
+    assert parse_messages(
+        '<?xml version="1.0"?><Response><Message>a</Message><Message>b</Message></Response>'
+    ) == ["a", "b"]
     with pytest.raises(ValueError):
         parse_messages("<html/>")
-

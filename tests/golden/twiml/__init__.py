@@ -35,5 +35,7 @@ def check(name: str, xml: str) -> None:
     if REGEN:
         path.write_text(actual, encoding="utf-8")
         return
-    assert path.exists(), f"no golden file {path.name}; run with BALLOTBOX_REGEN_GOLDEN=1 and review it"
+    assert path.exists(), (
+        f"no golden file {path.name}; run with BALLOTBOX_REGEN_GOLDEN=1 and review it"
+    )
     assert actual == path.read_text(encoding="utf-8"), f"TwiML differs from {path.name}"

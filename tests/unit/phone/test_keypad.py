@@ -16,7 +16,15 @@ from ballotbox.errors import (
     TokenLengthError,
 )
 from channels.phone import state
-from channels.phone.keypad import Finish, Pick, Repeat, add_choice, read_entry, read_token, split_keys
+from channels.phone.keypad import (
+    Finish,
+    Pick,
+    Repeat,
+    add_choice,
+    read_entry,
+    read_token,
+    split_keys,
+)
 from tokens.format import check_digits
 
 PAYLOAD = "482109375512884033"
@@ -36,7 +44,14 @@ def test_a_keyed_token_is_checked_for_length_and_checksum_at_once() -> None:
 
 @pytest.mark.parametrize(
     ("keys", "entry"),
-    [("", Finish()), ("0", Repeat()), ("00", Repeat()), ("3", Pick(3)), ("012", Pick(12)), ("999", Pick(999))],
+    [
+        ("", Finish()),
+        ("0", Repeat()),
+        ("00", Repeat()),
+        ("3", Pick(3)),
+        ("012", Pick(12)),
+        ("999", Pick(999)),
+    ],
 )
 def test_entries(keys: str, entry: object) -> None:
     assert read_entry(keys) == entry

@@ -86,7 +86,9 @@ def test_a_text_without_a_token_says_to_start_with_it(text: str) -> None:
         (["2", "2"], FOUR, [2, 2]),
     ],
 )
-def test_preferences_read_as_candidate_numbers(words: list[str], ballot: Ballot, choices: list[int]) -> None:
+def test_preferences_read_as_candidate_numbers(
+    words: list[str], ballot: Ballot, choices: list[int]
+) -> None:
     assert read_preferences([w.upper() for w in words], ballot) == choices
 
 
@@ -100,7 +102,9 @@ def test_preferences_read_as_candidate_numbers(words: list[str], ballot: Ballot,
         (["MAYBE"], YES_NO, "“MAYBE” is not an answer"),
     ],
 )
-def test_unreadable_preferences_say_which_word(words: list[str], ballot: Ballot, message: str) -> None:
+def test_unreadable_preferences_say_which_word(
+    words: list[str], ballot: Ballot, message: str
+) -> None:
     with pytest.raises(ChoiceError) as caught:
         read_preferences(words, ballot)
     assert message in caught.value.message
@@ -117,7 +121,9 @@ texts = st.one_of(
 
 @settings(max_examples=600, deadline=None)
 @given(text=texts, ballot=ballots)
-def test_any_text_gives_a_message_or_a_domain_error_never_a_crash(text: str, ballot: Ballot) -> None:
+def test_any_text_gives_a_message_or_a_domain_error_never_a_crash(
+    text: str, ballot: Ballot
+) -> None:
     try:
         message = read_message(text)
     except BallotboxError:

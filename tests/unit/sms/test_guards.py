@@ -35,7 +35,9 @@ def test_a_sender_is_stopped_after_repeated_failures_and_let_back_after_the_wind
     limiter.check("+447700900123")
 
 
-def test_a_flood_of_unknown_tokens_alerts_once_and_then_stops_everyone(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_flood_of_unknown_tokens_alerts_once_and_then_stops_everyone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     tick = Tick()
     limiter = FailureLimiter("sms", per_source=100, global_alert=5, global_limit=10, monotonic=tick)
     with caplog.at_level(logging.WARNING, logger="ballotbox.twilio"):
@@ -94,7 +96,9 @@ def test_replies_are_split_into_numbered_single_segment_messages() -> None:
     lines = [f"{n} Candidate Number {n}," for n in range(1, 13)] + ["Reply with your token."]
     messages = split_messages(lines)
     assert len(messages) > 1 and all(len(m) <= 160 for m in messages)
-    assert [m.split(" ")[0] for m in messages] == [f"{i}/{len(messages)}" for i in range(1, len(messages) + 1)]
+    assert [m.split(" ")[0] for m in messages] == [
+        f"{i}/{len(messages)}" for i in range(1, len(messages) + 1)
+    ]
     assert "12 Candidate Number 12," in " ".join(messages)  # no candidate cut in two
     unicode = split_messages(["Zoë Ørsted", "Łukasz " * 20])
     assert all(len(m) <= 70 for m in unicode)
