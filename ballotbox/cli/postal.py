@@ -12,8 +12,9 @@ from ballotbox.cli.common import console, refuse_existing, session
 from ballotbox.cli.election import read_text
 from channels.postal import batches, bulk, reconcile
 
-postal_app = typer.Typer(help="Postal ballots: batches, CSV import, reconciliation.",
-                         no_args_is_help=True)
+postal_app = typer.Typer(
+    help="Postal ballots: batches, CSV import, reconciliation.", no_args_is_help=True
+)
 batch_app = typer.Typer(help="Open and list batches of letters.", no_args_is_help=True)
 postal_app.add_typer(batch_app, name="batch")
 
@@ -21,8 +22,10 @@ postal_app.add_typer(batch_app, name="batch")
 @batch_app.command("open")
 def batch_open(
     slug: str = typer.Argument(..., help="The election's slug."),
-    label: str = typer.Argument(..., help="What the batch is, e.g. \"post of 3 Dec, bag 2\"."),
-    letters: int = typer.Option(..., "--letters", "-n", min=1, help="Letters received in the batch."),
+    label: str = typer.Argument(..., help='What the batch is, e.g. "post of 3 Dec, bag 2".'),
+    letters: int = typer.Option(
+        ..., "--letters", "-n", min=1, help="Letters received in the batch."
+    ),
 ) -> None:
     """Open a batch of letters, numbered 1..N, for tellers to key.
 
@@ -31,8 +34,10 @@ def batch_open(
     with session() as (s, ctx):
         election = repository.election_by_slug(s, slug)
         batch = batches.open_batch(s, ctx, None, election, label, letters)
-    console.print(f"Opened batch [bold]{batch.id}[/] “{batch.label}” with {letters} letters. "
-                  f"Number the letters 1 to {letters}; tellers key them at /teller.")
+    console.print(
+        f"Opened batch [bold]{batch.id}[/] “{batch.label}” with {letters} letters. "
+        f"Number the letters 1 to {letters}; tellers key them at /teller."
+    )
 
 
 @batch_app.command("list")
@@ -65,9 +70,11 @@ def import_(
         found = batches.get_batch(s, election, batch)
         outcome = bulk.import_entries(s, ctx, election, found, texts[0], texts[1])
     parts = [f"{outcome[k]} {k}" for k in ("accepted", "spoilt", "rejected", "disputed", "waiting")]
-    console.print(f"Imported batch {batch}: " + ", ".join(parts) + ". "
-                  "Disputed letters are in the adjudication queue at /teller/adjudication. "
-                  "Now destroy the CSV files: they hold tokens.")
+    console.print(
+        f"Imported batch {batch}: " + ", ".join(parts) + ". "
+        "Disputed letters are in the adjudication queue at /teller/adjudication. "
+        "Now destroy the CSV files: they hold tokens."
+    )
 
 
 @postal_app.command("reconcile")
@@ -89,19 +96,36 @@ def reconcile_(
 def _print_report(slug: str, csv_path: Path | None) -> reconcile.Reconciliation:
     with session(write=False) as (s, _ctx):
         report = reconcile.reconcile(s, repository.election_by_slug(s, slug))
-    table = Table("Batch", "Label", "Received", "Accepted", "Spoilt", "Rejected", "Pending",
-                  "(unkeyed / once / adjudication)", "Adds up", title=f"Postal reconciliation: {slug}")
+    table = Table(
+        "Batch",
+        "Label",
+        "Received",
+        "Accepted",
+        "Spoilt",
+        "Rejected",
+        "Pending",
+        "(unkeyed / once / adjudication)",
+        "Adds up",
+        title=f"Postal reconciliation: {slug}",
+    )
     for line in [*report.lines, report.total]:
         table.add_row(
-            str(line.batch_id or "total"), line.label, str(line.received), str(line.accepted),
-            str(line.count("spoilt")), str(line.count("rejected")), str(line.pending),
+            str(line.batch_id or "total"),
+            line.label,
+            str(line.received),
+            str(line.accepted),
+            str(line.count("spoilt")),
+            str(line.count("rejected")),
+            str(line.pending),
             f"{line.unkeyed} / {line.keyed_once} / {line.adjudication}",
             "yes" if line.balanced else "[bold red]NO[/]",
         )
     console.print(table)
     ballots = report.ballots_by_channel.get("postal", 0)
-    console.print(f"Letters accepted from post: {report.accepted_post}; ballots recorded by post: "
-                  f"{ballots} ({'match' if report.matches_ballots else '[bold red]MISMATCH[/]'}).")
+    console.print(
+        f"Letters accepted from post: {report.accepted_post}; ballots recorded by post: "
+        f"{ballots} ({'match' if report.matches_ballots else '[bold red]MISMATCH[/]'})."
+    )
     if csv_path is not None:
         with csv_path.open("x", encoding="utf-8", newline="") as handle:
             handle.write(reconcile.to_csv(report))

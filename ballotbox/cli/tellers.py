@@ -37,10 +37,15 @@ def _password(from_stdin: bool) -> str:
 @tellers_app.command("add")
 def add(
     username: str = typer.Argument(..., help="Login name: letters, digits, dots, dashes."),
-    role: str = typer.Option("teller", "--role", "-r",
-                             help="officer (returning officer), supervisor, teller or scrutineer."),
-    password_stdin: bool = typer.Option(False, "--password-stdin",
-                                        help="Read the password from the first line of standard input."),
+    role: str = typer.Option(
+        "teller",
+        "--role",
+        "-r",
+        help="officer (returning officer), supervisor, teller or scrutineer.",
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of standard input."
+    ),
 ) -> None:
     """Create a teller account; the password is asked for twice (or read from stdin).
 
@@ -50,8 +55,9 @@ def add(
     password = _password(password_stdin)
     with session() as (s, ctx):
         teller = accounts.add_teller(s, ctx, username, chosen, password)
-    console.print(f"Created {ROLE_NAMES[chosen]} [bold]{teller.username}[/]. "
-                  "They sign in at /teller/login.")
+    console.print(
+        f"Created {ROLE_NAMES[chosen]} [bold]{teller.username}[/]. They sign in at /teller/login."
+    )
 
 
 @tellers_app.command("list")
@@ -64,9 +70,15 @@ def list_() -> None:
         rows = list(queries.tellers(s))
     table = Table("Username", "Role", "Active", "Locked until")
     for t in rows:
-        table.add_row(t.username, t.role, "yes" if t.active else "no",
-                      t.locked_until.strftime("%Y-%m-%d %H:%M") if t.locked_until else "")
-    console.print(table if rows else "No tellers yet. Add one: ballotbox tellers add NAME --role teller")
+        table.add_row(
+            t.username,
+            t.role,
+            "yes" if t.active else "no",
+            t.locked_until.strftime("%Y-%m-%d %H:%M") if t.locked_until else "",
+        )
+    console.print(
+        table if rows else "No tellers yet. Add one: ballotbox tellers add NAME --role teller"
+    )
 
 
 @tellers_app.command("unlock")

@@ -133,7 +133,9 @@ def start_session(session: Session, ctx: Context, teller: Teller) -> bytes:
         session.delete(stale)
     session.add(
         TellerSession(
-            sid_hash=_sid_hash(sid), teller_id=teller.id, created_at=now,
+            sid_hash=_sid_hash(sid),
+            teller_id=teller.id,
+            created_at=now,
             expires_at=now + SESSION_LIFETIME,
         )
     )

@@ -8,39 +8,56 @@ from ballotbox.errors import InputError, LifecycleError
 from ballotbox.i18n import N_
 from ballotbox.models import Election, ElectionState
 from ballotbox.models_postal import BatchKind, PostalBatch, PostalLetter, Teller
+from ballotbox.services import Context
 from channels.postal import actions, queries
 from channels.postal.accounts import require
 from channels.postal.errors import UnknownBatchError
 from channels.postal.roles import Permission
-from ballotbox.services import Context
 
 MAX_LETTERS = 100_000
 FINISHED = {ElectionState.COUNTED, ElectionState.PUBLISHED}
 
 
 def open_batch(
-    session: Session, ctx: Context, teller: Teller | None, election: Election, label: str, letters: int
+    session: Session,
+    ctx: Context,
+    teller: Teller | None,
+    election: Election,
+    label: str,
+    letters: int,
 ) -> PostalBatch:
     """Open a batch of ``letters`` letters, numbered 1..letters (supervisors and the officer)."""
     require(teller, Permission.OPEN_BATCH)
     label = " ".join(label.split())
     if not label or len(label) > 200:
-        raise InputError(N_("Give the batch a label of 1-200 characters, e.g. “post of 3 Dec, bag 2”."))
+        raise InputError(
+            N_("Give the batch a label of 1-200 characters, e.g. “post of 3 Dec, bag 2”.")
+        )
     if not 1 <= letters <= MAX_LETTERS:
-        raise InputError(N_("A batch holds 1 to {most} letters, not {n}."), most=MAX_LETTERS, n=letters)
+        raise InputError(
+            N_("A batch holds 1 to {most} letters, not {n}."), most=MAX_LETTERS, n=letters
+        )
     if election.state in FINISHED:
         raise LifecycleError(state=election.state, action=N_("opening a postal batch"))
     assert election.id is not None
     batch = PostalBatch(
-        election_id=election.id, label=label, kind=BatchKind.POST, letters=letters,
-        opened_by=teller.id if teller else None, opened_at=ctx.clock.now(),
+        election_id=election.id,
+        label=label,
+        kind=BatchKind.POST,
+        letters=letters,
+        opened_by=teller.id if teller else None,
+        opened_at=ctx.clock.now(),
     )
     session.add(batch)
     session.flush()
     assert batch.id is not None
     session.add_all(PostalLetter(batch_id=batch.id, number=n) for n in range(1, letters + 1))
     actions.record(
-        session, ctx, teller.id if teller else None, "batch_opened", batch_id=batch.id,
+        session,
+        ctx,
+        teller.id if teller else None,
+        "batch_opened",
+        batch_id=batch.id,
         detail=f"{letters} letters",
     )
     session.flush()
@@ -72,6 +89,7 @@ def remaining_for(session: Session, batch: PostalBatch, teller: Teller) -> int:
     mine = queries.keyed_by(session, batch.id, teller.id)
     counts = queries.entry_counts(session, batch.id)
     return sum(
-        1 for letter in queries.open_letters(session, batch.id)
+        1
+        for letter in queries.open_letters(session, batch.id)
         if letter.number not in mine and counts.get(letter.number, 0) < 2
     )

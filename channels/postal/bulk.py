@@ -67,7 +67,9 @@ def _candidate_column(name: str, known: set[int]) -> int | None:
     return None
 
 
-def read_keying_file(text: str, source: str, definition: ElectionDefinition, letters: int) -> KeyingFile:
+def read_keying_file(
+    text: str, source: str, definition: ElectionDefinition, letters: int
+) -> KeyingFile:
     """Read one teller's keying file, or raise FileFormatError naming the line and the reason."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
@@ -79,8 +81,12 @@ def read_keying_file(text: str, source: str, definition: ElectionDefinition, let
     columns = [h.strip().lower() for h in header]
     for name in REQUIRED:
         if name not in columns:
-            raise FileFormatError(f"the header has no “{name}” column (it needs letter, teller, token, "
-                                  "spoilt and one column per candidate number)", source=source, line=1)
+            raise FileFormatError(
+                f"the header has no “{name}” column (it needs letter, teller, token, "
+                "spoilt and one column per candidate number)",
+                source=source,
+                line=1,
+            )
     known = set(definition.candidate_names())
     candidate_at: dict[int, int] = {}
     for index, name in enumerate(columns):
@@ -88,8 +94,12 @@ def read_keying_file(text: str, source: str, definition: ElectionDefinition, let
             continue
         number = _candidate_column(name, known)
         if number is None:
-            raise FileFormatError(f"unknown column “{header[index]}” (candidates are numbered "
-                                  f"{min(known)} to {max(known)})", source=source, line=1)
+            raise FileFormatError(
+                f"unknown column “{header[index]}” (candidates are numbered "
+                f"{min(known)} to {max(known)})",
+                source=source,
+                line=1,
+            )
         candidate_at[index] = number
     rows: list[KeyedRow] = []
     seen: dict[int, int] = {}
@@ -100,29 +110,43 @@ def read_keying_file(text: str, source: str, definition: ElectionDefinition, let
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(columns):
-                raise FileFormatError(f"{len(row)} fields, expected {len(columns)}", source=source, line=line)
+                raise FileFormatError(
+                    f"{len(row)} fields, expected {len(columns)}", source=source, line=line
+                )
             cells = dict(zip(columns, row, strict=True))
             number_text = cells["letter"].strip()
             if not number_text.isdigit() or not 1 <= int(number_text) <= letters:
-                raise FileFormatError(f"letter “{number_text}” is not a number from 1 to {letters}",
-                                      source=source, line=line)
+                raise FileFormatError(
+                    f"letter “{number_text}” is not a number from 1 to {letters}",
+                    source=source,
+                    line=line,
+                )
             number = int(number_text)
             if number in seen:
-                raise FileFormatError(f"letter {number} again (first on line {seen[number]})",
-                                      source=source, line=line)
+                raise FileFormatError(
+                    f"letter {number} again (first on line {seen[number]})",
+                    source=source,
+                    line=line,
+                )
             seen[number] = line
             who = cells["teller"].strip().lower()
             if not who:
                 raise FileFormatError("the teller column is empty", source=source, line=line)
             if teller and who != teller:
-                raise FileFormatError(f"teller “{who}”, but earlier rows are by “{teller}”: one file "
-                                      "is one teller's keying", source=source, line=line)
+                raise FileFormatError(
+                    f"teller “{who}”, but earlier rows are by “{teller}”: one file "
+                    "is one teller's keying",
+                    source=source,
+                    line=line,
+                )
             teller = who
             marks = {candidate_at[i]: row[i] for i in candidate_at}
             try:
                 keyed = read_entry(definition, cells["token"], marks, cells.get("spoilt", ""))
             except EntryError as error:
-                raise FileFormatError(f"letter {number}: {error.message}", source=source, line=line) from None
+                raise FileFormatError(
+                    f"letter {number}: {error.message}", source=source, line=line
+                ) from None
             rows.append(KeyedRow(line, number, keyed))
     except csv.Error as error:
         raise FileFormatError(f"not CSV ({error})", source=source, line=reader.line_num) from None
@@ -136,13 +160,19 @@ def _teller(session: Session, name: str, source: str) -> Teller:
     if teller is None or not teller.active:
         raise FileFormatError(f"there is no active teller account “{name}”", source=source)
     if not allowed(teller.role, Permission.KEY):
-        raise FileFormatError(f"“{name}” is a {teller.role}, who may not key letters", source=source)
+        raise FileFormatError(
+            f"“{name}” is a {teller.role}, who may not key letters", source=source
+        )
     return teller
 
 
 def import_entries(
-    session: Session, ctx: Context, election: Election, batch: PostalBatch,
-    first: tuple[str, str], second: tuple[str, str],
+    session: Session,
+    ctx: Context,
+    election: Election,
+    batch: PostalBatch,
+    first: tuple[str, str],
+    second: tuple[str, str],
 ) -> Counter[str]:
     """Import two tellers' files (``(source, text)`` each); return outcome → letters.
 
@@ -150,20 +180,31 @@ def import_entries(
     ``disputed`` (sent to adjudication) and ``waiting`` (keyed once so far).
     """
     definition = definition_of(election)
-    files = [read_keying_file(text, source, definition, batch.letters) for source, text in (first, second)]
+    files = [
+        read_keying_file(text, source, definition, batch.letters)
+        for source, text in (first, second)
+    ]
     tellers = [_teller(session, f.teller, f.source) for f in files]
     if tellers[0].id == tellers[1].id:
-        raise FileFormatError(f"both files are keyed by “{files[0].teller}”: double entry needs two "
-                              "different tellers", source=files[1].source)
+        raise FileFormatError(
+            f"both files are keyed by “{files[0].teller}”: double entry needs two "
+            "different tellers",
+            source=files[1].source,
+        )
     outcomes: dict[int, str] = {}
     for keying_file, teller in zip(files, tellers, strict=True):
         for row in keying_file.rows:
             try:
                 outcome = submit_entry(session, ctx, teller, batch, row.letter, row.keyed)
             except BallotboxError as error:
-                raise FileFormatError(error.message, source=keying_file.source, line=row.line) from None
+                raise FileFormatError(
+                    error.message, source=keying_file.source, line=row.line
+                ) from None
             outcomes[row.letter] = (
-                outcome.status if outcome.stage == "resolved"
-                else "disputed" if outcome.stage == "disputed" else "waiting"
+                outcome.status
+                if outcome.stage == "resolved"
+                else "disputed"
+                if outcome.stage == "disputed"
+                else "waiting"
             )
     return Counter(outcomes.values())

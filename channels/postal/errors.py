@@ -1,16 +1,16 @@
 """Postal errors, placed in the core's tree so every adapter already knows how to show them::
 
-    InputError
-    ├── EntryError            a keyed entry is not a ballot and not marked spoilt
-    └── LoginError            wrong username or password
-    StateError
-    ├── PermissionDeniedError the teller's role does not allow this
-    ├── KeyingError           e.g. keying a letter twice, or one already resolved
-    └── PendingLettersError   counting while letters are pending
-    NotFoundError
-    └── UnknownBatchError
-    RateLimitedError
-    └── AccountLockedError    too many failed logins
+InputError
+├── EntryError            a keyed entry is not a ballot and not marked spoilt
+└── LoginError            wrong username or password
+StateError
+├── PermissionDeniedError the teller's role does not allow this
+├── KeyingError           e.g. keying a letter twice, or one already resolved
+└── PendingLettersError   counting while letters are pending
+NotFoundError
+└── UnknownBatchError
+RateLimitedError
+└── AccountLockedError    too many failed logins
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class PendingLettersError(LifecycleError):
     template = N_(
         "“{slug}” has {count} postal letter(s) still pending (not keyed twice, or waiting for "
         "adjudication). Finish them, or override with a reason: "
-        "ballotbox tally {slug} --override-pending \"REASON\""
+        'ballotbox tally {slug} --override-pending "REASON"'
     )
 
 

@@ -63,11 +63,14 @@ def _letter(session: Session, batch: PostalBatch, number: int) -> PostalLetter:
     if letter is None:
         raise KeyingError(
             N_("Batch “{label}” has letters 1 to {n}; there is no letter {number}."),
-            label=batch.label, n=batch.letters, number=number,
+            label=batch.label,
+            n=batch.letters,
+            number=number,
         )
     if letter.status != LetterStatus.PENDING:
-        raise KeyingError(N_("Letter {number} is already done ({status})."), number=number,
-                          status=letter.status)
+        raise KeyingError(
+            N_("Letter {number} is already done ({status})."), number=number, status=letter.status
+        )
     return letter
 
 
@@ -85,7 +88,9 @@ def submit_entry(
     existing = list(queries.entries(session, batch.id, number))
     if any(e.teller_id == teller.id for e in existing):
         raise KeyingError(
-            N_("You have already keyed letter {number}; a different teller keys it the second time."),
+            N_(
+                "You have already keyed letter {number}; a different teller keys it the second time."
+            ),
             number=number,
         )
     if len(existing) >= 2:
@@ -94,12 +99,16 @@ def submit_entry(
     stage = "first" if not existing else "second"
     session.add(
         PostalEntry(
-            batch_id=batch.id, letter_number=number, teller_id=teller.id, stage=stage,
+            batch_id=batch.id,
+            letter_number=number,
+            teller_id=teller.id,
+            stage=stage,
             sealed=_sealed(ctx, election, keyed),
         )
     )
-    actions.record(session, ctx, teller.id, "keyed", batch_id=batch.id, letter=number,
-                   detail=f"{stage} entry")
+    actions.record(
+        session, ctx, teller.id, "keyed", batch_id=batch.id, letter=number, detail=f"{stage} entry"
+    )
     if stage == "first":
         session.flush()
         return Outcome(number, "first", LetterStatus.PENDING)
@@ -108,8 +117,15 @@ def submit_entry(
         return resolve(session, ctx, election, batch, letter, keyed)
     letter.disputed = True
     session.add(letter)
-    actions.record(session, ctx, None, "disputed", batch_id=batch.id, letter=number,
-                   detail="entries differ in " + " and ".join(differences(first, keyed)))
+    actions.record(
+        session,
+        ctx,
+        None,
+        "disputed",
+        batch_id=batch.id,
+        letter=number,
+        detail="entries differ in " + " and ".join(differences(first, keyed)),
+    )
     session.flush()
     return Outcome(number, "disputed", LetterStatus.PENDING)
 
@@ -132,7 +148,9 @@ class Dispute:
     recording_ref: str | None
 
 
-def dispute(session: Session, ctx: Context, supervisor: Teller, batch: PostalBatch, number: int) -> Dispute:
+def dispute(
+    session: Session, ctx: Context, supervisor: Teller, batch: PostalBatch, number: int
+) -> Dispute:
     """The two disagreeing entries of a letter, for a supervisor who keyed neither."""
     require(supervisor, Permission.ADJUDICATE)
     letter = _letter(session, batch, number)
@@ -155,7 +173,12 @@ def _not_own(supervisor: Teller, entries: list[PostalEntry], number: int) -> Non
 
 
 def adjudicate(
-    session: Session, ctx: Context, supervisor: Teller, batch: PostalBatch, number: int, final: Keyed
+    session: Session,
+    ctx: Context,
+    supervisor: Teller,
+    batch: PostalBatch,
+    number: int,
+    final: Keyed,
 ) -> Outcome:
     """Settle a disputed letter with the supervisor's own keying of it."""
     require(supervisor, Permission.ADJUDICATE)
@@ -167,16 +190,32 @@ def adjudicate(
     _not_own(supervisor, entries, number)
     election = _election(session, batch)
     session.add(
-        PostalEntry(batch_id=batch.id, letter_number=number, teller_id=supervisor.id,
-                    stage="final", sealed=_sealed(ctx, election, final))
+        PostalEntry(
+            batch_id=batch.id,
+            letter_number=number,
+            teller_id=supervisor.id,
+            stage="final",
+            sealed=_sealed(ctx, election, final),
+        )
     )
-    actions.record(session, ctx, supervisor.id, "adjudicated", batch_id=batch.id, letter=number,
-                   detail="final version keyed")
+    actions.record(
+        session,
+        ctx,
+        supervisor.id,
+        "adjudicated",
+        batch_id=batch.id,
+        letter=number,
+        detail="final version keyed",
+    )
     return resolve(session, ctx, election, batch, letter, final)
 
 
 def resolve(
-    session: Session, ctx: Context, election: Election, batch: PostalBatch, letter: PostalLetter,
+    session: Session,
+    ctx: Context,
+    election: Election,
+    batch: PostalBatch,
+    letter: PostalLetter,
     keyed: Keyed,
 ) -> Outcome:
     """Cast, spoil or reject the letter, then delete every trace of what was keyed."""
@@ -187,8 +226,14 @@ def resolve(
         channel = "phone" if batch.kind == BatchKind.VOICEMAIL else "postal"
         savepoint = session.begin_nested()
         try:
-            cast(session, ctx, keyed.token or "", list(keyed.choices or ()), channel,
-                 election_slug=election.slug)
+            cast(
+                session,
+                ctx,
+                keyed.token or "",
+                list(keyed.choices or ()),
+                channel,
+                election_slug=election.slug,
+            )
         except (NotFoundError, StateError) as error:
             savepoint.rollback()
             letter.status, letter.reason = LetterStatus.REJECTED, error.code
@@ -204,8 +249,15 @@ def resolve(
     for entry in queries.entries(session, batch.id, letter.number):
         entry.sealed = None
         session.add(entry)
-    actions.record(session, ctx, None, "resolved", batch_id=batch.id, letter=letter.number,
-                   detail=letter.status)
+    actions.record(
+        session,
+        ctx,
+        None,
+        "resolved",
+        batch_id=batch.id,
+        letter=letter.number,
+        detail=letter.status,
+    )
     session.flush()
     return Outcome(letter.number, "resolved", letter.status, letter.reason)
 

@@ -74,9 +74,7 @@ class Keyed:
 def read_token(text: str) -> str:
     """The canonical digits of a keyed token, or an :class:`EntryError` on the token field."""
     if not text.strip():
-        raise EntryError(
-            N_("Type the token, or mark the letter spoilt (no token)."), field="token"
-        )
+        raise EntryError(N_("Type the token, or mark the letter spoilt (no token)."), field="token")
     try:
         return parse(text).digits
     except TokenFormatError as error:
@@ -128,7 +126,9 @@ def read_entry(
     spoilt = spoilt.strip()
     if spoilt:
         if spoilt not in SPOILT_REASONS:
-            raise EntryError(N_("“{reason}” is not a spoilt reason."), field="spoilt", reason=spoilt)
+            raise EntryError(
+                N_("“{reason}” is not a spoilt reason."), field="spoilt", reason=spoilt
+            )
         return Keyed(spoilt=spoilt)
     token = read_token(token_text)
     try:

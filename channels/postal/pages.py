@@ -55,7 +55,9 @@ def login_page(request: Request) -> HTMLResponse:
 
 @router.post("/login", response_class=HTMLResponse, dependencies=CSRF)
 def login(
-    request: Request, session: SessionDep, ctx: ContextDep,
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
@@ -64,8 +66,12 @@ def login(
         teller = accounts.authenticate(session, ctx, username, password)
     except (LoginError, AccountLockedError) as error:
         session.commit()  # the failure counts towards the lockout
-        return render(request, "teller_login.html", {"error": error, "username": username},
-                      status_code=status_of(error))
+        return render(
+            request,
+            "teller_login.html",
+            {"error": error, "username": username},
+            status_code=status_of(error),
+        )
     sid = accounts.start_session(session, ctx, teller)
     session.commit()
     response = RedirectResponse("/teller", status_code=303)
@@ -91,12 +97,17 @@ def _home(request: Request, session: Session, teller: Teller, **extra: Any) -> H
         report = reconcile.reconcile(session, election)
         listed.append((election, report))
     queue = len(queries.disputed_letters(session))
-    open_to = [e for e, _ in listed if e.state not in {ElectionState.COUNTED, ElectionState.PUBLISHED}]
+    open_to = [
+        e for e, _ in listed if e.state not in {ElectionState.COUNTED, ElectionState.PUBLISHED}
+    ]
     error = extra.get("error")
     status = status_of(error) if isinstance(error, BallotboxError) else 200
-    return render(request, "teller_home.html",
-                  {"elections": listed, "queue": queue, "open_to": open_to, **extra},
-                  status_code=status)
+    return render(
+        request,
+        "teller_home.html",
+        {"elections": listed, "queue": queue, "open_to": open_to, **extra},
+        status_code=status,
+    )
 
 
 @router.get("", response_class=HTMLResponse)
@@ -107,7 +118,10 @@ def home(request: Request, session: SessionDep, teller: Signed) -> HTMLResponse:
 
 @router.post("/batches", response_class=HTMLResponse, dependencies=CSRF)
 def open_batch(
-    request: Request, session: SessionDep, ctx: ContextDep, teller: Opener,
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    teller: Opener,
     election: Annotated[str, Form(max_length=64)] = "",
     label: Annotated[str, Form(max_length=400)] = "",
     letters: Annotated[str, Form(max_length=12)] = "",
@@ -120,8 +134,13 @@ def open_batch(
         batch = batches.open_batch(session, ctx, teller, found, label, int(letters))
     except BallotboxError as error:
         session.rollback()
-        return _home(request, session, teller, error=error,
-                     form={"election": election, "label": label, "letters": letters})
+        return _home(
+            request,
+            session,
+            teller,
+            error=error,
+            form={"election": election, "label": label, "letters": letters},
+        )
     session.commit()
     return RedirectResponse(f"/teller?opened={batch.id}", status_code=303)
 
@@ -136,8 +155,14 @@ def _batch(session: Session, batch_id: int) -> PostalBatch:
 
 
 def _key_page(
-    request: Request, session: Session, teller: Teller, batch: PostalBatch, *,
-    number: int | None = None, message: str = "", error: BallotboxError | None = None,
+    request: Request,
+    session: Session,
+    teller: Teller,
+    batch: PostalBatch,
+    *,
+    number: int | None = None,
+    message: str = "",
+    error: BallotboxError | None = None,
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     election = keying._election(session, batch)
@@ -147,12 +172,18 @@ def _key_page(
     assert batch.id is not None
     letter = queries.letter(session, batch.id, shown) if shown else None
     return render(
-        request, "teller_key.html",
+        request,
+        "teller_key.html",
         {
-            "batch": batch, "election": election, "definition": definition,
-            "number": shown, "remaining": batches.remaining_for(session, batch, teller),
+            "batch": batch,
+            "election": election,
+            "definition": definition,
+            "number": shown,
+            "remaining": batches.remaining_for(session, batch, teller),
             "recording": letter.recording_ref if letter is not None else None,
-            "message": message, "error": error, "values": values or {},
+            "message": message,
+            "error": error,
+            "values": values or {},
             "spoilt_reasons": SPOILT_REASONS,
         },
         status_code=status_of(error) if error else 200,
@@ -172,15 +203,18 @@ def outcome_message(outcome: keying.Outcome) -> str:
         return f"Letter {n} saved: waiting for a second teller."
     if outcome.stage == "disputed":
         return f"Letter {n}: the two entries differ, so it goes to a supervisor."
-    reason = SPOILT_REASONS.get(outcome.reason) or REJECTION_REASONS.get(outcome.reason, outcome.reason)
+    reason = SPOILT_REASONS.get(outcome.reason) or REJECTION_REASONS.get(
+        outcome.reason, outcome.reason
+    )
     if outcome.status == "accepted":
         return f"Letter {n}: both entries agree. The ballot is cast."
     return f"Letter {n}: both entries agree. {outcome.status.capitalize()}: {reason}."
 
 
 @router.post("/batches/{batch_id}/key", response_class=HTMLResponse, dependencies=CSRF)
-async def key_letter(request: Request, session: SessionDep, ctx: ContextDep, teller: Keyer,
-                     batch_id: int) -> HTMLResponse:
+async def key_letter(
+    request: Request, session: SessionDep, ctx: ContextDep, teller: Keyer, batch_id: int
+) -> HTMLResponse:
     """Save one entry; show the form for the next letter (or the same one, with the problem)."""
     batch = _batch(session, batch_id)
     definition = definition_of(keying._election(session, batch))

@@ -46,15 +46,25 @@ def queue(request: Request, session: SessionDep, teller: Adjudicator) -> HTMLRes
     waiting = []
     for letter, batch in queries.disputed_letters(session):
         assert batch.id is not None
-        keyed_it = any(e.teller_id == teller.id for e in queries.entries(session, batch.id, letter.number))
+        keyed_it = any(
+            e.teller_id == teller.id for e in queries.entries(session, batch.id, letter.number)
+        )
         waiting.append((letter, batch, keyed_it))
     done = request.query_params.get("done", "")
     return render(request, "teller_queue.html", {"waiting": waiting, "done": done})
 
 
-def _dispute_page(request: Request, session: Session, ctx: Context, teller: Teller, batch_id: int,
-                  number: int, *, error: BallotboxError | None = None,
-                  values: dict[str, Any] | None = None) -> HTMLResponse:
+def _dispute_page(
+    request: Request,
+    session: Session,
+    ctx: Context,
+    teller: Teller,
+    batch_id: int,
+    number: int,
+    *,
+    error: BallotboxError | None = None,
+    values: dict[str, Any] | None = None,
+) -> HTMLResponse:
     batch = queries.batch(session, batch_id)
     if batch is None:
         raise UnknownBatchError(batch=batch_id)
@@ -62,27 +72,49 @@ def _dispute_page(request: Request, session: Session, ctx: Context, teller: Tell
     election = keying._election(session, batch)
     definition = definition_of(election)
     return render(
-        request, "teller_adjudicate.html",
+        request,
+        "teller_adjudicate.html",
         {
-            "batch": batch, "election": election, "definition": definition, "number": number,
-            "dispute": shown, "entries": [(e, marks_for(definition, e)) for e in (shown.first, shown.second)],
-            "spoilt_reasons": SPOILT_REASONS, "error": error, "values": values or {},
+            "batch": batch,
+            "election": election,
+            "definition": definition,
+            "number": number,
+            "dispute": shown,
+            "entries": [(e, marks_for(definition, e)) for e in (shown.first, shown.second)],
+            "spoilt_reasons": SPOILT_REASONS,
+            "error": error,
+            "values": values or {},
         },
         status_code=status_of(error) if error else 200,
     )
 
 
 @router.get("/adjudication/{batch_id}/{number}", response_class=HTMLResponse)
-def dispute_page(request: Request, session: SessionDep, ctx: ContextDep, teller: Adjudicator,
-                 batch_id: int, number: int) -> HTMLResponse:
+def dispute_page(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    teller: Adjudicator,
+    batch_id: int,
+    number: int,
+) -> HTMLResponse:
     """Both entries side by side, and a form for the final version."""
     return _dispute_page(request, session, ctx, teller, batch_id, number)
 
 
-@router.post("/adjudication/{batch_id}/{number}", response_class=HTMLResponse,
-             dependencies=[Depends(verify_csrf)])
-async def adjudicate(request: Request, session: SessionDep, ctx: ContextDep, teller: Adjudicator,
-                     batch_id: int, number: int) -> Response:
+@router.post(
+    "/adjudication/{batch_id}/{number}",
+    response_class=HTMLResponse,
+    dependencies=[Depends(verify_csrf)],
+)
+async def adjudicate(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    teller: Adjudicator,
+    batch_id: int,
+    number: int,
+) -> Response:
     """Key the final version of a disputed letter; it is cast, spoilt or rejected."""
     batch = queries.batch(session, batch_id)
     if batch is None:
@@ -98,18 +130,29 @@ async def adjudicate(request: Request, session: SessionDep, ctx: ContextDep, tel
         session.commit()
     except EntryError as error:
         session.rollback()
-        return _dispute_page(request, session, ctx, teller, batch_id, number, error=error, values=values)
-    return RedirectResponse(f"/teller/adjudication?done={batch_id}-{number}-{outcome.status}",
-                            status_code=303)
+        return _dispute_page(
+            request, session, ctx, teller, batch_id, number, error=error, values=values
+        )
+    return RedirectResponse(
+        f"/teller/adjudication?done={batch_id}-{number}-{outcome.status}", status_code=303
+    )
 
 
 @router.get("/elections/{slug}/reconciliation", response_class=HTMLResponse)
-def reconciliation(request: Request, session: SessionDep, teller: Reader, slug: str) -> HTMLResponse:
+def reconciliation(
+    request: Request, session: SessionDep, teller: Reader, slug: str
+) -> HTMLResponse:
     """Letters received = accepted + spoilt + rejected + pending, per batch and overall."""
     report = reconcile.reconcile(session, repository.election_by_slug(session, slug))
-    return render(request, "teller_reconcile.html",
-                  {"report": report, "spoilt_reasons": SPOILT_REASONS,
-                   "rejection_reasons": REJECTION_REASONS})
+    return render(
+        request,
+        "teller_reconcile.html",
+        {
+            "report": report,
+            "spoilt_reasons": SPOILT_REASONS,
+            "rejection_reasons": REJECTION_REASONS,
+        },
+    )
 
 
 @router.get("/elections/{slug}/reconciliation.csv")
@@ -117,7 +160,8 @@ def reconciliation_csv(session: SessionDep, teller: Reader, slug: str) -> Respon
     """The reconciliation report as CSV."""
     report = reconcile.reconcile(session, repository.election_by_slug(session, slug))
     return Response(
-        reconcile.to_csv(report), media_type="text/csv; charset=utf-8",
+        reconcile.to_csv(report),
+        media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{slug}-postal-reconciliation.csv"'},
     )
 
@@ -131,5 +175,8 @@ def action_log(request: Request, session: SessionDep, teller: Reader) -> HTMLRes
         assert election.id is not None
         for batch in queries.batches(session, election.id):
             labels[batch.id] = f"{election.slug} · {batch.label}"
-    return render(request, "teller_log.html",
-                  {"actions": queries.actions(session), "names": names, "labels": labels})
+    return render(
+        request,
+        "teller_log.html",
+        {"actions": queries.actions(session), "names": names, "labels": labels},
+    )

@@ -54,7 +54,9 @@ def lock_election(session: Session, election_id: int) -> None:
 def batches(session: Session, election_id: int) -> Sequence[PostalBatch]:
     """The election's batches in the order they were opened."""
     return session.exec(
-        select(PostalBatch).where(PostalBatch.election_id == election_id).order_by(col(PostalBatch.id))
+        select(PostalBatch)
+        .where(PostalBatch.election_id == election_id)
+        .order_by(col(PostalBatch.id))
     ).all()
 
 
@@ -72,9 +74,13 @@ def voicemail_batch(session: Session, election_id: int) -> PostalBatch | None:
     ).first()
 
 
-def letter(session: Session, batch_id: int, number: int, *, for_update: bool = False) -> PostalLetter | None:
+def letter(
+    session: Session, batch_id: int, number: int, *, for_update: bool = False
+) -> PostalLetter | None:
     """One letter of a batch (locked when ``for_update``), or None."""
-    query = select(PostalLetter).where(PostalLetter.batch_id == batch_id, PostalLetter.number == number)
+    query = select(PostalLetter).where(
+        PostalLetter.batch_id == batch_id, PostalLetter.number == number
+    )
     if for_update:
         query = query.with_for_update()
     return session.exec(query).first()
@@ -83,14 +89,18 @@ def letter(session: Session, batch_id: int, number: int, *, for_update: bool = F
 def letters(session: Session, batch_id: int) -> Sequence[PostalLetter]:
     """Every letter of a batch, by number."""
     return session.exec(
-        select(PostalLetter).where(PostalLetter.batch_id == batch_id).order_by(col(PostalLetter.number))
+        select(PostalLetter)
+        .where(PostalLetter.batch_id == batch_id)
+        .order_by(col(PostalLetter.number))
     ).all()
 
 
 def entries(session: Session, batch_id: int, number: int) -> Sequence[PostalEntry]:
     """The entries of one letter, first entry first."""
     rows = session.exec(
-        select(PostalEntry).where(PostalEntry.batch_id == batch_id, PostalEntry.letter_number == number)
+        select(PostalEntry).where(
+            PostalEntry.batch_id == batch_id, PostalEntry.letter_number == number
+        )
     ).all()
     order = {"first": 0, "second": 1, "final": 2}
     return sorted(rows, key=lambda e: order.get(e.stage, 9))
@@ -130,7 +140,9 @@ def open_letters(session: Session, batch_id: int) -> Sequence[PostalLetter]:
     ).all()
 
 
-def disputed_letters(session: Session, election_id: int | None = None) -> Sequence[tuple[PostalLetter, PostalBatch]]:
+def disputed_letters(
+    session: Session, election_id: int | None = None
+) -> Sequence[tuple[PostalLetter, PostalBatch]]:
     """The adjudication queue: letters whose two entries disagreed, oldest batch first."""
     query = (
         select(PostalLetter, PostalBatch)
@@ -147,12 +159,17 @@ def letter_counts(session: Session, election_id: int) -> list[tuple[int, str, st
     """(batch id, status, reason, disputed, letters) for every batch of the election."""
     rows = session.exec(
         select(
-            PostalLetter.batch_id, PostalLetter.status, PostalLetter.reason,
-            PostalLetter.disputed, func.count(),
+            PostalLetter.batch_id,
+            PostalLetter.status,
+            PostalLetter.reason,
+            PostalLetter.disputed,
+            func.count(),
         )
         .join(PostalBatch, col(PostalBatch.id) == col(PostalLetter.batch_id))
         .where(PostalBatch.election_id == election_id)
-        .group_by(PostalLetter.batch_id, PostalLetter.status, PostalLetter.reason, PostalLetter.disputed)
+        .group_by(
+            PostalLetter.batch_id, PostalLetter.status, PostalLetter.reason, PostalLetter.disputed
+        )
     ).all()
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
@@ -196,7 +213,9 @@ def pending_count(session: Session, election_id: int) -> int:
     ).one()
 
 
-def actions(session: Session, *, batch_ids: Sequence[int] | None = None, limit: int = 500) -> Sequence[TellerAction]:
+def actions(
+    session: Session, *, batch_ids: Sequence[int] | None = None, limit: int = 500
+) -> Sequence[TellerAction]:
     """The newest teller actions (optionally only those on ``batch_ids``), newest first."""
     query = select(TellerAction).order_by(col(TellerAction.id).desc()).limit(limit)
     if batch_ids is not None:

@@ -80,7 +80,11 @@ class Reconciliation:
     @property
     def balanced(self) -> bool:
         """Every batch and the total add up, and accepted letters match recorded ballots."""
-        return all(line.balanced for line in self.lines) and self.total.balanced and self.matches_ballots
+        return (
+            all(line.balanced for line in self.lines)
+            and self.total.balanced
+            and self.matches_ballots
+        )
 
     @property
     def accepted_post(self) -> int:
@@ -99,7 +103,9 @@ class Reconciliation:
 def reconcile(session: Session, election: Election) -> Reconciliation:
     """The reconciliation of every batch of ``election``."""
     assert election.id is not None
-    batches: dict[int, PostalBatch] = {b.id: b for b in queries.batches(session, election.id) if b.id}
+    batches: dict[int, PostalBatch] = {
+        b.id: b for b in queries.batches(session, election.id) if b.id
+    }
     lines = {bid: Line(b.label, b.kind, b.letters, bid) for bid, b in batches.items()}
     for batch_id, status, reason, disputed, n in queries.letter_counts(session, election.id):
         line = lines[batch_id]
@@ -127,9 +133,20 @@ def reconcile(session: Session, election: Election) -> Reconciliation:
 
 
 CSV_COLUMNS = (
-    "batch", "label", "kind", "received", "accepted", "spoilt", "rejected", "pending",
-    "pending_unkeyed", "pending_keyed_once", "pending_adjudication", "balanced",
-    "spoilt_reasons", "rejected_reasons",
+    "batch",
+    "label",
+    "kind",
+    "received",
+    "accepted",
+    "spoilt",
+    "rejected",
+    "pending",
+    "pending_unkeyed",
+    "pending_keyed_once",
+    "pending_adjudication",
+    "balanced",
+    "spoilt_reasons",
+    "rejected_reasons",
 )
 
 
@@ -143,13 +160,24 @@ def to_csv(report: Reconciliation) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for line in [*report.lines, report.total]:
-        writer.writerow([
-            line.batch_id if line.batch_id is not None else "total", line.label, line.kind,
-            line.received, line.accepted, line.count(LetterStatus.SPOILT),
-            line.count(LetterStatus.REJECTED), line.pending, line.unkeyed, line.keyed_once,
-            line.adjudication, "yes" if line.balanced else "NO",
-            _reasons(line.spoilt), _reasons(line.rejected),
-        ])
+        writer.writerow(
+            [
+                line.batch_id if line.batch_id is not None else "total",
+                line.label,
+                line.kind,
+                line.received,
+                line.accepted,
+                line.count(LetterStatus.SPOILT),
+                line.count(LetterStatus.REJECTED),
+                line.pending,
+                line.unkeyed,
+                line.keyed_once,
+                line.adjudication,
+                "yes" if line.balanced else "NO",
+                _reasons(line.spoilt),
+                _reasons(line.rejected),
+            ]
+        )
     return out.getvalue()
 
 
@@ -165,18 +193,29 @@ def override_pending(session: Session, ctx: Context, election: Election, reason:
     """Allow counting with letters pending: log the reason in the hash chain; return how many."""
     reason = " ".join(reason.split())
     if len(reason) < 5 or len(reason) > 500:
-        raise InputError(N_("Give a reason of 5 to 500 characters for counting with letters pending."))
+        raise InputError(
+            N_("Give a reason of 5 to 500 characters for counting with letters pending.")
+        )
     assert election.id is not None
     pending = queries.pending_count(session, election.id)
     if pending:
-        ledger.append(session, election.id, {
-            "kind": "override", "what": "postal_letters_pending", "pending": pending,
-            "reason": reason, "time": iso(ctx.clock.now()),
-        })
+        ledger.append(
+            session,
+            election.id,
+            {
+                "kind": "override",
+                "what": "postal_letters_pending",
+                "pending": pending,
+                "reason": reason,
+                "time": iso(ctx.clock.now()),
+            },
+        )
     return pending
 
 
-def gate_tally(session: Session, ctx: Context, election: Election, override_reason: str | None) -> int:
+def gate_tally(
+    session: Session, ctx: Context, election: Election, override_reason: str | None
+) -> int:
     """What ``ballotbox tally`` calls first: block on pending letters unless overridden.
 
     Returns how many pending letters the override let through (0 if none).

@@ -22,7 +22,9 @@ LABEL = "Voicemail"
 MAX_REF = 500
 
 
-def enqueue_voicemail(session: Session, ctx: Context, election: Election, recording_ref: str) -> None:
+def enqueue_voicemail(
+    session: Session, ctx: Context, election: Election, recording_ref: str
+) -> None:
     """File a recording as the next item of ``election``'s voicemail batch (made on first use)."""
     ref = recording_ref.strip()
     if not ref or len(ref) > MAX_REF:
@@ -31,12 +33,18 @@ def enqueue_voicemail(session: Session, ctx: Context, election: Election, record
     queries.lock_election(session, election.id)  # two messages at once get different numbers
     batch = queries.voicemail_batch(session, election.id)
     if batch is None:
-        batch = PostalBatch(election_id=election.id, label=LABEL, kind=BatchKind.VOICEMAIL,
-                            letters=0, opened_at=ctx.clock.now())
+        batch = PostalBatch(
+            election_id=election.id,
+            label=LABEL,
+            kind=BatchKind.VOICEMAIL,
+            letters=0,
+            opened_at=ctx.clock.now(),
+        )
         session.add(batch)
         session.flush()
-        actions.record(session, ctx, None, "batch_opened", batch_id=batch.id,
-                       detail="voicemail batch")
+        actions.record(
+            session, ctx, None, "batch_opened", batch_id=batch.id, detail="voicemail batch"
+        )
     assert batch.id is not None
     batch.letters += 1
     session.add(batch)

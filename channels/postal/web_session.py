@@ -57,23 +57,35 @@ class SignInRequired(Exception):
     """No valid teller session: the route class sends the browser to the sign-in page."""
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
     """Render a console page with the CSRF token and the signed-in teller."""
     token = csrf_token(request)
     settings = request.app.state.context.settings
     teller: Teller | None = getattr(request.state, "teller", None)
     page = templates.TemplateResponse(
-        request, name,
+        request,
+        name,
         {
-            "csrf_field": CSRF_FIELD, "csrf_token": token, "settings": settings,
-            "lang": i18n.current_locale(), "teller": teller,
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": token,
+            "settings": settings,
+            "lang": i18n.current_locale(),
+            "teller": teller,
             "can": (lambda p: teller is not None and allowed(teller.role, Permission(p))),
             **context,
         },
         status_code=status_code,
     )
-    page.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict",
-                    secure=settings.secure_cookies, path="/")
+    page.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        path="/",
+    )
     return page
 
 
@@ -94,8 +106,9 @@ class ConsoleRoute(APIRoute):
             except SignInRequired:
                 return RedirectResponse("/teller/login", status_code=303)
             except BallotboxError as error:
-                return render(request, "teller_error.html", {"error": error},
-                              status_code=status_of(error))
+                return render(
+                    request, "teller_error.html", {"error": error}, status_code=status_of(error)
+                )
 
         return handler
 
@@ -133,16 +146,25 @@ def session_id(request: Request, ctx: Context) -> bytes | None:
 def set_session_cookie(response: Response, ctx: Context, sid: bytes) -> None:
     """Hand the browser its signed session id."""
     response.set_cookie(
-        COOKIE, _serializer(ctx).dumps(sid.hex()), httponly=True, samesite="strict",
-        secure=ctx.settings.secure_cookies, path=COOKIE_PATH,
+        COOKIE,
+        _serializer(ctx).dumps(sid.hex()),
+        httponly=True,
+        samesite="strict",
+        secure=ctx.settings.secure_cookies,
+        path=COOKIE_PATH,
         max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
     )
 
 
 def clear_session_cookie(response: Response, ctx: Context) -> None:
     """Forget the session in the browser."""
-    response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict",
-                           secure=ctx.settings.secure_cookies)
+    response.delete_cookie(
+        COOKIE,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=ctx.settings.secure_cookies,
+    )
 
 
 def current_teller(

@@ -18,8 +18,13 @@ pytestmark = pytest.mark.browser
 def console(sqlite_env: BallotEnv, live_server, sqlite_url: str):  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
     sqlite_env.clock.set(now)
-    sqlite_env.make_election("nec-2027", tokens=4, candidates=5,
-                             opens=now - timedelta(hours=1), closes=now + timedelta(days=1))
+    sqlite_env.make_election(
+        "nec-2027",
+        tokens=4,
+        candidates=5,
+        opens=now - timedelta(hours=1),
+        closes=now + timedelta(days=1),
+    )
     add_tellers(sqlite_env, ann="teller", bob="teller")
     batch_id = open_batch(sqlite_env, "nec-2027", 3)
     server = live_server(database_url=sqlite_url, key_dir=sqlite_env.settings.key_dir)
@@ -47,7 +52,9 @@ def key_letter(page: Page, token: str, marks: list[str]) -> None:
     page.keyboard.press("Enter")
 
 
-def test_two_tellers_key_a_letter_by_keyboard_and_it_is_cast(console, page: Page, browser: Browser) -> None:  # type: ignore[no-untyped-def]
+def test_two_tellers_key_a_letter_by_keyboard_and_it_is_cast(
+    console, page: Page, browser: Browser
+) -> None:  # type: ignore[no-untyped-def]
     server, batch_id, tokens = console
     sign_in_by_keyboard(page, server.url, "ann")
     screenshot(page, "teller-home")
@@ -71,7 +78,9 @@ def test_two_tellers_key_a_letter_by_keyboard_and_it_is_cast(console, page: Page
     order = []
     for _ in range(7):
         page.keyboard.press("Tab")
-        order.append(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+        order.append(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()")
+        )
     assert order == ["mark_1", "mark_2", "mark_3", "mark_4", "mark_5", "spoilt", "Save letter 1"]
     for _ in range(6):
         page.keyboard.press("Shift+Tab")
@@ -102,7 +111,9 @@ def test_two_tellers_key_a_letter_by_keyboard_and_it_is_cast(console, page: Page
         bob.goto(f"{server.url}/teller/batches/{batch_id}/key")
         expect(bob.locator("#letter")).to_have_value("1")
         key_letter(bob, tokens[0].digits, ["2", "", "1"])
-        expect(bob.get_by_role("status")).to_have_text("Letter 1: both entries agree. The ballot is cast.")
+        expect(bob.get_by_role("status")).to_have_text(
+            "Letter 1: both entries agree. The ballot is cast."
+        )
         screenshot(bob, "teller-keying-cast")
         bob.goto(f"{server.url}/teller/elections/nec-2027/reconciliation")
         expect(bob.get_by_role("status")).to_contain_text("Every letter is accounted for")
@@ -113,7 +124,9 @@ def test_two_tellers_key_a_letter_by_keyboard_and_it_is_cast(console, page: Page
 
 def test_the_form_works_without_javascript(console, browser: Browser) -> None:  # type: ignore[no-untyped-def]
     server, batch_id, tokens = console
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 800}
+    )
     try:
         page = context.new_page()
         sign_in_by_keyboard(page, server.url, "ann")
@@ -125,6 +138,8 @@ def test_the_form_works_without_javascript(console, browser: Browser) -> None:  
         expect(page.get_by_role("alert")).to_contain_text("check the digits")
         page.locator("#token").fill(digits)
         page.locator("#token").press("Enter")
-        expect(page.get_by_role("status")).to_have_text("Letter 1 saved: waiting for a second teller.")
+        expect(page.get_by_role("status")).to_have_text(
+            "Letter 1 saved: waiting for a second teller."
+        )
     finally:
         context.close()

@@ -22,15 +22,23 @@ from channels.postal import bulk, keying, queries, reconcile
 from channels.postal.matching import Keyed
 from tests.fixtures.elections import BallotEnv
 from tests.unit.postal.support import add_tellers, batch_of, open_batch, postal_dump
-from tokens.format import Token, is_valid_checksum
+from tokens.format import is_valid_checksum
 
 CANDIDATES = 4
 HEADER = ["letter", "teller", "token", "spoilt", *[str(n) for n in range(1, CANDIDATES + 1)]]
 
 
-def row(letter: int, teller: str, token: str = "", ranking: tuple[int, ...] = (), spoilt: str = "") -> list[str]:
+def row(
+    letter: int, teller: str, token: str = "", ranking: tuple[int, ...] = (), spoilt: str = ""
+) -> list[str]:
     marks = {number: str(rank) for rank, number in enumerate(ranking, start=1)}
-    return [str(letter), teller, token, spoilt, *[marks.get(n, "") for n in range(1, CANDIDATES + 1)]]
+    return [
+        str(letter),
+        teller,
+        token,
+        spoilt,
+        *[marks.get(n, "") for n in range(1, CANDIDATES + 1)],
+    ]
 
 
 def as_csv(rows: list[list[str]]) -> str:
@@ -65,8 +73,16 @@ def test_seeded_error_batch_every_disagreement_is_adjudicated_and_nothing_wrong_
     truth: dict[int, Keyed] = {}
     first, second = [], []
     planted: dict[int, str] = {}
-    kinds = ["token_swap", "token_double_typo", "ranks_swapped", "rank_dropped", "rank_added",
-             "spoilt_vs_vote", "vote_vs_spoilt", "other_spoilt_reason"]
+    kinds = [
+        "token_swap",
+        "token_double_typo",
+        "ranks_swapped",
+        "rank_dropped",
+        "rank_added",
+        "spoilt_vs_vote",
+        "vote_vs_spoilt",
+        "other_spoilt_reason",
+    ]
     seeded = rng.sample(range(1, letters + 1), 40)
     for index, number in enumerate(seeded):
         planted[number] = kinds[index % len(kinds)]
@@ -74,7 +90,9 @@ def test_seeded_error_batch_every_disagreement_is_adjudicated_and_nothing_wrong_
         token = tokens[number - 1]
         ranking = tuple(rng.sample(range(1, CANDIDATES + 1), rng.randint(1, CANDIDATES)))
         spoilt = "unreadable" if number % 25 == 0 else ""
-        truth[number] = Keyed(spoilt=spoilt) if spoilt else Keyed(token=token.digits, choices=ranking)
+        truth[number] = (
+            Keyed(spoilt=spoilt) if spoilt else Keyed(token=token.digits, choices=ranking)
+        )
         shown = token.grouped if number % 2 else token.digits  # spacing differs: still agrees
         first.append(row(number, "ann", shown, () if spoilt else ranking, spoilt))
         kind = planted.get(number)
@@ -88,12 +106,20 @@ def test_seeded_error_batch_every_disagreement_is_adjudicated_and_nothing_wrong_
             truth[number] = Keyed(token=token.digits, choices=ranking)
             first[-1] = row(number, "ann", shown, ranking)
         elif kind == "ranks_swapped":
-            full = ranking if len(ranking) > 1 else (ranking[0], next(n for n in range(1, 5) if n != ranking[0]))
+            full = (
+                ranking
+                if len(ranking) > 1
+                else (ranking[0], next(n for n in range(1, 5) if n != ranking[0]))
+            )
             truth[number] = Keyed(token=token.digits, choices=full)
             first[-1] = row(number, "ann", shown, full)
             b = row(number, "bob", token.digits, (full[1], full[0], *full[2:]))
         elif kind == "rank_dropped":
-            full = ranking if len(ranking) > 1 else (ranking[0], next(n for n in range(1, 5) if n != ranking[0]))
+            full = (
+                ranking
+                if len(ranking) > 1
+                else (ranking[0], next(n for n in range(1, 5) if n != ranking[0]))
+            )
             truth[number] = Keyed(token=token.digits, choices=full)
             first[-1] = row(number, "ann", shown, full)
             b = row(number, "bob", token.digits, full[:-1])
@@ -120,11 +146,19 @@ def test_seeded_error_batch_every_disagreement_is_adjudicated_and_nothing_wrong_
 
     with ballot_env.session() as s:
         election = repository.election_by_slug(s, "test-2027")
-        outcome = bulk.import_entries(s, ballot_env.ctx, election, batch_of(s, batch_id),
-                                      ("ann.csv", as_csv(first)), ("bob.csv", as_csv(second)))
+        outcome = bulk.import_entries(
+            s,
+            ballot_env.ctx,
+            election,
+            batch_of(s, batch_id),
+            ("ann.csv", as_csv(first)),
+            ("bob.csv", as_csv(second)),
+        )
     assert outcome["disputed"] == len(planted) == 40
     with ballot_env.read() as s:
-        disputed = {l.number for l in s.exec(select(PostalLetter).where(PostalLetter.disputed)).all()}
+        disputed = {
+            l.number for l in s.exec(select(PostalLetter).where(PostalLetter.disputed)).all()
+        }
         cast_now = {b.token: tuple(json.loads(b.choices)) for b in s.exec(select(Ballot)).all()}
     assert disputed == set(planted), "100% of planted disagreements reach adjudication"
     # Nothing from a disputed letter was cast, and every cast ballot is exactly the truth.
@@ -154,9 +188,17 @@ def test_broken_csv_files_name_the_line_and_the_reason(ballot_env: BallotEnv) ->
     typo = good[:3] + str((int(good[3]) + 1) % 10) + good[4:]
     cases = [
         (as_csv([row(1, "ann", good, (1,)), row(2, "ann", typo, (2,))]), 3, "check the digits"),
-        (as_csv([row(1, "ann", good, (1,)), row(9, "ann", good, (1,))]), 3, "not a number from 1 to 3"),
+        (
+            as_csv([row(1, "ann", good, (1,)), row(9, "ann", good, (1,))]),
+            3,
+            "not a number from 1 to 3",
+        ),
         (as_csv([row(1, "ann", good, (1,)), row(1, "ann", good, (1,))]), 3, "letter 1 again"),
-        (as_csv([row(1, "ann", good, (1,)), row(2, "bob", good, (1,))]), 3, "one file is one teller"),
+        (
+            as_csv([row(1, "ann", good, (1,)), row(2, "bob", good, (1,))]),
+            3,
+            "one file is one teller",
+        ),
         (as_csv([["1", "ann", good, "", "1", "1", "", ""]]), 2, "Two candidates are marked 1"),
         ("letter,teller,token,spoilt,1,2,3,4,9\n", 1, "unknown column"),
         ("letter,teller\n1,ann\n", 1, "no “token” column"),
@@ -165,8 +207,14 @@ def test_broken_csv_files_name_the_line_and_the_reason(ballot_env: BallotEnv) ->
     for text, line, reason in cases:
         with ballot_env.session() as s, pytest.raises(FileFormatError) as caught:
             election = repository.election_by_slug(s, "test-2027")
-            bulk.import_entries(s, ballot_env.ctx, election, batch_of(s, batch_id),
-                                ("first.csv", text), ("second.csv", as_csv([row(1, "bob", good, (1,))])))
+            bulk.import_entries(
+                s,
+                ballot_env.ctx,
+                election,
+                batch_of(s, batch_id),
+                ("first.csv", text),
+                ("second.csv", as_csv([row(1, "bob", good, (1,))])),
+            )
         assert caught.value.line == line and reason in caught.value.message, caught.value.message
         assert caught.value.source == "first.csv"
     with ballot_env.read() as s:
@@ -176,40 +224,94 @@ def test_broken_csv_files_name_the_line_and_the_reason(ballot_env: BallotEnv) ->
 def cli(env: BallotEnv, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).parent / "ballotbox"
     return subprocess.run(
-        [str(exe), *args], input=stdin, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "BALLOTBOX_DATABASE_URL": env.settings.database_url,
-             "BALLOTBOX_KEY_DIR": str(env.settings.key_dir), "COLUMNS": "200"},
+        [str(exe), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "BALLOTBOX_DATABASE_URL": env.settings.database_url,
+            "BALLOTBOX_KEY_DIR": str(env.settings.key_dir),
+            "COLUMNS": "200",
+        },
     )
 
 
-def test_the_command_line_from_accounts_to_reconciliation(ballot_env: BallotEnv, tmp_path: Path) -> None:
+def test_the_command_line_from_accounts_to_reconciliation(
+    ballot_env: BallotEnv, tmp_path: Path
+) -> None:
     _slug, tokens = ballot_env.make_election(tokens=4)
     for name, role in (("ann", "teller"), ("bob", "teller"), ("ro", "returning-officer")):
-        done = cli(ballot_env, "tellers", "add", name, "--role", role, "--password-stdin",
-                   stdin="a long enough password\n")
+        done = cli(
+            ballot_env,
+            "tellers",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            stdin="a long enough password\n",
+        )
         assert done.returncode == 0, done.stderr
-    assert "already a teller" in cli(ballot_env, "tellers", "add", "ann", "--password-stdin",
-                                     stdin="a long enough password\n").stderr
-    opened = cli(ballot_env, "postal", "batch", "open", "test-2027", "post of 3 Dec, bag 2", "--letters", "3")
+    assert (
+        "already a teller"
+        in cli(
+            ballot_env,
+            "tellers",
+            "add",
+            "ann",
+            "--password-stdin",
+            stdin="a long enough password\n",
+        ).stderr
+    )
+    opened = cli(
+        ballot_env, "postal", "batch", "open", "test-2027", "post of 3 Dec, bag 2", "--letters", "3"
+    )
     assert opened.returncode == 0 and "Opened batch 1" in opened.stdout, opened.stderr
-    (tmp_path / "a.csv").write_text(as_csv([row(1, "ann", tokens[0].grouped, (2, 1)),
-                                            row(2, "ann", tokens[1].digits, (1,))]))
-    (tmp_path / "b.csv").write_text(as_csv([row(1, "bob", tokens[0].digits, (2, 1)),
-                                            row(2, "bob", tokens[1].digits, (3,))]))
+    (tmp_path / "a.csv").write_text(
+        as_csv([row(1, "ann", tokens[0].grouped, (2, 1)), row(2, "ann", tokens[1].digits, (1,))])
+    )
+    (tmp_path / "b.csv").write_text(
+        as_csv([row(1, "bob", tokens[0].digits, (2, 1)), row(2, "bob", tokens[1].digits, (3,))])
+    )
     (tmp_path / "broken.csv").write_text("letter,teller,token,spoilt,1,2,3,4\nx,bob,,,,,,\n")
-    broken = cli(ballot_env, "postal", "import", "test-2027", "1", str(tmp_path / "a.csv"),
-                 str(tmp_path / "broken.csv"))
+    broken = cli(
+        ballot_env,
+        "postal",
+        "import",
+        "test-2027",
+        "1",
+        str(tmp_path / "a.csv"),
+        str(tmp_path / "broken.csv"),
+    )
     assert broken.returncode == 2
     assert broken.stderr.strip().splitlines() == [
-        f"error: {tmp_path / 'broken.csv'}, line 2: letter “x” is not a number from 1 to 3"]
-    imported = cli(ballot_env, "postal", "import", "test-2027", "1", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"))
+        f"error: {tmp_path / 'broken.csv'}, line 2: letter “x” is not a number from 1 to 3"
+    ]
+    imported = cli(
+        ballot_env,
+        "postal",
+        "import",
+        "test-2027",
+        "1",
+        str(tmp_path / "a.csv"),
+        str(tmp_path / "b.csv"),
+    )
     assert imported.returncode == 0, imported.stderr
     assert "1 accepted" in imported.stdout and "1 disputed" in imported.stdout
     report = cli(ballot_env, "postal", "reconcile", "test-2027", "--csv", str(tmp_path / "r.csv"))
     assert report.returncode == 0, report.stderr
     rows = list(csv.DictReader((tmp_path / "r.csv").open()))
-    assert [(r["batch"], r["received"], r["accepted"], r["pending"], r["balanced"]) for r in rows] == [
-        ("1", "3", "1", "2", "yes"), ("total", "3", "1", "2", "yes")]
-    for command in (["tellers", "add"], ["tellers", "list"], ["postal", "batch", "open"],
-                    ["postal", "import"], ["postal", "reconcile"], ["tally"]):
+    assert [
+        (r["batch"], r["received"], r["accepted"], r["pending"], r["balanced"]) for r in rows
+    ] == [("1", "3", "1", "2", "yes"), ("total", "3", "1", "2", "yes")]
+    for command in (
+        ["tellers", "add"],
+        ["tellers", "list"],
+        ["postal", "batch", "open"],
+        ["postal", "import"],
+        ["postal", "reconcile"],
+        ["tally"],
+    ):
         assert "Example: ballotbox" in cli(ballot_env, *command, "--help").stdout.replace("\n", " ")

@@ -23,8 +23,9 @@ HTML = {"accept": "text/html"}
 @pytest.fixture
 def env(ballot_env: BallotEnv) -> BallotEnv:
     ballot_env.make_election(tokens=6)
-    add_tellers(ballot_env, ann="teller", bob="teller", sue="supervisor", sam="supervisor",
-                sid="scrutineer")
+    add_tellers(
+        ballot_env, ann="teller", bob="teller", sue="supervisor", sam="supervisor", sid="scrutineer"
+    )
     return ballot_env
 
 
@@ -41,8 +42,11 @@ def csrf(c: TestClient, path: str) -> str:
 
 def sign_in(c: TestClient, name: str, password: str = PASSWORD) -> object:
     token = csrf(c, "/teller/login")
-    return c.post("/teller/login", data={"csrf_token": token, "username": name, "password": password},
-                  follow_redirects=False)
+    return c.post(
+        "/teller/login",
+        data={"csrf_token": token, "username": name, "password": password},
+        follow_redirects=False,
+    )
 
 
 @pytest.fixture
@@ -57,9 +61,16 @@ def clients(env: BallotEnv) -> Iterator[dict[str, TestClient]]:
         c.__exit__(None, None, None)
 
 
-def key(c: TestClient, batch_id: int, letter: int, token: str, marks: dict[int, str], spoilt: str = ""):
-    data = {"csrf_token": csrf(c, f"/teller/batches/{batch_id}/key"), "letter": str(letter),
-            "token": token, "spoilt": spoilt, **{f"mark_{n}": v for n, v in marks.items()}}
+def key(
+    c: TestClient, batch_id: int, letter: int, token: str, marks: dict[int, str], spoilt: str = ""
+):
+    data = {
+        "csrf_token": csrf(c, f"/teller/batches/{batch_id}/key"),
+        "letter": str(letter),
+        "token": token,
+        "spoilt": spoilt,
+        **{f"mark_{n}": v for n, v in marks.items()},
+    }
     return c.post(f"/teller/batches/{batch_id}/key", data=data)
 
 
@@ -104,8 +115,14 @@ def test_roles_over_the_web(env: BallotEnv, clients: dict[str, TestClient]) -> N
     refused = ann.post("/teller/batches", data={**data, "csrf_token": csrf(ann, "/teller")})
     assert refused.status_code == 403 and "does not allow" in refused.text
     assert "Open a batch" not in ann.get("/teller").text
-    assert sue.post("/teller/batches", data={**data, "csrf_token": csrf(sue, "/teller")},
-                    follow_redirects=False).status_code == 303
+    assert (
+        sue.post(
+            "/teller/batches",
+            data={**data, "csrf_token": csrf(sue, "/teller")},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
     assert "bag 9" in sue.get("/teller").text
     assert sid.get(f"/teller/batches/{batch_id}/key").status_code == 403
     assert sid.get("/teller/adjudication").status_code == 403
@@ -125,7 +142,11 @@ def test_keying_twice_casts_and_disputes_go_to_another_supervisor(
     digits = tokens[0].digits
     typo = digits[:-1] + str((int(digits[-1]) + 1) % 10)
     bad = key(ann, batch_id, 1, typo, {1: "1"})
-    assert bad.status_code == 422 and "check the digits" in bad.text and 'aria-invalid="true"' in bad.text
+    assert (
+        bad.status_code == 422
+        and "check the digits" in bad.text
+        and 'aria-invalid="true"' in bad.text
+    )
     saved = key(ann, batch_id, 1, tokens[0].grouped, {2: "1", 1: "2"})
     assert "Letter 1 saved" in saved.text and 'value="2"' in saved.text
     assert "<strong>2</strong> letters left" in saved.text
@@ -140,13 +161,22 @@ def test_keying_twice_casts_and_disputes_go_to_another_supervisor(
     assert sue.get(f"/teller/adjudication/{batch_id}/2").status_code == 403
     page = sam.get(f"/teller/adjudication/{batch_id}/2")
     assert page.status_code == 200 and page.text.count('class="differs"') == 2
-    settled = sam.post(f"/teller/adjudication/{batch_id}/2", data={
-        "csrf_token": csrf(sam, f"/teller/adjudication/{batch_id}/2"), "token": tokens[1].grouped,
-        "mark_1": "1", "mark_3": "2", "spoilt": ""}, follow_redirects=False)
+    settled = sam.post(
+        f"/teller/adjudication/{batch_id}/2",
+        data={
+            "csrf_token": csrf(sam, f"/teller/adjudication/{batch_id}/2"),
+            "token": tokens[1].grouped,
+            "mark_1": "1",
+            "mark_3": "2",
+            "spoilt": "",
+        },
+        follow_redirects=False,
+    )
     assert settled.status_code == 303
     with env.read() as s:
         assert sorted(b.token for b in s.exec(select(Ballot)).all()) == sorted(
-            [tokens[0].digits, tokens[1].digits])
+            [tokens[0].digits, tokens[1].digits]
+        )
         dump = postal_dump(s)
     assert tokens[0].digits not in dump and tokens[1].digits not in dump
     report = clients["sid"].get("/teller/elections/test-2027/reconciliation")
@@ -154,6 +184,12 @@ def test_keying_twice_casts_and_disputes_go_to_another_supervisor(
     csv_text = clients["sid"].get("/teller/elections/test-2027/reconciliation.csv")
     assert csv_text.headers["content-type"].startswith("text/csv")
     first = next(csv.DictReader(io.StringIO(csv_text.text)))
-    assert [first[k] for k in ("received", "accepted", "spoilt", "rejected", "pending")] == ["3", "2", "0", "0", "1"]
+    assert [first[k] for k in ("received", "accepted", "spoilt", "rejected", "pending")] == [
+        "3",
+        "2",
+        "0",
+        "0",
+        "1",
+    ]
     log = clients["sid"].get("/teller/log").text
     assert "keyed" in log and "adjudicated" in log and tokens[0].digits not in log

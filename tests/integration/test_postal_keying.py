@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import select
 
 from ballotbox import repository
-from ballotbox.models import Ballot, LogEntry
-from ballotbox.models_postal import LetterStatus, PostalEntry, PostalLetter, TellerAction
+from ballotbox.models import Ballot
+from ballotbox.models_postal import PostalEntry, PostalLetter, TellerAction
 from ballotbox.services import elections
 from ballotbox.services.casting import cast
+from ballotbox.services.elections import definition_of
 from channels.postal import accounts, batches, keying, reconcile
 from channels.postal.errors import (
     AccountLockedError,
@@ -23,26 +24,35 @@ from channels.postal.errors import (
 )
 from channels.postal.matching import Keyed, read_entry
 from channels.postal.voicemail import enqueue_voicemail
-from ballotbox.services.elections import definition_of
 from tests.fixtures.elections import CLOSES, BallotEnv
 from tests.unit.postal.support import PASSWORD, add_tellers, batch_of, get, open_batch, postal_dump
 from tokens.hashing import token_hash
 
 
-def key(env: BallotEnv, teller_name: str, batch_id: int, number: int, token: str, marks: dict[int, str],
-        spoilt: str = "") -> keying.Outcome:
+def key(
+    env: BallotEnv,
+    teller_name: str,
+    batch_id: int,
+    number: int,
+    token: str,
+    marks: dict[int, str],
+    spoilt: str = "",
+) -> keying.Outcome:
     with env.session() as s:
         teller = accounts.queries.teller_by_username(s, teller_name)
         batch = batch_of(s, batch_id)
         definition = definition_of(keying._election(s, batch))
-        return keying.submit_entry(s, env.ctx, teller, batch, number, read_entry(definition, token, marks, spoilt))
+        return keying.submit_entry(
+            s, env.ctx, teller, batch, number, read_entry(definition, token, marks, spoilt)
+        )
 
 
 @pytest.fixture
 def env(ballot_env: BallotEnv) -> BallotEnv:
     ballot_env.make_election(tokens=12)
-    add_tellers(ballot_env, ann="teller", bob="teller", sue="supervisor", sam="supervisor",
-                sid="scrutineer")
+    add_tellers(
+        ballot_env, ann="teller", bob="teller", sue="supervisor", sam="supervisor", sid="scrutineer"
+    )
     return ballot_env
 
 
@@ -71,7 +81,13 @@ def test_agreeing_entries_cast_once_and_leave_no_trace_of_what_was_keyed(env: Ba
         assert {e.stage for e in s.exec(select(PostalEntry)).all()} == {"first", "second"}
         assert get(s, PostalLetter, (batch_id, 1)).status == "accepted"
         # The ballot row is the core's: nothing about tellers, letters or batches.
-        assert set(Ballot.model_fields) == {"token_hash", "election_id", "token", "channel", "choices"}
+        assert set(Ballot.model_fields) == {
+            "token_hash",
+            "election_id",
+            "token",
+            "channel",
+            "choices",
+        }
         assert election.id == ballot.election_id
 
 
@@ -103,9 +119,14 @@ def test_disagreement_goes_to_a_supervisor_who_keyed_neither_entry(env: BallotEn
     with env.session() as s:
         sam = accounts.queries.teller_by_username(s, "sam")
         shown = keying.dispute(s, env.ctx, sam, batch_of(s, batch_id), 1)
-        assert shown.differ == ["choices"] and shown.first.choices == (1, 2) and shown.second.choices == (2, 1)
-        result = keying.adjudicate(s, env.ctx, sam, batch_of(s, batch_id), 1,
-                                   Keyed(token=token.digits, choices=(2, 1)))
+        assert (
+            shown.differ == ["choices"]
+            and shown.first.choices == (1, 2)
+            and shown.second.choices == (2, 1)
+        )
+        result = keying.adjudicate(
+            s, env.ctx, sam, batch_of(s, batch_id), 1, Keyed(token=token.digits, choices=(2, 1))
+        )
     assert result.status == "accepted"
     with env.read() as s:
         assert json.loads(s.exec(select(Ballot)).one().choices) == [2, 1]
@@ -116,6 +137,7 @@ def test_unknown_spent_and_void_tokens_are_rejected_with_the_reason(ballot_env: 
     _slug, tokens = ballot_env.make_election(tokens=3, open_=False)
     with ballot_env.session() as s:
         from ballotbox.services import issuance
+
         issuance.void(s, ballot_env.ctx, repository.election_by_slug(s, "test-2027"), [tokens[2]])
         elections.open_now(s, ballot_env.ctx, repository.election_by_slug(s, "test-2027"))
     add_tellers(ballot_env, ann="teller", bob="teller")
@@ -134,12 +156,18 @@ def test_unknown_spent_and_void_tokens_are_rejected_with_the_reason(ballot_env: 
     with ballot_env.read() as s:
         letters = {l.number: (l.status, l.reason) for l in s.exec(select(PostalLetter)).all()}
         report = reconcile.reconcile(s, repository.election_by_slug(s, "test-2027"))
-    assert letters == {1: ("rejected", "unknown_token"), 2: ("rejected", "token_used"),
-                       3: ("rejected", "token_void"), 4: ("spoilt", "no_token")}
+    assert letters == {
+        1: ("rejected", "unknown_token"),
+        2: ("rejected", "token_used"),
+        3: ("rejected", "token_void"),
+        4: ("spoilt", "no_token"),
+    }
     assert report.total.received == 4 and report.total.count("rejected") == 3 and report.balanced
 
 
-def test_reconciliation_blocks_counting_until_nothing_is_pending_or_the_officer_overrides(env: BallotEnv) -> None:
+def test_reconciliation_blocks_counting_until_nothing_is_pending_or_the_officer_overrides(
+    env: BallotEnv,
+) -> None:
     tokens = env.tokens["test-2027"]
     batch_id = open_batch(env, "test-2027", 5)
     for n in (1, 2, 3):
@@ -152,11 +180,20 @@ def test_reconciliation_blocks_counting_until_nothing_is_pending_or_the_officer_
     with env.read() as s:
         report = reconcile.reconcile(s, repository.election_by_slug(s, "test-2027"))
     line = report.lines[0]
-    assert (line.received, line.accepted, line.count("spoilt"), line.count("rejected"), line.pending) == (5, 1, 1, 0, 3)
+    assert (
+        line.received,
+        line.accepted,
+        line.count("spoilt"),
+        line.count("rejected"),
+        line.pending,
+    ) == (5, 1, 1, 0, 3)
     assert (line.unkeyed, line.keyed_once, line.adjudication) == (1, 1, 1)
     assert line.balanced and report.balanced and report.matches_ballots
     csv_text = reconcile.to_csv(report)
-    assert csv_text.splitlines()[1].startswith(f"{batch_id},post of 3 Dec,") or "post of 3 Dec" in csv_text
+    assert (
+        csv_text.splitlines()[1].startswith(f"{batch_id},post of 3 Dec,")
+        or "post of 3 Dec" in csv_text
+    )
     env.clock.set(CLOSES + timedelta(minutes=1))
     with env.session() as s:
         election = repository.election_by_slug(s, "test-2027")
@@ -168,7 +205,10 @@ def test_reconciliation_blocks_counting_until_nothing_is_pending_or_the_officer_
         assert reconcile.gate_tally(s, env.ctx, election, "bag 3 lost in the post room fire") == 3
     with env.read() as s:
         entry = repository.log_entries(s, election.id)[-1]
-    assert entry.kind == "override" and json.loads(entry.payload)["reason"] == "bag 3 lost in the post room fire"
+    assert (
+        entry.kind == "override"
+        and json.loads(entry.payload)["reason"] == "bag 3 lost in the post room fire"
+    )
     assert json.loads(entry.payload)["pending"] == 3
 
 

@@ -13,8 +13,14 @@ from channels.postal import accounts, batches
 from tests.fixtures.elections import BallotEnv
 
 PASSWORD = "correct horse battery"
-POSTAL_TABLES = ("teller", "teller_session", "teller_action", "postal_batch", "postal_letter",
-                 "postal_entry")
+POSTAL_TABLES = (
+    "teller",
+    "teller_session",
+    "teller_action",
+    "postal_batch",
+    "postal_letter",
+    "postal_entry",
+)
 
 
 def add_tellers(env: BallotEnv, **roles: str) -> dict[str, Teller]:

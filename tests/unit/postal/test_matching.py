@@ -22,8 +22,13 @@ TOKEN = generate(lambda n: 123456789012345678 % n)
 
 def definition(method: str = "scottish-stv", **extra: object):
     doc = {
-        "slug": "t-2027", "title": "T", "method": method, "seats": 1 if method != "scottish-stv" else 2,
-        "opens": "2027-01-10T09:00:00Z", "closes": "2027-01-31T17:00:00Z", "tie_seed": "s",
+        "slug": "t-2027",
+        "title": "T",
+        "method": method,
+        "seats": 1 if method != "scottish-stv" else 2,
+        "opens": "2027-01-10T09:00:00Z",
+        "closes": "2027-01-31T17:00:00Z",
+        "tie_seed": "s",
         **extra,
     }
     if method != "referendum":
@@ -58,7 +63,9 @@ def test_a_different_ranking_disagrees_and_says_where() -> None:
 
 
 def test_spoilt_entries_agree_only_on_the_same_reason() -> None:
-    assert agree(read_entry(STV, "", {}, "unreadable"), read_entry(STV, "junk", {1: "9"}, "unreadable"))
+    assert agree(
+        read_entry(STV, "", {}, "unreadable"), read_entry(STV, "junk", {1: "9"}, "unreadable")
+    )
     assert not agree(read_entry(STV, "", {}, "unreadable"), read_entry(STV, "", {}, "no_token"))
     with pytest.raises(EntryError):
         read_entry(STV, "", {}, "my own words")  # free text could carry a token: never allowed
@@ -83,7 +90,9 @@ def test_a_missing_token_must_be_keyed_as_spoilt() -> None:
 def test_ticks_for_plurality_and_referendum() -> None:
     plurality = definition("plurality", max_choices=2)
     assert read_entry(plurality, TOKEN.digits, {1: "x", 3: "✓"}).choices == (1, 3)
-    assert read_entry(plurality, TOKEN.digits, {3: "X", 1: "1"}) == read_entry(plurality, TOKEN.digits, {1: "x", 3: "x"})
+    assert read_entry(plurality, TOKEN.digits, {3: "X", 1: "1"}) == read_entry(
+        plurality, TOKEN.digits, {1: "x", 3: "x"}
+    )
     with pytest.raises(EntryError):
         read_entry(plurality, TOKEN.digits, {1: "x", 2: "x", 3: "x"})  # more marks than allowed
     referendum = definition("referendum")
@@ -113,7 +122,9 @@ def test_sealed_entries_open_only_with_their_key() -> None:
 
 def test_roles() -> None:
     assert parse_role("returning-officer").value == "officer"
-    assert allowed("supervisor", Permission.ADJUDICATE) and allowed("supervisor", Permission.OPEN_BATCH)
+    assert allowed("supervisor", Permission.ADJUDICATE) and allowed(
+        "supervisor", Permission.OPEN_BATCH
+    )
     assert not allowed("teller", Permission.OPEN_BATCH) and allowed("teller", Permission.KEY)
     assert allowed("scrutineer", Permission.READ) and not allowed("scrutineer", Permission.KEY)
     with pytest.raises(ValueError):
