@@ -166,3 +166,4 @@ class PublishedFile(SQLModel, table=True):
 
 
 from ballotbox import models_postal  # noqa: E402,F401  (postal tables: registered on the same metadata)
+from ballotbox import models_members  # noqa: E402,F401  (member register and card issuance tables)

@@ -19,6 +19,7 @@ from ballotbox.models import (
     PublishedFile,
     RejectedAttempt,
 )
+from ballotbox.models_members import CardIssue, CardRun, RegisteredMember
 
 
 def find_election(session: Session, slug: str) -> Election | None:
@@ -183,3 +184,59 @@ def tokens_with_state(session: Session, election_id: int) -> list[tuple[bytes, s
         )
     ).all()
     return sorted((bytes(h), state) for h, state in rows)
+
+
+# --- member registers, the card issuance register and print runs (never a token) ---
+
+
+def members(
+    session: Session, election_id: int, org: str | None = None
+) -> Sequence[RegisteredMember]:
+    """The election's registered members (optionally of one organisation), by org and number."""
+    query = select(RegisteredMember).where(RegisteredMember.election_id == election_id)
+    if org is not None:
+        query = query.where(RegisteredMember.org == org)
+    return session.exec(query.order_by(RegisteredMember.org, RegisteredMember.number)).all()
+
+
+def members_numbered(session: Session, election_id: int, number: str) -> Sequence[RegisteredMember]:
+    """Every registered member with membership number ``number`` (one per organisation)."""
+    return session.exec(
+        select(RegisteredMember)
+        .where(RegisteredMember.election_id == election_id, RegisteredMember.number == number)
+        .order_by(RegisteredMember.org)
+    ).all()
+
+
+def card_issues(session: Session, member_id: int) -> Sequence[CardIssue]:
+    """The cards a member has been given, first card first."""
+    return session.exec(
+        select(CardIssue).where(CardIssue.member_id == member_id).order_by(CardIssue.nth)  # type: ignore[arg-type]
+    ).all()
+
+
+def all_card_issues(session: Session, election_id: int) -> Sequence[CardIssue]:
+    """Every recorded card hand-out of the election."""
+    return session.exec(
+        select(CardIssue)
+        .join(RegisteredMember, CardIssue.member_id == RegisteredMember.id)  # type: ignore[arg-type]
+        .where(RegisteredMember.election_id == election_id)
+    ).all()
+
+
+def members_without_card(session: Session, election_id: int) -> Sequence[RegisteredMember]:
+    """Registered members with no card recorded, by org and number."""
+    has_card = select(CardIssue.member_id)
+    return session.exec(
+        select(RegisteredMember)
+        .where(RegisteredMember.election_id == election_id)
+        .where(RegisteredMember.id.not_in(has_card))  # type: ignore[union-attr]
+        .order_by(RegisteredMember.org, RegisteredMember.number)
+    ).all()
+
+
+def card_runs(session: Session, election_id: int) -> Sequence[CardRun]:
+    """The election's card print runs in order."""
+    return session.exec(
+        select(CardRun).where(CardRun.election_id == election_id).order_by(CardRun.number)  # type: ignore[arg-type]
+    ).all()

@@ -40,6 +40,7 @@ COMMAND_MODULES: list[str] = [
     "ballotbox.cli.postal",
     "ballotbox.cli.sms",
     "ballotbox.cli.phone",
+    "ballotbox.cli.members",
 ]
 
 for _name in COMMAND_MODULES:

@@ -9,52 +9,71 @@ import typer
 from rich.progress import Progress
 
 from ballotbox import repository
-from ballotbox.cli.common import console, refuse_existing, session, settings
+from ballotbox.cli.common import console, session
 from ballotbox.cli.election import read_text
 from ballotbox.errors import InputError
 from ballotbox.i18n import N_
 from ballotbox.services import issuance
-from tokens.format import Token, parse
+from tokens import print_runs
+from tokens.format import parse
 
-tokens_app = typer.Typer(help="Issue tokens for printing and void spoiled cards.", no_args_is_help=True)
-
-CSV_COLUMNS = ("serial", "token", "token_grouped", "url")
-
-
-def card_url(token: Token) -> str:
-    """The address a card's QR code opens."""
-    return f"{settings().public_base}/v/{token.digits}"
-
-
-def write_csv(tokens: list[Token], path: Path) -> None:
-    """The print-house file: one row per card, serial numbers in print order."""
-    with path.open("x", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for serial, token in enumerate(tokens, start=1):
-            writer.writerow([f"{serial:06d}", token.digits, token.grouped, card_url(token)])
+tokens_app = typer.Typer(
+    help="Issue tokens for printing and void spoiled cards.", no_args_is_help=True
+)
 
 
 @tokens_app.command("issue")
 def issue(
     slug: str = typer.Argument(..., help="The election's slug."),
     count: int = typer.Option(..., "--count", "-n", min=1, help="How many tokens to issue."),
-    csv_path: Path = typer.Option(..., "--csv", help="Write the tokens here for the print house."),
+    pdf: Path | None = typer.Option(None, "--pdf", help="Write print-ready cards to this PDF."),
+    csv_path: Path | None = typer.Option(
+        None, "--csv", help="Write serial, token, url rows for an outside print house."
+    ),
+    layout: str = typer.Option("business", "--layout", help="business, a4 or avery."),
+    split: int | None = typer.Option(
+        None, "--split", min=1, help="Cards per PDF file; writes NAME-001.pdf… and a manifest."
+    ),
+    reserve: bool = typer.Option(
+        False, "--reserve", help="Reserve stock for replacement cards (serials R00001…)."
+    ),
 ) -> None:
-    """Issue COUNT new tokens and write them, once, to a CSV file for printing.
+    """Issue COUNT new tokens and write them, once, as card PDFs and/or a print-house CSV.
 
-    The database keeps only keyed hashes, in shuffled order: the CSV is the only
-    place the tokens exist, so keep it safe and destroy it after printing.
+    The database keeps only keyed hashes, in shuffled order: the files written
+    here are the only place the tokens exist, so keep them safe and destroy
+    them after printing.  Nothing is issued if a file exists or cannot be
+    written, and a run that fails half way issues nothing.
 
-    Example: ballotbox tokens issue nec-2027 --count 5000 --csv cards.csv
+    Example: ballotbox tokens issue nec-2027 --count 5000 --pdf cards.pdf --split 1000
     """
-    refuse_existing(csv_path)
-    with session() as (s, ctx), Progress(console=console, transient=True) as bar:
+    job = print_runs.PrintJob(pdf=pdf, csv=csv_path, layout=layout, split=split, reserve=reserve)
+    with (
+        print_runs.removed_on_failure() as created,
+        session() as (s, ctx),
+        Progress(console=console, transient=True) as bar,
+    ):
         election = repository.election_by_slug(s, slug)
-        task = bar.add_task("Issuing tokens", total=count)
-        tokens = issuance.issue(s, ctx, election, count, progress=lambda n: bar.advance(task, n))
-        write_csv(tokens, csv_path)
-    console.print(f"Issued {len(tokens)} tokens for [bold]{slug}[/]; written to {csv_path}")
+        issuing = bar.add_task("Issuing tokens", total=count)
+        printing = bar.add_task("Printing cards", total=count, visible=pdf is not None)
+        result = print_runs.issue_and_print(
+            s,
+            ctx,
+            election,
+            count,
+            job,
+            created=created,
+            on_issued=lambda n: bar.advance(issuing, n),
+            on_printed=lambda done: bar.update(printing, completed=done),
+        )
+    stock = "reserve cards" if reserve else "cards"
+    console.print(
+        f"Issued {result.cards} tokens for [bold]{slug}[/] as {stock} "
+        f"{result.first_serial} to {result.last_serial}."
+    )
+    for path in result.files:
+        console.print(f"  wrote {path}")
+    console.print("Keep these files as secret as the tokens; delete them once printed and checked.")
 
 
 def _read_token_list(path: Path) -> list[str]:
@@ -88,11 +107,18 @@ def void(
         try:
             parsed.append(parse(text))
         except InputError as error:
-            raise InputError(N_("Token {number} (“{text}”): {problem}"), number=number, text=text, problem=error.message) from None
+            raise InputError(
+                N_("Token {number} (“{text}”): {problem}"),
+                number=number,
+                text=text,
+                problem=error.message,
+            ) from None
     with session() as (s, ctx):
         election = repository.election_by_slug(s, slug)
         newly = issuance.void(s, ctx, election, parsed)
-    console.print(f"Voided {newly} card(s) for [bold]{slug}[/] ({len(parsed) - newly} already void).")
+    console.print(
+        f"Voided {newly} card(s) for [bold]{slug}[/] ({len(parsed) - newly} already void)."
+    )
 
 
 def register(app: typer.Typer) -> None:

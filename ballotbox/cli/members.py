@@ -1,0 +1,316 @@
+"""``ballotbox members …``: registers, duplicates, who got a card, stock report, labels."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+import typer
+from rich.table import Table
+
+from ballotbox import repository
+from ballotbox.cli.common import console, session
+from ballotbox.errors import FileFormatError, InputError
+from ballotbox.i18n import N_
+from tokens import issuance_register as registry
+from tokens.labels import render_address_labels
+from tokens.outputs import open_new, refuse_existing
+from tokens.registers import FIELDS, RowProblem, read_register
+
+members_app = typer.Typer(
+    help="Member registers, the card issuance register, stock reports and address labels.",
+    no_args_is_help=True,
+)
+SHOWN = 20  # problem rows and members listed on screen; the CSV files have them all
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, or one clear error."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FileFormatError("no such file", source=str(path)) from None
+    except OSError as exc:
+        raise FileFormatError(exc.strerror or "cannot be read", source=str(path)) from None
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str | list[str]] | None:
+    """``--map number="Member Ref"`` options as the mapping ``read_register`` takes."""
+    mapping: dict[str, str | list[str]] = {}
+    for pair in pairs:
+        key, sep, column = pair.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in FIELDS or not column.strip():
+            raise InputError(
+                N_("--map takes FIELD=COLUMN with FIELD one of {fields}, not “{pair}”."),
+                fields=", ".join(FIELDS),
+                pair=pair,
+            )
+        if key == "address":
+            wanted = mapping.setdefault(key, [])
+            assert isinstance(wanted, list)
+            wanted.append(column.strip())
+        else:
+            mapping[key] = column.strip()
+    return mapping or None
+
+
+@members_app.command("import")
+def import_(
+    slug: str = typer.Argument(..., help="The election's slug."),
+    file: Path = typer.Argument(..., help="The register, a CSV export."),
+    org: str = typer.Option(..., "--org", help="The organisation whose register this is."),
+    map_: list[str] = typer.Option(
+        [], "--map", help="Map a field to a column: number=, name=, email=, postcode=, address=."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Import nothing if any row is bad."),
+) -> None:
+    """Import an organisation's member register (CSV), reporting every bad row by line.
+
+    Columns are recognised by common headers (Membership No, Name, Email,
+    Postcode, Address…) or mapped with --map.  Importing the same organisation
+    again adds new members and updates changed ones.
+
+    Example: ballotbox members import nec-2027 --org "North West" nw.csv --map number="Member Ref"
+    """
+    if not org.strip():
+        raise InputError(N_("--org needs the organisation's name."))
+    read = read_register(read_bytes(file), org.strip(), parse_mapping(map_))
+    if strict and read.problems:
+        _print_problems(read.problems)
+        raise FileFormatError(
+            f"{len(read.problems)} bad row(s) and --strict: nothing was imported", source=str(file)
+        )
+    with session() as (s, _ctx):
+        election = repository.election_by_slug(s, slug)
+        report = registry.import_register(s, election, read)
+    columns = "; ".join(f"{k}: {', '.join(v)}" for k, v in report.columns.items())
+    console.print(f"Columns used ({report.encoding}): {columns}")
+    console.print(
+        f"[bold]{report.org}[/]: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.problems)} row(s) left out."
+    )
+    if report.not_in_file:
+        console.print(
+            f"{report.not_in_file} member(s) already registered are not in this file; kept."
+        )
+    _print_problems(report.problems)
+
+
+def _print_problems(problems: list[RowProblem]) -> None:
+    for problem in problems[:SHOWN]:
+        console.print(f"  line {problem.line}: {problem.reason}")
+    if len(problems) > SHOWN:
+        console.print(f"  … and {len(problems) - SHOWN} more")
+
+
+@members_app.command("duplicates")
+def duplicates(
+    slug: str = typer.Argument(..., help="The election's slug."),
+    csv_path: Path | None = typer.Option(
+        None, "--csv", help="Also write the groups to a CSV file."
+    ),
+) -> None:
+    """List people who may be on the registers more than once, with why, for a person to resolve.
+
+    Example: ballotbox members duplicates nec-2027 --csv duplicates.csv
+    """
+    if csv_path is not None:
+        refuse_existing(csv_path)
+    with session(write=False) as (s, _ctx):
+        election = repository.election_by_slug(s, slug)
+        groups = registry.duplicates(s, election)
+    if not groups:
+        console.print("No one appears to be listed twice.")
+    for number, group in enumerate(groups, start=1):
+        console.print(f"[bold]Group {number}[/]")
+        for member in group.members:
+            details = " ".join(p for p in (member.name, member.postcode, member.email) if p)
+            console.print(f"  {member.org} {member.number}: {details}")
+        for match in group.matches:
+            a, b = group.members[match.first], group.members[match.second]
+            console.print(f"    {a.org} {a.number} ~ {b.org} {b.number}: {match.reason}")
+    if csv_path is not None:
+        with open_new(csv_path) as raw, raw_text(raw) as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["group", "org", "number", "name", "postcode", "email", "reasons"])
+            for number, group in enumerate(groups, start=1):
+                for index, member in enumerate(group.members):
+                    reasons = sorted(
+                        {m.reason for m in group.matches if index in (m.first, m.second)}
+                    )
+                    writer.writerow(
+                        [
+                            number,
+                            member.org,
+                            member.number,
+                            member.name,
+                            member.postcode,
+                            member.email,
+                            "; ".join(reasons),
+                        ]
+                    )
+    console.print(f"{len(groups)} possible duplicate group(s); nothing was merged.")
+
+
+def raw_text(raw: BinaryIO) -> io.TextIOWrapper:
+    """A UTF-8 CSV text stream over a binary file opened with ``open_new``."""
+    return io.TextIOWrapper(raw, encoding="utf-8", newline="")
+
+
+@members_app.command("issued")
+def issued(
+    slug: str = typer.Argument(..., help="The election's slug."),
+    number: str | None = typer.Argument(None, help="The member's membership number."),
+    org: str | None = typer.Option(
+        None, "--org", help="The register, if the number is on several."
+    ),
+    how: str = typer.Option("", "--how", help="meeting, post, office or other."),
+    by: str = typer.Option("", "--by", help="Who handed the card out or posted it."),
+    on: str | None = typer.Option(None, "--date", help="The day, YYYY-MM-DD (default today)."),
+    reissue: bool = typer.Option(False, "--reissue", help="A replacement card; needs --reason."),
+    reason: str = typer.Option("", "--reason", help="Why a replacement card was given."),
+    from_reserve: bool | None = typer.Option(
+        None,
+        "--from-reserve/--from-main",
+        help="Which stock (default: reserve once voting is open).",
+    ),
+    from_file: Path | None = typer.Option(
+        None, "--from", help="A CSV of first cards: membership number, optional org, how, by, date."
+    ),
+) -> None:
+    """Record that a member received a card (never which card), or a whole CSV of them.
+
+    A second card for the same member needs --reissue --reason; it voids
+    nothing (the lost card cannot be identified, so it stays valid) and is
+    counted in the report.
+
+    Example: ballotbox members issued nec-2027 10442 --how meeting --by "J. Teller"
+    """
+    if (number is None) == (from_file is None):
+        raise InputError(N_("Give one membership number, or --from FILE.csv for many."))
+    data = read_bytes(from_file) if from_file is not None else b""
+    with session() as (s, ctx):
+        election = repository.election_by_slug(s, slug)
+        today = ctx.clock.now().date()
+        handout = registry.Handout(
+            how=how.strip().lower(),
+            by=by,
+            on=_day(on, today),
+            reissue=reissue,
+            reason=reason,
+            reserve=from_reserve,
+        )
+        if from_file is not None:
+            count = registry.record_bulk(s, ctx, election, str(from_file), data, handout)
+            console.print(f"Recorded {count} card(s) handed out for [bold]{slug}[/].")
+            return
+        assert number is not None
+        member = registry.find_member(s, election, number, org)
+        issue = registry.record_issue(s, ctx, election, member, handout)
+    kind = "replacement card" if issue.nth > 1 else "card"
+    stock = " from the reserve stock" if issue.reserve else ""
+    console.print(
+        f"Recorded: {member.org} member {member.number} ({member.name}) received a "
+        f"{kind}{stock} by {issue.how} on {issue.issued_on.isoformat()}, from {issue.issued_by}."
+    )
+
+
+def _day(text: str | None, today: date) -> date:
+    if text is None:
+        return today
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(N_("--date takes YYYY-MM-DD, not “{text}”."), text=text) from None
+
+
+@members_app.command("report")
+def report(
+    slug: str = typer.Argument(..., help="The election's slug."),
+    csv_path: Path | None = typer.Option(
+        None, "--csv", help="Write the stock reconciliation here."
+    ),
+    without_csv: Path | None = typer.Option(
+        None, "--without-card-csv", help="Write the members without a card here."
+    ),
+) -> None:
+    """Stock reconciliation (cards printed, voided, handed out, left) and members without a card.
+
+    Example: ballotbox members report nec-2027 --csv stock.csv --without-card-csv follow-up.csv
+    """
+    for path in (csv_path, without_csv):
+        if path is not None:
+            refuse_existing(path)
+    with session(write=False) as (s, _ctx):
+        election = repository.election_by_slug(s, slug)
+        assert election.id is not None
+        lines = registry.stock_reconciliation(s, election)
+        without = [registry.as_member(m) for m in repository.members_without_card(s, election.id)]
+    table = Table(title=f"Card stock for {slug}")
+    table.add_column("item")
+    table.add_column("count", justify="right")
+    for line in lines:
+        table.add_row(line.item, str(line.count))
+    console.print(table)
+    for member in without[:SHOWN]:
+        console.print(f"  no card: {member.org} {member.number} {member.name}")
+    if len(without) > SHOWN:
+        console.print(
+            f"  … and {len(without) - SHOWN} more (--without-card-csv FILE lists them all)"
+        )
+    if csv_path is not None:
+        with open_new(csv_path) as raw, raw_text(raw) as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["item", "count"])
+            writer.writerows([line.item, line.count] for line in lines)
+    if without_csv is not None:
+        with open_new(without_csv) as raw, raw_text(raw) as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["org", "number", "name", "email", "postcode"])
+            writer.writerows([m.org, m.number, m.name, m.email, m.postcode] for m in without)
+
+
+@members_app.command("labels")
+def labels(
+    slug: str = typer.Argument(..., help="The election's slug."),
+    out: Path = typer.Option(..., "--out", help="The address-label PDF to write."),
+    only_without_card: bool = typer.Option(
+        False, "--only-without-card", help="Only members with no card recorded yet."
+    ),
+    layout: str = typer.Option("l7163", "--layout", help="Label sheet: l7163 (14) or l7160 (21)."),
+) -> None:
+    """Print name-and-address labels for posting cards; never a token, never with the cards.
+
+    Example: ballotbox members labels nec-2027 --out labels.pdf --only-without-card
+    """
+    refuse_existing(out)
+    with session(write=False) as (s, _ctx):
+        election = repository.election_by_slug(s, slug)
+        assert election.id is not None
+        rows = (
+            repository.members_without_card(s, election.id)
+            if only_without_card
+            else repository.members(s, election.id)
+        )
+        chosen = [registry.as_member(m) for m in rows]
+    if not chosen:
+        raise InputError(N_("There is no one to print a label for."))
+    run = render_address_labels(chosen, out, layout)
+    console.print(f"Wrote {run.labels} label(s) to {out}.")
+    if run.no_address:
+        console.print(
+            f"{len(run.no_address)} member(s) have no address: {', '.join(run.no_address[:SHOWN])}"
+        )
+    if run.simplified:
+        console.print(
+            f"{len(run.simplified)} label(s) printed without some accents the font lacks."
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``members`` command group."""
+    app.add_typer(members_app, name="members")
