@@ -24,6 +24,7 @@ from ballotbox.services.checkpoints import sign_due
 from ballotbox.services.elections import apply_all_due
 from channels.audit_pages.router import router as audit_router
 from channels.phone import routes as phone_routes
+from channels.postal.voicemail import phone_sink
 from channels.postal import pages as postal_pages
 from channels.sms import routes as sms_routes
 from channels.web import api, pages
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.state.context = context
     app.state.engine = make_engine(settings.database_url)
     app.state.batcher = CastBatcher(app.state.engine, context)
+    app.state.voicemail_sink = phone_sink(context)  # phone messages → tellers' queue
     app.add_exception_handler(BallotboxError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

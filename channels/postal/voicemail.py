@@ -9,11 +9,15 @@ item is resolved; deleting the recording itself is the phone channel's job.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session
+
+from ballotbox import repository
 
 from ballotbox.errors import InputError
 from ballotbox.i18n import N_
-from ballotbox.models import Election
+from ballotbox.models import Election, ElectionState
 from ballotbox.models_postal import BatchKind, PostalBatch, PostalLetter
 from ballotbox.services import Context
 from channels.postal import actions, queries
@@ -51,3 +55,26 @@ def enqueue_voicemail(
     session.add(PostalLetter(batch_id=batch.id, number=batch.letters, recording_ref=ref))
     actions.record(session, ctx, None, "voicemail_filed", batch_id=batch.id, letter=batch.letters)
     session.flush()
+
+
+def phone_sink(ctx: Context) -> Callable[[Session, str | None, str], None]:
+    """The phone channel's voicemail hand-off, filing recordings in the tellers' queue.
+
+    A call that named its ballot (by token) files into that election's voicemail
+    batch; one that did not files into the only open election, and is refused
+    when several are open (the caller is asked to key the token instead).
+    """
+
+    def sink(session: Session, election_slug: str | None, recording_ref: str) -> None:
+        if election_slug is not None:
+            election = repository.election_by_slug(session, election_slug)
+        else:
+            open_now = repository.elections(session, [ElectionState.OPEN])
+            if len(open_now) != 1:
+                raise InputError(
+                    N_("Several ballots are open: please key your token so we know which one.")
+                )
+            election = open_now[0]
+        enqueue_voicemail(session, ctx, election, recording_ref)
+
+    return sink

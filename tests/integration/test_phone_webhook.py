@@ -158,6 +158,7 @@ def test_voicemail_is_offered_only_when_on_and_a_queue_exists(sqlite_env: Ballot
     slug, _tokens = sqlite_env.make_election(tokens=1)
     recording = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "a" * 32
     off = client_for(sqlite_env, phone_voicemail=True)  # switched on, but no queue registered
+    off.app.state.voicemail_sink = None  # type: ignore[attr-defined]
     assert "spoken message" not in call(off, [], auth_token=AUTH).text
     client = client_for(sqlite_env, phone_voicemail=True)
     queue = Queue()
@@ -194,3 +195,18 @@ def test_fuzzed_keys_never_crash_and_cast_only_after_confirming(
         assert token.digits in transcript.sent and any(
             e.startswith("1") for e in transcript.sent[1:]
         )
+
+
+def test_a_voicemail_lands_in_the_tellers_voicemail_batch(sqlite_env: BallotEnv) -> None:
+    from ballotbox.models_postal import BatchKind, PostalBatch, PostalLetter
+
+    sqlite_env.make_election(tokens=1)
+    recording = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "b" * 32
+    client = client_for(sqlite_env, phone_voicemail=True)  # the app's own queue: the tellers'
+    transcript = call(client, "0#", auth_token=AUTH, caller="+447700900556", recording=recording)
+    assert set(transcript.statuses) == {200}
+    with sqlite_env.read() as s:
+        batch = s.exec(select(PostalBatch).where(PostalBatch.kind == BatchKind.VOICEMAIL)).one()
+        letters = s.exec(select(PostalLetter).where(PostalLetter.batch_id == batch.id)).all()
+    assert [(letter.number, letter.recording_ref) for letter in letters] == [(1, recording)]
+    assert ballots(sqlite_env) == []
