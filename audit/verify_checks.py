@@ -331,7 +331,7 @@ def check_lifecycle(ev: Evidence) -> list[str]:
             problems.append(f"log.jsonl, line {index + 1}: a ballot outside the voting period")
         if kind in ("tokens_issued", "voided") and index > opened:
             problems.append(f"log.jsonl, line {index + 1}: {kind} after the election opened")
-        if kind in ("counted", "published") and index < closed:
+        if kind in ("override", "counted", "published") and index < closed:
             problems.append(f"log.jsonl, line {index + 1}: {kind} before the close")
     problems.extend(_event_bindings(ev, opened))
     return problems
