@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from ballotbox import repository
+from ballotbox import demo_channels, repository
 from ballotbox.config import Settings
 from ballotbox.counting import Result
 from ballotbox.db import make_engine, transaction
@@ -45,6 +45,10 @@ CANDIDATES = [
     ("Liam O'Connor", "", 1.0, ""),
 ]
 SLATES = {"Renewal": 0.46, "Unity": 0.40, "": 0.14}
+
+
+class DemoError(BallotboxError):
+    code = "demo"
 
 
 class DemoFolderError(InputError):
@@ -168,13 +172,34 @@ def run(
         f"voided {len(spoiled)}, opened both ballots."
     )
 
-    for token in slate_tokens[:voters]:
+    # Most vote on the web; some text, some phone, some post a letter.
+    texted, phoned, posted = voters // 10, voters // 20, voters // 10
+    web = voters - texted - phoned - posted
+    for token in slate_tokens[:web]:
         with transaction(engine) as s:
             casting.cast(s, ctx, token, ranked_ballot(rng), "web")
+    others = [(t, ranked_ballot(rng)) for t in slate_tokens[web:voters]]
+    demo_channels.by_text(settings, ctx, others[:texted])
+    demo_channels.by_phone(settings, ctx, others[texted : texted + phoned])
+    demo_channels.by_post(
+        engine, ctx, slate_def.slug, others[texted + phoned :], len(CANDIDATES), say
+    )
     for token in motion_tokens[:25]:
         with transaction(engine) as s:
             casting.cast(s, ctx, token, [rng.choices([1, 2, 3], weights=[6, 3, 1])[0]], "web")
-    say(f"Cast {voters} slate ballots and 25 motion ballots through cast().")
+    with transaction(engine) as s:
+        turnout = elections.overview(s, repository.election_by_slug(s, slate_def.slug)).turnout
+    if sum(turnout.values()) != voters:  # every door must have worked; say so loudly if not
+        raise DemoError(
+            N_("The demo expected {voters} ballots but recorded {turnout}."),
+            voters=voters,
+            turnout=turnout,
+        )
+    say(
+        f"Cast {voters} slate ballots through cast(): "
+        + ", ".join(f"{n} by {channel}" for channel, n in sorted(turnout.items()))
+        + "; and 25 motion ballots."
+    )
 
     # What members see when things go wrong (each attempt changes nothing).
     attempts: list[tuple[str, str]] = []

@@ -23,6 +23,8 @@ def test_demo_runs_an_election_end_to_end(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Cast 300 slate ballots" in out
+    assert "15 by phone, 30 by postal, 30 by sms, 225 by web" in out  # every door feeds cast()
+    assert "Tellers keyed 30 letters twice: 30 accepted." in out
     assert "Elected:" in out and out.count("elected at stage") == 6
     # The three refusals a member can meet are explained, not crashed on.
     assert "already been used" in out and "typing error" in out and "cancelled before voting" in out
