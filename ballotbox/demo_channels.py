@@ -27,7 +27,7 @@ from channels.sms.simulator import send
 from tokens.format import Token
 
 with warnings.catch_warnings():  # Starlette's notice about httpx versions is not for demo users
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
 Ballot = tuple[Token, list[int]]
