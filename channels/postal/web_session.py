@@ -14,15 +14,12 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 
-import jinja2
 from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session
 
-from ballotbox import i18n
 from ballotbox.errors import BallotboxError
 from ballotbox.models_postal import Teller
 from ballotbox.services import Context
@@ -31,8 +28,8 @@ from channels.postal.errors import PermissionDeniedError
 from channels.postal.roles import ROLE_NAMES, Permission, allowed
 from channels.web.deps import get_context, get_session
 from channels.web.errors import status_for
-from channels.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
-from channels.web.templating import group_digits
+from channels.web.templating import make_templates
+from channels.web.templating import render as web_render
 
 COOKIE = "bb_teller"
 COOKIE_PATH = "/teller"
@@ -40,17 +37,8 @@ SECRET_FILE = "teller-session.key"
 SALT = "ballotbox teller session"
 TEMPLATES = Path(__file__).parent / "templates"
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-    autoescape=jinja2.select_autoescape(default=True),
-    extensions=["jinja2.ext.i18n"],
-)
-_env.install_gettext_callables(  # type: ignore[attr-defined]
-    gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
-)
-_env.filters["grouped"] = group_digits
-_env.globals["ROLE_NAMES"] = {role.value: name for role, name in ROLE_NAMES.items()}
-templates = Jinja2Templates(env=_env)
+templates = make_templates(TEMPLATES)
+templates.env.globals["ROLE_NAMES"] = {role.value: name for role, name in ROLE_NAMES.items()}
 
 
 class SignInRequired(Exception):
@@ -61,32 +49,12 @@ def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     """Render a console page with the CSRF token and the signed-in teller."""
-    token = csrf_token(request)
-    settings = request.app.state.context.settings
     teller: Teller | None = getattr(request.state, "teller", None)
-    page = templates.TemplateResponse(
-        request,
-        name,
-        {
-            "csrf_field": CSRF_FIELD,
-            "csrf_token": token,
-            "settings": settings,
-            "lang": i18n.current_locale(),
-            "teller": teller,
-            "can": (lambda p: teller is not None and allowed(teller.role, Permission(p))),
-            **context,
-        },
-        status_code=status_code,
-    )
-    page.set_cookie(
-        CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        path="/",
-    )
-    return page
+    extra = {
+        "teller": teller,
+        "can": (lambda p: teller is not None and allowed(teller.role, Permission(p))),
+    }
+    return web_render(request, name, {**extra, **context}, status_code, using=templates)
 
 
 def status_of(error: BallotboxError) -> int:

@@ -15,33 +15,41 @@ from channels.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-    autoescape=jinja2.select_autoescape(default=True),
-    extensions=["jinja2.ext.i18n"],
-)
-_env.install_gettext_callables(  # type: ignore[attr-defined]
-    gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
-)
-templates = Jinja2Templates(env=_env)
-
-
 def group_digits(value: str) -> str:
     """Show a token in groups of four."""
     digits = "".join(ch for ch in str(value) if ch.isdigit())
     return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
 
 
-templates.env.filters["grouped"] = group_digits
+def make_templates(directory: Path) -> Jinja2Templates:
+    """Templates from ``directory`` with autoescaping, gettext and the shared filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory)),
+        autoescape=jinja2.select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
+    )
+    env.filters["grouped"] = group_digits
+    return Jinja2Templates(env=env)
+
+
+templates = make_templates(TEMPLATES)
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    *,
+    using: Jinja2Templates | None = None,
 ) -> HTMLResponse:
-    """Render ``name`` with the CSRF token, settings and locale available."""
+    """Render ``name`` with the CSRF token (also set as its cookie), settings and locale."""
     token = csrf_token(request)
     settings = request.app.state.context.settings
-    page = templates.TemplateResponse(
+    page = (using or templates).TemplateResponse(
         request,
         name,
         {
