@@ -58,7 +58,8 @@ def tokens_by_hash(
         return []
     query = select(BallotToken).where(BallotToken.token_hash.in_(hashes))  # type: ignore[attr-defined]
     if for_update:
-        query = query.with_for_update()
+        # Lock in one fixed order, so two batches sharing tokens queue instead of deadlocking.
+        query = query.order_by(BallotToken.token_hash).with_for_update()  # type: ignore[arg-type]
     return session.exec(query).all()
 
 

@@ -4,9 +4,9 @@ Every accepted ballot extends its election's hash chain, so casts must take
 the chain head one after another.  Committed one at a time, each would hold
 the head through its own fsync, and throughput would be the disk's flush rate.
 Instead, request threads hand their casts to one batcher thread, which runs
-whatever has queued up in a single transaction, each cast inside its own
-savepoint (so a refused cast changes nothing and does not disturb the others),
-then commits once.  Only after that commit does any caller get its receipt:
+whatever has queued up through :func:`cast_many` in a single transaction (every
+check comes before any write, so a refused cast changes nothing and does not
+disturb the others), then commits once.  Only after that commit does any caller get its receipt:
 an acknowledged vote is always durable.  If the commit fails, every cast of
 the batch is reported as not recorded.
 
@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from ballotbox.db import transaction
 from ballotbox.errors import BallotboxError
 from ballotbox.i18n import N_
-from ballotbox.services.casting import CastReceipt, cast
+from ballotbox.services.casting import CastReceipt, CastRequest, cast_many
 from ballotbox.services.context import Context
 from tokens.format import Token
 
@@ -116,36 +116,19 @@ class CastBatcher:
             self._run_batch(self._take_batch(first))
 
     def _run_batch(self, batch: list[_Job]) -> None:
-        outcomes: list[CastReceipt | BaseException] = []
+        requests = [CastRequest(j.token, j.choices, j.channel, j.election_slug) for j in batch]
         try:
             with transaction(self.engine) as session:
-                for job in batch:
-                    try:
-                        with session.begin_nested():
-                            outcomes.append(
-                                cast(
-                                    session,
-                                    self.ctx,
-                                    job.token,
-                                    job.choices,
-                                    job.channel,
-                                    election_slug=job.election_slug,
-                                )
-                            )
-                    except BallotboxError as error:
-                        outcomes.append(error)
-                    except Exception:  # noqa: BLE001 - one bad cast must not sink the batch
-                        log.exception("cast failed unexpectedly")
-                        outcomes.append(NotRecordedError())
-        except Exception:  # noqa: BLE001 - the commit failed: nothing in this batch was recorded
-            log.exception("a batch of %d casts could not be committed", len(batch))
+                outcomes = cast_many(session, self.ctx, requests)
+        except Exception:  # noqa: BLE001 - the batch failed or its commit did: nothing was recorded
+            log.exception("a batch of %d casts could not be recorded", len(batch))
             for job in batch:
                 job.future.set_exception(NotRecordedError())
             return
         self.batches += 1
         self.casts += len(batch)
         for job, outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
+            if isinstance(outcome, BallotboxError):
                 job.future.set_exception(outcome)
             else:
                 job.future.set_result(outcome)

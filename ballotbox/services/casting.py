@@ -25,9 +25,11 @@ from audit.receipts import make_receipt
 from ballotbox import ledger, repository
 from ballotbox.choices import validate_choices
 from ballotbox.errors import (
+    BallotboxError,
     ElectionNotOpenError,
     TokenUsedError,
     TokenVoidError,
+    UnknownElectionError,
     UnknownTokenError,
 )
 from ballotbox.i18n import N_
@@ -63,6 +65,19 @@ class CastReceipt:
         return str(self.receipt["code"])
 
 
+@dataclass(frozen=True)
+class CastRequest:
+    """One ballot to cast: the token as given, the choices, the channel, maybe the election."""
+
+    token: Token | str
+    choices: Sequence[int]
+    channel: str
+    election_slug: str | None = None
+
+
+Outcome = CastReceipt | BallotboxError
+
+
 def find_token(
     session: Session,
     ctx: Context,
@@ -75,16 +90,13 @@ def find_token(
 
     A bare token names its election: it is looked up under every election's key.
     """
-    if election_slug is not None:
-        candidates = [repository.election_by_slug(session, election_slug)]
-    else:
-        candidates = list(repository.elections(session))
-    by_hash = {token_hash(token, ctx.keys.token_key(e.slug)): e for e in candidates}
-    rows = repository.tokens_by_hash(session, list(by_hash), for_update=lock)
-    if not rows:
-        raise UnknownTokenError()
-    row = rows[0]
-    return by_hash[row.token_hash], row
+    outcomes: list[Outcome | None] = [None]
+    request = CastRequest(token, (), "web", election_slug)
+    found = _find_tokens(session, ctx, [request], {0: token}, outcomes, lock=lock)
+    if 0 not in found:
+        assert isinstance(outcomes[0], BallotboxError)
+        raise outcomes[0]
+    return found[0]
 
 
 def check_open(election: Election, channel: str, now: datetime) -> None:
@@ -140,55 +152,153 @@ def cast(
     election_slug: str | None = None,
 ) -> CastReceipt:
     """Record one ballot for ``token`` through ``channel``, or raise a domain error."""
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}")
-    parsed = token if isinstance(token, Token) else parse(token)
-    election, row = find_token(session, ctx, parsed, election_slug)
-    apply_due_transitions(session, ctx, election)
-    check_open(election, channel, ctx.clock.now())
-    check_unspent(row)
-    definition = definition_of(election)
-    recorded = validate_choices(definition, choices)
-    assert election.id is not None
+    outcome = cast_many(session, ctx, [CastRequest(token, choices, channel, election_slug)])[0]
+    if isinstance(outcome, BallotboxError):
+        raise outcome
+    return outcome
 
-    digest = ballot_hash(parsed.digits, recorded)
-    session.add(
-        Ballot(
-            token_hash=row.token_hash,
-            election_id=election.id,
-            token=parsed.digits,
-            channel=channel,
-            choices=json.dumps(recorded),
-        )
-    )
-    row.state = TokenState.VOTED
-    session.add(row)
-    nonce = ctx.random_bytes(NONCE_BYTES)
-    position, head = ledger.append(
-        session,
-        election.id,
-        {"kind": "ballot", "commitment": ballot_commitment(nonce, digest).hex()},
-    )
+
+def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -> list[Outcome]:
+    """Cast several ballots in the caller's transaction; each gets its receipt or its error.
+
+    Every check runs before anything is written, so a refused ballot writes
+    nothing and cannot disturb the others.  The tokens are locked in hash
+    order and each election's chain head once, so concurrent batches queue
+    rather than deadlock; the writes go out as a few multi-row statements.
+    """
+    for request in requests:
+        if request.channel not in CHANNELS:
+            raise ValueError(f"unknown channel {request.channel!r}")
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    parsed: dict[int, Token] = {}
+    for i, request in enumerate(requests):
+        try:
+            parsed[i] = request.token if isinstance(request.token, Token) else parse(request.token)
+        except BallotboxError as error:
+            outcomes[i] = error
+    found = _find_tokens(session, ctx, requests, parsed, outcomes)
+    for election in {id(e): e for e, _row in found.values()}.values():
+        apply_due_transitions(session, ctx, election)
+    accepted: dict[int, list[tuple[int, Token, BallotToken, list[int]]]] = {}
+    spent: set[bytes] = set()
+    now = ctx.clock.now()
+    for i, (election, row) in sorted(found.items()):
+        try:
+            check_open(election, requests[i].channel, now)
+            if row.token_hash in spent:
+                raise TokenUsedError()
+            check_unspent(row)
+            recorded = validate_choices(definition_of(election), requests[i].choices)
+        except BallotboxError as error:
+            outcomes[i] = error
+            continue
+        spent.add(row.token_hash)
+        assert election.id is not None
+        accepted.setdefault(election.id, []).append((i, parsed[i], row, recorded))
+    elections_by_id = {e.id: e for e, _row in found.values()}
+    for election_id in sorted(accepted):
+        election = elections_by_id[election_id]
+        for i, receipt in _record(session, ctx, election, requests, accepted[election_id]):
+            outcomes[i] = receipt
     try:
         session.flush()
     except IntegrityError:
-        # A concurrent cast of the same token won the race; the caller rolls back.
+        # Only possible if another transaction spent a token without the row lock; the
+        # caller rolls the whole transaction back, so nothing here is acknowledged.
         raise TokenUsedError() from None
-    receipt = make_receipt(
-        ctx.keys.signing_key(election.slug),
-        election=election.slug,
-        token_hash=row.token_hash,
-        ballot_hash=digest,
-        position=position,
-        nonce=nonce,
-        head=head,
-    )
-    names = definition.candidate_names()
-    return CastReceipt(
-        election=election.slug,
-        title=election.title,
-        channel=channel,
-        choices=recorded,
-        names=[names[n] for n in recorded],
-        receipt=receipt,
-    )
+    assert all(o is not None for o in outcomes)
+    return outcomes  # type: ignore[return-value]
+
+
+def _find_tokens(
+    session: Session,
+    ctx: Context,
+    requests: Sequence[CastRequest],
+    parsed: dict[int, Token],
+    outcomes: list[Outcome | None],
+    *,
+    lock: bool = True,
+) -> dict[int, tuple[Election, BallotToken]]:
+    """Each parsed request's election and (locked) token row; unknown ones get their error."""
+    every = list(repository.elections(session))
+    by_slug = {e.slug: e for e in every}
+    keys = {e.slug: ctx.keys.token_key(e.slug) for e in every}
+    wanted: dict[int, dict[bytes, Election]] = {}
+    for i, token in parsed.items():
+        slug = requests[i].election_slug
+        if slug is not None and slug not in by_slug:
+            outcomes[i] = UnknownElectionError(slug=slug)
+            continue
+        scope = [by_slug[slug]] if slug is not None else every
+        wanted[i] = {token_hash(token, keys[e.slug]): e for e in scope}
+    hashes = sorted({h for candidates in wanted.values() for h in candidates})
+    rows = {
+        row.token_hash: row for row in repository.tokens_by_hash(session, hashes, for_update=lock)
+    }
+    found: dict[int, tuple[Election, BallotToken]] = {}
+    for i, candidates in wanted.items():
+        match = next((h for h in candidates if h in rows), None)
+        if match is None:
+            outcomes[i] = UnknownTokenError()
+        else:
+            found[i] = (candidates[match], rows[match])
+    return found
+
+
+def _record(
+    session: Session,
+    ctx: Context,
+    election: Election,
+    requests: Sequence[CastRequest],
+    accepted: list[tuple[int, Token, BallotToken, list[int]]],
+) -> list[tuple[int, CastReceipt]]:
+    """Store one election's accepted ballots, chain them, and sign their receipts."""
+    assert election.id is not None
+    payloads, digests, nonces = [], [], []
+    for _i, token, row, recorded in accepted:
+        digest = ballot_hash(token.digits, recorded)
+        nonce = ctx.random_bytes(NONCE_BYTES)
+        session.add(
+            Ballot(
+                token_hash=row.token_hash,
+                election_id=election.id,
+                token=token.digits,
+                channel=requests[_i].channel,
+                choices=json.dumps(recorded),
+            )
+        )
+        row.state = TokenState.VOTED
+        session.add(row)
+        payloads.append({"kind": "ballot", "commitment": ballot_commitment(nonce, digest).hex()})
+        digests.append(digest)
+        nonces.append(nonce)
+    linked = ledger.append_many(session, election.id, payloads)
+    key = ctx.keys.signing_key(election.slug)
+    names = definition_of(election).candidate_names()
+    receipts = []
+    for (i, _token, row, recorded), digest, nonce, (position, head) in zip(
+        accepted, digests, nonces, linked, strict=True
+    ):
+        signed = make_receipt(
+            key,
+            election=election.slug,
+            token_hash=row.token_hash,
+            ballot_hash=digest,
+            position=position,
+            nonce=nonce,
+            head=head,
+        )
+        receipts.append(
+            (
+                i,
+                CastReceipt(
+                    election=election.slug,
+                    title=election.title,
+                    channel=requests[i].channel,
+                    choices=recorded,
+                    names=[names[n] for n in recorded],
+                    receipt=signed,
+                ),
+            )
+        )
+    return receipts
