@@ -82,7 +82,8 @@ def test_after_publishing_the_pages_serve_the_published_bytes(
             cast(s, ballot_env.ctx, token, choices, "web")
     ballot_env.clock.set(CLOSES)
     with ballot_env.session() as s:
-        elections.close_now(s, ballot_env.ctx, repository.election_by_slug(s, slug))
+        # Closing on schedule: the app's own clock loop may get there first, which is fine.
+        elections.apply_all_due(s, ballot_env.ctx)
     with ballot_env.session() as s:
         tally.tally(s, ballot_env.ctx, repository.election_by_slug(s, slug))
     with ballot_env.session() as s:
