@@ -326,8 +326,19 @@ def check_lifecycle(ev: Evidence) -> list[str]:
     opened, closed = kinds.index("opened"), kinds.index("closed")
     if closed < opened:
         problems.append(f"log.jsonl, line {closed + 1}: closed before it was opened")
+    late_allowed = _count({"count": ev.data.log[closed].payload.get("late", 0)})
+    counted_at = kinds.index("counted") if "counted" in kinds else len(kinds)
+    late = 0
     for index, kind in enumerate(kinds):
-        if kind == BALLOT_KIND and not opened < index < closed:
+        if kind == BALLOT_KIND and closed < index < counted_at:
+            # Letters received before the close, keyed after it: bounded by the close.
+            late += 1
+            if late > late_allowed:
+                problems.append(
+                    f"log.jsonl, line {index + 1}: ballot {late} after the close, but the "
+                    f"closed event allowed {late_allowed} late ballot(s) (letters in hand)"
+                )
+        elif kind == BALLOT_KIND and not opened < index < closed:
             problems.append(f"log.jsonl, line {index + 1}: a ballot outside the voting period")
         if kind in ("tokens_issued", "voided") and index > opened:
             problems.append(f"log.jsonl, line {index + 1}: {kind} after the election opened")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func
@@ -241,3 +242,14 @@ def card_runs(session: Session, election_id: int) -> Sequence[CardRun]:
     return session.exec(
         select(CardRun).where(CardRun.election_id == election_id).order_by(CardRun.number)  # type: ignore[arg-type]
     ).all()
+
+
+def last_event(session: Session, election_id: int, kind: str) -> dict[str, object] | None:
+    """The payload of the election's newest log entry of ``kind``, if any."""
+    entry = session.exec(
+        select(LogEntry)
+        .where(LogEntry.election_id == election_id, LogEntry.kind == kind)
+        .order_by(LogEntry.position.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    ).first()
+    return json.loads(entry.payload) if entry else None

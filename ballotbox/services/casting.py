@@ -73,6 +73,7 @@ class CastRequest:
     choices: Sequence[int]
     channel: str
     election_slug: str | None = None
+    received_at: datetime | None = None  # letters and messages: when they arrived
 
 
 Outcome = CastReceipt | BallotboxError
@@ -99,14 +100,34 @@ def find_token(
     return found[0]
 
 
-def check_open(election: Election, channel: str, now: datetime) -> None:
-    """Raise unless ``election`` accepts votes at ``now`` through ``channel``."""
+def closing_time(election: Election) -> datetime:
+    """When voting ended or ends: the actual close if it came early, else the scheduled one."""
+    return aware(election.closed_at or election.closes_at)
+
+
+def received_in_time(election: Election, state: str, received_at: datetime | None) -> bool:
+    """True for an item received before the close, while the election is closed but not counted."""
+    return (
+        state == ElectionState.CLOSED
+        and received_at is not None
+        and aware(received_at) < closing_time(election)
+    )
+
+
+def check_open(
+    election: Election, channel: str, now: datetime, received_at: datetime | None = None
+) -> None:
+    """Raise unless ``election`` accepts votes at ``now`` through ``channel``.
+
+    A letter or message received before the close (``received_at``) may still be
+    cast after it, until the count; how many is bounded by the ``closed`` entry.
+    """
     state = effective_state(election, now)
     if state == ElectionState.DRAFT:
         raise ElectionNotOpenError(
             N_("Voting has not opened yet. It opens on {when}."), when=_when(election.opens_at)
         )
-    if state != ElectionState.OPEN:
+    if state != ElectionState.OPEN and not received_in_time(election, state, received_at):
         raise ElectionNotOpenError(
             N_("Voting closed on {when}."), when=_when(election.closed_at or election.closes_at)
         )
@@ -150,9 +171,11 @@ def cast(
     channel: str,
     *,
     election_slug: str | None = None,
+    received_at: datetime | None = None,
 ) -> CastReceipt:
     """Record one ballot for ``token`` through ``channel``, or raise a domain error."""
-    outcome = cast_many(session, ctx, [CastRequest(token, choices, channel, election_slug)])[0]
+    request = CastRequest(token, choices, channel, election_slug, received_at)
+    outcome = cast_many(session, ctx, [request])[0]
     if isinstance(outcome, BallotboxError):
         raise outcome
     return outcome
@@ -181,14 +204,17 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
         apply_due_transitions(session, ctx, election)
     accepted: dict[int, list[tuple[int, Token, BallotToken, list[int]]]] = {}
     spent: set[bytes] = set()
+    late_used: dict[int, int] = {}
     now = ctx.clock.now()
     for i, (election, row) in sorted(found.items()):
         try:
-            check_open(election, requests[i].channel, now)
+            check_open(election, requests[i].channel, now, requests[i].received_at)
             if row.token_hash in spent:
                 raise TokenUsedError()
             check_unspent(row)
             recorded = validate_choices(definition_of(election), requests[i].choices)
+            if election.state == ElectionState.CLOSED:
+                _take_late_place(session, election, late_used)
         except BallotboxError as error:
             outcomes[i] = error
             continue
@@ -208,6 +234,21 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
         raise TokenUsedError() from None
     assert all(o is not None for o in outcomes)
     return outcomes  # type: ignore[return-value]
+
+
+def _take_late_place(session: Session, election: Election, used: dict[int, int]) -> None:
+    """Count one late ballot against the allowance the ``closed`` entry committed to."""
+    assert election.id is not None
+    closed = repository.last_event(session, election.id, "closed")
+    allowed = int(closed.get("late", 0)) if closed else 0
+    cast_late = repository.chain_head(session, election.id).ballots - int(
+        closed.get("ballots", 0) if closed else 0
+    )
+    if cast_late + used.get(election.id, 0) >= allowed:
+        raise ElectionNotOpenError(
+            N_("Voting closed on {when}."), when=_when(closing_time(election))
+        )
+    used[election.id] = used.get(election.id, 0) + 1
 
 
 def _find_tokens(

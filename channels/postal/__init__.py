@@ -7,3 +7,19 @@ query), ``accounts`` (tellers, passwords, sessions, lockout), ``batches``,
 ``bulk`` (CSV import), ``pages`` (the teller console).  docs/postal.md
 explains what is kept, for how long and why.
 """
+
+from sqlmodel import Session
+
+from ballotbox.models import Election
+from ballotbox.services.elections import register_late_arrivals
+from channels.postal.queries import pending_count
+
+
+def _letters_in_hand(session: Session, election: Election) -> int:
+    """Letters and messages received before the close and not yet resolved."""
+    assert election.id is not None
+    return pending_count(session, election.id)
+
+
+# At the close, the chain commits to how many letters may still be keyed and cast.
+register_late_arrivals(_letters_in_hand)

@@ -233,6 +233,7 @@ def resolve(
                 list(keyed.choices or ()),
                 channel,
                 election_slug=election.slug,
+                received_at=batch.opened_at,  # in time if the bag came in before the close
             )
         except (NotFoundError, StateError) as error:
             savepoint.rollback()

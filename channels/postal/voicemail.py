@@ -14,12 +14,12 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from ballotbox import repository
-
-from ballotbox.errors import InputError
+from ballotbox.errors import ElectionNotOpenError, InputError
 from ballotbox.i18n import N_
 from ballotbox.models import Election, ElectionState
 from ballotbox.models_postal import BatchKind, PostalBatch, PostalLetter
 from ballotbox.services import Context
+from ballotbox.services.elections import effective_state
 from channels.postal import actions, queries
 
 LABEL = "Voicemail"
@@ -34,6 +34,9 @@ def enqueue_voicemail(
     if not ref or len(ref) > MAX_REF:
         raise InputError(N_("A recording reference is 1 to {most} characters."), most=MAX_REF)
     assert election.id is not None
+    if effective_state(election, ctx.clock.now()) != ElectionState.OPEN:
+        # A message left after the close is late, like a letter that arrives late.
+        raise ElectionNotOpenError(N_("Voting has closed; this message cannot be counted."))
     queries.lock_election(session, election.id)  # two messages at once get different numbers
     batch = queries.voicemail_batch(session, election.id)
     if batch is None:

@@ -276,3 +276,48 @@ def test_voicemail_items_are_numbered_in_their_own_batch_and_cast_by_phone(env: 
         assert get(s, PostalLetter, (batch_id, 2)).recording_ref is None
         report = reconcile.reconcile(s, repository.election_by_slug(s, "test-2027"))
     assert report.total.received == 2 and report.total.pending == 1 and report.balanced
+
+
+def test_letters_received_before_the_close_are_keyed_after_it_and_verify(
+    env: BallotEnv, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Post is keyed after the close; the close commits to how many letters may still count."""
+    import subprocess
+    import sys
+
+    from ballotbox.models import ElectionState
+    from ballotbox.services import publishing, tally
+    from ballotbox.errors import ElectionNotOpenError
+
+    tokens = env.tokens["test-2027"]
+    with env.session() as s:  # one vote on the web before the close
+        cast(s, env.ctx, tokens[0], [2], "web")
+    in_time = open_batch(env, "test-2027", 3)  # the bag arrived before the close
+    env.clock.set(CLOSES + timedelta(hours=20))  # the next morning
+    with env.session() as s:
+        assert elections.apply_all_due(s, env.ctx) == ["test-2027"]
+    with env.read() as s:
+        closed = repository.last_event(s, 1, "closed")
+    assert closed is not None and closed["late"] == 3 and closed["ballots"] == 1
+    late_bag = open_batch(env, "test-2027", 1, label="arrived after the close")
+    for teller in ("ann", "bob"):
+        key(env, teller, in_time, 1, tokens[1].digits, {1: "1", 2: "2"})
+        key(env, teller, in_time, 2, tokens[2].digits, {3: "1"})
+        key(env, teller, in_time, 3, "", {}, "unreadable")
+        key(env, teller, late_bag, 1, tokens[3].digits, {1: "1"})
+    with env.read() as s:
+        letters = {(l.batch_id, l.number): (l.status, l.reason) for l in s.exec(select(PostalLetter))}
+    assert letters[(in_time, 1)] == ("accepted", "") and letters[(in_time, 2)] == ("accepted", "")
+    assert letters[(late_bag, 1)] == ("rejected", "election_not_open")
+    with pytest.raises(ElectionNotOpenError), env.session() as s:  # the web stays closed
+        cast(s, env.ctx, tokens[4], [1], "web")
+    with env.session() as s:
+        result = tally.tally(s, env.ctx, repository.election_by_slug(s, "test-2027"))
+    assert result.valid_poll == 3
+    with env.session() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        done = publishing.publish(s, env.ctx, election, tmp_path / "bundle")
+        assert election.state == ElectionState.PUBLISHED
+    verify = subprocess.run([sys.executable, "-m", "audit.verify", str(done.directory)],
+                            capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr

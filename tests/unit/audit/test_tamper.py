@@ -240,3 +240,13 @@ def test_an_override_before_the_close_is_named(election):
     _with_override(election, "opened")
     report = problems(verify(election))
     assert "override before the close" in report
+
+
+def test_a_ballot_slipped_in_after_the_close_is_named(election):
+    kinds = [e.payload["kind"] for e in election.data.log]
+    at = kinds.index("closed") + 1
+    stuffed = {"kind": "ballot", "commitment": "ab" * 32}
+    election.data.log.insert(at, LogEntry(at, stuffed, ""))
+    election.data.log = relinked(election.data.log)
+    report = problems(verify(election))
+    assert "ballot 1 after the close, but the closed event allowed 0 late ballot(s)" in report
