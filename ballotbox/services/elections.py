@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from audit.chain import canonical_json, document_hash
@@ -104,6 +105,21 @@ def create(session: Session, ctx: Context, definition: ElectionDefinition) -> El
 def _require(election: Election, states: set[str], action: str) -> None:
     if election.state not in states:
         raise LifecycleError(state=election.state, action=action)
+
+
+def rewrite_in_key_order(session: Session, *tables: str) -> None:
+    """On PostgreSQL, rewrite ``tables`` in primary-key (hash) order.
+
+    A heap table keeps rows where they were written, so its physical order would
+    show which print run a token came from, or in what order ballots were cast.
+    SQLite's tables have no rowid and are stored in key order already.  CLUSTER
+    locks the whole table, so it runs only at the count, when nothing else writes.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(text(f'CLUSTER "{table}" USING "{table}_pkey"'))
 
 
 def open_now(

@@ -17,7 +17,7 @@ from ballotbox.errors import LifecycleError
 from ballotbox.i18n import N_
 from ballotbox.models import Election, ElectionState
 from ballotbox.services.context import Context
-from ballotbox.services.elections import definition_of, iso
+from ballotbox.services.elections import definition_of, iso, rewrite_in_key_order
 
 
 def count_input(definition: ElectionDefinition, ballots: Iterable[list[int]]) -> CountInput:
@@ -65,6 +65,7 @@ def tally(session: Session, ctx: Context, election: Election) -> Result:
             state=election.state,
         )
     assert election.id is not None
+    rewrite_in_key_order(session, "ballot", "ballot_token")  # forget the order of voting
     definition = definition_of(election)
     result = count(
         definition.method,

@@ -30,7 +30,9 @@ def test_ballot_rows_hold_no_time_sequence_or_voter() -> None:
 
 def test_sqlite_tables_have_no_rowid_to_betray_order(sqlite_env: BallotEnv) -> None:
     with sqlite_env.engine.connect() as conn:
-        sql = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type='table'").all())
+        sql = dict(
+            conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type='table'").all()
+        )
     assert "WITHOUT ROWID" in sql["ballot"]
     assert "WITHOUT ROWID" in sql["ballot_token"]
 
@@ -45,7 +47,9 @@ def test_ballots_are_listed_by_token_whatever_the_casting_order(ballot_env: Ball
     assert listed == sorted(t.digits for t in tokens)
 
 
-def test_the_database_file_never_holds_an_unspent_token(sqlite_env: BallotEnv, sqlite_url: str) -> None:
+def test_the_database_file_never_holds_an_unspent_token(
+    sqlite_env: BallotEnv, sqlite_url: str
+) -> None:
     _slug, tokens = sqlite_env.make_election(tokens=40)
     for token in tokens[:10]:
         with sqlite_env.session() as s:
@@ -83,9 +87,17 @@ def test_no_token_or_choice_reaches_the_logs(
     caplog.set_level(logging.DEBUG)
     with TestClient(create_app(ballot_env.settings, ballot_env.ctx)) as client:
         client.get(f"/v/{tokens[0].digits}")
-        client.post("/api/v1/elections/test-2027/ballots", json={"token": tokens[0].digits, "choices": [4, 2]})
-        client.post("/api/v1/elections/test-2027/ballots", json={"token": tokens[0].digits, "choices": [4, 2]})
-        client.post("/api/v1/elections/test-2027/ballots", json={"token": tokens[1].digits, "choices": [9]})
+        client.post(
+            "/api/v1/elections/test-2027/ballots",
+            json={"token": tokens[0].digits, "choices": [4, 2]},
+        )
+        client.post(
+            "/api/v1/elections/test-2027/ballots",
+            json={"token": tokens[0].digits, "choices": [4, 2]},
+        )
+        client.post(
+            "/api/v1/elections/test-2027/ballots", json={"token": tokens[1].digits, "choices": [9]}
+        )
     # The test's own HTTP client logs its requests; everything the server side logs must be clean.
     text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
     for token in tokens:
@@ -94,14 +106,21 @@ def test_no_token_or_choice_reaches_the_logs(
 
 
 def test_the_server_writes_no_access_log_with_tokens_or_addresses(
-    sqlite_env: BallotEnv, live_server, sqlite_url: str  # type: ignore[no-untyped-def]
+    sqlite_env: BallotEnv,
+    live_server,
+    sqlite_url: str,  # type: ignore[no-untyped-def]
 ) -> None:
     now = datetime.now(UTC)
     sqlite_env.clock.set(now)
-    _slug, tokens = sqlite_env.make_election(tokens=2, opens=now - timedelta(hours=1), closes=now + timedelta(days=1))
+    _slug, tokens = sqlite_env.make_election(
+        tokens=2, opens=now - timedelta(hours=1), closes=now + timedelta(days=1)
+    )
     server = live_server(database_url=sqlite_url, key_dir=sqlite_env.settings.key_dir)
     httpx.get(f"{server.url}/v/{tokens[0].digits}")
-    httpx.post(f"{server.url}/api/v1/elections/test-2027/ballots", json={"token": tokens[0].digits, "choices": [1]})
+    httpx.post(
+        f"{server.url}/api/v1/elections/test-2027/ballots",
+        json={"token": tokens[0].digits, "choices": [1]},
+    )
     output = server.output(400)
     assert tokens[0].digits not in output
     assert "127.0.0.1:" not in output.replace(f"127.0.0.1:{server.port}", "")
@@ -111,3 +130,43 @@ def test_the_server_writes_no_access_log_with_tokens_or_addresses(
 def test_the_token_table_stores_only_keyed_hashes_and_state() -> None:
     assert {c.name for c in BallotToken.__table__.columns} == {"token_hash", "election_id", "state"}
     assert inspect(BallotToken).primary_key[0].name == "token_hash"
+
+
+@pytest.mark.postgres
+def test_after_the_count_postgres_rows_no_longer_stand_in_casting_order(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    from ballotbox.services import elections, tally
+    from tests.fixtures.elections import CLOSES, build_env
+
+    env = build_env(postgres_url, tmp_path / "keys")
+    try:
+        slug, tokens = env.make_election(tokens=30)
+        voted = sorted(tokens[:20], key=lambda t: t.digits, reverse=True)  # cast in reverse order
+        for token in voted:
+            with env.session() as s:
+                cast(s, env.ctx, token, [1], "web")
+
+        def physical_order() -> list[str]:
+            with env.engine.connect() as conn:
+                return [
+                    r[0] for r in conn.exec_driver_sql("SELECT token FROM ballot ORDER BY ctid")
+                ]
+
+        assert physical_order() == [t.digits for t in voted]  # during the poll: casting order
+        env.clock.set(CLOSES)
+        with env.session() as s:
+            elections.apply_all_due(s, env.ctx)
+        with env.session() as s:
+            tally.tally(s, env.ctx, repository.election_by_slug(s, slug))
+        by_hash = [b.token for b in sorted(_ballots(env), key=lambda b: b.token_hash)]
+        assert physical_order() == by_hash  # after the count: key order, nothing else
+    finally:
+        env.engine.dispose()
+
+
+def _ballots(env: BallotEnv) -> list[Ballot]:
+    from sqlmodel import select
+
+    with env.read() as s:
+        return list(s.exec(select(Ballot)).all())
