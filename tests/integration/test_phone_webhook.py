@@ -9,27 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import SecretStr
 from sqlmodel import Session, select
 
-from ballotbox.app import create_app
-from ballotbox.models import Ballot
 from channels.phone.simulator import call
 from channels.twilio_common import sign
 from tests.fixtures.elections import BallotEnv
+from tests.fixtures.twilio import AUTH, ballots, client_for
 from tests.golden.twiml import check
-
-AUTH = "f00dfacef00dfacef00dfacef00dface"
-
-
-def ballots(env: BallotEnv) -> list[Ballot]:
-    with env.read() as s:
-        return list(s.exec(select(Ballot)).all())
-
-
-def client_for(env: BallotEnv, **update: object) -> TestClient:
-    settings = env.settings.model_copy(update={"twilio_auth_token": SecretStr(AUTH), **update})
-    return TestClient(create_app(settings, env.ctx))
 
 
 @pytest.fixture

@@ -12,31 +12,18 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import SecretStr
-from sqlmodel import select
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from ballotbox.app import create_app
-from ballotbox.models import Ballot
 from channels.sms.grammar import Ballot as Shape
 from channels.sms.grammar import Vote, read_message, read_preferences
 from channels.sms.simulator import inbound_params, new_sid, parse_messages, send
 from tests.fixtures.elections import CLOSES, BallotEnv
+from tests.fixtures.twilio import AUTH, ballots, client_for
 from tests.golden.twiml import check
 from tokens.format import check_digits
 
-AUTH = "f00dfacef00dfacef00dfacef00dface"
 SENDER = "+447700900123"
-
-
-def ballots(env: BallotEnv) -> list[Ballot]:
-    with env.read() as s:
-        return list(s.exec(select(Ballot)).all())
-
-
-def client_for(env: BallotEnv, **update: object) -> TestClient:
-    settings = env.settings.model_copy(update={"twilio_auth_token": SecretStr(AUTH), **update})
-    return TestClient(create_app(settings, env.ctx))
 
 
 @pytest.fixture
