@@ -14,26 +14,27 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ballotbox import __version__, logsafe
+from ballotbox import __version__
+from ballotbox.adapters.audit_pages.router import router as audit_router
+from ballotbox.adapters.httpkit.errors import status_for
+from ballotbox.adapters.httpkit.security import LocaleMiddleware, SecurityHeadersMiddleware
+from ballotbox.adapters.httpkit.templating import render
+from ballotbox.adapters.phone import routes as phone_routes
+from ballotbox.adapters.postal import pages as postal_pages
+from ballotbox.adapters.sms import routes as sms_routes
+from ballotbox.adapters.web import api, pages
 from ballotbox.config import Settings, get_settings
-from ballotbox.db import make_engine, transaction
-from ballotbox.errors import BallotboxError
+from ballotbox.core import logsafe
+from ballotbox.core.errors import BallotboxError
 from ballotbox.services import Context
 from ballotbox.services.batching import CastBatcher
 from ballotbox.services.checkpoints import sign_due
 from ballotbox.services.elections import apply_all_due
-from channels.audit_pages.router import router as audit_router
-from channels.phone import routes as phone_routes
-from channels.postal.voicemail import phone_sink
-from channels.postal import pages as postal_pages
-from channels.sms import routes as sms_routes
-from channels.web import api, pages
-from channels.web.errors import status_for
-from channels.web.security import LocaleMiddleware, SecurityHeadersMiddleware
-from channels.web.templating import render
+from ballotbox.services.postal.voicemail import phone_sink
+from ballotbox.storage.db import make_engine, transaction
 
 log = logging.getLogger("ballotbox.app")
-STATIC = Path(__file__).resolve().parent.parent / "channels" / "web" / "static"
+STATIC = Path(__file__).resolve().parent / "adapters" / "web" / "static"
 TRANSITION_INTERVAL_S = 5.0
 
 

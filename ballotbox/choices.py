@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from ballotbox.core.errors import ChoiceError
+from ballotbox.core.i18n import N_
 from ballotbox.definition import ElectionDefinition
-from ballotbox.errors import ChoiceError
-from ballotbox.i18n import N_
 
 
 def validate_choices(definition: ElectionDefinition, choices: Iterable[int]) -> list[int]:

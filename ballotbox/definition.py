@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ballotbox.errors import DefinitionError
+from ballotbox.core.errors import DefinitionError
 
 METHODS = ("scottish-stv", "meek-stv", "irv", "plurality", "approval", "referendum")
 RANKED_METHODS = frozenset({"scottish-stv", "meek-stv", "irv"})

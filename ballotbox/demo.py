@@ -16,16 +16,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from ballotbox import demo_channels, repository
+from ballotbox import demo_channels
 from ballotbox.config import Settings
-from ballotbox.counting import Result
-from ballotbox.db import make_engine, transaction
+from ballotbox.core.counting import Result
+from ballotbox.core.errors import BallotboxError, InputError
+from ballotbox.core.i18n import N_
+from ballotbox.core.tokens.format import Token
 from ballotbox.definition import definition_from_dict
-from ballotbox.errors import BallotboxError, InputError
-from ballotbox.i18n import N_
-from ballotbox.migrate import upgrade
 from ballotbox.services import Context, casting, elections, issuance, tally
-from tokens.format import Token
+from ballotbox.storage import repository
+from ballotbox.storage.db import make_engine, transaction
+from ballotbox.storage.migrate import upgrade
 
 MARKER = ".ballotbox-demo"
 

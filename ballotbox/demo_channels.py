@@ -1,8 +1,8 @@
 """The demo's other doors: texts, phone calls and posted letters, all into the same ``cast()``.
 
 Texts and calls go through the real Twilio webhooks in-process, signed with a
-demo auth token exactly as Twilio would sign them (``channels.sms.simulator``,
-``channels.phone.simulator``).  Letters go through the tellers' double entry:
+demo auth token exactly as Twilio would sign them (``ballotbox.adapters.sms.simulator``,
+``ballotbox.adapters.phone.simulator``).  Letters go through the tellers' double entry:
 two tellers' keying files for one batch, matched letter by letter.
 """
 
@@ -14,17 +14,17 @@ from collections.abc import Callable, Sequence
 
 from pydantic import SecretStr
 
-from ballotbox import repository
+from ballotbox.adapters.phone.simulator import call
+from ballotbox.adapters.sms.simulator import send
 from ballotbox.config import Settings
-from ballotbox.db import transaction
-from ballotbox.models_postal import Role
+from ballotbox.core.tokens.format import Token
 from ballotbox.services import Context
-from channels.phone.simulator import call
-from channels.postal.accounts import add_teller
-from channels.postal.batches import open_batch
-from channels.postal.bulk import import_entries
-from channels.sms.simulator import send
-from tokens.format import Token
+from ballotbox.services.postal.accounts import add_teller
+from ballotbox.services.postal.batches import open_batch
+from ballotbox.services.postal.bulk import import_entries
+from ballotbox.storage import repository
+from ballotbox.storage.db import transaction
+from ballotbox.storage.models_postal import Role
 
 with warnings.catch_warnings():  # Starlette's notice about httpx versions is not for demo users
     warnings.simplefilter("ignore")

@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tokens.cards import CardData, CardInfo, MethodHint, render_cards  # noqa: E402
-from tokens.format import generate  # noqa: E402
-from tokens.qr import ENCODERS, Matrix, encode_zxing  # noqa: E402
+from ballotbox.core.printing.cards import CardData, CardInfo, MethodHint, render_cards  # noqa: E402
+from ballotbox.core.printing.qr import ENCODERS, Matrix, encode_zxing  # noqa: E402
+from ballotbox.core.tokens.format import generate  # noqa: E402
 
 INFO = CardInfo(
     organisation="Example Union — North West Region",

@@ -39,10 +39,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from ballotbox.config import Settings  # noqa: E402
-from ballotbox.db import make_engine, transaction  # noqa: E402
 from ballotbox.definition import definition_from_dict  # noqa: E402
-from ballotbox.migrate import upgrade  # noqa: E402
 from ballotbox.services import Context, elections, issuance  # noqa: E402
+from ballotbox.storage.db import make_engine, transaction  # noqa: E402
+from ballotbox.storage.migrate import upgrade  # noqa: E402
 from tests.fixtures.databases import create_database, drop_database  # noqa: E402
 from tests.fixtures.pgserver import free_port, new_server  # noqa: E402
 

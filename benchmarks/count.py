@@ -56,7 +56,7 @@ def generate(path: Path, ballots: int, seed: int = 2017) -> None:
 def child(method: str, path: Path) -> None:
     """One measurement in this fresh process; prints JSON with timings and peak memory."""
     sys.path.insert(0, str(ROOT))
-    from ballotbox.counting import count, read_blt
+    from ballotbox.core.counting import count, read_blt
 
     start = time.perf_counter()
     text = path.read_text()

@@ -15,7 +15,7 @@ import sys
 import typer
 from rich.console import Console
 
-from ballotbox.errors import BallotboxError, InputError, NotFoundError
+from ballotbox.core.errors import BallotboxError, InputError, NotFoundError
 
 app = typer.Typer(
     name="ballotbox",

@@ -13,12 +13,12 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from ballotbox.config import Settings, get_settings
-from ballotbox.db import make_engine, transaction
-from ballotbox.errors import BallotboxError
-from ballotbox.i18n import N_
-from ballotbox.migrate import is_current
+from ballotbox.core.errors import BallotboxError
+from ballotbox.core.i18n import N_
 from ballotbox.services import Context
 from ballotbox.services.elections import apply_all_due
+from ballotbox.storage.db import make_engine, transaction
+from ballotbox.storage.migrate import is_current
 
 console = Console(highlight=False)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from ballotbox.counting import (
+from ballotbox.core.counting import (
     METHODS,
     CountInput,
     CountOptions,
@@ -18,7 +18,7 @@ from ballotbox.counting import (
     result_csv,
     result_sheet,
 )
-from ballotbox.errors import FileFormatError, InputError
+from ballotbox.core.errors import FileFormatError, InputError
 
 
 def load(path: Path, seats: int | None) -> CountInput:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ballotbox.cli.common import console
-from ballotbox.counting import Result
+from ballotbox.core.counting import Result
 from ballotbox.demo import run
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ballotbox import repository
 from ballotbox.cli.common import console, session
+from ballotbox.core.errors import FileFormatError
 from ballotbox.definition import parse_definition
-from ballotbox.errors import FileFormatError
 from ballotbox.services import elections
 from ballotbox.services.elections import aware, iso
+from ballotbox.storage import repository
 
 election_app = typer.Typer(help="Define, open, close and inspect elections.", no_args_is_help=True)
 

@@ -11,14 +11,14 @@ from typing import BinaryIO
 import typer
 from rich.table import Table
 
-from ballotbox import repository
 from ballotbox.cli.common import console, session
-from ballotbox.errors import FileFormatError, InputError
-from ballotbox.i18n import N_
-from tokens import issuance_register as registry
-from tokens.labels import render_address_labels
-from tokens.outputs import open_new, refuse_existing
-from tokens.registers import FIELDS, RowProblem, read_register
+from ballotbox.core.errors import FileFormatError, InputError
+from ballotbox.core.i18n import N_
+from ballotbox.core.members.registers import FIELDS, RowProblem, read_register
+from ballotbox.core.printing.labels import render_address_labels
+from ballotbox.core.printing.outputs import open_new, refuse_existing
+from ballotbox.services import issuance_register as registry
+from ballotbox.storage import repository
 
 members_app = typer.Typer(
     help="Member registers, the card issuance register, stock reports and address labels.",

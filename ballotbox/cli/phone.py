@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import typer
 
+from ballotbox.adapters.phone.simulator import DEFAULT_CALLER, CallEnded, call
 from ballotbox.cli.sms import _auth
-from channels.phone.simulator import DEFAULT_CALLER, CallEnded, call
 
 
 def _ask(_prompt: str) -> str:

@@ -7,10 +7,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ballotbox import repository
 from ballotbox.cli.common import console, refuse_existing, session
 from ballotbox.cli.election import read_text
-from channels.postal import batches, bulk, reconcile
+from ballotbox.services.postal import batches, bulk, reconcile
+from ballotbox.storage import repository
 
 postal_app = typer.Typer(
     help="Postal ballots: batches, CSV import, reconciliation.", no_args_is_help=True

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from ballotbox import repository
 from ballotbox.cli.common import console, session
 from ballotbox.services import checkpoints, publishing
+from ballotbox.storage import repository
 
 
 def register(app: typer.Typer) -> None:

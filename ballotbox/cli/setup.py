@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from ballotbox.cli.common import console, settings
-from ballotbox.db import make_engine
-from ballotbox.migrate import upgrade
+from ballotbox.storage.db import make_engine
+from ballotbox.storage.migrate import upgrade
 
 
 def register(app: typer.Typer) -> None:

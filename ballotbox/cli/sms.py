@@ -7,7 +7,7 @@ import os
 import httpx
 import typer
 
-from channels.sms.simulator import DEFAULT_SENDER, send
+from ballotbox.adapters.sms.simulator import DEFAULT_SENDER, send
 
 
 def _auth(option: str | None) -> str:

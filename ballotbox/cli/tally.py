@@ -6,11 +6,11 @@ import json
 
 import typer
 
-from ballotbox import repository
 from ballotbox.cli.common import session
-from ballotbox.counting import result_sheet
+from ballotbox.core.counting import result_sheet
 from ballotbox.services import tally as tally_service
-from channels.postal.reconcile import gate_tally
+from ballotbox.services.postal.reconcile import gate_tally
+from ballotbox.storage import repository
 
 
 def register(app: typer.Typer) -> None:

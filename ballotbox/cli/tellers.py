@@ -8,10 +8,10 @@ import typer
 from rich.table import Table
 
 from ballotbox.cli.common import console, session
-from ballotbox.errors import InputError
-from ballotbox.i18n import N_
-from channels.postal import accounts, actions, queries
-from channels.postal.roles import ROLE_NAMES, parse_role
+from ballotbox.core.errors import InputError
+from ballotbox.core.i18n import N_
+from ballotbox.services.postal import accounts, actions, queries
+from ballotbox.services.postal.roles import ROLE_NAMES, parse_role
 
 tellers_app = typer.Typer(
     help="Teller accounts: returning officer, supervisor, teller, scrutineer.", no_args_is_help=True

@@ -8,14 +8,13 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from ballotbox import repository
 from ballotbox.cli.common import console, session
 from ballotbox.cli.election import read_text
-from ballotbox.errors import InputError
-from ballotbox.i18n import N_
-from ballotbox.services import issuance
-from tokens import print_runs
-from tokens.format import parse
+from ballotbox.core.errors import InputError
+from ballotbox.core.i18n import N_
+from ballotbox.core.tokens.format import parse
+from ballotbox.services import issuance, print_runs
+from ballotbox.storage import repository
 
 tokens_app = typer.Typer(
     help="Issue tokens for printing and void spoiled cards.", no_args_is_help=True

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from ballotbox.db import transaction
-from ballotbox.errors import BallotboxError
-from ballotbox.i18n import N_
+from ballotbox.core.errors import BallotboxError
+from ballotbox.core.i18n import N_
+from ballotbox.core.tokens.format import Token
 from ballotbox.services.casting import CastReceipt, CastRequest, cast_many
 from ballotbox.services.context import Context
-from tokens.format import Token
+from ballotbox.storage.db import transaction
 
 log = logging.getLogger("ballotbox.batching")
 MAX_BATCH = 128

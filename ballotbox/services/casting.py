@@ -20,11 +20,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from audit.chain import ballot_commitment, ballot_hash
-from audit.receipts import make_receipt
-from ballotbox import ledger, repository
 from ballotbox.choices import validate_choices
-from ballotbox.errors import (
+from ballotbox.core.audit.chain import ballot_commitment, ballot_hash
+from ballotbox.core.audit.receipts import make_receipt
+from ballotbox.core.errors import (
     BallotboxError,
     ElectionNotOpenError,
     TokenUsedError,
@@ -32,8 +31,9 @@ from ballotbox.errors import (
     UnknownElectionError,
     UnknownTokenError,
 )
-from ballotbox.i18n import N_
-from ballotbox.models import Ballot, BallotToken, Election, ElectionState, TokenState
+from ballotbox.core.i18n import N_
+from ballotbox.core.tokens.format import Token, parse
+from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.services.context import Context
 from ballotbox.services.elections import (
     apply_due_transitions,
@@ -41,8 +41,8 @@ from ballotbox.services.elections import (
     definition_of,
     effective_state,
 )
-from tokens.format import Token, parse
-from tokens.hashing import token_hash
+from ballotbox.storage import ledger, repository
+from ballotbox.storage.models import Ballot, BallotToken, Election, ElectionState, TokenState
 
 CHANNELS = ("web", "sms", "phone", "postal")
 NONCE_BYTES = 16

@@ -14,14 +14,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from audit.chain import canonical_json
-from audit.receipts import make_checkpoint
-from ballotbox import repository
-from ballotbox.errors import LifecycleError
-from ballotbox.i18n import N_
-from ballotbox.models import Checkpoint, Election, ElectionState
+from ballotbox.core.audit.chain import canonical_json
+from ballotbox.core.audit.receipts import make_checkpoint
+from ballotbox.core.errors import LifecycleError
+from ballotbox.core.i18n import N_
 from ballotbox.services import elections as lifecycle
 from ballotbox.services.context import Context
+from ballotbox.storage import repository
+from ballotbox.storage.models import Checkpoint, Election, ElectionState
 
 CHECKPOINT_STATES = {ElectionState.OPEN, ElectionState.CLOSED, ElectionState.COUNTED}
 

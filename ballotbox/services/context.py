@@ -6,9 +6,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ballotbox.clock import Clock, SystemClock
 from ballotbox.config import Settings
-from ballotbox.keys import KeyStore
+from ballotbox.core.clock import Clock, SystemClock
+from ballotbox.storage.keys import KeyStore
 
 
 @dataclass

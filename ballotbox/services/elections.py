@@ -18,15 +18,15 @@ from functools import lru_cache
 from sqlalchemy import text
 from sqlmodel import Session
 
-from audit.chain import canonical_json, document_hash
-from audit.commitment import make_commitment
-from ballotbox import ledger, repository
+from ballotbox.core.audit.chain import canonical_json, document_hash
+from ballotbox.core.audit.commitment import make_commitment
+from ballotbox.core.errors import LifecycleError
+from ballotbox.core.i18n import N_
 from ballotbox.definition import ElectionDefinition
-from ballotbox.errors import LifecycleError
-from ballotbox.i18n import N_
-from ballotbox.models import Candidate, Election, ElectionState, TokenState
 from ballotbox.services import checkpoints
 from ballotbox.services.context import Context
+from ballotbox.storage import ledger, repository
+from ballotbox.storage.models import Candidate, Election, ElectionState, TokenState
 
 
 def iso(moment: datetime) -> str:

@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterable
 
 from sqlmodel import Session
 
-from ballotbox import ledger, repository
-from ballotbox.errors import LifecycleError, TokenUsedError, UnknownTokenError
-from ballotbox.i18n import N_
-from ballotbox.models import BallotToken, Election, ElectionState, TokenState
+from ballotbox.core.errors import LifecycleError, TokenUsedError, UnknownTokenError
+from ballotbox.core.i18n import N_
+from ballotbox.core.tokens.format import Token, generate
+from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.services.context import Context
-from tokens.format import Token, generate
-from tokens.hashing import token_hash
+from ballotbox.storage import ledger, repository
+from ballotbox.storage.models import BallotToken, Election, ElectionState, TokenState
 
 BATCH = 5_000
 

@@ -2,8 +2,8 @@
 
 ``publish`` appends ``published`` to the chain, signs a last checkpoint so the
 whole log is covered, gathers everything from the database into a
-:class:`audit.bundle.BundleData` and writes the bundle (directory + zip) with
-:func:`audit.bundle.write_bundle`.  The files are also stored, byte for byte,
+:class:`ballotbox.core.audit.bundle.BundleData` and writes the bundle (directory + zip) with
+:func:`ballotbox.core.audit.bundle.write_bundle`.  The files are also stored, byte for byte,
 in ``published_file``: the public pages serve exactly what the officer
 published, from any host that shares the database, without the key directory.
 Besides the bundle, ``ballots.json`` is stored for the "check my vote" page:
@@ -21,16 +21,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from audit.bundle import BallotRow, BundleData, LogEntry, pretty_json, write_bundle
-from audit.chain import ballot_hash
-from audit.receipts import receipt_code
-from ballotbox import ledger, repository
-from ballotbox.errors import BallotboxError, LifecycleError
-from ballotbox.i18n import N_
-from ballotbox.models import Election, ElectionState, PublishedFile
+from ballotbox.core.audit.bundle import BallotRow, BundleData, LogEntry, pretty_json, write_bundle
+from ballotbox.core.audit.chain import ballot_hash
+from ballotbox.core.audit.receipts import receipt_code
+from ballotbox.core.errors import BallotboxError, LifecycleError
+from ballotbox.core.i18n import N_
 from ballotbox.services import checkpoints
 from ballotbox.services.context import Context
 from ballotbox.services.elections import definition_document, iso
+from ballotbox.storage import ledger, repository
+from ballotbox.storage.models import Election, ElectionState, PublishedFile
 
 ZIP_NAME = "bundle.zip"
 CHECK_LIST = "ballots.json"

@@ -9,15 +9,15 @@ from fractions import Fraction
 
 from sqlmodel import Session
 
-from audit.chain import canonical_json, document_hash
-from ballotbox import ledger, repository
-from ballotbox.counting import CountInput, CountOptions, Result, count
+from ballotbox.core.audit.chain import canonical_json, document_hash
+from ballotbox.core.counting import CountInput, CountOptions, Result, count
+from ballotbox.core.errors import LifecycleError
+from ballotbox.core.i18n import N_
 from ballotbox.definition import ElectionDefinition
-from ballotbox.errors import LifecycleError
-from ballotbox.i18n import N_
-from ballotbox.models import Election, ElectionState
 from ballotbox.services.context import Context
 from ballotbox.services.elections import definition_of, iso, rewrite_in_key_order
+from ballotbox.storage import ledger, repository
+from ballotbox.storage.models import Election, ElectionState
 
 
 def count_input(definition: ElectionDefinition, ballots: Iterable[list[int]]) -> CountInput:

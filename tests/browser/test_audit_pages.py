@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from ballotbox import repository
 from ballotbox.services import elections, issuance, publishing, tally
 from ballotbox.services.casting import cast
+from ballotbox.storage import repository
 from tests.fixtures.browser import screenshot
 from tests.fixtures.elections import CLOSES, OPENS, BallotEnv, build_env
 

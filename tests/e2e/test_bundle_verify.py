@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from ballotbox import repository
 from ballotbox.services import elections
+from ballotbox.storage import repository
 from tests.conftest import REPO
 from tests.fixtures.elections import BallotEnv
 

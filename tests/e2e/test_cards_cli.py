@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from ballotbox.models import BallotToken
+from ballotbox.core.tokens.format import Token, parse
+from ballotbox.core.tokens.hashing import token_hash
+from ballotbox.storage.models import BallotToken
 from tests.conftest import skip_or_fail
 from tests.fixtures.elections import BallotEnv
-from tokens.format import Token, parse
-from tokens.hashing import token_hash
 
 URL = "https://vote.example.org"
 LINK = re.compile(re.escape(URL) + r"/v/(\d{20})")

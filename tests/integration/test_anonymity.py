@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import DateTime, Integer, inspect
 
-from ballotbox import repository
 from ballotbox.app import create_app
-from ballotbox.models import Ballot, BallotToken
 from ballotbox.services.casting import cast
+from ballotbox.storage import repository
+from ballotbox.storage.models import Ballot, BallotToken
 from tests.fixtures.elections import BallotEnv
 
 

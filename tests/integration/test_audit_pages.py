@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ballotbox import repository
 from ballotbox.app import create_app
 from ballotbox.services import checkpoints, elections, publishing, tally
 from ballotbox.services.casting import cast
+from ballotbox.storage import repository
 from tests.fixtures.elections import CLOSES, NAMES, BallotEnv
 
 HTML = {"accept": "text/html"}

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from ballotbox.errors import BallotboxError, UnknownTokenError
-from ballotbox.models import Ballot
+from ballotbox.core.errors import BallotboxError, UnknownTokenError
 from ballotbox.services.batching import CastBatcher, NotRecordedError
+from ballotbox.storage.models import Ballot
 from tests.fixtures.elections import BallotEnv
 
 

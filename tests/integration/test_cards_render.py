@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from ballotbox.core.printing.cards import CardInfo, MethodHint, render_cards
+from ballotbox.core.tokens.format import parse
 from tests.conftest import skip_or_fail
 from tests.unit.tokens.conftest import make_cards
-from tokens.cards import CardInfo, MethodHint, render_cards
-from tokens.format import parse
 
 URL = "https://vote.example.org"
 GROUPED = re.compile(r"\b\d{4} \d{4} \d{4} \d{4} \d{4}\b")

@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from audit.chain import GENESIS, ballot_commitment, ballot_hash, link
-from ballotbox import repository
-from ballotbox.errors import (
+from ballotbox.core.audit.chain import GENESIS, ballot_commitment, ballot_hash, link
+from ballotbox.core.errors import (
     BallotboxError,
     ChoiceError,
     ElectionNotOpenError,
@@ -22,9 +21,10 @@ from ballotbox.errors import (
     UnknownElectionError,
     UnknownTokenError,
 )
-from ballotbox.models import Ballot, BallotToken, LogEntry
 from ballotbox.services import elections, issuance
 from ballotbox.services.casting import cast
+from ballotbox.storage import repository
+from ballotbox.storage.models import Ballot, BallotToken, LogEntry
 from tests.fixtures.elections import CLOSES, BallotEnv
 
 

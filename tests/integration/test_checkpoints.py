@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from audit.chain import heads
-from audit.receipts import open_checkpoint
-from ballotbox import repository
-from ballotbox.errors import LifecycleError
+from ballotbox.core.audit.chain import heads
+from ballotbox.core.audit.receipts import open_checkpoint
+from ballotbox.core.errors import LifecycleError
 from ballotbox.services import checkpoints, elections
 from ballotbox.services.casting import cast
+from ballotbox.storage import repository
 from tests.fixtures.elections import BallotEnv
 
 

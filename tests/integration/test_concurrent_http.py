@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from ballotbox.models import Ballot
+from ballotbox.storage.models import Ballot
 from tests.fixtures.elections import BallotEnv
 
 

@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from ballotbox import repository
-from ballotbox.errors import InputError, LifecycleError
-from ballotbox.models import BallotToken
-from ballotbox.models_members import CardRun
+from ballotbox.core.errors import InputError, LifecycleError
+from ballotbox.core.printing.layouts import UnknownLayoutError
+from ballotbox.core.printing.outputs import OutputExistsError
+from ballotbox.core.tokens.format import parse
+from ballotbox.core.tokens.hashing import token_hash
+from ballotbox.services import print_runs
+from ballotbox.storage import repository
+from ballotbox.storage.models import BallotToken
+from ballotbox.storage.models_members import CardRun
 from tests.fixtures.elections import BallotEnv
-from tokens import print_runs
-from tokens.format import parse
-from tokens.hashing import token_hash
-from tokens.layouts import UnknownLayoutError
-from tokens.outputs import OutputExistsError
 
 SLUG = "test-2027"
 

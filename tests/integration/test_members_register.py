@@ -15,16 +15,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from ballotbox import repository
-from ballotbox.errors import InputError, LifecycleError
-from ballotbox.models import BallotToken
-from ballotbox.services import elections
+from ballotbox.core.errors import InputError, LifecycleError
+from ballotbox.core.members.registers import read_register
+from ballotbox.core.tokens.format import parse
+from ballotbox.core.tokens.hashing import token_hash
+from ballotbox.services import elections, print_runs
+from ballotbox.services import issuance_register as registry
+from ballotbox.storage import repository
+from ballotbox.storage.models import BallotToken
 from tests.fixtures.elections import CLOSES, BallotEnv
-from tokens import issuance_register as registry
-from tokens import print_runs
-from tokens.format import parse
-from tokens.hashing import token_hash
-from tokens.registers import read_register
 
 SLUG = "test-2027"
 DAY = date(2027, 1, 4)

@@ -7,9 +7,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-import ballotbox.models  # noqa: F401
-from ballotbox.db import make_engine
-from ballotbox.migrate import alembic_config, is_current, upgrade
+import ballotbox.storage.models  # noqa: F401
+from ballotbox.storage.db import make_engine
+from ballotbox.storage.migrate import alembic_config, is_current, upgrade
 
 
 def test_there_is_exactly_one_head() -> None:

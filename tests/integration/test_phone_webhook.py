@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from channels.phone.simulator import call
-from channels.twilio_common import sign
+from ballotbox.adapters.httpkit.twilio import sign
+from ballotbox.adapters.phone.simulator import call
 from tests.fixtures.elections import BallotEnv
 from tests.fixtures.twilio import AUTH, ballots, client_for
 from tests.golden.twiml import check
@@ -184,7 +184,7 @@ def test_fuzzed_keys_never_crash_and_cast_only_after_confirming(
 
 
 def test_a_voicemail_lands_in_the_tellers_voicemail_batch(sqlite_env: BallotEnv) -> None:
-    from ballotbox.models_postal import BatchKind, PostalBatch, PostalLetter
+    from ballotbox.storage.models_postal import BatchKind, PostalBatch, PostalLetter
 
     sqlite_env.make_election(tokens=1)
     recording = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "b" * 32

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from ballotbox import repository
-from ballotbox.errors import FileFormatError
-from ballotbox.models import Ballot
-from ballotbox.models_postal import PostalLetter
-from channels.postal import bulk, keying, queries, reconcile
-from channels.postal.matching import Keyed
+from ballotbox.core.errors import FileFormatError
+from ballotbox.core.tokens.format import is_valid_checksum
+from ballotbox.services.postal import bulk, keying, queries, reconcile
+from ballotbox.services.postal.matching import Keyed
+from ballotbox.storage import repository
+from ballotbox.storage.models import Ballot
+from ballotbox.storage.models_postal import PostalLetter
 from tests.fixtures.elections import BallotEnv
 from tests.unit.postal.support import add_tellers, batch_of, open_batch, postal_dump
-from tokens.format import is_valid_checksum
 
 CANDIDATES = 4
 HEADER = ["letter", "teller", "token", "spoilt", *[str(n) for n in range(1, CANDIDATES + 1)]]

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from ballotbox.app import create_app
-from ballotbox.models import Ballot
+from ballotbox.storage.models import Ballot
 from tests.fixtures.elections import BallotEnv
 from tests.unit.postal.support import PASSWORD, add_tellers, open_batch, postal_dump
 

@@ -8,25 +8,25 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from ballotbox import repository
-from ballotbox.models import Ballot
-from ballotbox.models_postal import PostalEntry, PostalLetter, TellerAction
+from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.services import elections
 from ballotbox.services.casting import cast
 from ballotbox.services.elections import definition_of
-from channels.postal import accounts, batches, keying, reconcile
-from channels.postal.errors import (
+from ballotbox.services.postal import accounts, batches, keying, reconcile
+from ballotbox.services.postal.errors import (
     AccountLockedError,
     KeyingError,
     LoginError,
     PendingLettersError,
     PermissionDeniedError,
 )
-from channels.postal.matching import Keyed, read_entry
-from channels.postal.voicemail import enqueue_voicemail
+from ballotbox.services.postal.matching import Keyed, read_entry
+from ballotbox.services.postal.voicemail import enqueue_voicemail
+from ballotbox.storage import repository
+from ballotbox.storage.models import Ballot
+from ballotbox.storage.models_postal import PostalEntry, PostalLetter, TellerAction
 from tests.fixtures.elections import CLOSES, BallotEnv
 from tests.unit.postal.support import PASSWORD, add_tellers, batch_of, get, open_batch, postal_dump
-from tokens.hashing import token_hash
 
 
 def key(
@@ -143,7 +143,7 @@ def test_unknown_spent_and_void_tokens_are_rejected_with_the_reason(ballot_env: 
     add_tellers(ballot_env, ann="teller", bob="teller")
     with ballot_env.session() as s:
         cast(s, ballot_env.ctx, tokens[1], [1], "web")
-    from tokens.format import generate
+    from ballotbox.core.tokens.format import generate
 
     stranger = generate(lambda n: 42 % n)
     batch_id = open_batch(ballot_env, "test-2027", 4)
@@ -285,9 +285,9 @@ def test_letters_received_before_the_close_are_keyed_after_it_and_verify(
     import subprocess
     import sys
 
-    from ballotbox.models import ElectionState
+    from ballotbox.core.errors import ElectionNotOpenError
     from ballotbox.services import publishing, tally
-    from ballotbox.errors import ElectionNotOpenError
+    from ballotbox.storage.models import ElectionState
 
     tokens = env.tokens["test-2027"]
     with env.session() as s:  # one vote on the web before the close
@@ -318,6 +318,6 @@ def test_letters_received_before_the_close_are_keyed_after_it_and_verify(
         election = repository.election_by_slug(s, "test-2027")
         done = publishing.publish(s, env.ctx, election, tmp_path / "bundle")
         assert election.state == ElectionState.PUBLISHED
-    verify = subprocess.run([sys.executable, "-m", "audit.verify", str(done.directory)],
+    verify = subprocess.run([sys.executable, "-m", "ballotbox.core.audit.verify", str(done.directory)],
                             capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from audit.bundle import pretty_json
-from audit.verify import main as verify
-from ballotbox import repository
-from ballotbox.errors import LifecycleError
-from ballotbox.models import ElectionState
+from ballotbox.core.audit.bundle import pretty_json
+from ballotbox.core.audit.verify import main as verify
+from ballotbox.core.errors import LifecycleError
 from ballotbox.services import elections, issuance, publishing, tally
 from ballotbox.services.casting import cast
+from ballotbox.storage import repository
+from ballotbox.storage.models import ElectionState
 from tests.fixtures.elections import CLOSES, OPENS, BallotEnv
 
 VOTES = [([1, 3, 2], "web"), ([2, 1], "sms"), ([3], "phone"), ([1, 2], "postal"), ([4, 1], "web")]

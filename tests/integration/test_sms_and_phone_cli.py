@@ -10,7 +10,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from ballotbox.cli import app
-from ballotbox.models import Ballot
+from ballotbox.storage.models import Ballot
 from tests.fixtures.elections import build_env
 from tests.fixtures.servers import LiveServerFactory
 

@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
+from ballotbox.adapters.sms.grammar import Ballot as Shape
+from ballotbox.adapters.sms.grammar import Vote, read_message, read_preferences
+from ballotbox.adapters.sms.simulator import inbound_params, new_sid, parse_messages, send
 from ballotbox.app import create_app
-from channels.sms.grammar import Ballot as Shape
-from channels.sms.grammar import Vote, read_message, read_preferences
-from channels.sms.simulator import inbound_params, new_sid, parse_messages, send
+from ballotbox.core.tokens.format import check_digits
 from tests.fixtures.elections import CLOSES, BallotEnv
 from tests.fixtures.twilio import AUTH, ballots, client_for
 from tests.golden.twiml import check
-from tokens.format import check_digits
 
 SENDER = "+447700900123"
 

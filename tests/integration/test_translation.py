@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ballotbox import i18n
 from ballotbox.app import create_app
+from ballotbox.core import i18n
 from tests.conftest import REPO
 from tests.fixtures.elections import BallotEnv
 

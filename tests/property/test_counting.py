@@ -7,7 +7,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballotbox.counting import CountInput, CountOptions, count, read_blt, write_blt
+from ballotbox.core.counting import CountInput, CountOptions, count, read_blt, write_blt
 
 
 @st.composite

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ballotbox.errors import TokenChecksumError
-from tokens.format import LENGTH, Token, generate, parse
+from ballotbox.core.errors import TokenChecksumError
+from ballotbox.core.tokens.format import LENGTH, Token, generate, parse
 
 payloads = st.integers(min_value=0, max_value=10**18 - 1)
 

@@ -18,19 +18,19 @@ from tests.conftest import REPO
 
 # Pure per DESIGN.md and STYLE.md: standard library and PyNaCl only.
 PURE_MODULES = [
-    "tokens.format",
-    "tokens.hashing",
-    "ballotbox.counting",
-    "audit.chain",
-    "audit.crypto",
-    "audit.merkle",
-    "audit.verify",
+    "ballotbox.core.tokens.format",
+    "ballotbox.core.tokens.hashing",
+    "ballotbox.core.counting",
+    "ballotbox.core.audit.chain",
+    "ballotbox.core.audit.crypto",
+    "ballotbox.core.audit.merkle",
+    "ballotbox.core.audit.verify",
 ]
 # Third-party and in-repo modules a pure module must never reach, even indirectly.
 BLOCKED = [
     "fastapi", "starlette", "sqlmodel", "sqlalchemy", "twilio", "alembic", "jinja2",
     "typer", "uvicorn", "psycopg", "httpx", "pydantic", "pydantic_settings", "reportlab",
-    "qrcode", "rich", "ballotbox.models", "ballotbox.db", "ballotbox.app", "channels",
+    "qrcode", "rich", "ballotbox.storage.models", "ballotbox.storage.db", "ballotbox.app", "channels",
 ]  # fmt: skip
 
 POISONED_IMPORT = textwrap.dedent(

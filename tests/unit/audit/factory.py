@@ -15,9 +15,9 @@ from typing import Any
 
 import nacl.signing
 
-from audit import crypto
-from audit.bundle import BallotRow, BundleData, LogEntry, build_files
-from audit.chain import (
+from ballotbox.core.audit import crypto
+from ballotbox.core.audit.bundle import BallotRow, BundleData, LogEntry, build_files
+from ballotbox.core.audit.chain import (
     GENESIS,
     ballot_commitment,
     ballot_hash,
@@ -26,11 +26,11 @@ from audit.chain import (
     event_payload,
     link,
 )
-from audit.commitment import make_commitment
-from audit.receipts import make_checkpoint, make_receipt
-from audit.verify_recount import recount
-from tokens.format import Token, generate
-from tokens.hashing import token_hash
+from ballotbox.core.audit.commitment import make_commitment
+from ballotbox.core.audit.receipts import make_checkpoint, make_receipt
+from ballotbox.core.audit.verify_recount import recount
+from ballotbox.core.tokens.format import Token, generate
+from ballotbox.core.tokens.hashing import token_hash
 
 SLUG = "branch-committee-2027"
 SIGNING_SEED = bytes(range(32))

@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from audit.bundle import build_files, pretty_json, write_directory, write_zip
-from audit.verify import main
+from ballotbox.core.audit.bundle import build_files, pretty_json, write_directory, write_zip
+from ballotbox.core.audit.verify import main
 from tests.conftest import REPO
 
 
@@ -73,7 +73,7 @@ def test_an_unreadable_receipt_exits_2(election, tmp_path, capsys):
 def test_the_console_script_entry_point_runs_as_a_module(election, tmp_path):
     write_directory(election.files(), tmp_path / "bundle")
     run = subprocess.run(
-        [sys.executable, "-m", "audit.verify", str(tmp_path / "bundle")],
+        [sys.executable, "-m", "ballotbox.core.audit.verify", str(tmp_path / "bundle")],
         cwd=REPO,
         capture_output=True,
         text=True,

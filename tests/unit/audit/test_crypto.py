@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from audit import crypto
-from audit.receipts import (
+from ballotbox.core.audit import crypto
+from ballotbox.core.audit.receipts import (
     make_checkpoint,
     make_receipt,
     open_checkpoint,

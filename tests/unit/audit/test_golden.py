@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.bundle import pretty_json
+from ballotbox.core.audit.bundle import pretty_json
 from tests.unit.audit.factory import build_election
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -51,7 +51,7 @@ def test_building_twice_gives_the_same_bytes():
 
 
 def test_the_golden_bundle_verifies_from_disk(capsys):
-    from audit.verify import main
+    from ballotbox.core.audit.verify import main
 
     assert main([str(GOLDEN / "bundle"), "--receipt", str(GOLDEN / "receipt-0.json")]) == 0
     assert "OK: all 13 checks hold." in capsys.readouterr().out

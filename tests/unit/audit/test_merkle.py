@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit import merkle
+from ballotbox.core.audit import merkle
 
 hashes = st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=40, unique=True)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from audit.bundle import parse_bundle
-from audit.verify import verify_bundle
-from audit.verify_recount import compare_results, count_input, count_options
+from ballotbox.core.audit.bundle import parse_bundle
+from ballotbox.core.audit.verify import verify_bundle
+from ballotbox.core.audit.verify_recount import compare_results, count_input, count_options
 from tests.unit.audit.factory import DEFINITION, VOTES, build_election
 
 REFERENDUM = {

@@ -7,8 +7,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.bundle import build_files, parse_bundle, write_bundle, write_directory
-from audit.verify import main, verify_bundle
+from ballotbox.core.audit.bundle import build_files, parse_bundle, write_bundle, write_directory
+from ballotbox.core.audit.verify import main, verify_bundle
 from tests.unit.audit.factory import build_election
 
 ELECTION = build_election()

@@ -11,14 +11,21 @@ import dataclasses
 import json
 from typing import Any
 
-from audit import crypto
-from audit.bundle import MANIFEST, BallotRow, LogEntry, manifest_body, parse_bundle, pretty_json
-from audit.chain import GENESIS, link
-from audit.crypto import signing_key_from_seed
-from audit.receipts import make_checkpoint
-from audit.verify import CheckResult, verify_bundle
+from ballotbox.core.audit import crypto
+from ballotbox.core.audit.bundle import (
+    MANIFEST,
+    BallotRow,
+    LogEntry,
+    manifest_body,
+    parse_bundle,
+    pretty_json,
+)
+from ballotbox.core.audit.chain import GENESIS, link
+from ballotbox.core.audit.crypto import signing_key_from_seed
+from ballotbox.core.audit.receipts import make_checkpoint
+from ballotbox.core.audit.verify import CheckResult, verify_bundle
+from ballotbox.core.tokens.format import generate
 from tests.unit.audit.factory import Election
-from tokens.format import generate
 
 
 def verify(

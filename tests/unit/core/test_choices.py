@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from ballotbox.choices import ranking_from_marks, validate_choices
+from ballotbox.core.errors import ChoiceError
 from ballotbox.definition import ElectionDefinition, definition_from_dict
-from ballotbox.errors import ChoiceError
 
 
 def definition(method: str, seats: int = 1, **extra: object) -> ElectionDefinition:

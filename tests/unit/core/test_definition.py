@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ballotbox.core.errors import DefinitionError
 from ballotbox.definition import parse_definition
-from ballotbox.errors import DefinitionError
 
 EXAMPLE = """\
 slug = "nec-2027"

@@ -6,8 +6,16 @@ import random
 
 import pytest
 
-from ballotbox.errors import TokenCharacterError, TokenChecksumError, TokenLengthError
-from tokens.format import LENGTH, Token, check_digits, generate, group, is_valid_checksum, parse
+from ballotbox.core.errors import TokenCharacterError, TokenChecksumError, TokenLengthError
+from ballotbox.core.tokens.format import (
+    LENGTH,
+    Token,
+    check_digits,
+    generate,
+    group,
+    is_valid_checksum,
+    parse,
+)
 
 GOLDEN = "48210937551288403316"  # not a real card; used for the display golden
 

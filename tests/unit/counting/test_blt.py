@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ballotbox.counting import count, read_blt, write_blt
-from ballotbox.errors import FileFormatError
+from ballotbox.core.counting import count, read_blt, write_blt
+from ballotbox.core.errors import FileFormatError
 
 SAMPLE = """# a comment before the header
 4 2

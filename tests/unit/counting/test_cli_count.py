@@ -49,7 +49,7 @@ def test_help_has_an_example() -> None:
 
 
 def test_bad_file_is_a_domain_error_with_the_line(tmp_path: Path) -> None:
-    from ballotbox.errors import FileFormatError
+    from ballotbox.core.errors import FileFormatError
     path = tmp_path / "bad.blt"
     path.write_text("2 1\n1 1 9 0\n0\nA\nB\n")
     out = CliRunner().invoke(app, ["count", str(path)])

@@ -9,7 +9,7 @@ import pytest
 from pref_voting.profiles_with_ties import ProfileWithTies
 from pref_voting.voting_methods import instant_runoff_for_truncated_linear_orders, plurality
 
-from ballotbox.counting import CountInput, count
+from ballotbox.core.counting import CountInput, count
 
 
 def election(seed: int, n: int = 5, voters: int = 401) -> CountInput:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ballotbox.counting import count, read_csv_rankings
-from ballotbox.errors import FileFormatError
+from ballotbox.core.counting import count, read_csv_rankings
+from ballotbox.core.errors import FileFormatError
 
 
 def test_ranks_blanks_equal_ranks_and_weights() -> None:

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from ballotbox.counting import CountInput, CountOptions, count
-from ballotbox.errors import InputError
+from ballotbox.core.counting import CountInput, CountOptions, count
+from ballotbox.core.errors import InputError
 
 
 def ballots(*spec: tuple[str, int]) -> list[tuple[tuple[tuple[int, ...], ...], int]]:

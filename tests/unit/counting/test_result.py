@@ -7,8 +7,15 @@ from fractions import Fraction
 
 import pytest
 
-from ballotbox.counting import CountInput, CountOptions, Result, count, result_csv, result_sheet
-from ballotbox.counting.model import number_str, parse_number
+from ballotbox.core.counting import (
+    CountInput,
+    CountOptions,
+    Result,
+    count,
+    result_csv,
+    result_sheet,
+)
+from ballotbox.core.counting.model import number_str, parse_number
 
 DATA = CountInput(["Ann", "Bob", "Cat", "Dan"], 2,
                   [(((0,), (1,)), 7), (((2,),), 2), (((1,),), 2), (((3,), (2,)), 1)],

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ballotbox.counting import count, read_blt
+from ballotbox.core.counting import count, read_blt
 
 WARDS = [f"edinburgh_2017_ward{i}" for i in range(1, 17)]
 

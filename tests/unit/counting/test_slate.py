@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from ballotbox.counting import CountInput, CountOptions, count
+from ballotbox.core.counting import CountInput, CountOptions, count
 
 MEN_AND_WOMEN = ["M1", "M2", "M3", "W1", "W2"]
 WOMEN = frozenset({3, 4})
@@ -42,7 +42,7 @@ def test_minimum_equal_to_the_seats_elects_only_the_group(method: str) -> None:
 
 
 def test_minimum_for_an_unknown_group_is_an_error() -> None:
-    from ballotbox.errors import InputError
+    from ballotbox.core.errors import InputError
     with pytest.raises(InputError):
         count("scottish-stv", slate(2), CountOptions(group_minimums={"men": 1}))
 

@@ -8,15 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballotbox.errors import (
-    BallotboxError,
-    ChoiceError,
-    TokenCharacterError,
-    TokenChecksumError,
-    TokenLengthError,
-)
-from channels.phone import state
-from channels.phone.keypad import (
+from ballotbox.adapters.phone import state
+from ballotbox.adapters.phone.keypad import (
     Finish,
     Pick,
     Repeat,
@@ -25,7 +18,14 @@ from channels.phone.keypad import (
     read_token,
     split_keys,
 )
-from tokens.format import check_digits
+from ballotbox.core.errors import (
+    BallotboxError,
+    ChoiceError,
+    TokenCharacterError,
+    TokenChecksumError,
+    TokenLengthError,
+)
+from ballotbox.core.tokens.format import check_digits
 
 PAYLOAD = "482109375512884033"
 TOKEN = PAYLOAD + check_digits(PAYLOAD)

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel
 
-from ballotbox import repository
-from ballotbox.models_postal import PostalBatch, Role, Teller
-from channels.postal import accounts, batches
+from ballotbox.services.postal import accounts, batches
+from ballotbox.storage import repository
+from ballotbox.storage.models_postal import PostalBatch, Role, Teller
 from tests.fixtures.elections import BallotEnv
 
 PASSWORD = "correct horse battery"

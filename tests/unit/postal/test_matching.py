@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from ballotbox.core.tokens.format import generate
 from ballotbox.definition import definition_from_dict
-from channels.postal.errors import EntryError
-from channels.postal.matching import (
+from ballotbox.services.postal.errors import EntryError
+from ballotbox.services.postal.matching import (
     Keyed,
     agree,
     differences,
     marks_for,
     read_entry,
 )
-from channels.postal.roles import Permission, allowed, parse_role
-from channels.postal.sealing import entry_key, seal, unseal
-from tokens.format import generate
+from ballotbox.services.postal.roles import Permission, allowed, parse_role
+from ballotbox.services.postal.sealing import entry_key, seal, unseal
 
 TOKEN = generate(lambda n: 123456789012345678 % n)
 

@@ -6,9 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballotbox.errors import BallotboxError, ChoiceError, InputError, TokenLengthError
-from channels.sms.grammar import Ballot, BallotRequest, Help, Vote, read_message, read_preferences
-from tokens.format import check_digits
+from ballotbox.adapters.sms.grammar import (
+    Ballot,
+    BallotRequest,
+    Help,
+    Vote,
+    read_message,
+    read_preferences,
+)
+from ballotbox.core.errors import BallotboxError, ChoiceError, InputError, TokenLengthError
+from ballotbox.core.tokens.format import check_digits
 
 PAYLOAD = "482109375512884033"
 TOKEN = PAYLOAD + check_digits(PAYLOAD)
@@ -129,7 +136,7 @@ def test_any_text_gives_a_message_or_a_domain_error_never_a_crash(
     except BallotboxError:
         return
     if isinstance(message, Vote):
-        # The token's length and checksum are checked next, by tokens.format.parse.
+        # The token's length and checksum are checked next, by ballotbox.core.tokens.format.parse.
         assert message.token.isascii() and message.token.isdigit() and len(message.token) <= 20
         try:
             choices = read_preferences(message.preferences, ballot)

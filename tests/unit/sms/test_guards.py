@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from ballotbox.errors import RateLimitedError
-from channels.sms.replies import split_messages
-from channels.twilio_common import FailureLimiter, ReplyCache
+from ballotbox.adapters.httpkit.twilio import FailureLimiter, ReplyCache
+from ballotbox.adapters.sms.replies import split_messages
+from ballotbox.core.errors import RateLimitedError
 
 
 class Tick:

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from tokens.cards import CardData, CardInfo, MethodHint
-from tokens.format import generate
+from ballotbox.core.printing.cards import CardData, CardInfo, MethodHint
+from ballotbox.core.tokens.format import generate
 
 
 def make_cards(count: int, seed: int = 7) -> list[CardData]:

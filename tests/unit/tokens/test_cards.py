@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from ballotbox.errors import InputError
-from tests.unit.tokens.conftest import make_cards
-from tokens.carddesign import CardLayoutError
-from tokens.cards import (
+from ballotbox.core.errors import InputError
+from ballotbox.core.printing.carddesign import CardLayoutError
+from ballotbox.core.printing.cards import (
     CardData,
     CardInfo,
     MethodHint,
@@ -26,9 +25,10 @@ from tokens.cards import (
     render_cards,
     write_cards_csv,
 )
-from tokens.layouts import UnknownLayoutError
-from tokens.pdfstream import UnprintableTextError
-from tokens.qr import encode_qrcode, encode_zxing
+from ballotbox.core.printing.layouts import UnknownLayoutError
+from ballotbox.core.printing.pdfstream import UnprintableTextError
+from ballotbox.core.printing.qr import encode_qrcode, encode_zxing
+from tests.unit.tokens.conftest import make_cards
 
 GROUPED = re.compile(r"\b\d{4} \d{4} \d{4} \d{4} \d{4}\b")
 

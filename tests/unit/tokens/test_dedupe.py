@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tokens.dedupe import find_duplicates, normalise_name, normalise_postcode
-from tokens.registers import Member
+from ballotbox.core.members.dedupe import find_duplicates, normalise_name, normalise_postcode
+from ballotbox.core.members.registers import Member
 
 
 def test_name_normalisation_ignores_case_accents_titles_punctuation_and_order() -> None:

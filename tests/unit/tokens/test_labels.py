@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from ballotbox.core.members.registers import Member
+from ballotbox.core.printing.labels import TokenOnLabelError, printable, render_address_labels
+from ballotbox.core.printing.outputs import OutputExistsError
 from tests.unit.tokens.conftest import make_cards
-from tokens.labels import TokenOnLabelError, printable, render_address_labels
-from tokens.outputs import OutputExistsError
-from tokens.registers import Member
 
 
 def members(count: int) -> list[Member]:

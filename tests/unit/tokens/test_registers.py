@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ballotbox.errors import FileFormatError
-from tokens.registers import Member, RowProblem, display_postcode, read_register
+from ballotbox.core.errors import FileFormatError
+from ballotbox.core.members.registers import Member, RowProblem, display_postcode, read_register
 
 GOOD_AND_BAD = """Membership No,Full Name,E-mail,Post code
 1001,Ann Jones,ann@example.org,m1 1aa

@@ -1,1 +1,0 @@
-"""Audit and verifiability: hash chain, keys, receipts, commitments, bundle, verifier."""

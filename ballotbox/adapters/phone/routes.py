@@ -1,0 +1,301 @@
+"""``POST /phone/twilio``: Twilio Voice's webhook, one step of the call per request.
+
+The call: greeting → token (digits then ``#``, checked at once, three tries)
+→ choices one at a time → the whole ballot read back → 1 to confirm, 2 to
+start again → ``cast()`` → the receipt code spelt out.  Each answer's
+``<Gather>`` posts back to this same address with the call's progress sealed
+in the ``s`` query parameter (see :mod:`ballotbox.adapters.phone.state`).  The caller
+ID is used only as a keyed hash in the in-memory failure limiter.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.twilio import (
+    FailureLimiter,
+    auth_token,
+    guards_for,
+    twilio_params,
+    twiml,
+)
+from ballotbox.adapters.phone import keypad, state, voicemail
+from ballotbox.adapters.phone.script import (
+    Script,
+    candidate_list,
+    choice_prompt,
+    how_to_choose,
+    read_back,
+    spell,
+    spoken,
+)
+from ballotbox.config import Settings
+from ballotbox.core.errors import (
+    BallotboxError,
+    ChoiceError,
+    RateLimitedError,
+    TokenFormatError,
+    TokenUsedError,
+    TokenVoidError,
+    UnknownTokenError,
+)
+from ballotbox.core.i18n import _, set_locale
+from ballotbox.definition import ElectionDefinition
+from ballotbox.services import Context
+from ballotbox.services.casting import cast, check_can_vote
+from ballotbox.services.elections import definition_of, effective_state
+from ballotbox.storage import repository
+from ballotbox.storage.models import ElectionState
+
+router = APIRouter(include_in_schema=False)
+
+SessionDep = Annotated[Session, Depends(get_session)]
+ContextDep = Annotated[Context, Depends(get_context)]
+ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
+PATH = "/phone/twilio"
+TRIES = 3
+
+
+class Call:
+    """One webhook of one call: its settings, its sealed state and what it says back."""
+
+    def __init__(
+        self, request: Request, params: dict[str, str], session: Session, ctx: Context
+    ) -> None:
+        self.settings: Settings = request.app.state.settings
+        self.app_state = request.app.state
+        self.session = session
+        self.ctx = ctx
+        self.params = params
+        self.limiter: FailureLimiter = guards_for(request, "phone").limiter
+        self.script = Script(self.settings.phone_voice, self.settings.phone_language)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def url(self, progress: state.CallState) -> str:
+        """The action URL carrying ``progress``, sealed for this call."""
+        sealed = state.seal(
+            progress,
+            auth_token=auth_token(self.settings) or "",
+            call_sid=self.params.get("CallSid", ""),
+            now=self.ctx.clock.now(),
+            nonce=self.ctx.random_bytes(24),
+        )
+        return f"{self.settings.public_base}{PATH}?s={quote(sealed)}"
+
+    def progress(self, sealed: str) -> state.CallState:
+        """The state this request carries back (may raise :class:`state.StateError`)."""
+        return state.open_state(
+            sealed,
+            auth_token=auth_token(self.settings) or "",
+            call_sid=self.params.get("CallSid", ""),
+            now=self.ctx.clock.now(),
+        )
+
+    def definition(self, progress: state.CallState) -> ElectionDefinition:
+        """The definition of the election the token belongs to."""
+        return definition_of(repository.election_by_slug(self.session, progress.election))
+
+    # -- steps -------------------------------------------------------------------------------
+    def ask_token(self, progress: state.CallState) -> Response:
+        """Prompt for the token (and, where offered, the voicemail alternative)."""
+        prompt = _("Please enter the ballot token from your card, then press hash.")
+        if voicemail.offered(self.settings, self.app_state):
+            prompt += " " + _(
+                "To leave a spoken message for the tellers instead, press 0 then hash."
+            )
+        return twiml(self.script.gather(self.url(progress), prompt))
+
+    def start(self) -> Response:
+        """A new call: greet with the organisation and, if only one ballot is open, its title."""
+        now = self.ctx.clock.now()
+        open_ = [
+            e for e in repository.elections(self.session)
+            if effective_state(e, now) == ElectionState.OPEN
+            and "phone" in definition_of(e).channels
+        ]  # fmt: skip
+        self.script.say(
+            _("Welcome to the {organisation} ballot line.").format(
+                organisation=self.settings.organisation
+            )
+        )
+        if len(open_) == 1:
+            self.script.say(_("This is the vote for {title}.").format(title=open_[0].title))
+        return self.ask_token(state.CallState())
+
+    def retry_token(self, progress: state.CallState, why: str) -> Response:
+        """Say why the token was not taken; ask again, or say goodbye after three tries."""
+        progress = progress.next(tries=progress.tries + 1)
+        self.script.say(why)
+        if progress.tries >= TRIES:
+            self.script.say(
+                _("Sorry, that was three tries. Please check your card and call again. Goodbye.")
+            )
+            return twiml(self.script.hangup())
+        return self.ask_token(progress)
+
+    def token(self, progress: state.CallState, keys: str) -> Response:
+        """The token was keyed: check its form, then that it can vote now."""
+        if keys == "":
+            return self.retry_token(progress, _("I did not hear any keys."))
+        if keys.strip("0") == "" and voicemail.offered(self.settings, self.app_state):
+            return self.offer_voicemail(progress)
+        sender = self.params.get("From", "")
+        try:
+            self.limiter.check(sender)
+            token = keypad.read_token(keys)
+            election = check_can_vote(self.session, self.ctx, token, "phone")
+        except RateLimitedError as error:
+            return twiml(self.script.say(spoken(error)).hangup())
+        except TokenFormatError as error:
+            self.limiter.record_failure(sender, unknown_token=False)
+            return self.retry_token(progress, spoken(error))
+        except UnknownTokenError as error:
+            self.limiter.record_failure(sender, unknown_token=True)
+            return self.retry_token(progress, spoken(error))
+        except (TokenUsedError, TokenVoidError) as error:
+            self.limiter.record_failure(sender, unknown_token=False)
+            return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
+        except BallotboxError as error:
+            return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
+        definition = definition_of(election)
+        title = election.title
+        self.script.say(_("Thank you. This is the ballot for {title}.").format(title=title))
+        self.script.say(candidate_list(definition))
+        self.script.say(how_to_choose(definition))
+        progress = progress.next(stage="choose", token=token.digits, election=election.slug)
+        return self.ask_choice(progress, definition)
+
+    def ask_choice(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
+        """Prompt for the next choice."""
+        prompt = choice_prompt(definition, progress.choices)
+        return twiml(self.script.gather(self.url(progress), prompt))
+
+    def choose(self, progress: state.CallState, keys: str) -> Response:
+        """One choice was keyed (or hash alone, to finish)."""
+        definition = self.definition(progress)
+        try:
+            entry = keypad.read_entry(keys)
+            if isinstance(entry, keypad.Repeat):
+                self.script.say(candidate_list(definition))
+                return self.ask_choice(progress, definition)
+            if isinstance(entry, keypad.Finish):
+                if progress.choices:
+                    return self.confirm_prompt(progress.next(stage="confirm"), definition)
+                progress = progress.next(tries=progress.tries + 1)
+                if progress.tries >= TRIES:
+                    self.script.say(_("No choice was made, so no vote was recorded. Goodbye."))
+                    return twiml(self.script.hangup())
+                self.script.say(_("You have not chosen yet."))
+                return self.ask_choice(progress, definition)
+            numbers = definition.candidate_names()
+            choices = keypad.add_choice(
+                progress.choices, entry.number, numbers, ranked=definition.ranked
+            )
+        except ChoiceError as error:
+            self.script.say(spoken(error))
+            return self.ask_choice(progress, definition)
+        progress = progress.next(choices=choices, tries=0)
+        if len(choices) >= definition.choice_limit:
+            return self.confirm_prompt(progress.next(stage="confirm"), definition)
+        return self.ask_choice(progress, definition)
+
+    def confirm_prompt(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
+        """Read the whole ballot back and ask for 1 (confirm) or 2 (start again)."""
+        self.script.say(read_back(definition, progress.choices))
+        prompt = _("Press 1 to confirm your vote, or 2 to start your choices again.")
+        return twiml(self.script.gather(self.url(progress), prompt, num_digits=1))
+
+    def confirm(self, progress: state.CallState, keys: str) -> Response:
+        """1 casts the ballot; 2 starts the choices again; anything else asks again."""
+        definition = self.definition(progress)
+        if keys == "2":
+            self.script.say(_("Let's start your choices again."))
+            return self.ask_choice(progress.next(stage="choose", choices=[]), definition)
+        if keys != "1":
+            progress = progress.next(tries=progress.tries + 1)
+            if progress.tries >= TRIES:
+                self.script.say(_("Your vote was not recorded. Goodbye."))
+                return twiml(self.script.hangup())
+            return self.confirm_prompt(progress, definition)
+        try:
+            receipt = cast(
+                self.session, self.ctx, progress.token, progress.choices, "phone",
+                election_slug=progress.election,
+            )  # fmt: skip
+            self.session.commit()  # durable before the caller hears it counted
+        except BallotboxError as error:
+            self.session.rollback()
+            self.script.say(spoken(error)).say(_("Your vote was not recorded. Goodbye."))
+            return twiml(self.script.hangup())
+        code = spell(receipt.code)
+        self.script.say(_("Your vote has been recorded. Thank you."))
+        self.script.say(_("Your receipt code is: {code}. Again: {code}.").format(code=code))
+        self.script.say(
+            _("After voting closes, you can check your token's vote at {url}. Goodbye.").format(
+                url=f"{self.settings.public_base}/elections/{receipt.election}"
+            )
+        )
+        return twiml(self.script.hangup())
+
+    def offer_voicemail(self, progress: state.CallState) -> Response:
+        """Record a spoken message for the tellers."""
+        prompt = _(
+            "After the tone, please read out the token from your card, slowly, then your "
+            "choices. Press hash when you have finished."
+        )
+        return twiml(self.script.record(self.url(progress.next(stage="voicemail")), prompt))
+
+    def recorded(self, progress: state.CallState) -> Response:
+        """The message was recorded: hand its reference, and nothing else, to the tellers."""
+        url = self.params.get("RecordingUrl", "")
+        sink = voicemail.sink_of(self.app_state)
+        if sink is None or not voicemail.is_recording_url(url):
+            self.script.say(_("Sorry, no message was recorded. Goodbye."))
+            return twiml(self.script.hangup())
+        now = self.ctx.clock.now()
+        open_ = [
+            e.slug for e in repository.elections(self.session)
+            if effective_state(e, now) == ElectionState.OPEN
+            and "phone" in definition_of(e).channels
+        ]  # fmt: skip
+        voicemail.enqueue_voicemail(
+            self.session, sink, open_[0] if len(open_) == 1 else None, url
+        )
+        self.session.commit()
+        self.script.say(_("Thank you. Your message will be keyed by the tellers. Goodbye."))
+        return twiml(self.script.hangup())
+
+
+@router.post(PATH)
+def phone_webhook(
+    request: Request, params: ParamsDep, session: SessionDep, ctx: ContextDep
+) -> Response:
+    """Twilio Voice webhook: one step of a keypad vote, answered in TwiML."""
+    call = Call(request, params, session, ctx)
+    set_locale(call.settings.locale)
+    sealed = request.query_params.get("s")
+    if sealed is None:
+        return call.start()
+    try:
+        progress = call.progress(sealed)
+    except state.StateError:
+        call.script.say(_("Sorry, we lost track of your call. Let's start again."))
+        return call.ask_token(state.CallState())
+    keys = params.get("Digits", "")
+    try:
+        if progress.stage == "token":
+            return call.token(progress, keys)
+        if progress.stage == "choose":
+            return call.choose(progress, keys)
+        if progress.stage == "confirm":
+            return call.confirm(progress, keys)
+        return call.recorded(progress)
+    except BallotboxError as error:  # e.g. the election was deleted mid-call: still TwiML
+        session.rollback()
+        return twiml(Script(call.script.voice, call.script.language).say(spoken(error)).hangup())

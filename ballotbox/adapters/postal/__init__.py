@@ -1,0 +1,1 @@
+"""The teller console: keying postal ballots and phone messages, adjudication, reconciliation pages."""

@@ -1,0 +1,188 @@
+"""The text-message grammar: what a member may text, read forgivingly, refused precisely.
+
+Pure: standard library and the domain errors only.  The grammar, as told to
+members (docs/twilio.md has the full version)::
+
+    HELP                          instructions
+    <token>                       the ballot: title, candidates, how to reply
+    <token> <preferences>         a vote
+
+The token may be split by spaces, dashes or dots, as printed on the card.
+Preferences are candidate numbers in order: ``3 1 2``, ``3,1,2``, ``3-1-2``,
+or ``312`` when every candidate number is a single digit (with ten or more
+candidates a run of digits is one number, and one that names no candidate
+gets "put spaces between the numbers").  Letters work too, A = candidate 1,
+B = candidate 2 … Z = 26 (``CAB`` = 3 1 2).  A yes/no ballot takes ``YES``,
+``NO`` or ``ABSTAIN`` (or ``Y``, ``N``, ``A``, or 1, 2, 3).  Any case, any
+spacing.  Parsing is a two-step affair because the token names the election:
+:func:`read_message` splits the text, the caller finds the election, then
+:func:`read_preferences` reads the choices against its candidate numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from ballotbox.core.errors import ChoiceError, InputError, TokenLengthError
+from ballotbox.core.i18n import N_
+
+TOKEN_DIGITS = 20
+HELP_WORDS = frozenset({"HELP", "INFO", "?", "AIDE", "HELLO", "HI"})
+# Words some members put before the token ("Token: 4821 …", "vote 4821 …"): skipped.
+LEAD_WORDS = frozenset({"TOKEN", "TOKEN:", "VOTE", "VOTE:", "BALLOT", "BALLOT:"})
+ANSWERS = {
+    "YES": 1, "Y": 1, "AYE": 1, "FOR": 1,
+    "NO": 2, "N": 2, "NAY": 2, "AGAINST": 2,
+    "ABSTAIN": 3, "A": 3, "ABS": 3, "ABSTENTION": 3,
+}  # fmt: skip
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_WORD_SPLIT = re.compile(r"[\s,;/>+&]+")
+_TOKEN_PART = re.compile(r"^[0-9][0-9.\-_]*$|^[.\-_]*[0-9][0-9.\-_]*$")
+_PREF_SPLIT = re.compile(r"[.\-_]+")
+MAX_WORDS = 200
+
+
+@dataclass(frozen=True)
+class Help:
+    """The member asked for instructions (or sent nothing readable as a token)."""
+
+
+@dataclass(frozen=True)
+class BallotRequest:
+    """The token alone: send the ballot."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class Vote:
+    """A token and the words after it, to be read by :func:`read_preferences`."""
+
+    token: str
+    preferences: tuple[str, ...]
+
+
+Message = Help | BallotRequest | Vote
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """What the grammar needs to know about an election: its numbers and whether it is yes/no."""
+
+    numbers: frozenset[int]
+    yes_no: bool = False
+
+    @classmethod
+    def of(cls, numbers: Collection[int], *, yes_no: bool = False) -> Ballot:
+        """A ballot shape from candidate numbers."""
+        return cls(frozenset(numbers), yes_no)
+
+    @property
+    def single_digit(self) -> bool:
+        """True when a run of digits like ``312`` can only mean 3, 1, 2."""
+        return max(self.numbers, default=0) <= 9
+
+
+def _words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKC", text).upper()
+    return [w for w in _WORD_SPLIT.split(folded.strip()) if w][:MAX_WORDS]
+
+
+def _digits(word: str) -> str:
+    return "".join(ch for ch in word if ch.isascii() and ch.isdigit())
+
+
+def _is_token_part(word: str) -> bool:
+    return bool(_TOKEN_PART.match(word)) and word.isascii()
+
+
+def _valid_checksum(digits: str) -> bool:
+    return len(digits) == TOKEN_DIGITS and int(digits) % 97 == 1
+
+
+def read_message(text: str) -> Message:
+    """Split a text into help, a ballot request or a vote (the token's digits not yet checked)."""
+    words = _words(text)
+    if not words or (len(words) == 1 and words[0] in HELP_WORDS):
+        return Help()
+    while words and words[0] in LEAD_WORDS:
+        words = words[1:]
+    if not words or not _is_token_part(words[0]):
+        if words and words[0] in ANSWERS:
+            raise InputError(N_("Start with the ballot token from your card, then your answer."))
+        raise InputError(
+            N_("Start with the ballot token from your card, then your choices. Text HELP for help.")
+        )
+    digits = ""
+    used = 0
+    while used < len(words) and len(digits) < TOKEN_DIGITS and _is_token_part(words[used]):
+        digits += _digits(words[used])
+        used += 1
+    rest = list(words[used:])
+    if len(digits) > TOKEN_DIGITS:
+        # The last group ran on into the preferences ("…3316312"): split it only when
+        # the first twenty digits are a valid token, so a typing error is still caught.
+        if not _valid_checksum(digits[:TOKEN_DIGITS]):
+            raise TokenLengthError(found=len(digits), expected=TOKEN_DIGITS)
+        rest.insert(0, digits[TOKEN_DIGITS:])
+        digits = digits[:TOKEN_DIGITS]
+    if not rest or (len(rest) == 1 and rest[0] in HELP_WORDS):
+        return BallotRequest(digits)
+    return Vote(digits, tuple(rest))
+
+
+def _answer(word: str) -> int:
+    if word in ANSWERS:
+        return ANSWERS[word]
+    if word in {"1", "2", "3"}:
+        return int(word)
+    raise ChoiceError(N_("“{word}” is not an answer: reply YES, NO or ABSTAIN."), word=word)
+
+
+def _letters(word: str, ballot: Ballot) -> list[int]:
+    picked = []
+    for letter in word:
+        number = LETTERS.index(letter) + 1
+        if number not in ballot.numbers:
+            raise ChoiceError(N_("There is no candidate {letter}."), letter=letter)
+        picked.append(number)
+    return picked
+
+
+def _numbers(word: str, ballot: Ballot) -> list[int]:
+    if ballot.single_digit:
+        return [int(ch) for ch in word]
+    number = int(word)
+    if number not in ballot.numbers and len(word.lstrip("0")) > 1:
+        raise ChoiceError(
+            N_("There is no candidate {number}. Put spaces between candidate numbers: 3 1 2."),
+            number=number,
+        )
+    return [number]
+
+
+def read_preferences(words: Sequence[str], ballot: Ballot) -> list[int]:
+    """Candidate numbers in the order written, or a :class:`ChoiceError` naming the wrong word.
+
+    Whether the numbers exist, repeat or are too many is left to
+    ``validate_choices``, which says so in the same words for every channel.
+    """
+    parts = [p for w in words for p in _PREF_SPLIT.split(w) if p]
+    if ballot.yes_no:
+        return [_answer(p) for p in parts]
+    picked: list[int] = []
+    for part in parts:
+        if part in ANSWERS and len(part) > 1:
+            raise ChoiceError(
+                N_("This ballot is not a yes/no question: reply with candidate numbers.")
+            )
+        if part.isascii() and part.isdigit():
+            picked.extend(_numbers(part, ballot))
+        elif part.isascii() and part.isalpha():
+            picked.extend(_letters(part, ballot))
+        else:
+            raise ChoiceError(N_("“{word}” is not a candidate number."), word=part[:20])
+    return picked

@@ -1,0 +1,143 @@
+"""Every text ballotbox sends back, and the one place errors become SMS wording.
+
+Replies are split into separate messages of one SMS segment each (160 GSM-7
+characters, or 70 when a name needs Unicode) rather than one long
+concatenated text: basic phones show each piece whole, the cost is the same,
+and a multi-part reply is numbered "1/3", "2/3" … in case the network
+delivers them out of order.  Typographic quotes and dashes become plain ones
+so an error message does not force the whole reply into Unicode.
+"""
+
+from __future__ import annotations
+
+from ballotbox.core.errors import BallotboxError, RateLimitedError, TokenChecksumError
+from ballotbox.core.i18n import _
+from ballotbox.definition import ElectionDefinition
+from ballotbox.services.casting import CastReceipt
+from ballotbox.storage.models import Election
+
+GSM_SEGMENT = 160
+UNICODE_SEGMENT = 70
+# The GSM 03.38 basic character set (without the escape table, which costs two).
+_GSM = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "–": "-", "—": "-"})
+
+
+def plain(text: str) -> str:
+    """``text`` with typographic punctuation made plain (GSM-7 friendly) and no control characters.
+
+    Errors may quote what the member typed; a control character quoted back
+    would make the TwiML invalid XML, so anything unprintable becomes a space.
+    """
+    return "".join(ch if ch.isprintable() else " " for ch in text.translate(_PLAIN))
+
+
+def segment_limit(text: str) -> int:
+    """Characters that fit in one SMS for ``text``'s alphabet."""
+    return GSM_SEGMENT if set(text) <= _GSM else UNICODE_SEGMENT
+
+
+def split_messages(lines: list[str]) -> list[str]:
+    """Pack ``lines`` into as few one-segment messages as they fit, numbered when several."""
+    lines = [plain(line).strip() for line in lines if line.strip()]
+    limit = segment_limit("".join(lines))
+    if len(" ".join(lines)) <= limit:
+        return [" ".join(lines)]
+    long = len(" ".join(lines)) > 8 * limit
+    room = limit - len("99/99 " if long else "9/9 ")  # space for the "n/m " numbering
+    units: list[str] = []
+    for line in lines:
+        if len(line) <= room:
+            units.append(line)
+            continue
+        current = ""
+        for word in line.split():
+            for cut in range(0, len(word), room):
+                piece = word[cut : cut + room]
+                if current and len(current) + 1 + len(piece) <= room:
+                    current = f"{current} {piece}"
+                else:
+                    if current:
+                        units.append(current)
+                    current = piece
+        units.append(current)
+    packed: list[str] = []
+    for unit in units:
+        if packed and len(packed[-1]) + 1 + len(unit) <= room:
+            packed[-1] = f"{packed[-1]} {unit}"
+        else:
+            packed.append(unit)
+    return [f"{i}/{len(packed)} {p}" for i, p in enumerate(packed, start=1)]
+
+
+def help_reply() -> list[str]:
+    """Instructions for HELP, an empty text or one we cannot start to read."""
+    return split_messages(
+        [
+            _("To vote, text your ballot token then your choices, e.g. "
+              "4821 0937 5512 8840 3316 3 1 2 (first choice first)."),
+            _("Text the token alone to get the list of candidates."),
+        ]
+    )  # fmt: skip
+
+
+def _how_to_reply(definition: ElectionDefinition) -> str:
+    if definition.method == "referendum":
+        return _("Reply with your token then YES, NO or ABSTAIN.")
+    if definition.ranked:
+        example = " ".join(str(c.number) for c in definition.candidates[:3][::-1])
+        return _("Reply with your token then candidate numbers in order of preference, e.g. "
+                 "TOKEN {example}.").format(example=example)  # fmt: skip
+    limit = definition.choice_limit
+    example = " ".join(str(c.number) for c in definition.candidates[: min(limit, 2)])
+    return _("Reply with your token then the numbers of up to {limit} candidates, e.g. "
+             "TOKEN {example}.").format(limit=limit, example=example)  # fmt: skip
+
+
+def ballot_reply(election: Election, definition: ElectionDefinition) -> list[str]:
+    """The ballot for a token sent alone: title, candidates by number, how to reply."""
+    lines = [f"{election.title}:"]
+    if definition.method == "referendum":
+        lines.append(_("YES, NO or ABSTAIN."))
+    else:
+        lines.extend(f"{c.number} {c.name}," for c in definition.candidates)
+        lines[-1] = lines[-1].rstrip(",") + "."
+    lines.append(_how_to_reply(definition))
+    return split_messages(lines)
+
+
+def receipt_reply(
+    receipt: CastReceipt, definition: ElectionDefinition, public_url: str
+) -> list[str]:
+    """The read-back of an accepted vote, its receipt code and where to check it."""
+    if definition.method == "referendum":
+        chosen = _("Your answer: {answer}.").format(answer=receipt.names[0])
+    elif definition.ranked:
+        order = ", ".join(f"{i} {name}" for i, name in enumerate(receipt.names, start=1))
+        chosen = _("Your order: {order}.").format(order=order)
+    else:
+        chosen = _("You chose: {names}.").format(names=", ".join(receipt.names))
+    return split_messages(
+        [
+            _("Vote recorded for {title}.").format(title=receipt.title),
+            chosen,
+            _("Receipt code {code}.").format(code=receipt.code),
+            _("After voting closes, check your token's vote at {url}/elections/{slug}").format(
+                url=public_url, slug=receipt.election
+            ),
+        ]
+    )
+
+
+def error_reply(error: BallotboxError) -> list[str]:
+    """A domain error as a short text: the one place SMS wording for errors is chosen."""
+    if isinstance(error, TokenChecksumError):
+        text = _("The token has a typing error: check the digits against your card.")
+    elif isinstance(error, RateLimitedError):
+        text = _("Too many attempts from this phone. Please wait 15 minutes and try again.")
+    else:
+        text = error.message
+    return split_messages([text])

@@ -1,0 +1,101 @@
+"""``POST /sms/twilio``: Twilio Messaging's inbound webhook, answered in TwiML.
+
+Signed requests only (:func:`ballotbox.adapters.httpkit.twilio.twilio_params`).  The
+sender's number is used for one thing, a keyed hash in the in-memory failure
+limiter; it is never stored, logged or passed to ``cast()``.  A retried
+``MessageSid`` gets the reply already given, word for word.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
+
+from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.twilio import FailureLimiter, guards_for, twilio_params, twiml
+from ballotbox.adapters.sms import grammar, replies
+from ballotbox.config import Settings
+from ballotbox.core.errors import (
+    BallotboxError,
+    RateLimitedError,
+    TokenFormatError,
+    TokenUsedError,
+    TokenVoidError,
+    UnknownTokenError,
+)
+from ballotbox.core.i18n import set_locale
+from ballotbox.core.tokens.format import parse
+from ballotbox.services import Context
+from ballotbox.services.casting import cast, check_can_vote
+from ballotbox.services.elections import definition_of
+
+router = APIRouter(include_in_schema=False)
+
+SessionDep = Annotated[Session, Depends(get_session)]
+ContextDep = Annotated[Context, Depends(get_context)]
+ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
+# Separates the messages of one reply while it sits in the retry cache.
+_SEPARATOR = "\x1e"
+
+
+def answer(
+    session: Session,
+    ctx: Context,
+    limiter: FailureLimiter,
+    sender: str,
+    body: str,
+    public_url: str,
+) -> list[str]:
+    """The messages that answer one text; a vote is committed before the reply is made."""
+    try:
+        message = grammar.read_message(body)
+        if isinstance(message, grammar.Help):
+            return replies.help_reply()
+        limiter.check(sender)
+        try:
+            token = parse(message.token)
+            election = check_can_vote(session, ctx, token, "sms")
+        except (TokenFormatError, UnknownTokenError, TokenUsedError, TokenVoidError) as error:
+            limiter.record_failure(sender, unknown_token=isinstance(error, UnknownTokenError))
+            raise
+        definition = definition_of(election)
+        if isinstance(message, grammar.BallotRequest):
+            return replies.ballot_reply(election, definition)
+        shape = grammar.Ballot.of(
+            definition.candidate_names(), yes_no=definition.method == "referendum"
+        )
+        choices = grammar.read_preferences(message.preferences, shape)
+        receipt = cast(session, ctx, token, choices, "sms", election_slug=election.slug)
+        session.commit()  # durable before the member is told it counted
+        return replies.receipt_reply(receipt, definition, public_url)
+    except RateLimitedError as error:
+        return replies.error_reply(error)
+    except BallotboxError as error:
+        session.rollback()
+        return replies.error_reply(error)
+
+
+@router.post("/sms/twilio")
+def sms_webhook(
+    request: Request, params: ParamsDep, session: SessionDep, ctx: ContextDep
+) -> Response:
+    """Twilio Messaging webhook: vote, send the ballot or help, reply in TwiML."""
+    settings: Settings = request.app.state.settings
+    set_locale(settings.locale)
+    guards = guards_for(request, "sms")
+
+    def reply() -> str:
+        sender, body = params.get("From", ""), params.get("Body", "")
+        messages = answer(session, ctx, guards.limiter, sender, body, settings.public_base)
+        return _SEPARATOR.join(messages)
+
+    sid = params.get("MessageSid", "")
+    text = guards.replies.reply_once(sid, reply) if sid else reply()
+    response = MessagingResponse()
+    for message in text.split(_SEPARATOR):
+        response.message(message)
+    return twiml(response)

@@ -1,0 +1,106 @@
+"""Signed statements about the chain: the voter's receipt and the public checkpoint.
+
+A receipt tells one voter where their ballot went: the keyed hash of their
+token, the ballot's hash, its log position, the nonce that opens the blinded
+log entry and the chain head just after it.  Its short code (8 base32
+characters) can be read out by phone or texted and looked up after the close.
+The code depends only on the token hash and the ballot hash, never on the
+position, nonce or head: once the token key is revealed anyone can compute
+every published ballot's code, and a published code says nothing about when
+the ballot was cast.
+A checkpoint signs the chain head at a position, with the number of ballot
+entries so far, so the log cannot later be rewritten without detection.
+Pure: standard library and PyNaCl.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import nacl.signing
+
+from ballotbox.core.audit import crypto
+
+RECEIPT_FIELDS = frozenset({"election", "token_hash", "ballot_hash", "position", "nonce", "head"})
+CHECKPOINT_FIELDS = frozenset({"election", "position", "head", "ballots", "time"})
+CODE_LENGTH = 8
+
+
+CODE_DOMAIN = b"ballotbox/v1/code\x00"
+
+
+def receipt_code(token_hash: bytes, ballot_hash: bytes) -> str:
+    """The short code: 8 base32 characters of SHA-256(CODE_DOMAIN, token hash, ballot hash)."""
+    digest = hashlib.sha256(CODE_DOMAIN + token_hash + ballot_hash).digest()
+    return base64.b32encode(digest).decode("ascii")[:CODE_LENGTH]
+
+
+def make_receipt(
+    key: nacl.signing.SigningKey,
+    *,
+    election: str,
+    token_hash: bytes,
+    ballot_hash: bytes,
+    position: int,
+    nonce: bytes,
+    head: bytes,
+) -> dict[str, Any]:
+    """The signed receipt ``{"body", "signature", "code"}`` for one accepted ballot."""
+    body = {
+        "election": election,
+        "token_hash": token_hash.hex(),
+        "ballot_hash": ballot_hash.hex(),
+        "position": position,
+        "nonce": nonce.hex(),
+        "head": head.hex(),
+    }
+    signature = crypto.sign(key, "receipt", body)
+    return {"body": body, "signature": signature, "code": receipt_code(token_hash, ballot_hash)}
+
+
+def open_receipt(public_key: nacl.signing.VerifyKey, receipt: Any) -> dict[str, Any] | None:
+    """The body of a receipt whose signature and code hold, else None."""
+    if not isinstance(receipt, dict) or set(receipt) != {"body", "signature", "code"}:
+        return None
+    body = crypto.open_envelope(
+        public_key, "receipt", {"body": receipt["body"], "signature": receipt["signature"]}
+    )
+    if body is None or set(body) != RECEIPT_FIELDS:
+        return None
+    try:
+        code = receipt_code(bytes.fromhex(body["token_hash"]), bytes.fromhex(body["ballot_hash"]))
+    except (TypeError, ValueError):
+        return None
+    if receipt["code"] != code:
+        return None
+    return body
+
+
+def make_checkpoint(
+    key: nacl.signing.SigningKey,
+    *,
+    election: str,
+    position: int,
+    head: bytes,
+    ballots: int,
+    time: str,
+) -> dict[str, Any]:
+    """The signed checkpoint ``{"body", "signature"}`` for the head at ``position``."""
+    body = {
+        "election": election,
+        "position": position,
+        "head": head.hex(),
+        "ballots": ballots,
+        "time": time,
+    }
+    return crypto.envelope(key, "checkpoint", body)
+
+
+def open_checkpoint(public_key: nacl.signing.VerifyKey, checkpoint: Any) -> dict[str, Any] | None:
+    """The body of a checkpoint whose signature holds, else None."""
+    body = crypto.open_envelope(public_key, "checkpoint", checkpoint)
+    if body is None or set(body) != CHECKPOINT_FIELDS:
+        return None
+    return body

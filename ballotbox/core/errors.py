@@ -1,0 +1,162 @@
+"""Domain errors: what can go wrong, in the election's own words.
+
+No HTTP codes here.  Each adapter (web page, JSON API, SMS reply, spoken
+sentence, CLI line) maps these in one place.  The tree::
+
+    BallotboxError
+    ├── InputError                 the user typed or uploaded something malformed
+    │   ├── TokenFormatError
+    │   │   ├── TokenCharacterError   a character that is not a digit
+    │   │   ├── TokenLengthError      too few or too many digits
+    │   │   └── TokenChecksumError    a typing error caught by the check digits
+    │   ├── ChoiceError            the choices are not a valid ballot for the method
+    │   ├── DefinitionError        an election definition (TOML) has problems
+    │   └── FileFormatError        a .blt, CSV or other file is malformed (line, expected)
+    ├── NotFoundError
+    │   ├── UnknownTokenError      well-formed but not issued for any election
+    │   └── UnknownElectionError
+    ├── StateError                 the request is fine but the election's state forbids it
+    │   ├── TokenUsedError         the token has already cast a ballot
+    │   ├── TokenVoidError         the card was voided before opening
+    │   ├── ElectionNotOpenError   not yet open, or already closed
+    │   └── LifecycleError         e.g. counting an election that is still open
+    └── RateLimitedError           too many failed attempts from one source
+
+Every error carries a stable ``code`` (for JSON and tests) and a message
+template marked for translation; ``str(error)`` renders it in the current
+locale with its parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ballotbox.core.i18n import N_, _
+
+
+class BallotboxError(Exception):
+    """Base of every error a user or operator may be shown."""
+
+    code: ClassVar[str] = "error"
+    template: ClassVar[str] = N_("Something went wrong.")
+
+    def __init__(self, template: str | None = None, /, **params: Any) -> None:
+        self._template = template or type(self).template
+        self.params = params
+        super().__init__(self._template)
+
+    @property
+    def message(self) -> str:
+        """The message in the current locale, parameters filled in."""
+        text = _(self._template)
+        return text.format(**self.params) if self.params else text
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(BallotboxError):
+    code = "invalid_input"
+    template = N_("That input is not valid.")
+
+
+class TokenFormatError(InputError):
+    code = "token_format"
+    template = N_("That is not a ballot token.")
+
+
+class TokenCharacterError(TokenFormatError):
+    code = "token_character"
+    template = N_(
+        "The token can only contain digits; “{character}” at position {position} is not a digit."
+    )
+
+
+class TokenLengthError(TokenFormatError):
+    code = "token_length"
+    template = N_("The token has {found} digits but a ballot token has {expected}. Check the card.")
+
+
+class TokenChecksumError(TokenFormatError):
+    code = "token_checksum"
+    template = N_("The token has a typing error: check the digits against your card.")
+
+
+class ChoiceError(InputError):
+    code = "invalid_choices"
+    template = N_("Those choices are not a valid ballot.")
+
+
+class DefinitionError(InputError):
+    """An election definition failed validation; ``problems`` lists every one."""
+
+    code = "invalid_definition"
+    template = N_("The election definition has {count} problem(s):\n{listing}")
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(count=len(problems), listing="\n".join(f"  - {p}" for p in problems))
+
+
+class FileFormatError(InputError):
+    """A file could not be read; ``line`` is 1-based where known."""
+
+    code = "file_format"
+    template = N_("{source}, line {line}: {problem}")
+
+    def __init__(self, problem: str, *, source: str = "input", line: int | None = None) -> None:
+        self.problem = problem
+        self.source = source
+        self.line = line
+        if line is None:
+            BallotboxError.__init__(self, N_("{source}: {problem}"), source=source, problem=problem)
+        else:
+            super().__init__(source=source, line=line, problem=problem)
+
+
+class NotFoundError(BallotboxError):
+    code = "not_found"
+    template = N_("Not found.")
+
+
+class UnknownTokenError(NotFoundError):
+    code = "unknown_token"
+    template = N_(
+        "That token was not issued for any ballot. Check the digits; if they are right, "
+        "contact the returning officer."
+    )
+
+
+class UnknownElectionError(NotFoundError):
+    code = "unknown_election"
+    template = N_("There is no election called “{slug}”.")
+
+
+class StateError(BallotboxError):
+    code = "state"
+    template = N_("That cannot be done now.")
+
+
+class TokenUsedError(StateError):
+    code = "token_used"
+    template = N_("This token has already been used to vote. Each token votes once.")
+
+
+class TokenVoidError(StateError):
+    code = "token_void"
+    template = N_("This card was cancelled before voting opened and cannot be used.")
+
+
+class ElectionNotOpenError(StateError):
+    code = "election_not_open"
+    template = N_("Voting is not open.")
+
+
+class LifecycleError(StateError):
+    code = "lifecycle"
+    template = N_("The election is {state}; {action} is not possible now.")
+
+
+class RateLimitedError(BallotboxError):
+    code = "rate_limited"
+    template = N_("Too many attempts. Please wait a few minutes and try again.")

@@ -1,0 +1,1 @@
+"""Member registers: reading CSV files and finding duplicates (pure: no database)."""

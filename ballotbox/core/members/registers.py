@@ -1,0 +1,267 @@
+"""Member registers: read a CSV export into plain ``Member`` records, reporting every bad row.
+
+Pure parsing: no database.  A bad row never stops the import; it is reported
+with its line number and the reason, and the good rows come back as members.
+Headers are recognised by common synonyms ("Membership No", "Member ID",
+"E-mail", "Post code"…), or mapped explicitly.  Bytes are read as UTF-8 (with
+or without a byte-order mark), then Windows-1252 (Excel's usual export); rows
+that neither can decode are reported as undecodable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ballotbox.core.errors import FileFormatError
+from ballotbox.core.i18n import _
+
+FIELDS = ("number", "name", "email", "postcode", "address")
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "number": (
+        "membershipnumber",
+        "membershipno",
+        "membernumber",
+        "memberno",
+        "memberid",
+        "membershipid",
+        "number",
+        "no",
+        "id",
+        "ref",
+        "reference",
+    ),
+    "name": ("name", "fullname", "membername", "displayname"),
+    "email": ("email", "emailaddress", "mail"),
+    "postcode": ("postcode", "postalcode", "zip", "zipcode"),
+    "address": (
+        "address",
+        "address1",
+        "address2",
+        "address3",
+        "addressline1",
+        "addressline2",
+        "addressline3",
+        "street",
+        "town",
+        "city",
+        "county",
+    ),
+}
+# Split-name registers: joined into ``name`` in this order.
+_NAME_PARTS = (("title",), ("firstname", "forename", "givenname"), ("surname", "lastname"))
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One member from a register; ``address`` holds the lines above the postcode."""
+
+    org: str
+    number: str
+    name: str
+    email: str = ""
+    postcode: str = ""
+    address: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A row left out of the import, with where it is and what is wrong."""
+
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class RegisterImport:
+    """The result of reading a register: good members, bad rows, and how it was read."""
+
+    org: str
+    members: list[Member] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    encoding: str = "utf-8"
+    columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+def normalise_header(text: str) -> str:
+    """A header reduced to lowercase letters and digits, for synonym matching."""
+    return re.sub(r"[^a-z0-9]", "", text.strip().lower())
+
+
+def display_postcode(text: str) -> str:
+    """A postcode in upper case; UK postcodes get their single space before the last three."""
+    compact = re.sub(r"\s+", "", text).upper()
+    match = _UK_POSTCODE.match(compact)
+    return f"{match.group(1)} {match.group(2)}" if match else " ".join(text.upper().split())
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode register bytes: UTF-8, UTF-8 with BOM, then cp1252; else keep bad bytes marked."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    # Both failed: keep going, with undecodable bytes as surrogates that mark their rows bad.
+    return data.decode("utf-8", errors="surrogateescape"), "utf-8 (some rows undecodable)"
+
+
+def read_register(
+    source: str | bytes | Path,
+    org: str,
+    mapping: dict[str, str | list[str]] | None = None,
+) -> RegisterImport:
+    """Read a CSV register (text, bytes or a path); bad rows are reported, not fatal."""
+    name = "input"
+    if isinstance(source, Path):
+        name = source.name
+        source = source.read_bytes()
+    if isinstance(source, bytes):
+        text, encoding = decode(source)
+    else:
+        text, encoding = source, "text"
+    result = RegisterImport(org=org, encoding=encoding)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=_sniff(text))
+    header: list[str] | None = None
+    start = 1
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            start = reader.line_num + 1
+            continue
+        header = row
+        break
+    if header is None:
+        raise FileFormatError(_("the register is empty"), source=name)
+    columns = _columns(header, mapping, name, start)
+    result.columns = {f: [header[i] for i in idx] for f, idx in columns.items()}
+    seen: dict[str, int] = {}
+    start = reader.line_num + 1
+    for row in reader:
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        member, reason = _member(row, len(header), columns, org, seen, line)
+        if member is None:
+            result.problems.append(RowProblem(line, reason))
+        else:
+            seen[member.number] = line
+            result.members.append(member)
+    return result
+
+
+def _sniff(text: str) -> type[csv.Dialect] | csv.Dialect:
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel
+
+
+def _columns(
+    header: list[str], mapping: dict[str, str | list[str]] | None, source: str, line: int
+) -> dict[str, list[int]]:
+    normalised = [normalise_header(h) for h in header]
+    columns: dict[str, list[int]] = {}
+    for fieldname in FIELDS:
+        if mapping and fieldname in mapping:
+            wanted = mapping[fieldname]
+            names = [wanted] if isinstance(wanted, str) else list(wanted)
+            indexes = []
+            for wanted_name in names:
+                key = normalise_header(wanted_name)
+                if key not in normalised:
+                    raise FileFormatError(
+                        _("no column “{column}” for {field}; the columns are: {found}").format(
+                            column=wanted_name, field=fieldname, found=", ".join(header)
+                        ),
+                        source=source,
+                        line=line,
+                    )
+                indexes.append(normalised.index(key))
+            columns[fieldname] = indexes
+            continue
+        found = [i for i, h in enumerate(normalised) if h in SYNONYMS[fieldname]]
+        if fieldname != "address":
+            found = found[:1]
+        if found:
+            columns[fieldname] = found
+    taken = {i for indexes in columns.values() for i in indexes}
+    if "name" not in columns:
+        parts = [
+            i
+            for synonyms in _NAME_PARTS
+            for i, h in enumerate(normalised)
+            if h in synonyms and i not in taken
+        ]
+        if parts:
+            columns["name"] = parts
+    if "number" not in columns:
+        raise FileFormatError(
+            _("no membership number column; the columns are: {found}").format(
+                found=", ".join(header)
+            ),
+            source=source,
+            line=line,
+        )
+    return columns
+
+
+def _member(
+    row: list[str],
+    width: int,
+    columns: dict[str, list[int]],
+    org: str,
+    seen: dict[str, int],
+    line: int,
+) -> tuple[Member | None, str]:
+    if any(_SURROGATE.search(cell) for cell in row):
+        return None, _("undecodable bytes (not UTF-8 or Windows-1252 text)")
+    if len(row) > width and not any(cell.strip() for cell in row[width:]):
+        row = row[:width]  # trailing empty cells, as some spreadsheets write them
+    if len(row) != width:
+        return None, _("{found} fields where the header has {expected}").format(
+            found=len(row), expected=width
+        )
+
+    def value(fieldname: str, sep: str = " ") -> str:
+        cells = (row[i].strip() for i in columns.get(fieldname, []))
+        return sep.join(c for c in cells if c)
+
+    number = value("number")
+    if not number:
+        return None, _("missing membership number")
+    if number in seen:
+        return None, _("duplicate membership number {number} (first on line {first})").format(
+            number=number, first=seen[number]
+        )
+    email = value("email").lower()
+    if email and not _EMAIL.match(email):
+        return None, _("malformed email address “{email}”").format(email=email)
+    address = tuple(
+        part.strip()
+        for i in columns.get("address", [])
+        for part in row[i].splitlines()
+        if part.strip()
+    )
+    member = Member(
+        org=org,
+        number=number,
+        name=" ".join(value("name").split()),
+        email=email,
+        postcode=display_postcode(value("postcode")),
+        address=address,
+    )
+    return member, ""

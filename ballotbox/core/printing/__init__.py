@@ -1,0 +1,1 @@
+"""Drawing cards, labels and ballot papers as PDF (pure: no database)."""

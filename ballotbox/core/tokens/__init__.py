@@ -1,0 +1,1 @@
+"""The ballot token: format, check digits, parsing and keyed hashes (pure)."""

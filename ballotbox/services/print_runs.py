@@ -1,0 +1,231 @@
+"""Card print runs against the database: issue tokens and write the cards in one transaction.
+
+The order matters for anonymity and for stock.  Everything that can be checked
+is checked *before* a token is issued (the layout, the card text, that no
+output file exists), so a refused run issues nothing.  The tokens are then
+issued inside the caller's transaction and written to the PDF and/or CSV; if
+writing fails half way the exception rolls the transaction back and the files
+written so far are deleted, so no token is left valid that was never printed.
+
+Serials are numbered on from earlier runs of the same stock (main ``000001…``,
+reserve ``R00001…``).  ``CardRun`` keeps only the number of cards per run; the
+serials follow from those counts and are printed on the cards, in the CSV and
+in the manifest, never stored against a token.
+
+This module is the DB-backed half of card issuing; ``ballotbox.core.printing.cards`` is the pure half.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from ballotbox.config import Settings
+from ballotbox.core.errors import InputError
+from ballotbox.core.i18n import N_
+from ballotbox.core.printing.carddesign import design_card
+from ballotbox.core.printing.cards import (
+    CardData,
+    CardInfo,
+    MethodHint,
+    manifest_path,
+    part_paths,
+    render_cards,
+    write_cards_csv,
+)
+from ballotbox.core.printing.layouts import CARD_SHEETS, sheet
+from ballotbox.core.printing.outputs import OutputExistsError, refuse_existing
+from ballotbox.definition import ElectionDefinition
+from ballotbox.services import issuance
+from ballotbox.services.context import Context
+from ballotbox.services.elections import aware, definition_of
+from ballotbox.storage import repository
+from ballotbox.storage.models import Election
+from ballotbox.storage.models_members import CardRun
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PrintJob:
+    """What to write: a card PDF (optionally split), a print-house CSV, or both."""
+
+    pdf: Path | None = None
+    csv: Path | None = None
+    layout: str = "business"
+    split: int | None = None
+    reserve: bool = False
+
+
+@dataclass(slots=True)
+class PrintResult:
+    """What a run printed: how many cards, the serial range and the files written."""
+
+    cards: int
+    first_serial: str
+    last_serial: str
+    files: list[Path] = field(default_factory=list)
+
+
+@contextmanager
+def removed_on_failure() -> Iterator[list[Path]]:
+    """Collect the files a run writes; delete them if the block fails.
+
+    Enter it *outside* the transaction, so that a failed commit also removes
+    the cards of tokens that were never stored.
+    """
+    created: list[Path] = []
+    try:
+        yield created
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def serial(number: int, *, reserve: bool) -> str:
+    """The serial printed on a card: ``000123`` for main stock, ``R00123`` for the reserve."""
+    return f"R{number:05d}" if reserve else f"{number:06d}"
+
+
+def closing_text(moment: datetime) -> str:
+    """The closing time as a card prints it, e.g. ``17:00 UTC, Sunday 31 January 2027``."""
+    at = aware(moment)
+    return f"{at:%H:%M} UTC, {at:%A} {at.day} {at:%B %Y}"
+
+
+def method_hint(definition: ElectionDefinition) -> MethodHint:
+    """The card's one-line hint for the election's voting method."""
+    candidates = len(definition.candidates)
+    if definition.method == "referendum":
+        return MethodHint("yesno", candidates=candidates)
+    if definition.ranked:
+        return MethodHint("rank", candidates=candidates)
+    return MethodHint("choose", candidates=candidates, max_choices=definition.choice_limit)
+
+
+def card_info(election: Election, settings: Settings) -> CardInfo:
+    """What every card of ``election`` says, from its definition and the installation's settings."""
+    definition = definition_of(election)
+    channels = set(definition.channels)
+    return CardInfo(
+        organisation=settings.organisation,
+        title=election.title,
+        public_url=settings.public_url,
+        closes=closing_text(election.closes_at),
+        method=method_hint(definition),
+        web="web" in channels,
+        sms_number=settings.sms_number if "sms" in channels else None,
+        phone_number=settings.phone_number if "phone" in channels else None,
+        postal_address=settings.postal_address if "postal" in channels else None,
+    )
+
+
+def preflight(job: PrintJob, info: CardInfo) -> None:
+    """Refuse a run that could not be written, before any token is issued."""
+    if job.pdf is None and job.csv is None:
+        raise InputError(
+            N_("Give --pdf FILE and/or --csv FILE: the tokens exist only in the files written.")
+        )
+    if job.split is not None and job.pdf is None:
+        raise InputError(N_("--split cuts a card PDF into parts; give --pdf FILE as well."))
+    if job.split is not None and job.split < 1:
+        raise InputError(N_("Cards per file must be at least 1, not {split}."), split=job.split)
+    if job.pdf is not None and job.csv is not None and job.pdf.resolve() == job.csv.resolve():
+        raise InputError(N_("The PDF and the CSV must be different files."))
+    grid = sheet(job.layout, CARD_SHEETS)
+    design_card(info, job.layout, grid.item_width, grid.item_height)
+    for path in (job.pdf, job.csv):
+        if path is not None and not path.parent.is_dir():
+            raise InputError(N_("The folder {folder} does not exist."), folder=str(path.parent))
+    if job.csv is not None:
+        refuse_existing(job.csv)
+    if job.pdf is not None and job.split is None:
+        refuse_existing(job.pdf)
+    elif job.pdf is not None:
+        pattern = f"{job.pdf.stem}-[0-9][0-9][0-9]{job.pdf.suffix}"
+        refuse_existing(manifest_path(job.pdf), *sorted(job.pdf.parent.glob(pattern)))
+
+
+def record_run(
+    session: Session, ctx: Context, election: Election, cards: int, *, reserve: bool
+) -> int:
+    """Record a print run's card count; return the number of its first serial."""
+    assert election.id is not None
+    runs = repository.card_runs(session, election.id)
+    first = 1 + sum(run.cards for run in runs if run.reserve == reserve)
+    session.add(
+        CardRun(
+            election_id=election.id,
+            number=len(runs) + 1,
+            reserve=reserve,
+            cards=cards,
+            printed_at=ctx.clock.now(),
+        )
+    )
+    session.flush()
+    return first
+
+
+def issue_and_print(
+    session: Session,
+    ctx: Context,
+    election: Election,
+    count: int,
+    job: PrintJob,
+    *,
+    created: list[Path],
+    on_issued: Progress | None = None,
+    on_printed: Progress | None = None,
+) -> PrintResult:
+    """Issue ``count`` tokens and write them as cards; ``created`` collects every file written.
+
+    Call inside a transaction, itself inside :func:`removed_on_failure`: if
+    this raises, the transaction rolls back (the tokens vanish) and the files
+    already written are deleted.
+    """
+    info = card_info(election, ctx.settings)
+    preflight(job, info)
+    tokens = issuance.issue(session, ctx, election, count, progress=on_issued)
+    first = record_run(session, ctx, election, len(tokens), reserve=job.reserve)
+
+    def cards() -> Iterator[CardData]:
+        for offset, token in enumerate(tokens):
+            yield CardData(token, serial(first + offset, reserve=job.reserve))
+
+    result = PrintResult(
+        cards=len(tokens),
+        first_serial=serial(first, reserve=job.reserve),
+        last_serial=serial(first + len(tokens) - 1, reserve=job.reserve),
+    )
+    if job.csv is not None:
+        _write_csv(cards(), job.csv, info.public_url, created)
+        result.files.append(job.csv)
+    if job.pdf is not None:
+        render_cards(cards(), job.pdf, job.layout, info=info, progress=on_printed, split=job.split)
+        written = _pdf_outputs(job.pdf, len(tokens), job.split)
+        created.extend(written)
+        result.files.extend(written)
+    return result
+
+
+def _write_csv(cards: Iterator[CardData], path: Path, public_url: str, created: list[Path]) -> None:
+    try:
+        write_cards_csv(cards, path, public_url=public_url)
+    except OutputExistsError:
+        raise  # someone else's file: leave it alone
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    created.append(path)
+
+
+def _pdf_outputs(out: Path, cards: int, split: int | None) -> list[Path]:
+    if split is None:
+        return [out]
+    return [*part_paths(out, -(-cards // split)), manifest_path(out)]

@@ -1,0 +1,1 @@
+"""Storage: models, engine, migrations, queries, key files and the hash-chain ledger."""

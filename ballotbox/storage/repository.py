@@ -1,0 +1,255 @@
+"""Every query in one place; services call these, routes never build queries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ballotbox.core.errors import UnknownElectionError
+from ballotbox.storage.models import (
+    Ballot,
+    BallotToken,
+    Candidate,
+    ChainHead,
+    Checkpoint,
+    Election,
+    LogEntry,
+    PublishedFile,
+    RejectedAttempt,
+)
+from ballotbox.storage.models_members import CardIssue, CardRun, RegisteredMember
+
+
+def find_election(session: Session, slug: str) -> Election | None:
+    """The election called ``slug``, or None."""
+    return session.exec(select(Election).where(Election.slug == slug)).first()
+
+
+def election_by_slug(session: Session, slug: str) -> Election:
+    """The election called ``slug``, or UnknownElectionError."""
+    election = find_election(session, slug)
+    if election is None:
+        raise UnknownElectionError(slug=slug)
+    return election
+
+
+def elections(session: Session, states: Iterable[str] | None = None) -> Sequence[Election]:
+    """All elections (optionally only those in ``states``), oldest first."""
+    query = select(Election).order_by(Election.id)  # type: ignore[arg-type]
+    if states is not None:
+        query = query.where(Election.state.in_(list(states)))  # type: ignore[attr-defined]
+    return session.exec(query).all()
+
+
+def candidates(session: Session, election_id: int) -> Sequence[Candidate]:
+    """The election's candidates in card-number order."""
+    return session.exec(
+        select(Candidate).where(Candidate.election_id == election_id).order_by(Candidate.number)  # type: ignore[arg-type]
+    ).all()
+
+
+def tokens_by_hash(
+    session: Session, hashes: Sequence[bytes], *, for_update: bool = False
+) -> Sequence[BallotToken]:
+    """The token rows whose keyed hashes are in ``hashes``."""
+    if not hashes:
+        return []
+    query = select(BallotToken).where(BallotToken.token_hash.in_(hashes))  # type: ignore[attr-defined]
+    if for_update:
+        # Lock in one fixed order, so two batches sharing tokens queue instead of deadlocking.
+        query = query.order_by(BallotToken.token_hash).with_for_update()  # type: ignore[arg-type]
+    return session.exec(query).all()
+
+
+def token_counts(session: Session, election_id: int) -> dict[str, int]:
+    """Issued tokens by state."""
+    rows = session.exec(
+        select(BallotToken.state, func.count())
+        .where(BallotToken.election_id == election_id)
+        .group_by(BallotToken.state)
+    ).all()
+    return {state: count for state, count in rows}
+
+
+def token_hashes(session: Session, election_id: int, state: str | None = None) -> list[bytes]:
+    """The keyed hashes of the election's tokens (optionally only in ``state``), sorted."""
+    query = select(BallotToken.token_hash).where(BallotToken.election_id == election_id)
+    if state is not None:
+        query = query.where(BallotToken.state == state)
+    return sorted(session.exec(query).all())
+
+
+def turnout_by_channel(session: Session, election_id: int) -> dict[str, int]:
+    """Ballots cast so far per channel (never what they say)."""
+    rows = session.exec(
+        select(Ballot.channel, func.count())
+        .where(Ballot.election_id == election_id)
+        .group_by(Ballot.channel)
+    ).all()
+    return {channel: count for channel, count in rows}
+
+
+def ballots(session: Session, election_id: int) -> Sequence[Ballot]:
+    """Every ballot of the election, sorted by token (never by when it was cast)."""
+    return session.exec(
+        select(Ballot).where(Ballot.election_id == election_id).order_by(Ballot.token)  # type: ignore[arg-type]
+    ).all()
+
+
+def chain_head(session: Session, election_id: int, *, for_update: bool = False) -> ChainHead:
+    """The newest link of the election's chain (locked when ``for_update``)."""
+    query = select(ChainHead).where(ChainHead.election_id == election_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).one()
+
+
+def log_entries(session: Session, election_id: int) -> Sequence[LogEntry]:
+    """The election's log in chain order."""
+    return session.exec(
+        select(LogEntry).where(LogEntry.election_id == election_id).order_by(LogEntry.position)  # type: ignore[arg-type]
+    ).all()
+
+
+# --- audit: checkpoints, rejected-attempt counters, the published copy ---
+
+
+def checkpoints(session: Session, election_id: int) -> Sequence[Checkpoint]:
+    """The election's signed checkpoints in log order."""
+    return session.exec(
+        select(Checkpoint)
+        .where(Checkpoint.election_id == election_id)
+        .order_by(Checkpoint.position)  # type: ignore[arg-type]
+    ).all()
+
+
+def latest_checkpoint(session: Session, election_id: int) -> Checkpoint | None:
+    """The election's newest checkpoint, or None."""
+    return session.exec(
+        select(Checkpoint)
+        .where(Checkpoint.election_id == election_id)
+        .order_by(Checkpoint.position.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
+def count_rejection(session: Session, scope: str, reason: str) -> None:
+    """Add one to the counter of attempts rejected for ``reason`` (an upsert, safe under races)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = RejectedAttempt.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(scope=scope, reason=reason, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["scope", "reason"], set_={"count": table.c.count + 1}
+    )
+    session.execute(statement)
+
+
+def rejections(session: Session, scope: str) -> dict[str, int]:
+    """Rejected attempts by reason for ``scope`` (a slug, or "" for tokens of no election)."""
+    rows = session.exec(
+        select(RejectedAttempt.reason, RejectedAttempt.count).where(RejectedAttempt.scope == scope)
+    ).all()
+    return {reason: count for reason, count in rows}
+
+
+def published_file(session: Session, election_id: int, name: str) -> PublishedFile | None:
+    """One stored file of the published bundle, or None."""
+    return session.get(PublishedFile, (election_id, name))
+
+
+def published_names(session: Session, election_id: int) -> list[str]:
+    """The names of the election's stored published files, sorted."""
+    query = select(PublishedFile.name).where(PublishedFile.election_id == election_id)
+    return sorted(session.exec(query).all())
+
+
+def lifecycle_entry(session: Session, election_id: int, kind: str) -> LogEntry | None:
+    """The first log entry of ``kind`` (e.g. ``opened``), or None."""
+    return session.exec(
+        select(LogEntry)
+        .where(LogEntry.election_id == election_id, LogEntry.kind == kind)
+        .order_by(LogEntry.position)  # type: ignore[arg-type]
+    ).first()
+
+
+def tokens_with_state(session: Session, election_id: int) -> list[tuple[bytes, str]]:
+    """Every issued token's keyed hash with its state, sorted by hash."""
+    rows = session.exec(
+        select(BallotToken.token_hash, BallotToken.state).where(
+            BallotToken.election_id == election_id
+        )
+    ).all()
+    return sorted((bytes(h), state) for h, state in rows)
+
+
+# --- member registers, the card issuance register and print runs (never a token) ---
+
+
+def members(
+    session: Session, election_id: int, org: str | None = None
+) -> Sequence[RegisteredMember]:
+    """The election's registered members (optionally of one organisation), by org and number."""
+    query = select(RegisteredMember).where(RegisteredMember.election_id == election_id)
+    if org is not None:
+        query = query.where(RegisteredMember.org == org)
+    return session.exec(query.order_by(RegisteredMember.org, RegisteredMember.number)).all()
+
+
+def members_numbered(session: Session, election_id: int, number: str) -> Sequence[RegisteredMember]:
+    """Every registered member with membership number ``number`` (one per organisation)."""
+    return session.exec(
+        select(RegisteredMember)
+        .where(RegisteredMember.election_id == election_id, RegisteredMember.number == number)
+        .order_by(RegisteredMember.org)
+    ).all()
+
+
+def card_issues(session: Session, member_id: int) -> Sequence[CardIssue]:
+    """The cards a member has been given, first card first."""
+    return session.exec(
+        select(CardIssue).where(CardIssue.member_id == member_id).order_by(CardIssue.nth)  # type: ignore[arg-type]
+    ).all()
+
+
+def all_card_issues(session: Session, election_id: int) -> Sequence[CardIssue]:
+    """Every recorded card hand-out of the election."""
+    return session.exec(
+        select(CardIssue)
+        .join(RegisteredMember, CardIssue.member_id == RegisteredMember.id)  # type: ignore[arg-type]
+        .where(RegisteredMember.election_id == election_id)
+    ).all()
+
+
+def members_without_card(session: Session, election_id: int) -> Sequence[RegisteredMember]:
+    """Registered members with no card recorded, by org and number."""
+    has_card = select(CardIssue.member_id)
+    return session.exec(
+        select(RegisteredMember)
+        .where(RegisteredMember.election_id == election_id)
+        .where(RegisteredMember.id.not_in(has_card))  # type: ignore[union-attr]
+        .order_by(RegisteredMember.org, RegisteredMember.number)
+    ).all()
+
+
+def card_runs(session: Session, election_id: int) -> Sequence[CardRun]:
+    """The election's card print runs in order."""
+    return session.exec(
+        select(CardRun).where(CardRun.election_id == election_id).order_by(CardRun.number)  # type: ignore[arg-type]
+    ).all()
+
+
+def last_event(session: Session, election_id: int, kind: str) -> dict[str, object] | None:
+    """The payload of the election's newest log entry of ``kind``, if any."""
+    entry = session.exec(
+        select(LogEntry)
+        .where(LogEntry.election_id == election_id, LogEntry.kind == kind)
+        .order_by(LogEntry.position.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    ).first()
+    return json.loads(entry.payload) if entry else None

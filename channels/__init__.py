@@ -1,1 +1,0 @@
-"""The ways a vote comes in: web, SMS, phone and post.  All of them call ``cast()``."""

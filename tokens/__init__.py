@@ -1,1 +1,0 @@
-"""Ballot tokens: the format (pure), card printing, member registers and issuance."""
