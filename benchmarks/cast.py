@@ -54,11 +54,17 @@ def prepare(url: str, key_dir: Path, count: int) -> list[str]:
     engine = make_engine(url)
     upgrade(engine)
     now = datetime.now(UTC)
-    definition = definition_from_dict({
-        "slug": "bench", "title": "Benchmark", "method": "scottish-stv", "seats": 6,
-        "opens": now - timedelta(hours=1), "closes": now + timedelta(days=1),
-        "candidates": [{"number": i, "name": f"Candidate {i}"} for i in range(1, 13)],
-    })
+    definition = definition_from_dict(
+        {
+            "slug": "bench",
+            "title": "Benchmark",
+            "method": "scottish-stv",
+            "seats": 6,
+            "opens": now - timedelta(hours=1),
+            "closes": now + timedelta(days=1),
+            "candidates": [{"number": i, "name": f"Candidate {i}"} for i in range(1, 13)],
+        }
+    )
     with transaction(engine) as s:
         election = elections.create(s, ctx, definition)
         tokens = issuance.issue(s, ctx, election, count)
@@ -71,10 +77,26 @@ def start_server(url: str, key_dir: Path, workers: int) -> tuple[subprocess.Pope
     port = free_port()
     env = {**os.environ, "BALLOTBOX_DATABASE_URL": url, "BALLOTBOX_KEY_DIR": str(key_dir)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "ballotbox.app:create_app", "--host",
-         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
-         "--log-level", "warning"],
-        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "ballotbox.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -88,13 +110,16 @@ def start_server(url: str, key_dir: Path, workers: int) -> tuple[subprocess.Pope
     raise RuntimeError("server did not start")
 
 
-async def load(base: str, requests: list[tuple[str, str, dict[str, object] | None]], concurrency: int) -> tuple[float, list[float], dict[int, int]]:
+async def load(
+    base: str, requests: list[tuple[str, str, dict[str, object] | None]], concurrency: int
+) -> tuple[float, list[float], dict[int, int]]:
     """Send ``requests`` keeping ``concurrency`` in flight; return (seconds, latencies, statuses)."""
     queue = list(reversed(requests))
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
         async def worker() -> None:
             while queue:
                 method, path, body = queue.pop()
@@ -108,10 +133,20 @@ async def load(base: str, requests: list[tuple[str, str, dict[str, object] | Non
         return time.perf_counter() - began, latencies, statuses
 
 
-def run_wrk(base: str, seconds: int, connections: int, tokens_file: Path | None) -> dict[str, float]:
+def run_wrk(
+    base: str, seconds: int, connections: int, tokens_file: Path | None
+) -> dict[str, float]:
     """Drive ``base`` with wrk; casts (with ``tokens_file``) or the /healthz reference."""
     threads = 2
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     env = {**os.environ, "THREADS": str(threads)}
     if tokens_file is not None:
         cmd += ["-s", str(REPO / "benchmarks" / "cast.lua"), base]
@@ -119,10 +154,12 @@ def run_wrk(base: str, seconds: int, connections: int, tokens_file: Path | None)
     else:
         cmd += [base + "/healthz"]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+
     def ms(label: str) -> float:
         m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
         assert m, out
         return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
@@ -135,9 +172,13 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def run_one_wrk(backend: str, workers: int, seconds: int, concurrency: int, pg_server: str | None) -> dict[str, object]:
+def run_one_wrk(
+    backend: str, workers: int, seconds: int, concurrency: int, pg_server: str | None
+) -> dict[str, object]:
     tmp = Path(tempfile.mkdtemp(prefix="ballotbox-bench-"))
-    url = f"sqlite:///{tmp / 'bench.db'}" if backend == "sqlite" else create_database(pg_server or "")
+    url = (
+        f"sqlite:///{tmp / 'bench.db'}" if backend == "sqlite" else create_database(pg_server or "")
+    )
     tokens = prepare(url, tmp / "keys", 2500 * seconds)  # more than the server can take
     tokens_file = tmp / "tokens.txt"
     tokens_file.write_text("\n".join(tokens) + "\n")
@@ -151,22 +192,37 @@ def run_one_wrk(backend: str, workers: int, seconds: int, concurrency: int, pg_s
         proc.wait(10)
         if backend == "postgresql":
             drop_database(url)
-    return {"casts_per_s": cast["per_s"], "p50_ms": cast["p50_ms"], "p99_ms": cast["p99_ms"],
-            "ref_per_s": ref["per_s"]}
+    return {
+        "casts_per_s": cast["per_s"],
+        "p50_ms": cast["p50_ms"],
+        "p99_ms": cast["p99_ms"],
+        "ref_per_s": ref["per_s"],
+    }
 
 
-def run_one(backend: str, workers: int, casts: int, concurrency: int, pg_server: str | None) -> dict[str, object]:
+def run_one(
+    backend: str, workers: int, casts: int, concurrency: int, pg_server: str | None
+) -> dict[str, object]:
     tmp = Path(tempfile.mkdtemp(prefix="ballotbox-bench-"))
-    url = f"sqlite:///{tmp / 'bench.db'}" if backend == "sqlite" else create_database(pg_server or "")
+    url = (
+        f"sqlite:///{tmp / 'bench.db'}" if backend == "sqlite" else create_database(pg_server or "")
+    )
     tokens = prepare(url, tmp / "keys", casts)
     proc, base = start_server(url, tmp / "keys", workers)
     try:
         warm = [("GET", "/healthz", None)] * 200
         asyncio.run(load(base, warm, concurrency))
-        ref_s, ref_lat, _ = asyncio.run(load(base, [("GET", "/healthz", None)] * casts, concurrency))
-        body = [("POST", "/api/v1/elections/bench/ballots",
-                 {"token": t, "choices": [1 + i % 12, 1 + (i + 5) % 12, 1 + (i + 7) % 12]})
-                for i, t in enumerate(tokens)]
+        ref_s, ref_lat, _ = asyncio.run(
+            load(base, [("GET", "/healthz", None)] * casts, concurrency)
+        )
+        body = [
+            (
+                "POST",
+                "/api/v1/elections/bench/ballots",
+                {"token": t, "choices": [1 + i % 12, 1 + (i + 5) % 12, 1 + (i + 7) % 12]},
+            )
+            for i, t in enumerate(tokens)
+        ]
         cast_s, cast_lat, statuses = asyncio.run(load(base, body, concurrency))
     finally:
         proc.terminate()
@@ -175,21 +231,32 @@ def run_one(backend: str, workers: int, casts: int, concurrency: int, pg_server:
             drop_database(url)
     assert statuses == {201: casts}, statuses
     return {
-        "backend": backend, "workers": workers, "casts": casts, "concurrency": concurrency,
-        "casts_per_s": casts / cast_s, "p50_ms": 1000 * statistics.median(cast_lat),
+        "backend": backend,
+        "workers": workers,
+        "casts": casts,
+        "concurrency": concurrency,
+        "casts_per_s": casts / cast_s,
+        "p50_ms": 1000 * statistics.median(cast_lat),
         "p99_ms": 1000 * percentile(cast_lat, 99),
-        "ref_per_s": casts / ref_s, "ref_p50_ms": 1000 * statistics.median(ref_lat),
+        "ref_per_s": casts / ref_s,
+        "ref_p50_ms": 1000 * statistics.median(ref_lat),
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--casts", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--runs", type=int, default=3, help="repeat each configuration; medians are reported")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="repeat each configuration; medians are reported"
+    )
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=int, default=10, help="wrk: seconds per measurement")
-    parser.add_argument("--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
+    parser.add_argument(
+        "--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python"
+    )
     args = parser.parse_args()
     backends = [args.only] if args.only else ["sqlite", "postgresql"]
     pg = None
@@ -198,21 +265,35 @@ def main() -> None:
         pg_url = pg.start()
     try:
         print(f"client: {args.client}, concurrency {args.concurrency}, {args.runs} run(s) each")
-        print("| database | workers | casts/s (median) | p50 ms | p99 ms | /healthz req/s (reference) | casts/s ÷ reference |")
+        print(
+            "| database | workers | casts/s (median) | p50 ms | p99 ms | /healthz req/s (reference) | casts/s ÷ reference |"
+        )
         print("|---|---|---|---|---|---|---|")
         for backend in backends:
             for workers in (1, 2):
                 if args.client == "wrk":
-                    runs = [run_one_wrk(backend, workers, args.seconds, args.concurrency, pg_url if pg else None)
-                            for _ in range(args.runs)]
+                    runs = [
+                        run_one_wrk(
+                            backend, workers, args.seconds, args.concurrency, pg_url if pg else None
+                        )
+                        for _ in range(args.runs)
+                    ]
                 else:
-                    runs = [run_one(backend, workers, args.casts, args.concurrency, pg_url if pg else None)
-                            for _ in range(args.runs)]
-                med = {k: statistics.median(float(r[k]) for r in runs)  # type: ignore[arg-type]
-                       for k in ("casts_per_s", "p50_ms", "p99_ms", "ref_per_s")}
-                print(f"| {backend} | {workers} | {med['casts_per_s']:.0f} | {med['p50_ms']:.1f} | "
-                      f"{med['p99_ms']:.1f} | {med['ref_per_s']:.0f} | {med['casts_per_s'] / med['ref_per_s']:.2f} |",
-                      flush=True)
+                    runs = [
+                        run_one(
+                            backend, workers, args.casts, args.concurrency, pg_url if pg else None
+                        )
+                        for _ in range(args.runs)
+                    ]
+                med = {
+                    k: statistics.median(float(r[k]) for r in runs)  # type: ignore[arg-type]
+                    for k in ("casts_per_s", "p50_ms", "p99_ms", "ref_per_s")
+                }
+                print(
+                    f"| {backend} | {workers} | {med['casts_per_s']:.0f} | {med['p50_ms']:.1f} | "
+                    f"{med['p99_ms']:.1f} | {med['ref_per_s']:.0f} | {med['casts_per_s'] / med['ref_per_s']:.2f} |",
+                    flush=True,
+                )
     finally:
         if pg:
             pg.stop()

@@ -40,8 +40,10 @@ def generate(path: Path, ballots: int, seed: int = 2017) -> None:
     for _ in range(ballots):
         party = rng.choices(range(PARTIES), party_weight)[0]
         own = sorted(members[party], key=lambda c: -appeal[c] * rng.random())
-        rest = sorted((c for c in range(CANDIDATES) if party_of[c] != party),
-                      key=lambda c: -(appeal[c] * party_weight[party_of[c]]) * rng.random())
+        rest = sorted(
+            (c for c in range(CANDIDATES) if party_of[c] != party),
+            key=lambda c: -(appeal[c] * party_weight[party_of[c]]) * rng.random(),
+        )
         order = own + rest
         length = 1
         while length < CANDIDATES and rng.random() < (0.72 if length < len(own) else 0.45):
@@ -69,11 +71,20 @@ def child(method: str, path: Path) -> None:
     result = count(method, data)
     done = time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({
-        "reference": reference, "parse": parsed - start, "count": done - parsed,
-        "total": done - start, "peak_mb": peak_mb, "groups": len(data.ballots),
-        "elected": result.elected_names(), "rounds": len(result.rounds),
-    }))
+    print(
+        json.dumps(
+            {
+                "reference": reference,
+                "parse": parsed - start,
+                "count": done - parsed,
+                "total": done - start,
+                "peak_mb": peak_mb,
+                "groups": len(data.ballots),
+                "elected": result.elected_names(),
+                "rounds": len(result.rounds),
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -82,17 +93,20 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--methods", nargs="+", default=["scottish-stv", "meek-stv"])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cache", type=Path,
-                        default=Path(tempfile.gettempdir()) / "ballotbox-bench")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "ballotbox-bench"
+    )
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return
     args.cache.mkdir(parents=True, exist_ok=True)
-    print("| ballots | method | distinct rankings | rounds | reference (read + split) s "
-          "| parse s | count s | parse + count s (median) | ratio to reference "
-          "| peak MB (max) |")
+    print(
+        "| ballots | method | distinct rankings | rounds | reference (read + split) s "
+        "| parse s | count s | parse + count s (median) | ratio to reference "
+        "| peak MB (max) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         path = args.cache / f"synthetic-{size}.blt"
@@ -101,18 +115,24 @@ def main() -> None:
         for method in args.methods:
             runs = []
             for _ in range(args.runs):
-                out = subprocess.run([sys.executable, __file__, "--child", method, str(path)],
-                                     check=True, capture_output=True, text=True).stdout
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", method, str(path)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
                 runs.append(json.loads(out))
 
             def med(key: str, runs: list[dict[str, float]] = runs) -> float:
                 return statistics.median(r[key] for r in runs)
 
             ratio = statistics.median(r["total"] / r["reference"] for r in runs)
-            print(f"| {size:,} | {method} | {runs[0]['groups']:,} | {runs[0]['rounds']} "
-                  f"| {med('reference'):.3f} | {med('parse'):.3f} | {med('count'):.3f} "
-                  f"| {med('total'):.3f} | {ratio:.1f}× | {max(r['peak_mb'] for r in runs):.0f} |",
-                  flush=True)
+            print(
+                f"| {size:,} | {method} | {runs[0]['groups']:,} | {runs[0]['rounds']} "
+                f"| {med('reference'):.3f} | {med('parse'):.3f} | {med('count'):.3f} "
+                f"| {med('total'):.3f} | {ratio:.1f}× | {max(r['peak_mb'] for r in runs):.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

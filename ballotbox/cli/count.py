@@ -26,8 +26,9 @@ def load(path: Path, seats: int | None) -> CountInput:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise FileFormatError(f"cannot read the file ({error.strerror})",
-                              source=str(path)) from None
+        raise FileFormatError(
+            f"cannot read the file ({error.strerror})", source=str(path)
+        ) from None
     except UnicodeDecodeError:
         raise FileFormatError("expected UTF-8 text", source=str(path)) from None
     if path.suffix.lower() == ".csv":
@@ -44,13 +45,16 @@ def register(app: typer.Typer) -> None:
     @app.command("count")
     def count_command(
         file: Path = typer.Argument(..., help="Ballots: an ERS .blt file or a rankings .csv."),
-        method: str = typer.Option("scottish-stv", "--method", "-m",
-                                   help=f"One of: {', '.join(METHODS)}."),
-        seats: int | None = typer.Option(None, "--seats", "-s", min=1,
-                                         help="Seats to fill (default: as in the .blt file)."),
+        method: str = typer.Option(
+            "scottish-stv", "--method", "-m", help=f"One of: {', '.join(METHODS)}."
+        ),
+        seats: int | None = typer.Option(
+            None, "--seats", "-s", min=1, help="Seats to fill (default: as in the .blt file)."
+        ),
         seed: str = typer.Option("", "--seed", help="Seed for ties broken by lot."),
-        threshold: str = typer.Option("1/2", "--threshold",
-                                      help="Referendum: Yes must exceed this share, e.g. 2/3."),
+        threshold: str = typer.Option(
+            "1/2", "--threshold", help="Referendum: Yes must exceed this share, e.g. 2/3."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
         as_csv: bool = typer.Option(False, "--csv", help="Print every round as CSV."),
     ) -> None:
@@ -61,8 +65,10 @@ def register(app: typer.Typer) -> None:
         try:
             share = Fraction(threshold)
         except (ValueError, ZeroDivisionError):
-            raise InputError("The threshold must be a number or fraction such as 2/3, "
-                             "not “{value}”.", value=threshold) from None
+            raise InputError(
+                "The threshold must be a number or fraction such as 2/3, not “{value}”.",
+                value=threshold,
+            ) from None
         data = load(file, seats)
         result = count(method, data, CountOptions(seed=seed, referendum_threshold=share))
         if as_json:

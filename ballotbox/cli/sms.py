@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
     @sms.command("send")
     def send_command(
-        text: str = typer.Argument(..., help="The text, e.g. \"4821 0937 5512 8840 3316 3 1 2\"."),
+        text: str = typer.Argument(..., help='The text, e.g. "4821 0937 5512 8840 3316 3 1 2".'),
         to_server: str = typer.Option(..., "--to-server", help="The server's base URL."),
         sender: str = typer.Option(DEFAULT_SENDER, "--from", help="The sender's number."),
         public_url: str | None = typer.Option(

@@ -61,8 +61,10 @@ def publish(session: Session, ctx: Context, election: Election, out_dir: Path) -
         )
     if election.state != ElectionState.COUNTED:
         raise LifecycleError(
-            N_("“{slug}” is {state}: only a counted election can be published. "
-               "Run ballotbox tally {slug} first."),
+            N_(
+                "“{slug}” is {state}: only a counted election can be published. "
+                "Run ballotbox tally {slug} first."
+            ),
             slug=election.slug,
             state=election.state,
         )
@@ -136,9 +138,7 @@ def check_list(
         "format": CHECK_FORMAT,
         "election": election.slug,
         "title": election.title,
-        "candidates": {
-            str(c["number"]): c["name"] for c in data.definition.get("candidates", [])
-        },
+        "candidates": {str(c["number"]): c["name"] for c in data.definition.get("candidates", [])},
         "token_key": data.token_key.hex(),
         "ballots": {
             row.token: [

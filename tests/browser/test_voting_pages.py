@@ -25,8 +25,14 @@ def site(sqlite_env: BallotEnv, live_server, sqlite_url: str):  # type: ignore[n
     now = datetime.now(UTC)
     sqlite_env.clock.set(now)
     window = {"opens": now - timedelta(hours=1), "closes": now + timedelta(days=1)}
-    sqlite_env.make_election("exec-2027", tokens=3, candidates=6, seats=3, **window,
-                             description="Three places on the branch executive.")
+    sqlite_env.make_election(
+        "exec-2027",
+        tokens=3,
+        candidates=6,
+        seats=3,
+        **window,
+        description="Three places on the branch executive.",
+    )
     sqlite_env.make_election("motion-2027", "referendum", tokens=1, **window)
     server = live_server(database_url=sqlite_url, key_dir=sqlite_env.settings.key_dir)
     return server, sqlite_env.tokens
@@ -46,7 +52,9 @@ def test_rank_review_and_cast_on_a_small_phone(site, phone_page: Page) -> None: 
     fits(page, "voting-2-ballot")
     page.get_by_role("button", name="Review my vote").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your vote")
-    expect(page.locator("ol.review li")).to_have_text([re.compile("Cy Twombly"), re.compile("Ann Example"), re.compile("Flo Rida")])
+    expect(page.locator("ol.review li")).to_have_text(
+        [re.compile("Cy Twombly"), re.compile("Ann Example"), re.compile("Flo Rida")]
+    )
     fits(page, "voting-3-review")
     page.get_by_role("button", name="Cast my vote").click()
     expect(page.get_by_role("status")).to_contain_text("Your vote has been recorded")

@@ -56,8 +56,9 @@ def test_a_published_election_verifies_in_a_separate_process(
     ballot_env.clock.set(now)
     with ballot_env.session() as s:
         elections.open_now(s, ballot_env.ctx, repository.election_by_slug(s, slug))
-    server = live_server(database_url=ballot_env.settings.database_url,
-                         key_dir=ballot_env.settings.key_dir)
+    server = live_server(
+        database_url=ballot_env.settings.database_url, key_dir=ballot_env.settings.key_dir
+    )
     rng = random.Random(2027)
     receipt: dict[str, Any] | None = None
     with httpx.Client(base_url=server.url, headers={"accept": "text/html"}) as web:
@@ -67,20 +68,33 @@ def test_a_published_election_verifies_in_a_separate_process(
     with httpx.Client(base_url=server.url) as api:
         for i, token in enumerate(tokens[4:30]):
             ranks = rng.sample(range(1, 9), rng.randint(1, 6))
-            answer = api.post(f"/api/v1/elections/{slug}/ballots",
-                              json={"token": token.digits, "choices": ranks})
+            answer = api.post(
+                f"/api/v1/elections/{slug}/ballots", json={"token": token.digits, "choices": ranks}
+            )
             assert answer.status_code == 201, answer.text
             if i == 7:
                 receipt = answer.json()["receipt"]
-        assert api.post(f"/api/v1/elections/{slug}/ballots",
-                        json={"token": tokens[4].digits, "choices": [1]}).status_code == 409
+        assert (
+            api.post(
+                f"/api/v1/elections/{slug}/ballots",
+                json={"token": tokens[4].digits, "choices": [1]},
+            ).status_code
+            == 409
+        )
     assert receipt is not None
     (tmp_path / "receipt.json").write_text(json.dumps(receipt))
 
-    env = {**os.environ, "BALLOTBOX_DATABASE_URL": ballot_env.settings.database_url,
-           "BALLOTBOX_KEY_DIR": str(ballot_env.settings.key_dir)}
-    for command in (["election", "close", slug], ["tally", slug], ["checkpoint", slug],
-                    ["publish", slug, "--out", str(tmp_path / "bundle")]):
+    env = {
+        **os.environ,
+        "BALLOTBOX_DATABASE_URL": ballot_env.settings.database_url,
+        "BALLOTBOX_KEY_DIR": str(ballot_env.settings.key_dir),
+    }
+    for command in (
+        ["election", "close", slug],
+        ["tally", slug],
+        ["checkpoint", slug],
+        ["publish", slug, "--out", str(tmp_path / "bundle")],
+    ):
         done = run([str(BIN / "ballotbox"), *command], env)
         assert done.returncode == 0, f"ballotbox {' '.join(command)}: {done.stderr}{done.stdout}"
     assert "Published" in done.stdout
@@ -90,8 +104,15 @@ def test_a_published_election_verifies_in_a_separate_process(
     fresh = run([str(BIN / "ballotbox"), "publish", slug, "--out", str(tmp_path / "other")], env)
     assert fresh.returncode == 1 and not (tmp_path / "other").exists()
 
-    verify = run([str(BIN / "ballotbox-verify"), str(tmp_path / "bundle.zip"),
-                  "--receipt", str(tmp_path / "receipt.json")], env)
+    verify = run(
+        [
+            str(BIN / "ballotbox-verify"),
+            str(tmp_path / "bundle.zip"),
+            "--receipt",
+            str(tmp_path / "receipt.json"),
+        ],
+        env,
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "OK: all 13 checks hold." in verify.stdout
     lines = (tmp_path / "bundle" / "ballots.csv").read_text().splitlines()

@@ -52,8 +52,14 @@ def cli(env: BallotEnv, *args: str, cwd: Path) -> subprocess.CompletedProcess[st
         "BALLOTBOX_POSTAL_ADDRESS": "Returning Officer, FREEPOST RTKE-ABCD, Manchester M1 1AA",
         "COLUMNS": "200",
     }
-    done = subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **settings})
+    done = subprocess.run(
+        [str(exe), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **settings},
+    )
     assert "Traceback" not in done.stdout + done.stderr
     return done
 
@@ -70,8 +76,12 @@ def stored(env: BallotEnv) -> set[bytes]:
 
 
 def pdf_text(pdf: Path, page: int) -> str:
-    return subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 @pytest.mark.slow
@@ -82,8 +92,19 @@ def test_issue_prints_cards_whose_qr_codes_open_tokens_the_database_knows(
     from PIL import Image
 
     sqlite_env.make_election(tokens=0, open_=False)
-    done = cli(sqlite_env, "tokens", "issue", "test-2027", "--count", "13", "--pdf", "cards.pdf",
-               "--csv", "cards.csv", cwd=tmp_path)
+    done = cli(
+        sqlite_env,
+        "tokens",
+        "issue",
+        "test-2027",
+        "--count",
+        "13",
+        "--pdf",
+        "cards.pdf",
+        "--csv",
+        "cards.csv",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "Issued 13 tokens for test-2027 as cards 000001 to 000013" in done.stdout
     key = sqlite_env.ctx.keys.token_key("test-2027")
@@ -118,91 +139,220 @@ def test_issue_prints_cards_whose_qr_codes_open_tokens_the_database_knows(
 
     # Refused runs issue nothing and leave the existing file alone.
     before = (tmp_path / "cards.pdf").read_bytes()
-    refused(cli(sqlite_env, "tokens", "issue", "test-2027", "-n", "5", "--pdf", "cards.pdf",
-                cwd=tmp_path), "cards.pdf already exists")
-    refused(cli(sqlite_env, "tokens", "issue", "test-2027", "-n", "5", "--pdf", "new.pdf",
-                "--layout", "poster", cwd=tmp_path), "no layout called “poster”")
+    refused(
+        cli(
+            sqlite_env,
+            "tokens",
+            "issue",
+            "test-2027",
+            "-n",
+            "5",
+            "--pdf",
+            "cards.pdf",
+            cwd=tmp_path,
+        ),
+        "cards.pdf already exists",
+    )
+    refused(
+        cli(
+            sqlite_env,
+            "tokens",
+            "issue",
+            "test-2027",
+            "-n",
+            "5",
+            "--pdf",
+            "new.pdf",
+            "--layout",
+            "poster",
+            cwd=tmp_path,
+        ),
+        "no layout called “poster”",
+    )
     refused(cli(sqlite_env, "tokens", "issue", "test-2027", "-n", "5", cwd=tmp_path), "--pdf")
-    refused(cli(sqlite_env, "tokens", "issue", "nope", "-n", "5", "--pdf", "new.pdf", cwd=tmp_path),
-            "no election called “nope”")
+    refused(
+        cli(sqlite_env, "tokens", "issue", "nope", "-n", "5", "--pdf", "new.pdf", cwd=tmp_path),
+        "no election called “nope”",
+    )
     assert (tmp_path / "cards.pdf").read_bytes() == before
     assert not (tmp_path / "new.pdf").exists()
     assert stored(sqlite_env) == hashes
 
     # Reserve stock, split into files with a manifest; serials of its own.
-    done = cli(sqlite_env, "tokens", "issue", "test-2027", "-n", "12", "--reserve", "--pdf",
-               "reserve.pdf", "--split", "5", "--layout", "avery", cwd=tmp_path)
+    done = cli(
+        sqlite_env,
+        "tokens",
+        "issue",
+        "test-2027",
+        "-n",
+        "12",
+        "--reserve",
+        "--pdf",
+        "reserve.pdf",
+        "--split",
+        "5",
+        "--layout",
+        "avery",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     manifest = json.loads((tmp_path / "reserve.manifest.json").read_text())
     assert [(f["file"], f["first_serial"], f["last_serial"]) for f in manifest["files"]] == [
-        ("reserve-001.pdf", "R00001", "R00005"), ("reserve-002.pdf", "R00006", "R00010"),
-        ("reserve-003.pdf", "R00011", "R00012")]
+        ("reserve-001.pdf", "R00001", "R00005"),
+        ("reserve-002.pdf", "R00006", "R00010"),
+        ("reserve-003.pdf", "R00011", "R00012"),
+    ]
     assert len(stored(sqlite_env)) == 25
 
     # Leftover cards can still be voided from the print-house CSV.
     (tmp_path / "spoiled.csv").write_text(
-        "serial,token\n" + "".join(f"{s},{rows[s]}\n" for s in ("000012", "000013")))
+        "serial,token\n" + "".join(f"{s},{rows[s]}\n" for s in ("000012", "000013"))
+    )
     done = cli(sqlite_env, "tokens", "void", "test-2027", "--from", "spoiled.csv", cwd=tmp_path)
     assert done.returncode == 0 and "Voided 2 card(s)" in done.stdout, done.stderr
 
 
-NORTH = ("Membership No,Full Name,E-mail,Post code,Address 1,Town\n"
-         "NW-101,Ann Smith,ann@example.org,M1 1AA,1 High St,Manchester\n"
-         "NW-102,Bob Jones,bob@bad,M2 2BB,2 Low St,Manchester\n"
-         "NW-103,\"O'Brien, José\",jose@example.org,M4 4DD,4 Road,Salford\n")
+NORTH = (
+    "Membership No,Full Name,E-mail,Post code,Address 1,Town\n"
+    "NW-101,Ann Smith,ann@example.org,M1 1AA,1 High St,Manchester\n"
+    "NW-102,Bob Jones,bob@bad,M2 2BB,2 Low St,Manchester\n"
+    'NW-103,"O\'Brien, José",jose@example.org,M4 4DD,4 Road,Salford\n'
+)
 YORKS = "Ref;Name;Postcode;Street\nY-200;Dr Jose O Brien;M44DD;9 Moor Lane\nY-201;Cara Lee;LS1 1AA;1 Dale\n"
 
 
 @pytest.mark.slow
-def test_members_from_registers_to_labels(sqlite_env: BallotEnv, tmp_path: Path, poppler: None) -> None:
+def test_members_from_registers_to_labels(
+    sqlite_env: BallotEnv, tmp_path: Path, poppler: None
+) -> None:
     sqlite_env.make_election(tokens=0, open_=False)
     (tmp_path / "north.csv").write_text(NORTH)
     (tmp_path / "yorks.csv").write_text(YORKS)
-    done = cli(sqlite_env, "members", "import", "test-2027", "--org", "North West", "north.csv",
-               cwd=tmp_path)
+    done = cli(
+        sqlite_env,
+        "members",
+        "import",
+        "test-2027",
+        "--org",
+        "North West",
+        "north.csv",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "2 added" in done.stdout and "line 3: malformed email address “bob@bad”" in done.stdout
-    done = cli(sqlite_env, "members", "import", "test-2027", "--org", "Yorkshire", "yorks.csv",
-               "--map", "number=Ref", "--map", "address=Street", cwd=tmp_path)
+    done = cli(
+        sqlite_env,
+        "members",
+        "import",
+        "test-2027",
+        "--org",
+        "Yorkshire",
+        "yorks.csv",
+        "--map",
+        "number=Ref",
+        "--map",
+        "address=Street",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0 and "2 added" in done.stdout, done.stderr
-    refused(cli(sqlite_env, "members", "import", "test-2027", "--org", "Y", "gone.csv", cwd=tmp_path),
-            "gone.csv: no such file")
+    refused(
+        cli(sqlite_env, "members", "import", "test-2027", "--org", "Y", "gone.csv", cwd=tmp_path),
+        "gone.csv: no such file",
+    )
     done = cli(sqlite_env, "members", "duplicates", "test-2027", cwd=tmp_path)
     assert "North West NW-103 ~ Yorkshire Y-200: same name and postcode M44DD" in done.stdout
 
     issued = ["members", "issued", "test-2027"]
     done = cli(sqlite_env, *issued, "NW-101", "--how", "meeting", "--by", "J. Teller", cwd=tmp_path)
     assert done.returncode == 0 and "received a card by meeting" in done.stdout, done.stderr
-    refused(cli(sqlite_env, *issued, "NW-101", "--how", "post", "--by", "J. Teller", cwd=tmp_path),
-            "already received a card")
-    done = cli(sqlite_env, *issued, "NW-101", "--how", "post", "--by", "J. Teller", "--reissue",
-               "--reason", "lost in the post", cwd=tmp_path)
+    refused(
+        cli(sqlite_env, *issued, "NW-101", "--how", "post", "--by", "J. Teller", cwd=tmp_path),
+        "already received a card",
+    )
+    done = cli(
+        sqlite_env,
+        *issued,
+        "NW-101",
+        "--how",
+        "post",
+        "--by",
+        "J. Teller",
+        "--reissue",
+        "--reason",
+        "lost in the post",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0 and "replacement card" in done.stdout, done.stderr
     (tmp_path / "meeting.csv").write_text("Member No,Org\nNW-103,\nY-999,Yorkshire\n")
-    done = cli(sqlite_env, *issued, "--from", "meeting.csv", "--how", "meeting", "--by", "K. T",
-               cwd=tmp_path)
+    done = cli(
+        sqlite_env,
+        *issued,
+        "--from",
+        "meeting.csv",
+        "--how",
+        "meeting",
+        "--by",
+        "K. T",
+        cwd=tmp_path,
+    )
     assert done.returncode == 2
-    assert done.stderr.splitlines()[0] == "error: meeting.csv: 1 row(s) have problems; nothing was recorded:"
+    assert (
+        done.stderr.splitlines()[0]
+        == "error: meeting.csv: 1 row(s) have problems; nothing was recorded:"
+    )
     assert "line 3: There is no member Y-999 of Yorkshire" in done.stderr
     (tmp_path / "meeting.csv").unlink()
     (tmp_path / "meeting.csv").write_text("Member No,Org,Date\nNW-103,,2027-01-03\n")
-    done = cli(sqlite_env, *issued, "--from", "meeting.csv", "--how", "meeting", "--by", "K. T",
-               cwd=tmp_path)
+    done = cli(
+        sqlite_env,
+        *issued,
+        "--from",
+        "meeting.csv",
+        "--how",
+        "meeting",
+        "--by",
+        "K. T",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0 and "Recorded 1 card(s)" in done.stdout, done.stderr
 
-    done = cli(sqlite_env, "members", "report", "test-2027", "--csv", "stock.csv",
-               "--without-card-csv", "todo.csv", cwd=tmp_path)
+    done = cli(
+        sqlite_env,
+        "members",
+        "report",
+        "test-2027",
+        "--csv",
+        "stock.csv",
+        "--without-card-csv",
+        "todo.csv",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     with (tmp_path / "stock.csv").open(newline="") as fh:
         stock = {row["item"]: int(row["count"]) for row in csv.DictReader(fh)}
-    assert stock["members without a card"] == 2 and stock["replacement cards (reissues; the lost cards stay valid)"] == 1
+    assert (
+        stock["members without a card"] == 2
+        and stock["replacement cards (reissues; the lost cards stay valid)"] == 1
+    )
     assert (tmp_path / "todo.csv").read_text().splitlines()[1:] == [
-        "Yorkshire,Y-200,Dr Jose O Brien,,M4 4DD", "Yorkshire,Y-201,Cara Lee,,LS1 1AA"]
+        "Yorkshire,Y-200,Dr Jose O Brien,,M4 4DD",
+        "Yorkshire,Y-201,Cara Lee,,LS1 1AA",
+    ]
 
-    cards = cli(sqlite_env, "tokens", "issue", "test-2027", "-n", "4", "--csv", "cards.csv", cwd=tmp_path)
+    cards = cli(
+        sqlite_env, "tokens", "issue", "test-2027", "-n", "4", "--csv", "cards.csv", cwd=tmp_path
+    )
     assert cards.returncode == 0, cards.stderr
-    done = cli(sqlite_env, "members", "labels", "test-2027", "--out", "labels.pdf",
-               "--only-without-card", cwd=tmp_path)
+    done = cli(
+        sqlite_env,
+        "members",
+        "labels",
+        "test-2027",
+        "--out",
+        "labels.pdf",
+        "--only-without-card",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0 and "Wrote 2 label(s)" in done.stdout, done.stderr
     text = pdf_text(tmp_path / "labels.pdf", 1)
     assert "Cara Lee" in text and "9 Moor Lane" in text and "Ann Smith" not in text
@@ -210,14 +360,24 @@ def test_members_from_registers_to_labels(sqlite_env: BallotEnv, tmp_path: Path,
         tokens: list[Token] = [parse(row["token"]) for row in csv.DictReader(fh)]
     for token in tokens:
         assert token.digits not in text and token.grouped not in text
-    refused(cli(sqlite_env, "members", "labels", "test-2027", "--out", "labels.pdf", cwd=tmp_path),
-            "labels.pdf already exists")
+    refused(
+        cli(sqlite_env, "members", "labels", "test-2027", "--out", "labels.pdf", cwd=tmp_path),
+        "labels.pdf already exists",
+    )
 
 
-@pytest.mark.parametrize("command", [
-    ("tokens", "issue"), ("tokens", "void"), ("members", "import"), ("members", "duplicates"),
-    ("members", "issued"), ("members", "report"), ("members", "labels"),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("tokens", "issue"),
+        ("tokens", "void"),
+        ("members", "import"),
+        ("members", "duplicates"),
+        ("members", "issued"),
+        ("members", "report"),
+        ("members", "labels"),
+    ],
+)
 def test_every_command_explains_itself_with_an_example(
     sqlite_env: BallotEnv, tmp_path: Path, command: tuple[str, str]
 ) -> None:

@@ -18,7 +18,11 @@ def test_demo_runs_an_election_end_to_end(tmp_path: Path) -> None:
     env = {**os.environ, "COLUMNS": "120"}
     done = subprocess.run(
         [str(ballotbox), "demo", "--no-serve", "--dir", str(tmp_path / "demo"), "--voters", "300"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -31,9 +35,14 @@ def test_demo_runs_an_election_end_to_end(tmp_path: Path) -> None:
     assert "Traceback" not in out + done.stderr
     assert (tmp_path / "demo" / "ballotbox.db").is_file()
     # Running it again recreates the demo folder instead of failing.
-    again = subprocess.run([str(ballotbox), "demo", "--no-serve", "--dir", str(tmp_path / "demo"),
-                            "--voters", "20"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                           timeout=120)
+    again = subprocess.run(
+        [str(ballotbox), "demo", "--no-serve", "--dir", str(tmp_path / "demo"), "--voters", "20"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0, again.stderr
 
 
@@ -42,8 +51,13 @@ def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path: Path) -> None:
     precious.mkdir()
     (precious / "notes.txt").write_text("keep me")
     ballotbox = Path(sys.executable).parent / "ballotbox"
-    done = subprocess.run([str(ballotbox), "demo", "--no-serve", "--dir", str(precious)],
-                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(ballotbox), "demo", "--no-serve", "--dir", str(precious)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     assert "not a ballotbox demo folder" in done.stderr
     assert "Traceback" not in done.stderr

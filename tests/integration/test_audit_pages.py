@@ -87,8 +87,9 @@ def test_after_publishing_the_pages_serve_the_published_bytes(
     with ballot_env.session() as s:
         tally.tally(s, ballot_env.ctx, repository.election_by_slug(s, slug))
     with ballot_env.session() as s:
-        done = publishing.publish(s, ballot_env.ctx, repository.election_by_slug(s, slug),
-                                  tmp_path / "bundle")
+        done = publishing.publish(
+            s, ballot_env.ctx, repository.election_by_slug(s, slug), tmp_path / "bundle"
+        )
     assert client.get(f"/elections/{slug}/bundle.zip").content == done.archive.read_bytes()
     csv = client.get(f"/elections/{slug}/ballots.csv")
     assert csv.content == (done.directory / "ballots.csv").read_bytes()
@@ -97,7 +98,7 @@ def test_after_publishing_the_pages_serve_the_published_bytes(
     assert tokens_csv.content == (done.directory / "tokens.csv").read_bytes()
     assert client.get(f"/elections/{slug}/bundle/nothing.txt").status_code == 404
     page = client.get(f"/elections/{slug}", headers=HTML).text
-    assert f"/elections/{slug}/check" in page and "<table class=\"rounds\">" in page
+    assert f"/elections/{slug}/check" in page and '<table class="rounds">' in page
     check = client.get(f"/elections/{slug}/check", headers=HTML).text
     assert '<script src="/audit/check.js"' in check and "<noscript>" in check
-    assert "name=\"token\"" not in check  # nothing on the page could send a token to the server
+    assert 'name="token"' not in check  # nothing on the page could send a token to the server

@@ -17,10 +17,10 @@ from tests.fixtures.elections import BallotEnv
 def test_concurrent_casts_each_get_their_own_answer(ballot_env: BallotEnv) -> None:
     _slug, tokens = ballot_env.make_election(tokens=40)
     batcher = CastBatcher(ballot_env.engine, ballot_env.ctx)
-    jobs = [(t, [1, 2]) for t in tokens]            # 40 good ballots
-    jobs += [(tokens[0], [2])] * 5                   # the same token again
-    jobs += [(tokens[1], [9])]                       # no candidate 9 (and token 1 is used anyway)
-    jobs += [("0" * 18 + "98", [1])]                 # never issued
+    jobs = [(t, [1, 2]) for t in tokens]  # 40 good ballots
+    jobs += [(tokens[0], [2])] * 5  # the same token again
+    jobs += [(tokens[1], [9])]  # no candidate 9 (and token 1 is used anyway)
+    jobs += [("0" * 18 + "98", [1])]  # never issued
     results: list[object] = [None] * len(jobs)
     barrier = threading.Barrier(len(jobs))
 
@@ -53,7 +53,9 @@ def test_concurrent_casts_each_get_their_own_answer(ballot_env: BallotEnv) -> No
     assert positions == list(range(positions[0], positions[0] + 40))  # one unbroken chain
 
 
-def test_a_failed_commit_acknowledges_nothing(ballot_env: BallotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_commit_acknowledges_nothing(
+    ballot_env: BallotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _slug, tokens = ballot_env.make_election(tokens=2)
     batcher = CastBatcher(ballot_env.engine, ballot_env.ctx)
     import ballotbox.services.batching as batching

@@ -33,12 +33,16 @@ def snapshot(env: BallotEnv) -> tuple[int, int, int]:
     with env.read() as s:
         return (
             s.exec(select(func.count()).select_from(Ballot)).one(),
-            s.exec(select(func.count()).select_from(BallotToken).where(BallotToken.state == "voted")).one(),
+            s.exec(
+                select(func.count()).select_from(BallotToken).where(BallotToken.state == "voted")
+            ).one(),
             s.exec(select(func.count()).select_from(LogEntry)).one(),
         )
 
 
-def test_a_cast_stores_the_ballot_spends_the_token_and_logs_a_blinded_entry(ballot_env: BallotEnv) -> None:
+def test_a_cast_stores_the_ballot_spends_the_token_and_logs_a_blinded_entry(
+    ballot_env: BallotEnv,
+) -> None:
     slug, tokens = ballot_env.make_election(tokens=3)
     with ballot_env.session() as s:
         receipt = cast(s, ballot_env.ctx, tokens[0].grouped, [3, 1], "web")
@@ -55,7 +59,9 @@ def test_a_cast_stores_the_ballot_spends_the_token_and_logs_a_blinded_entry(ball
     payload = json.loads(entry.payload)
     assert set(payload) == {"kind", "commitment"}
     assert tokens[0].digits not in entry.payload
-    expected = ballot_commitment(bytes.fromhex(body["nonce"]), ballot_hash(tokens[0].digits, [3, 1]))
+    expected = ballot_commitment(
+        bytes.fromhex(body["nonce"]), ballot_hash(tokens[0].digits, [3, 1])
+    )
     assert payload["commitment"] == expected.hex()
     # And the chain links from genesis to the receipt's head.
     head = GENESIS
@@ -92,7 +98,9 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(
     _slug, tokens = ballot_env.make_election(tokens=2)
     digits = tokens[0].digits
     typed = {
-        "typo": digits[:-2] + digits[-1] + digits[-2] if digits[-1] != digits[-2] else digits[:-1] + str((int(digits[-1]) + 1) % 10),
+        "typo": digits[:-2] + digits[-1] + digits[-2]
+        if digits[-1] != digits[-2]
+        else digits[:-1] + str((int(digits[-1]) + 1) % 10),
         "unknown": "0" * 18 + "98",
         "valid": digits,
     }[text]
@@ -103,7 +111,9 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(
     assert snapshot(ballot_env) == before
 
 
-def test_nothing_can_be_cast_outside_the_window_or_by_a_disabled_channel(ballot_env: BallotEnv) -> None:
+def test_nothing_can_be_cast_outside_the_window_or_by_a_disabled_channel(
+    ballot_env: BallotEnv,
+) -> None:
     _slug, tokens = ballot_env.make_election(tokens=3, open_=False, channels=["web"])
     with pytest.raises(ElectionNotOpenError) as early, ballot_env.session() as s:
         cast(s, ballot_env.ctx, tokens[0], [1], "web")

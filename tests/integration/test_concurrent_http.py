@@ -25,14 +25,19 @@ async def hammer(url: str, payloads: list[dict[str, object]]) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_one_token_posted_100_times_at_once_counts_once(
-    ballot_env: BallotEnv, live_server, database_url: str, workers: int  # type: ignore[no-untyped-def]
+    ballot_env: BallotEnv,
+    live_server,
+    database_url: str,
+    workers: int,  # type: ignore[no-untyped-def]
 ) -> None:
     now = datetime.now(UTC)
     ballot_env.clock.set(now)  # the server runs on the real clock
     slug, tokens = ballot_env.make_election(
         tokens=2, opens=now - timedelta(hours=1), closes=now + timedelta(days=1)
     )
-    server = live_server(database_url=database_url, key_dir=ballot_env.settings.key_dir, workers=workers)
+    server = live_server(
+        database_url=database_url, key_dir=ballot_env.settings.key_dir, workers=workers
+    )
     url = f"{server.url}/api/v1/elections/{slug}/ballots"
     payloads: list[dict[str, object]] = [
         {"token": tokens[0].grouped, "choices": [1 + i % 4, 1 + (i + 1) % 4]} for i in range(100)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import REPO, skip_or_fail
+from tests.conftest import skip_or_fail
 from tests.fixtures.browser import screenshot
 from tests.fixtures.databases import create_database, drop_database, libpq_url
 from tests.fixtures.pgserver import find_bindir, new_server

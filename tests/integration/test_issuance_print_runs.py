@@ -32,11 +32,15 @@ class DiskFull(Exception):
     """Stands in for an OSError half way through writing the cards."""
 
 
-def run(env: BallotEnv, count: int, job: print_runs.PrintJob, **hooks: object) -> print_runs.PrintResult:
+def run(
+    env: BallotEnv, count: int, job: print_runs.PrintJob, **hooks: object
+) -> print_runs.PrintResult:
     """Issue and print the way the CLI does: files removed if the transaction fails."""
     with print_runs.removed_on_failure() as created, env.session() as s:
         election = repository.election_by_slug(s, SLUG)
-        return print_runs.issue_and_print(s, env.ctx, election, count, job, created=created, **hooks)  # type: ignore[arg-type]
+        return print_runs.issue_and_print(
+            s, env.ctx, election, count, job, created=created, **hooks
+        )  # type: ignore[arg-type]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -49,7 +53,9 @@ def stored_hashes(env: BallotEnv) -> set[bytes]:
         return {bytes(row.token_hash) for row in s.exec(select(BallotToken)).all()}
 
 
-def test_runs_number_serials_on_per_stock_and_store_only_hashes(ballot_env: BallotEnv, tmp_path: Path) -> None:
+def test_runs_number_serials_on_per_stock_and_store_only_hashes(
+    ballot_env: BallotEnv, tmp_path: Path
+) -> None:
     ballot_env.make_election(SLUG, tokens=0, open_=False)
     first = run(ballot_env, 12, print_runs.PrintJob(csv=tmp_path / "a.csv"))
     second = run(ballot_env, 5, print_runs.PrintJob(csv=tmp_path / "b.csv", pdf=tmp_path / "b.pdf"))
@@ -57,26 +63,43 @@ def test_runs_number_serials_on_per_stock_and_store_only_hashes(ballot_env: Ball
     assert (first.first_serial, first.last_serial) == ("000001", "000012")
     assert (second.first_serial, second.last_serial) == ("000013", "000017")
     assert (reserve.first_serial, reserve.last_serial) == ("R00001", "R00003")
-    rows = read_csv(tmp_path / "a.csv") + read_csv(tmp_path / "b.csv") + read_csv(tmp_path / "r.csv")
-    assert [r["serial"] for r in rows] == [f"{n:06d}" for n in range(1, 18)] + ["R00001", "R00002", "R00003"]
+    rows = (
+        read_csv(tmp_path / "a.csv") + read_csv(tmp_path / "b.csv") + read_csv(tmp_path / "r.csv")
+    )
+    assert [r["serial"] for r in rows] == [f"{n:06d}" for n in range(1, 18)] + [
+        "R00001",
+        "R00002",
+        "R00003",
+    ]
     key = ballot_env.ctx.keys.token_key(SLUG)
     tokens = [parse(r["token"]) for r in rows]
     assert {token_hash(t, key) for t in tokens} == stored_hashes(ballot_env)
     assert all(r["url"] == f"http://testserver/v/{r['token']}" for r in rows)
     with ballot_env.read() as s:
         runs = s.exec(select(CardRun).order_by(CardRun.number)).all()  # type: ignore[arg-type]
-    assert [(r.number, r.reserve, r.cards) for r in runs] == [(1, False, 12), (2, False, 5), (3, True, 3)]
+    assert [(r.number, r.reserve, r.cards) for r in runs] == [
+        (1, False, 12),
+        (2, False, 5),
+        (3, True, 3),
+    ]
     assert (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_a_split_run_writes_parts_and_a_manifest(ballot_env: BallotEnv, tmp_path: Path) -> None:
     ballot_env.make_election(SLUG, tokens=0, open_=False)
     result = run(ballot_env, 25, print_runs.PrintJob(pdf=tmp_path / "cards.pdf", split=10))
-    assert [p.name for p in result.files] == ["cards-001.pdf", "cards-002.pdf", "cards-003.pdf",
-                                              "cards.manifest.json"]
+    assert [p.name for p in result.files] == [
+        "cards-001.pdf",
+        "cards-002.pdf",
+        "cards-003.pdf",
+        "cards.manifest.json",
+    ]
     manifest = json.loads((tmp_path / "cards.manifest.json").read_text())
     assert [(f["cards"], f["first_serial"], f["last_serial"]) for f in manifest["files"]] == [
-        (10, "000001", "000010"), (10, "000011", "000020"), (5, "000021", "000025")]
+        (10, "000001", "000010"),
+        (10, "000011", "000020"),
+        (5, "000021", "000025"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -100,8 +123,11 @@ def test_a_run_that_cannot_be_written_issues_nothing(
     (tmp_path / "taken.pdf").write_bytes(b"the last print run")
     (tmp_path / "cards-002.pdf").write_bytes(b"a part of another run")
     job = print_runs.PrintJob(
-        pdf=tmp_path / job.pdf if job.pdf else None, csv=tmp_path / job.csv if job.csv else None,
-        layout=job.layout, split=job.split)
+        pdf=tmp_path / job.pdf if job.pdf else None,
+        csv=tmp_path / job.csv if job.csv else None,
+        layout=job.layout,
+        split=job.split,
+    )
     with pytest.raises(error):
         run(ballot_env, 10, job)
     assert stored_hashes(ballot_env) == set()
@@ -133,7 +159,9 @@ def test_a_run_that_fails_half_way_leaves_no_valid_token_and_no_file(
     assert run(ballot_env, 35, job).cards == 35
 
 
-def test_no_tokens_can_be_printed_once_voting_is_open(ballot_env: BallotEnv, tmp_path: Path) -> None:
+def test_no_tokens_can_be_printed_once_voting_is_open(
+    ballot_env: BallotEnv, tmp_path: Path
+) -> None:
     ballot_env.make_election(SLUG, tokens=2)
     with pytest.raises(LifecycleError):
         run(ballot_env, 5, print_runs.PrintJob(pdf=tmp_path / "late.pdf", reserve=True))
@@ -141,10 +169,12 @@ def test_no_tokens_can_be_printed_once_voting_is_open(ballot_env: BallotEnv, tmp
 
 
 def test_the_card_text_comes_from_the_definition_and_settings(ballot_env: BallotEnv) -> None:
-    ballot_env.make_election(SLUG, "plurality", tokens=0, open_=False, seats=2, candidates=5,
-                             channels=["web", "postal"])
-    settings = ballot_env.settings.model_copy(update={"sms_number": "0770 090 0123",
-                                                      "postal_address": "PO Box 1, Leeds"})
+    ballot_env.make_election(
+        SLUG, "plurality", tokens=0, open_=False, seats=2, candidates=5, channels=["web", "postal"]
+    )
+    settings = ballot_env.settings.model_copy(
+        update={"sms_number": "0770 090 0123", "postal_address": "PO Box 1, Leeds"}
+    )
     with ballot_env.read() as s:
         info = print_runs.card_info(repository.election_by_slug(s, SLUG), settings)
     assert info.closes == "17:00 UTC, Sunday 31 January 2027"

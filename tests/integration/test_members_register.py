@@ -32,7 +32,7 @@ NORTH = (
     "NW-101,Ann Smith,ann@example.org,m1 1aa,1 High St,Manchester\n"
     "NW-102,Bob Jones,bob@bad,M2 2BB,2 Low St,Manchester\n"
     ",No Number,,M3 3CC,3 Side St,Bury\n"
-    "NW-103,\"O'Brien, José\",jose@example.org,M4 4DD,4 Road,Salford\n"
+    'NW-103,"O\'Brien, José",jose@example.org,M4 4DD,4 Road,Salford\n'
     "NW-104,Dee Dee,dee@example.org,M5 5EE,5 Lane,Bolton\n"
 )
 YORKS = (
@@ -55,29 +55,39 @@ def load_registers(env: BallotEnv) -> None:
             s, election, read_register(YORKS, "Yorkshire", {"number": "Member Ref"})
         )
     assert (north.added, [(p.line, p.reason) for p in north.problems]) == (
-        3, [(3, "malformed email address “bob@bad”"), (4, "missing membership number")])
+        3,
+        [(3, "malformed email address “bob@bad”"), (4, "missing membership number")],
+    )
     assert yorks.added == 3 and yorks.problems == []
 
 
-def give(env: BallotEnv, number: str, org: str | None = None, **extra: object) -> registry.CardIssue:
+def give(
+    env: BallotEnv, number: str, org: str | None = None, **extra: object
+) -> registry.CardIssue:
     with env.session() as s:
         election = repository.election_by_slug(s, SLUG)
         member = registry.find_member(s, election, number, org)
         return registry.record_issue(s, env.ctx, election, member, handout(**extra))  # type: ignore[arg-type]
 
 
-def test_importing_again_updates_and_keeps_and_duplicates_are_grouped(ballot_env: BallotEnv) -> None:
+def test_importing_again_updates_and_keeps_and_duplicates_are_grouped(
+    ballot_env: BallotEnv,
+) -> None:
     ballot_env.make_election(SLUG, tokens=0, open_=False)
     load_registers(ballot_env)
     changed = NORTH.replace("Ann Smith,ann@", "Ann Smith-Jones,ann@").replace(
-        "NW-104,Dee Dee,dee@example.org,M5 5EE,5 Lane,Bolton\n", "NW-105,New Member,,M6 6FF,6 Way,Wigan\n")
+        "NW-104,Dee Dee,dee@example.org,M5 5EE,5 Lane,Bolton\n",
+        "NW-105,New Member,,M6 6FF,6 Way,Wigan\n",
+    )
     with ballot_env.session() as s:
         election = repository.election_by_slug(s, SLUG)
         again = registry.import_register(s, election, read_register(changed, "North West"))
         groups = registry.duplicates(s, election)
     assert (again.added, again.updated, again.unchanged, again.not_in_file) == (1, 1, 1, 1)
-    found = {tuple(sorted(f"{m.org}/{m.number}" for m in g.members)): sorted(x.reason for x in g.matches)
-             for g in groups}
+    found = {
+        tuple(sorted(f"{m.org}/{m.number}" for m in g.members)): sorted(x.reason for x in g.matches)
+        for g in groups
+    }
     assert found == {
         ("North West/NW-103", "Yorkshire/Y-200"): ["same name and postcode M44DD"],
         ("North West/NW-104", "Yorkshire/NW-104"): ["same membership number NW-104"],
@@ -89,7 +99,12 @@ def test_one_card_per_member_unless_a_logged_reissue(ballot_env: BallotEnv) -> N
     load_registers(ballot_env)
     first = give(ballot_env, "NW-101")
     assert (first.nth, first.how, first.issued_by, first.issued_on, first.reserve) == (
-        1, "meeting", "J. Teller", DAY, False)
+        1,
+        "meeting",
+        "J. Teller",
+        DAY,
+        False,
+    )
     with pytest.raises(registry.AlreadyIssuedError, match="--reissue"):
         give(ballot_env, "NW-101", how="post")
     with pytest.raises(InputError, match="needs a reason"):
@@ -111,8 +126,10 @@ def test_bulk_records_all_rows_or_none_and_names_every_bad_line(ballot_env: Ball
     ballot_env.make_election(SLUG, tokens=0, open_=False)
     load_registers(ballot_env)
     give(ballot_env, "NW-101")
-    bad = ("Membership No,Org,How,Date\nNW-103,,post,2027-01-02\nNW-101,,,\nNW-999,,,\n"
-           "Y-201,Yorkshire,,02/01/2027\nNW-103,,,\nNW-104,,,\n")
+    bad = (
+        "Membership No,Org,How,Date\nNW-103,,post,2027-01-02\nNW-101,,,\nNW-999,,,\n"
+        "Y-201,Yorkshire,,02/01/2027\nNW-103,,,\nNW-104,,,\n"
+    )
     with ballot_env.session() as s, pytest.raises(registry.IssueFileError) as caught:
         election = repository.election_by_slug(s, SLUG)
         registry.record_bulk(s, ballot_env.ctx, election, "meeting.csv", bad.encode(), handout())
@@ -123,13 +140,18 @@ def test_bulk_records_all_rows_or_none_and_names_every_bad_line(ballot_env: Ball
         (6, "NW-103 is also on line 2"),
         (7, "Membership number NW-104 is on several registers"),
     ]
-    assert caught.value.message.startswith("meeting.csv: 5 row(s) have problems; nothing was recorded")
+    assert caught.value.message.startswith(
+        "meeting.csv: 5 row(s) have problems; nothing was recorded"
+    )
     with ballot_env.read() as s:
         assert len(repository.all_card_issues(s, 1)) == 1
     good = "Member No,Org,How,Date\nNW-103,,post,2027-01-02\nY-201,Yorkshire,,\n"
     with ballot_env.session() as s:
         election = repository.election_by_slug(s, SLUG)
-        assert registry.record_bulk(s, ballot_env.ctx, election, "ok.csv", good.encode(), handout()) == 2
+        assert (
+            registry.record_bulk(s, ballot_env.ctx, election, "ok.csv", good.encode(), handout())
+            == 2
+        )
     with ballot_env.read() as s:
         issues = sorted((i.how, i.issued_on) for i in repository.all_card_issues(s, 1))
     assert issues == [("meeting", DAY), ("meeting", DAY), ("post", date(2027, 1, 2))]
@@ -153,7 +175,10 @@ def test_the_stock_reconciliation_adds_up(ballot_env: BallotEnv, tmp_path: Path)
     replacement = give(ballot_env, "NW-101", how="office", reissue=True, reason="lost")
     assert replacement.reserve  # once voting is open, every card comes from the reserve
     with ballot_env.read() as s:
-        lines = {line.item: line.count for line in registry.stock_reconciliation(s, repository.election_by_slug(s, SLUG))}
+        lines = {
+            line.item: line.count
+            for line in registry.stock_reconciliation(s, repository.election_by_slug(s, SLUG))
+        }
         without = [m.number for m in repository.members_without_card(s, 1)]
     assert lines == {
         "cards printed, main stock": 8,
@@ -197,7 +222,9 @@ def test_no_member_row_holds_a_token_hash_or_serial_and_no_token_row_a_member(
     out = tmp_path / "cards.csv"
     with print_runs.removed_on_failure() as created, ballot_env.session() as s:
         election = repository.election_by_slug(s, SLUG)
-        print_runs.issue_and_print(s, ballot_env.ctx, election, 6, print_runs.PrintJob(csv=out), created=created)
+        print_runs.issue_and_print(
+            s, ballot_env.ctx, election, 6, print_runs.PrintJob(csv=out), created=created
+        )
     with out.open(newline="") as fh:
         printed = list(csv.DictReader(fh))
     for number in ("NW-101", "NW-103", "Y-201"):
@@ -208,7 +235,14 @@ def test_no_member_row_holds_a_token_hash_or_serial_and_no_token_row_a_member(
     for row in printed:
         token = parse(row["token"])
         hashed = token_hash(token, key)
-        secrets += [token.digits, token.grouped, token.digits[:10], hashed, hashed.hex(), row["serial"]]
+        secrets += [
+            token.digits,
+            token.grouped,
+            token.digits[:10],
+            hashed,
+            hashed.hex(),
+            row["serial"],
+        ]
     with ballot_env.engine.connect() as conn:
         for table in ("member", "card_issue", "card_run"):
             rows = conn.exec_driver_sql(f"SELECT * FROM {table}").all()  # noqa: S608
@@ -223,13 +257,18 @@ def test_no_member_row_holds_a_token_hash_or_serial_and_no_token_row_a_member(
                             assert str(secret) not in cell, f"{table} holds {secret!r}"
                         else:
                             assert cell != secret
-        people = [str(v) for r in conn.exec_driver_sql("SELECT * FROM member").all() for v in r[2:] if v]
+        people = [
+            str(v) for r in conn.exec_driver_sql("SELECT * FROM member").all() for v in r[2:] if v
+        ]
         tokens = conn.exec_driver_sql("SELECT * FROM ballot_token").all()
     assert len(tokens) == 6
     for row in tokens:
         for value in row:
             assert not any(person in str(value) for person in people if len(person) > 2)
     assert {c.name for c in inspect(BallotToken).columns} == {"token_hash", "election_id", "state"}
-    foreign = {fk.column.table.name for table in ("member", "card_issue", "card_run")
-               for fk in BallotToken.metadata.tables[table].foreign_keys}
+    foreign = {
+        fk.column.table.name
+        for table in ("member", "card_issue", "card_run")
+        for fk in BallotToken.metadata.tables[table].foreign_keys
+    }
     assert "ballot_token" not in foreign and "ballot" not in foreign

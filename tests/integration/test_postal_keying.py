@@ -306,7 +306,9 @@ def test_letters_received_before_the_close_are_keyed_after_it_and_verify(
         key(env, teller, in_time, 3, "", {}, "unreadable")
         key(env, teller, late_bag, 1, tokens[3].digits, {1: "1"})
     with env.read() as s:
-        letters = {(l.batch_id, l.number): (l.status, l.reason) for l in s.exec(select(PostalLetter))}
+        letters = {
+            (l.batch_id, l.number): (l.status, l.reason) for l in s.exec(select(PostalLetter))
+        }
     assert letters[(in_time, 1)] == ("accepted", "") and letters[(in_time, 2)] == ("accepted", "")
     assert letters[(late_bag, 1)] == ("rejected", "election_not_open")
     with pytest.raises(ElectionNotOpenError), env.session() as s:  # the web stays closed
@@ -318,6 +320,9 @@ def test_letters_received_before_the_close_are_keyed_after_it_and_verify(
         election = repository.election_by_slug(s, "test-2027")
         done = publishing.publish(s, env.ctx, election, tmp_path / "bundle")
         assert election.state == ElectionState.PUBLISHED
-    verify = subprocess.run([sys.executable, "-m", "ballotbox.core.audit.verify", str(done.directory)],
-                            capture_output=True, text=True)
+    verify = subprocess.run(
+        [sys.executable, "-m", "ballotbox.core.audit.verify", str(done.directory)],
+        capture_output=True,
+        text=True,
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -39,8 +39,22 @@ def test_a_welsh_catalogue_translates_pages_and_errors(
     messages = tmp_path / "cy" / "LC_MESSAGES"
     messages.mkdir(parents=True)
     (messages / "ballotbox.po").write_text(WELSH)
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(tmp_path),
-                    "-D", "ballotbox", "-l", "cy"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "compile",
+            "-d",
+            str(tmp_path),
+            "-D",
+            "ballotbox",
+            "-l",
+            "cy",
+        ],
+        check=True,
+        capture_output=True,
+    )
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     i18n.translations.cache_clear()
     sqlite_env.make_election(tokens=1)
@@ -48,11 +62,13 @@ def test_a_welsh_catalogue_translates_pages_and_errors(
         with TestClient(create_app(sqlite_env.settings, sqlite_env.ctx)) as client:
             english = client.get("/")
             welsh = client.get("/", headers={"accept-language": "cy-GB,cy;q=0.9,en;q=0.5"})
-            error = client.post("/api/v1/elections/test-2027/ballots",
-                                json={"token": "1" * 20, "choices": [1]},
-                                headers={"accept-language": "cy"})
+            error = client.post(
+                "/api/v1/elections/test-2027/ballots",
+                json={"token": "1" * 20, "choices": [1]},
+                headers={"accept-language": "cy"},
+            )
     finally:
         i18n.translations.cache_clear()
     assert "Vote with your ballot token" in english.text
-    assert "Pleidleisiwch gyda" in welsh.text, welsh.text[welsh.text.find("<h1>"):][:120]
+    assert "Pleidleisiwch gyda" in welsh.text, welsh.text[welsh.text.find("<h1>") :][:120]
     assert error.json()["detail"].startswith("Mae gwall teipio")

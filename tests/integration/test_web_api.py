@@ -39,7 +39,9 @@ def test_api_statuses_and_error_shape(ballot_env: BallotEnv, client: TestClient)
         r = client.post(URL, json=payload)
         assert (r.status_code, r.json()["error"]) == (status, code), payload
         assert r.json()["detail"]
-    r = client.post("/api/v1/elections/nope/ballots", json={"token": tokens[1].digits, "choices": [1]})
+    r = client.post(
+        "/api/v1/elections/nope/ballots", json={"token": tokens[1].digits, "choices": [1]}
+    )
     assert (r.status_code, r.json()["error"]) == (404, "unknown_election")
     r = client.post(URL, content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
@@ -54,7 +56,13 @@ def test_openapi_documents_the_ballot_endpoint(client: TestClient) -> None:
 
 def test_security_headers_on_every_page(ballot_env: BallotEnv, client: TestClient) -> None:
     _slug, tokens = ballot_env.make_election(tokens=1)
-    for path in ("/", f"/v/{tokens[0].digits}", "/elections/test-2027", "/nope", "/api/v1/elections"):
+    for path in (
+        "/",
+        f"/v/{tokens[0].digits}",
+        "/elections/test-2027",
+        "/nope",
+        "/api/v1/elections",
+    ):
         r = client.get(path, headers={"accept": "text/html"})
         assert r.headers["referrer-policy"] == "no-referrer", path
         assert r.headers["cache-control"] == "no-store", path
@@ -72,15 +80,23 @@ def test_the_voting_pages_from_token_to_receipt(ballot_env: BallotEnv, client: T
     token = csrf(client)
     page = client.post("/ballot", data={"token": tokens[0].grouped, "csrf_token": token})
     assert page.status_code == 200 and 'name="rank_4"' in page.text
-    review = client.post("/ballot/review", data={"token": tokens[0].digits, "csrf_token": token,
-                                                 "rank_3": "1", "rank_1": "2"})
+    review = client.post(
+        "/ballot/review",
+        data={"token": tokens[0].digits, "csrf_token": token, "rank_3": "1", "rank_1": "2"},
+    )
     assert review.status_code == 200 and "Cast my vote" in review.text
     assert re.search(r"Cy Twombly.*Ann Example", review.text, re.S)
-    back = client.post("/ballot/change", data={"token": tokens[0].digits, "csrf_token": token, "choices": "3 1"})
+    back = client.post(
+        "/ballot/change", data={"token": tokens[0].digits, "csrf_token": token, "choices": "3 1"}
+    )
     assert 'name="rank_3"' in back.text and 'value="1"' in back.text
-    receipt = client.post("/ballot/cast", data={"token": tokens[0].digits, "csrf_token": token, "choices": "3 1"})
+    receipt = client.post(
+        "/ballot/cast", data={"token": tokens[0].digits, "csrf_token": token, "choices": "3 1"}
+    )
     assert receipt.status_code == 201 and "Your vote has been recorded" in receipt.text
-    again = client.post("/ballot/cast", data={"token": tokens[0].digits, "csrf_token": token, "choices": "3 1"})
+    again = client.post(
+        "/ballot/cast", data={"token": tokens[0].digits, "csrf_token": token, "choices": "3 1"}
+    )
     assert again.status_code == 409 and "already been used" in again.text
 
 
@@ -98,14 +114,18 @@ def test_ballot_errors_are_shown_with_the_input_kept(
 ) -> None:
     _slug, tokens = ballot_env.make_election(tokens=1)
     token = csrf(client)
-    page = client.post("/ballot/review", data={"token": tokens[0].digits, "csrf_token": token, **marks})
+    page = client.post(
+        "/ballot/review", data={"token": tokens[0].digits, "csrf_token": token, **marks}
+    )
     assert page.status_code == 422
     assert message in page.text and 'role="alert"' in page.text
     for field, value in marks.items():
         assert f'name="{field}"' in page.text and f'value="{value}"' in page.text
 
 
-def test_a_typo_in_the_token_keeps_what_was_typed(ballot_env: BallotEnv, client: TestClient) -> None:
+def test_a_typo_in_the_token_keeps_what_was_typed(
+    ballot_env: BallotEnv, client: TestClient
+) -> None:
     ballot_env.make_election(tokens=1)
     token = csrf(client)
     typed = "1234 5678 9012 3456 7890"
@@ -113,7 +133,9 @@ def test_a_typo_in_the_token_keeps_what_was_typed(ballot_env: BallotEnv, client:
     assert page.status_code == 422 and "typing error" in page.text and typed in page.text
 
 
-def test_forms_without_the_csrf_token_are_refused(ballot_env: BallotEnv, client: TestClient) -> None:
+def test_forms_without_the_csrf_token_are_refused(
+    ballot_env: BallotEnv, client: TestClient
+) -> None:
     _slug, tokens = ballot_env.make_election(tokens=1)
     csrf(client)
     r = client.post("/ballot/cast", data={"token": tokens[0].digits, "choices": "1"})
@@ -121,25 +143,33 @@ def test_forms_without_the_csrf_token_are_refused(ballot_env: BallotEnv, client:
     assert client.post(URL, json={"token": tokens[0].digits, "choices": [1]}).status_code == 201
 
 
-def test_choice_ballots_and_referendums_on_the_pages(ballot_env: BallotEnv, client: TestClient) -> None:
+def test_choice_ballots_and_referendums_on_the_pages(
+    ballot_env: BallotEnv, client: TestClient
+) -> None:
     ballot_env.make_election("pick-2027", "approval", tokens=1, candidates=3)
     ballot_env.make_election("motion-2027", "referendum", tokens=1)
     token = csrf(client)
     approval_token = ballot_env.tokens["pick-2027"][0].digits
     page = client.post("/ballot", data={"token": approval_token, "csrf_token": token})
     assert 'type="checkbox"' in page.text
-    review = client.post("/ballot/review", data={"token": approval_token, "csrf_token": token,
-                                                 "choice": ["3", "1"]})
+    review = client.post(
+        "/ballot/review", data={"token": approval_token, "csrf_token": token, "choice": ["3", "1"]}
+    )
     assert "Cy Twombly" in review.text and "Ann Example" in review.text
     motion_token = ballot_env.tokens["motion-2027"][0].digits
     page = client.post("/ballot", data={"token": motion_token, "csrf_token": token})
     assert 'type="radio"' in page.text and "Abstain" in page.text
-    done = client.post("/ballot/cast", data={"token": motion_token, "csrf_token": token, "choices": "2"})
+    done = client.post(
+        "/ballot/cast", data={"token": motion_token, "csrf_token": token, "choices": "2"}
+    )
     assert done.status_code == 201 and "No" in done.text
 
 
 def test_no_500_and_no_stack_trace_for_junk(client: TestClient) -> None:
-    for path, data in [("/ballot", {"token": "\x00" * 50}), ("/ballot/review", {"token": "x"}),
-                       ("/ballot/cast", {"token": "1" * 20, "choices": "a b"})]:
+    for path, data in [
+        ("/ballot", {"token": "\x00" * 50}),
+        ("/ballot/review", {"token": "x"}),
+        ("/ballot/cast", {"token": "1" * 20, "choices": "a b"}),
+    ]:
         r = client.post(path, data={**data, "csrf_token": csrf(client)})
         assert r.status_code < 500 and "Traceback" not in r.text

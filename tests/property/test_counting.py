@@ -15,11 +15,14 @@ def elections(draw: st.DrawFn, complete: bool = False, max_seats: int = 4) -> Co
     n = draw(st.integers(2, 7))
     seats = draw(st.integers(1, min(max_seats, n)))
     ballot = st.permutations(range(n)).flatmap(
-        lambda order: st.just(order) if complete else
-        st.integers(1, n).map(lambda k: order[:k]))
+        lambda order: st.just(order) if complete else st.integers(1, n).map(lambda k: order[:k])
+    )
     ballots = draw(st.lists(st.tuples(ballot, st.integers(1, 9)), min_size=1, max_size=25))
-    return CountInput([f"c{i}" for i in range(n)], seats,
-                      [(tuple((c,) for c in order), w) for order, w in ballots])
+    return CountInput(
+        [f"c{i}" for i in range(n)],
+        seats,
+        [(tuple((c,) for c in order), w) for order, w in ballots],
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -60,8 +63,7 @@ def test_ballot_order_does_not_change_the_result(data: CountInput, rng: random.R
 
 @settings(max_examples=200, deadline=None)
 @given(elections(complete=True, max_seats=1), st.text(max_size=5))
-def test_irv_equals_one_seat_scottish_stv_on_complete_rankings(data: CountInput,
-                                                               seed: str) -> None:
+def test_irv_equals_one_seat_scottish_stv_on_complete_rankings(data: CountInput, seed: str) -> None:
     # With every candidate ranked no ballot exhausts, so a majority of the votes in play
     # is the Droop quota, and both exclude the lowest with the same tie rules.
     options = CountOptions(seed=seed)

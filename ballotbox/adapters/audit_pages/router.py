@@ -128,8 +128,11 @@ def audit_page(slug: str, request: Request, session: SessionDep, ctx: ContextDep
 def checkpoints_json(slug: str, session: SessionDep) -> Response:
     """Every signed checkpoint so far, in log order: keep a copy to compare with the bundle."""
     election = repository.election_by_slug(session, slug)
-    return _json_file(pretty_json(checkpoints.envelopes(session, election)),
-                      f"{slug}-checkpoints.json", cache="no-store")
+    return _json_file(
+        pretty_json(checkpoints.envelopes(session, election)),
+        f"{slug}-checkpoints.json",
+        cache="no-store",
+    )
 
 
 @router.get("/elections/{slug}/audit/commitment.json")
@@ -146,8 +149,9 @@ def commitment_json(slug: str, session: SessionDep) -> Response:
 def election_json(slug: str, session: SessionDep) -> Response:
     """The election definition exactly as hashed into the commitment."""
     election = repository.election_by_slug(session, slug)
-    return _json_file(pretty_json(definition_document(election)), f"{slug}-election.json",
-                      cache="no-store")
+    return _json_file(
+        pretty_json(definition_document(election)), f"{slug}-election.json", cache="no-store"
+    )
 
 
 def _json_file(data: bytes, filename: str, *, cache: str) -> Response:
@@ -198,8 +202,9 @@ def _published(session: Session, slug: str, name: str, download: str | None = No
     headers = {"cache-control": PUBLISHED_CACHE}
     if download:
         headers["content-disposition"] = f'attachment; filename="{download}"'
-    return Response(data, media_type=MEDIA_TYPES.get(suffix, "text/plain; charset=utf-8"),
-                    headers=headers)
+    return Response(
+        data, media_type=MEDIA_TYPES.get(suffix, "text/plain; charset=utf-8"), headers=headers
+    )
 
 
 @router.get("/elections/{slug}/bundle.zip")

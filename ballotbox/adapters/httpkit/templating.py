@@ -20,6 +20,7 @@ from ballotbox.core import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 
+
 def group_digits(value: str) -> str:
     """Show a token in groups of four."""
     digits = "".join(ch for ch in str(value) if ch.isdigit())

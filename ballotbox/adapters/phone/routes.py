@@ -264,9 +264,7 @@ class Call:
             if effective_state(e, now) == ElectionState.OPEN
             and "phone" in definition_of(e).channels
         ]  # fmt: skip
-        voicemail.enqueue_voicemail(
-            self.session, sink, open_[0] if len(open_) == 1 else None, url
-        )
+        voicemail.enqueue_voicemail(self.session, sink, open_[0] if len(open_) == 1 else None, url)
         self.session.commit()
         self.script.say(_("Thank you. Your message will be keyed by the tellers. Goodbye."))
         return twiml(self.script.hangup())

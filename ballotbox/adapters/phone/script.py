@@ -33,7 +33,7 @@ ORDINALS = (
 
 
 def ordinal(position: int) -> str:
-    """"first", "second" … for a 1-based position; "number 13" beyond twelve."""
+    """ "first", "second" … for a 1-based position; "number 13" beyond twelve."""
     if 1 <= position <= len(ORDINALS):
         return _(ORDINALS[position - 1])
     return _("number {position}").format(position=position)

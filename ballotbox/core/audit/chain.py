@@ -48,7 +48,14 @@ def ballot_commitment(nonce: bytes, ballot_digest: bytes) -> bytes:
 # Lifecycle events in the order an election goes through them; a ballot entry
 # has kind "ballot".  audit/FORMAT.md gives the fields each one must carry.
 EVENT_KINDS = (
-    "created", "tokens_issued", "voided", "opened", "closed", "override", "counted", "published",
+    "created",
+    "tokens_issued",
+    "voided",
+    "opened",
+    "closed",
+    "override",
+    "counted",
+    "published",
 )
 BALLOT_KIND = "ballot"
 

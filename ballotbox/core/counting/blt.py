@@ -37,11 +37,13 @@ def _weight(token: str, source: str, line: int) -> Number:
     try:
         value = Fraction(token)
     except (ValueError, ZeroDivisionError):
-        raise FileFormatError(f"expected a ballot weight (a number), found “{token}”",
-                              source=source, line=line) from None
+        raise FileFormatError(
+            f"expected a ballot weight (a number), found “{token}”", source=source, line=line
+        ) from None
     if value < 0:
-        raise FileFormatError(f"a ballot weight cannot be negative (“{token}”)",
-                              source=source, line=line)
+        raise FileFormatError(
+            f"a ballot weight cannot be negative (“{token}”)", source=source, line=line
+        )
     return value.numerator if value.denominator == 1 else value
 
 
@@ -57,16 +59,18 @@ def _ballot(text: str, n: int, source: str, line: int) -> tuple[Ranking, Number]
     if tokens and tokens[0].startswith("("):
         tokens = tokens[1:]  # an optional ballot id, "(17)"
     if not tokens:
-        raise FileFormatError("expected a ballot line: a weight, preferences and 0",
-                              source=source, line=line)
+        raise FileFormatError(
+            "expected a ballot line: a weight, preferences and 0", source=source, line=line
+        )
     weight = _weight(tokens[0], source, line)
     levels: list[Level] = []
     seen: set[int] = set()
     ended = False
     for item in tokens[1:]:
         if ended:
-            raise FileFormatError(f"expected the end of the line after 0, found “{item}”",
-                                  source=source, line=line)
+            raise FileFormatError(
+                f"expected the end of the line after 0, found “{item}”", source=source, line=line
+            )
         if item == "0":
             ended = True
             continue
@@ -77,7 +81,9 @@ def _ballot(text: str, n: int, source: str, line: int) -> tuple[Ranking, Number]
             if not part.isdigit() or not 1 <= int(part) <= n:
                 raise FileFormatError(
                     f"expected a candidate number from 1 to {n} (or 0 to end), found “{item}”",
-                    source=source, line=line)
+                    source=source,
+                    line=line,
+                )
             c = int(part) - 1
             if c not in seen:  # a repeated candidate keeps its first place only
                 seen.add(c)
@@ -99,11 +105,14 @@ def read_blt(text: str, source: str = "input") -> CountInput:
     if len(header) != 2 or not all(t.isdigit() for t in header):
         raise FileFormatError(
             f"expected “number-of-candidates number-of-seats”, found “{lines[i].strip()}”",
-            source=source, line=i + 1)
+            source=source,
+            line=i + 1,
+        )
     n, seats = int(header[0]), int(header[1])
     if n < 1 or seats < 1:
-        raise FileFormatError("expected at least one candidate and one seat",
-                              source=source, line=i + 1)
+        raise FileFormatError(
+            "expected at least one candidate and one seat", source=source, line=i + 1
+        )
     i += 1
     withdrawn: set[int] = set()
     while i < len(lines) and not _strip(lines[i]):
@@ -113,15 +122,18 @@ def read_blt(text: str, source: str = "input") -> CountInput:
             if not (token.startswith("-") and token[1:].isdigit() and 1 <= int(token[1:]) <= n):
                 raise FileFormatError(
                     f"expected withdrawn candidates as -1 to -{n}, found “{token}”",
-                    source=source, line=i + 1)
+                    source=source,
+                    line=i + 1,
+                )
             withdrawn.add(int(token[1:]) - 1)
         i += 1
     start = i
     counts = Counter(lines[start:])
     ends = [line for line in counts if _strip(line) == "0"]
     if not ends:
-        raise FileFormatError("expected a line “0” ending the ballots, found none",
-                              source=source, line=len(lines))
+        raise FileFormatError(
+            "expected a line “0” ending the ballots, found none", source=source, line=len(lines)
+        )
     end = min(lines.index(line, start) for line in ends)
     counts.subtract(lines[end:])
     ballots: dict[Ranking, Number] = {}
@@ -131,8 +143,9 @@ def read_blt(text: str, source: str = "input") -> CountInput:
         try:
             ranking, weight = _ballot(line, n, source, 0)
         except FileFormatError as error:
-            raise FileFormatError(error.problem, source=source,
-                                  line=lines.index(line, start) + 1) from None
+            raise FileFormatError(
+                error.problem, source=source, line=lines.index(line, start) + 1
+            ) from None
         ballots[ranking] = ballots.get(ranking, 0) + weight * times
     names, title = _names(lines, end + 1, n, source)
     return CountInput(
@@ -153,18 +166,25 @@ def _names(lines: list[str], start: int, n: int, source: str) -> tuple[list[str]
         if text.startswith('"'):
             quoted = _QUOTED.findall(text)
             if not quoted or text.count('"') % 2:
-                raise FileFormatError(f"expected a name in double quotes, found {text}",
-                                      source=source, line=number + 1)
+                raise FileFormatError(
+                    f"expected a name in double quotes, found {text}",
+                    source=source,
+                    line=number + 1,
+                )
             found.extend((name.strip(), number + 1) for name in quoted)
         else:
             found.append((text, number + 1))
     if len(found) < n:
-        raise FileFormatError(f"expected {n} candidate names after the ballots, found "
-                              f"{len(found)}", source=source, line=len(lines))
+        raise FileFormatError(
+            f"expected {n} candidate names after the ballots, found {len(found)}",
+            source=source,
+            line=len(lines),
+        )
     if len(found) > n + 1:
         extra, line = found[n + 1]
-        raise FileFormatError(f"expected nothing after the title, found “{extra}”",
-                              source=source, line=line)
+        raise FileFormatError(
+            f"expected nothing after the title, found “{extra}”", source=source, line=line
+        )
     names = [name for name, _line in found[:n]]
     title = found[n][0] if len(found) > n else ""
     return names, title
@@ -174,8 +194,10 @@ def write_blt(data: CountInput) -> str:
     """The ballots as ``.blt`` text, names and title quoted, one line per distinct ballot."""
     for name in [*data.candidates, data.title]:
         if '"' in name:
-            raise InputError("A name containing a double quote cannot be written to a .blt "
-                             "file: {name}", name=name)
+            raise InputError(
+                "A name containing a double quote cannot be written to a .blt file: {name}",
+                name=name,
+            )
     out = [f"{len(data.candidates)} {data.seats}"]
     if data.withdrawn:
         out.append(" ".join(f"-{c + 1}" for c in sorted(data.withdrawn)))

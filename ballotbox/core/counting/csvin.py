@@ -24,8 +24,9 @@ _WEIGHT = {"weight", "count"}
 _COLLEGE = {"college"}
 
 
-def read_csv_rankings(text: str, seats: int = 1, source: str = "input",
-                      title: str = "") -> CountInput:
+def read_csv_rankings(
+    text: str, seats: int = 1, source: str = "input", title: str = ""
+) -> CountInput:
     """Parse a rankings CSV; a bad cell raises FileFormatError with its line."""
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or not any(cell.strip() for cell in rows[0]):
@@ -36,16 +37,20 @@ def read_csv_rankings(text: str, seats: int = 1, source: str = "input",
     columns = [i for i in range(len(header)) if i not in (weight_col, college_col)]
     names = [header[i] for i in columns]
     if any(not name for name in names) or len(set(names)) != len(names):
-        raise FileFormatError("expected distinct, non-empty candidate names in the header",
-                              source=source, line=1)
+        raise FileFormatError(
+            "expected distinct, non-empty candidate names in the header", source=source, line=1
+        )
     ballots: list[tuple[Ranking, Number]] = []
     colleges: list[str] = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
-            raise FileFormatError(f"expected at most {len(header)} cells, found {len(row)}",
-                                  source=source, line=number)
+            raise FileFormatError(
+                f"expected at most {len(header)} cells, found {len(row)}",
+                source=source,
+                line=number,
+            )
         row = row + [""] * (len(header) - len(row))
         weight: Number = 1
         if weight_col is not None:
@@ -60,26 +65,35 @@ def read_csv_rankings(text: str, seats: int = 1, source: str = "input",
             except ValueError:
                 raise FileFormatError(
                     f"expected a rank number (or blank) for {names[c]}, found “{cell}”",
-                    source=source, line=number) from None
+                    source=source,
+                    line=number,
+                ) from None
             if rank <= 0:
-                raise FileFormatError(f"expected a rank of 1 or more for {names[c]}, "
-                                      f"found “{cell}”", source=source, line=number)
+                raise FileFormatError(
+                    f"expected a rank of 1 or more for {names[c]}, found “{cell}”",
+                    source=source,
+                    line=number,
+                )
             ranks.setdefault(rank, []).append(c)
         ranking: Ranking = tuple(tuple(ranks[r]) for r in sorted(ranks))
         ballots.append((ranking, weight))
         colleges.append(row[college_col].strip() if college_col is not None else "")
-    return CountInput(candidates=names, seats=seats, ballots=ballots, title=title,
-                      colleges=colleges if college_col is not None else None)
+    return CountInput(
+        candidates=names,
+        seats=seats,
+        ballots=ballots,
+        title=title,
+        colleges=colleges if college_col is not None else None,
+    )
 
 
 def _weight(text: str, source: str, line: int) -> Number:
     try:
         value = Fraction(text)
     except (ValueError, ZeroDivisionError):
-        raise FileFormatError(f"expected a weight (a number), found “{text}”",
-                              source=source, line=line) from None
+        raise FileFormatError(
+            f"expected a weight (a number), found “{text}”", source=source, line=line
+        ) from None
     if value < 0:
         raise FileFormatError("a weight cannot be negative", source=source, line=line)
     return value.numerator if value.denominator == 1 else value
-
-

@@ -30,17 +30,20 @@ _COUNTS: dict[str, Callable[[CountInput, CountOptions], Result]] = {
 def validate(method: str, data: CountInput) -> None:
     """Raise InputError for a method, seat number or candidate list the count cannot use."""
     if method not in METHODS:
-        raise InputError("Unknown counting method “{method}”; choose one of {choices}.",
-                         method=method, choices=", ".join(METHODS))
+        raise InputError(
+            "Unknown counting method “{method}”; choose one of {choices}.",
+            method=method,
+            choices=", ".join(METHODS),
+        )
     n = len(data.candidates)
     if n == 0:
         raise InputError("There are no candidates to count.")
     if data.seats < 1:
-        raise InputError("The number of seats must be at least 1, not {seats}.",
-                         seats=data.seats)
+        raise InputError("The number of seats must be at least 1, not {seats}.", seats=data.seats)
     if method == "irv" and data.seats != 1:
-        raise InputError("IRV fills one seat; use scottish-stv or meek-stv for {seats}.",
-                         seats=data.seats)
+        raise InputError(
+            "IRV fills one seat; use scottish-stv or meek-stv for {seats}.", seats=data.seats
+        )
     if method == "referendum" and tuple(data.candidates) != REFERENDUM_CHOICES:
         raise InputError("A referendum's choices must be exactly Yes, No, Abstain.")
     if any(not 0 <= c < n for c in data.withdrawn):

@@ -35,7 +35,7 @@ def count_irv(data: CountInput, options: CountOptions) -> Result:
                 x = found
             elif not continuing[x]:
                 continue
-            tail = rest[j + 1:]
+            tail = rest[j + 1 :]
             piles[x][tail] = piles[x].get(tail, 0) + weight
             totals[x] += weight
             return x
@@ -66,17 +66,30 @@ def count_irv(data: CountInput, options: CountOptions) -> Result:
             winner = leaders[0]
         if len(alive) == 2:
             final_two = sorted(alive, key=lambda c: (-totals[c], c))
-        rounds.append(Round(
-            number=len(rounds) + 1, action=action, subjects=subjects, votes=tuple(totals),
-            transfers=tuple(gained), exhausted=exhausted,
-            elected=(winner,) if winner >= 0 else (), excluded=subjects[:1]
-            if action == "exclusion" else (), tie_breaks=tuple(tie_breaks)))
+        rounds.append(
+            Round(
+                number=len(rounds) + 1,
+                action=action,
+                subjects=subjects,
+                votes=tuple(totals),
+                transfers=tuple(gained),
+                exhausted=exhausted,
+                elected=(winner,) if winner >= 0 else (),
+                excluded=subjects[:1] if action == "exclusion" else (),
+                tie_breaks=tuple(tie_breaks),
+            )
+        )
         if winner >= 0 or not alive:
             elected = (winner,) if winner >= 0 else ()
             break
         lowest = min(totals[c] for c in alive)
-        loser, tie = ties.pick([c for c in alive if totals[c] == lowest], history,
-                               highest=False, purpose="exclude", stage=len(rounds) + 1)
+        loser, tie = ties.pick(
+            [c for c in alive if totals[c] == lowest],
+            history,
+            highest=False,
+            purpose="exclude",
+            stage=len(rounds) + 1,
+        )
         continuing[loser] = False
         gained = [0] * n
         before = list(totals)
@@ -91,6 +104,15 @@ def count_irv(data: CountInput, options: CountOptions) -> Result:
     details = {"invalid": str(invalid)}
     if final_two:
         details["final_two"] = "; ".join(data.candidates[c] for c in final_two)
-    return Result(method="irv", candidates=tuple(data.candidates), seats=1, quota=None,
-                  rounds=tuple(rounds), elected=elected, seed=options.seed, valid_poll=valid,
-                  title=data.title, details=details)
+    return Result(
+        method="irv",
+        candidates=tuple(data.candidates),
+        seats=1,
+        quota=None,
+        rounds=tuple(rounds),
+        elected=elected,
+        seed=options.seed,
+        valid_poll=valid,
+        title=data.title,
+        details=details,
+    )

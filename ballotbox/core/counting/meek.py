@@ -135,8 +135,7 @@ class MeekCount:
         previous: Number | None = None
         for _ in range(MAX_ITERATIONS):
             self._distribute()
-            if any(s == HOPEFUL and self.votes[c] >= self.quota
-                   for c, s in enumerate(self.status)):
+            if any(s == HOPEFUL and self.votes[c] >= self.quota for c, s in enumerate(self.status)):
                 return True
             surplus = self._surplus()
             if surplus <= self.tolerance:
@@ -179,19 +178,30 @@ class MeekCount:
             elif self._surplus() > self.tolerance and not stalled:
                 before = list(self.votes)
                 stalled = not self._settle()
-                self._record("surplus", tuple(c for c in self.elected),
-                             [a - b for a, b in zip(self.votes, before, strict=True)])
+                self._record(
+                    "surplus",
+                    tuple(c for c in self.elected),
+                    [a - b for a, b in zip(self.votes, before, strict=True)],
+                )
                 continue
             else:
                 self._exclude(hopeful, "")
             stalled = False
         return Result(
-            method="meek-stv", candidates=tuple(self.data.candidates), seats=seats,
-            quota=self._num(self.quota), rounds=tuple(self.rounds),
-            elected=tuple(self.elected), seed=self.ties.seed, valid_poll=self.valid,
+            method="meek-stv",
+            candidates=tuple(self.data.candidates),
+            seats=seats,
+            quota=self._num(self.quota),
+            rounds=tuple(self.rounds),
+            elected=tuple(self.elected),
+            seed=self.ties.seed,
+            valid_poll=self.valid,
             title=self.data.title,
-            details={"precision": str(len(str(self.scale)) - 1),
-                     "iterations": str(self.iterations), "invalid": str(self.invalid)},
+            details={
+                "precision": str(len(str(self.scale)) - 1),
+                "iterations": str(self.iterations),
+                "invalid": str(self.invalid),
+            },
         )
 
     def _num(self, units: Number) -> Number:
@@ -200,55 +210,84 @@ class MeekCount:
 
     def _exclude(self, among: list[int], note: str) -> None:
         lowest = min(self.votes[c] for c in among)
-        loser, tie = self.ties.pick([c for c in among if self.votes[c] == lowest], self.history,
-                                    highest=False, purpose="exclude", stage=len(self.rounds) + 1)
+        loser, tie = self.ties.pick(
+            [c for c in among if self.votes[c] == lowest],
+            self.history,
+            highest=False,
+            purpose="exclude",
+            stage=len(self.rounds) + 1,
+        )
         self.status[loser] = EXCLUDED
         self.keep[loser] = 0
         self._strike(loser)
         self._compress()
         before = list(self.votes)
         self._settle()
-        self._record("exclusion", (loser,), [a - b for a, b in zip(self.votes, before,
-                                                                      strict=True)],
-                     [tie] if tie else [], excluded=(loser,), note=note)
+        self._record(
+            "exclusion",
+            (loser,),
+            [a - b for a, b in zip(self.votes, before, strict=True)],
+            [tie] if tie else [],
+            excluded=(loser,),
+            note=note,
+        )
 
-    def _record(self, action: str, subjects: tuple[int, ...], gained: list[Number],
-                tie_breaks: list[TieBreak] | None = None, excluded: tuple[int, ...] = (),
-                note: str = "") -> None:
+    def _record(
+        self,
+        action: str,
+        subjects: tuple[int, ...],
+        gained: list[Number],
+        tie_breaks: list[TieBreak] | None = None,
+        excluded: tuple[int, ...] = (),
+        note: str = "",
+    ) -> None:
         self.history.append(list(self.votes))
-        reached = [c for c in range(self.n)
-                   if self.status[c] == HOPEFUL and self.votes[c] >= self.quota]
-        order, ties = self.ties.order(reached, self.votes, self.history, purpose="elect",
-                                      stage=len(self.rounds) + 1)
+        reached = [
+            c for c in range(self.n) if self.status[c] == HOPEFUL and self.votes[c] >= self.quota
+        ]
+        order, ties = self.ties.order(
+            reached, self.votes, self.history, purpose="elect", stage=len(self.rounds) + 1
+        )
         now = []
         for c in order:
             if len(self.elected) < self.data.seats and not self.groups.blocks(
-                    c, [s == HOPEFUL for s in self.status], self.elected, self.data.seats):
+                c, [s == HOPEFUL for s in self.status], self.elected, self.data.seats
+            ):
                 self.status[c] = ELECTED
                 self.elected.append(c)
                 now.append(c)
         if now:
             self._compress()
-        self.rounds.append(Round(
-            number=len(self.rounds) + 1, action=action, subjects=subjects,
-            votes=tuple(self._num(v) for v in self.votes),
-            transfers=tuple(self._num(g) for g in gained),
-            exhausted=self._num(self.exhausted), quota=self._num(self.quota),
-            elected=tuple(now), excluded=excluded,
-            tie_breaks=tuple((tie_breaks or []) + ties), note=note,
-        ))
+        self.rounds.append(
+            Round(
+                number=len(self.rounds) + 1,
+                action=action,
+                subjects=subjects,
+                votes=tuple(self._num(v) for v in self.votes),
+                transfers=tuple(self._num(g) for g in gained),
+                exhausted=self._num(self.exhausted),
+                quota=self._num(self.quota),
+                elected=tuple(now),
+                excluded=excluded,
+                tie_breaks=tuple((tie_breaks or []) + ties),
+                note=note,
+            )
+        )
 
     def _elect_remaining(self, hopeful: list[int]) -> None:
-        order, ties = self.ties.order(hopeful, self.votes, self.history, purpose="elect",
-                                      stage=len(self.rounds))
+        order, ties = self.ties.order(
+            hopeful, self.votes, self.history, purpose="elect", stage=len(self.rounds)
+        )
         for c in order:
             self.status[c] = ELECTED
             self.elected.append(c)
         last = self.rounds[-1]
-        self.rounds[-1] = replace(last, elected=last.elected + tuple(order),
-                                  tie_breaks=last.tie_breaks + tuple(ties),
-                                  note=(last.note + "; " if last.note else "")
-                                  + "last vacancies filled")
+        self.rounds[-1] = replace(
+            last,
+            elected=last.elected + tuple(order),
+            tie_breaks=last.tie_breaks + tuple(ties),
+            note=(last.note + "; " if last.note else "") + "last vacancies filled",
+        )
 
 
 def count_meek(data: CountInput, options: CountOptions) -> Result:

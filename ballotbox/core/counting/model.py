@@ -213,8 +213,9 @@ class Result:
                 details={str(k): str(v) for k, v in data.get("details", {}).items()},
             )
         except (KeyError, TypeError, ValueError) as error:
-            raise InputError("The result JSON is not a ballotbox count result: {problem}",
-                             problem=repr(error)) from error
+            raise InputError(
+                "The result JSON is not a ballotbox count result: {problem}", problem=repr(error)
+            ) from error
 
 
 def number_str(value: Number) -> str:

@@ -88,8 +88,9 @@ def _flatten(
         members = []
         for c in level:
             if not 0 <= c < n:
-                raise InputError("A ballot ranks candidate number {c}, which does not exist.",
-                                 c=c + 1)
+                raise InputError(
+                    "A ballot ranks candidate number {c}, which does not exist.", c=c + 1
+                )
             if c not in withdrawn and c not in seen:
                 members.append(c)
                 seen.add(c)

@@ -79,8 +79,13 @@ class ScottishCount:
 
         Returns the value gained per candidate and the non-transferable value.
         """
-        state, piles, n, equal, continuing = self.state, self.piles, self.n, self.equal, \
-            self.continuing
+        state, piles, n, equal, continuing = (
+            self.state,
+            self.piles,
+            self.n,
+            self.equal,
+            self.continuing,
+        )
         gained: list[Number] = [0] * n
         nontransferable: Number = 0
         for value, parcel in parcels:
@@ -104,7 +109,7 @@ class ScottishCount:
                 if target < 0:
                     lost += weight
                     continue
-                tail = rest[j + 1:]
+                tail = rest[j + 1 :]
                 bucket = buckets.get(target)
                 if bucket is None:
                     buckets[target] = {tail: weight}
@@ -140,8 +145,9 @@ class ScottishCount:
             if forced:
                 self._exclude(forced, note="group minimum")
                 continue
-            surpluses = [c for c in self.elected
-                         if c not in self.transferred and self.totals[c] > self.quota]
+            surpluses = [
+                c for c in self.elected if c not in self.transferred and self.totals[c] > self.quota
+            ]
             if surpluses:
                 self._transfer_surplus(surpluses)
             else:
@@ -165,12 +171,15 @@ class ScottishCount:
     def _transfer_surplus(self, surpluses: list[int]) -> None:
         biggest = max(self.totals[c] for c in surpluses)
         tied = [c for c in surpluses if self.totals[c] == biggest]
-        source, tie = self.ties.pick(tied, self.history, highest=True, purpose="surplus",
-                                     stage=self._stage())
+        source, tie = self.ties.pick(
+            tied, self.history, highest=True, purpose="surplus", stage=self._stage()
+        )
         total = self.totals[source]
         surplus = total - self.quota
-        parcels = [((surplus * value) // total, parcel)
-                   for value, parcel in sorted(self.piles[source].items(), reverse=True)]
+        parcels = [
+            ((surplus * value) // total, parcel)
+            for value, parcel in sorted(self.piles[source].items(), reverse=True)
+        ]
         self.piles[source] = {}
         self.transferred.add(source)
         gained, nontransferable = self._distribute([(int(v), p) for v, p in parcels])
@@ -185,8 +194,9 @@ class ScottishCount:
     def _exclude(self, among: list[int], note: str = "") -> None:
         lowest = min(self.totals[c] for c in among)
         tied = [c for c in among if self.totals[c] == lowest]
-        loser, tie = self.ties.pick(tied, self.history, highest=False, purpose="exclude",
-                                    stage=self._stage())
+        loser, tie = self.ties.pick(
+            tied, self.history, highest=False, purpose="exclude", stage=self._stage()
+        )
         self.continuing[loser] = False
         self.state[loser] = 0
         parcels = sorted(self.piles[loser].items(), reverse=True)
@@ -196,38 +206,48 @@ class ScottishCount:
         gained[loser] = -self.totals[loser]
         for c in range(self.n):
             self.totals[c] += gained[c]
-        self._record("exclusion", (loser,), gained, [tie] if tie else [], excluded=(loser,),
-                     note=note)
+        self._record(
+            "exclusion", (loser,), gained, [tie] if tie else [], excluded=(loser,), note=note
+        )
 
-    def _record(self, action: str, subjects: tuple[int, ...], gained: list[Number],
-                tie_breaks: list[TieBreak], excluded: tuple[int, ...] = (),
-                note: str = "") -> None:
+    def _record(
+        self,
+        action: str,
+        subjects: tuple[int, ...],
+        gained: list[Number],
+        tie_breaks: list[TieBreak],
+        excluded: tuple[int, ...] = (),
+        note: str = "",
+    ) -> None:
         self.history.append(list(self.totals))
         elected_now, elect_ties = self._elect_reaching_quota()
-        self.rounds.append(Round(
-            number=len(self.rounds) + 1,
-            action=action,
-            subjects=subjects,
-            votes=tuple(as_votes(t) for t in self.totals),
-            transfers=tuple(as_votes(g) for g in gained),
-            exhausted=as_votes(self.exhausted),
-            loss=as_votes(self.loss),
-            quota=self.quota_votes,
-            elected=tuple(elected_now),
-            excluded=excluded,
-            tie_breaks=tuple(tie_breaks + elect_ties),
-            note=note,
-        ))
+        self.rounds.append(
+            Round(
+                number=len(self.rounds) + 1,
+                action=action,
+                subjects=subjects,
+                votes=tuple(as_votes(t) for t in self.totals),
+                transfers=tuple(as_votes(g) for g in gained),
+                exhausted=as_votes(self.exhausted),
+                loss=as_votes(self.loss),
+                quota=self.quota_votes,
+                elected=tuple(elected_now),
+                excluded=excluded,
+                tie_breaks=tuple(tie_breaks + elect_ties),
+                note=note,
+            )
+        )
 
     def _elect_reaching_quota(self) -> tuple[list[int], list[TieBreak]]:
-        reached = [c for c in range(self.n)
-                   if self.continuing[c] and self.totals[c] >= self.quota]
-        order, ties = self.ties.order(reached, self.totals, self.history, purpose="elect",
-                                      stage=len(self.history))
+        reached = [c for c in range(self.n) if self.continuing[c] and self.totals[c] >= self.quota]
+        order, ties = self.ties.order(
+            reached, self.totals, self.history, purpose="elect", stage=len(self.history)
+        )
         now = []
         for c in order:
-            if len(self.elected) >= self.seats or self.groups.blocks(c, self.continuing,
-                                                                     self.elected, self.seats):
+            if len(self.elected) >= self.seats or self.groups.blocks(
+                c, self.continuing, self.elected, self.seats
+            ):
                 continue
             self._mark_elected(c)
             now.append(c)
@@ -240,8 +260,9 @@ class ScottishCount:
 
     def _elect_remaining(self, continuing: list[int]) -> None:
         """Rule 52: as many continuing candidates as vacancies: all are elected, no transfer."""
-        order, ties = self.ties.order(continuing, self.totals, self.history, purpose="elect",
-                                      stage=len(self.history))
+        order, ties = self.ties.order(
+            continuing, self.totals, self.history, purpose="elect", stage=len(self.history)
+        )
         for c in order:
             self._mark_elected(c)
         last = self.rounds[-1]

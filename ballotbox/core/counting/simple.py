@@ -29,8 +29,9 @@ from ballotbox.core.counting.prepare import college_multipliers
 from ballotbox.core.counting.ties import TieBreaker
 
 
-def _tally(data: CountInput, options: CountOptions, limit: int | None
-           ) -> tuple[list[Number], Number, Number]:
+def _tally(
+    data: CountInput, options: CountOptions, limit: int | None
+) -> tuple[list[Number], Number, Number]:
     """Votes per candidate, valid and invalid weight, for ballots of unordered selections."""
     votes: list[Number] = [0] * len(data.candidates)
     valid: Number = 0
@@ -49,8 +50,9 @@ def _tally(data: CountInput, options: CountOptions, limit: int | None
     return votes, valid, invalid
 
 
-def top(votes: list[Number], candidates: list[int], seats: int, ties: TieBreaker
-        ) -> tuple[list[int], list[TieBreak]]:
+def top(
+    votes: list[Number], candidates: list[int], seats: int, ties: TieBreaker
+) -> tuple[list[int], list[TieBreak]]:
     """The ``seats`` candidates with most votes; a tie across the last place goes to lot."""
     ranked = sorted(candidates, key=lambda c: (-votes[c], c))
     if len(ranked) <= seats:
@@ -71,19 +73,36 @@ def top(votes: list[Number], candidates: list[int], seats: int, ties: TieBreaker
     return chosen, breaks
 
 
-def _single_round(method: str, data: CountInput, options: CountOptions, limit: int | None
-                  ) -> Result:
+def _single_round(
+    method: str, data: CountInput, options: CountOptions, limit: int | None
+) -> Result:
     votes, valid, invalid = _tally(data, options, limit)
     n = len(data.candidates)
     ties = TieBreaker(options.seed, data.candidates)
     standing = [c for c in range(n) if c not in data.withdrawn]
     elected, breaks = top(votes, standing, data.seats, ties)
-    round_ = Round(number=1, action="count", subjects=(), votes=tuple(votes),
-                   transfers=tuple(votes), exhausted=0, elected=tuple(elected),
-                   tie_breaks=tuple(breaks))
-    return Result(method=method, candidates=tuple(data.candidates), seats=data.seats,
-                  quota=None, rounds=(round_,), elected=tuple(elected), seed=options.seed,
-                  valid_poll=valid, title=data.title, details={"invalid": number_str(invalid)})
+    round_ = Round(
+        number=1,
+        action="count",
+        subjects=(),
+        votes=tuple(votes),
+        transfers=tuple(votes),
+        exhausted=0,
+        elected=tuple(elected),
+        tie_breaks=tuple(breaks),
+    )
+    return Result(
+        method=method,
+        candidates=tuple(data.candidates),
+        seats=data.seats,
+        quota=None,
+        rounds=(round_,),
+        elected=tuple(elected),
+        seed=options.seed,
+        valid_poll=valid,
+        title=data.title,
+        details={"invalid": number_str(invalid)},
+    )
 
 
 def count_plurality(data: CountInput, options: CountOptions) -> Result:
@@ -103,11 +122,24 @@ def count_referendum(data: CountInput, options: CountOptions) -> Result:
     cast = yes + no + (abstain if options.abstentions_count else 0)
     share = Fraction(yes) / cast if cast else Fraction(0)
     carried = cast > 0 and share > options.referendum_threshold
-    round_ = Round(number=1, action="count", subjects=(), votes=tuple(votes),
-                   transfers=tuple(votes), exhausted=0)
+    round_ = Round(
+        number=1,
+        action="count",
+        subjects=(),
+        votes=tuple(votes),
+        transfers=tuple(votes),
+        exhausted=0,
+    )
     return Result(
-        method="referendum", candidates=tuple(data.candidates), seats=1, quota=None,
-        rounds=(round_,), elected=(), seed=options.seed, valid_poll=valid, title=data.title,
+        method="referendum",
+        candidates=tuple(data.candidates),
+        seats=1,
+        quota=None,
+        rounds=(round_,),
+        elected=(),
+        seed=options.seed,
+        valid_poll=valid,
+        title=data.title,
         outcome="carried" if carried else "not carried",
         details={
             "yes_share": number_str(share),

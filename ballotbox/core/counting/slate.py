@@ -23,16 +23,18 @@ class GroupRule:
         self.rules: list[tuple[frozenset[int], int]] = []
         for name, minimum in options.group_minimums.items():
             if name not in data.groups:
-                raise InputError("The group minimum names an unknown group “{group}”.",
-                                 group=name)
+                raise InputError("The group minimum names an unknown group “{group}”.", group=name)
             if minimum < 0 or minimum > data.seats:
-                raise InputError("The minimum for group “{group}” must be between 0 and the "
-                                 "number of seats.", group=name)
+                raise InputError(
+                    "The minimum for group “{group}” must be between 0 and the number of seats.",
+                    group=name,
+                )
             if minimum:
                 self.rules.append((frozenset(data.groups[name]), minimum))
 
-    def _binding(self, continuing: Sequence[int], elected: Sequence[int],
-                 seats: int) -> list[frozenset[int]]:
+    def _binding(
+        self, continuing: Sequence[int], elected: Sequence[int], seats: int
+    ) -> list[frozenset[int]]:
         left = seats - len(elected)
         binding = []
         for members, minimum in self.rules:
@@ -43,19 +45,22 @@ class GroupRule:
                 binding.append(members)
         return binding
 
-    def must_exclude(self, continuing: Sequence[int], elected: Sequence[int],
-                     seats: int) -> list[int]:
+    def must_exclude(
+        self, continuing: Sequence[int], elected: Sequence[int], seats: int
+    ) -> list[int]:
         """Continuing candidates the rule excludes now (empty when it does not bind)."""
         if not self.rules:
             return []
         binding = self._binding(continuing, elected, seats)
         return [c for c in continuing if any(c not in members for members in binding)]
 
-    def blocks(self, candidate: int, continuing_flags: Sequence[bool],
-               elected: Sequence[int], seats: int) -> bool:
+    def blocks(
+        self, candidate: int, continuing_flags: Sequence[bool], elected: Sequence[int], seats: int
+    ) -> bool:
         """Whether electing ``candidate`` now would make a group minimum unreachable."""
         if not self.rules:
             return False
         continuing = [c for c, ok in enumerate(continuing_flags) if ok]
-        return any(candidate not in members
-                   for members in self._binding(continuing, elected, seats))
+        return any(
+            candidate not in members for members in self._binding(continuing, elected, seats)
+        )

@@ -49,8 +49,9 @@ class TieBreaker:
             if len(narrowed) < len(remaining):
                 remaining = narrowed
                 if len(remaining) == 1:
-                    return remaining[0], TieBreak(purpose, tuple(tied), remaining[0],
-                                                  "earlier-stages")
+                    return remaining[0], TieBreak(
+                        purpose, tuple(tied), remaining[0], "earlier-stages"
+                    )
         chosen = self.by_lot(remaining, purpose, stage)
         return chosen, TieBreak(purpose, tuple(tied), chosen, "lot")
 

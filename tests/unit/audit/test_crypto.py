@@ -83,8 +83,15 @@ def test_a_receipt_verifies_and_its_code_is_eight_base32_characters():
     )
     assert receipt["code"] == receipt_code(b"\1" * 32, b"\2" * 32)
     # The code names the ballot, not where it sits in the log: no order leaks through it.
-    moved = make_receipt(KEY, election="x", token_hash=b"\1" * 32, ballot_hash=b"\2" * 32,
-                         position=9, nonce=b"\5" * 16, head=b"\6" * 32)
+    moved = make_receipt(
+        KEY,
+        election="x",
+        token_hash=b"\1" * 32,
+        ballot_hash=b"\2" * 32,
+        position=9,
+        nonce=b"\5" * 16,
+        head=b"\6" * 32,
+    )
     assert moved["code"] == receipt["code"]
     forged = {**receipt, "body": {**receipt["body"], "position": 5}}
     assert open_receipt(KEY.verify_key, forged) is None

@@ -231,15 +231,22 @@ def test_ballots_listed_in_casting_order_are_named(election):
 def _with_override(election: Election, after: str) -> None:
     kinds = [e.payload["kind"] for e in election.data.log]
     at = kinds.index(after) + 1
-    override = {"kind": "override", "what": "postal_letters_pending", "pending": 3,
-                "reason": "three letters unreadable, adjourned", "time": "2027-02-01T09:00:00Z"}
+    override = {
+        "kind": "override",
+        "what": "postal_letters_pending",
+        "pending": 3,
+        "reason": "three letters unreadable, adjourned",
+        "time": "2027-02-01T09:00:00Z",
+    }
     election.data.log.insert(at, LogEntry(at, override, ""))
     election.data.log = relinked(election.data.log)
 
 
 def test_an_officers_override_after_the_close_is_part_of_a_valid_log(election):
     _with_override(election, "closed")
-    lifecycle = [r for r in verify(election) if "lifecycle" in r.name.lower() or "order" in r.name.lower()]
+    lifecycle = [
+        r for r in verify(election) if "lifecycle" in r.name.lower() or "order" in r.name.lower()
+    ]
     assert lifecycle and all(r.ok for r in lifecycle), [r.problems for r in lifecycle]
 
 

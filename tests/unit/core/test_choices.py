@@ -13,8 +13,12 @@ from ballotbox.definition import ElectionDefinition, definition_from_dict
 
 def definition(method: str, seats: int = 1, **extra: object) -> ElectionDefinition:
     doc: dict[str, object] = {
-        "slug": "t-1", "title": "T", "method": method, "seats": seats,
-        "opens": datetime(2027, 1, 1, tzinfo=UTC), "closes": datetime(2027, 2, 1, tzinfo=UTC),
+        "slug": "t-1",
+        "title": "T",
+        "method": method,
+        "seats": seats,
+        "opens": datetime(2027, 1, 1, tzinfo=UTC),
+        "closes": datetime(2027, 2, 1, tzinfo=UTC),
         **extra,
     }
     if method != "referendum":

@@ -80,7 +80,9 @@ def test_toml_syntax_errors_name_the_line() -> None:
 
 
 def test_a_referendum_gets_yes_no_abstain_and_survives_a_round_trip() -> None:
-    text = EXAMPLE.replace('"scottish-stv"', '"referendum"').replace("seats = 6", "threshold = \"2/3\"")
+    text = EXAMPLE.replace('"scottish-stv"', '"referendum"').replace(
+        "seats = 6", 'threshold = "2/3"'
+    )
     d = parse_definition(text)
     assert [c.name for c in d.candidates] == ["Yes", "No", "Abstain"]
     again = type(d).model_validate_json(d.model_dump_json())

@@ -7,7 +7,8 @@ import pytest
 from ballotbox.core.counting import count, read_blt, write_blt
 from ballotbox.core.errors import FileFormatError
 
-SAMPLE = """# a comment before the header
+SAMPLE = (
+    """# a comment before the header
 4 2
 -4
 3 1 2 0
@@ -18,7 +19,9 @@ SAMPLE = """# a comment before the header
 "Ann Adams"
 Bob Brown
 "Cat Cole" "Dan Dee"
-""" + '"Ward 9"'  # no trailing newline
+"""
+    + '"Ward 9"'
+)  # no trailing newline
 
 
 def test_lenient_file_is_read_in_full() -> None:
@@ -40,7 +43,7 @@ def test_unquoted_names_and_missing_trailing_newline() -> None:
 
 
 def test_decimal_weights_are_exact() -> None:
-    data = read_blt("2 1\n1.5 1 0\n1/3 2 0\n0\n\"A\"\n\"B\"\n")
+    data = read_blt('2 1\n1.5 1 0\n1/3 2 0\n0\n"A"\n"B"\n')
     weights = dict(data.ballots)
     assert str(weights[((0,),)]) == "3/2"
     assert str(weights[((1,),)]) == "1/3"
@@ -50,13 +53,13 @@ def test_decimal_weights_are_exact() -> None:
     ("text", "line", "fragment"),
     [
         ("x 1\n0\n", 1, "number-of-candidates"),
-        ("2 1\n1 1 3 0\n0\n\"A\"\n\"B\"\n", 2, "from 1 to 2"),
-        ("2 1\n1 1 0\nabc 1 0\n0\n\"A\"\n\"B\"\n", 3, "ballot weight"),
-        ("2 1\n-5\n1 1 0\n0\n\"A\"\n\"B\"\n", 2, "withdrawn"),
-        ("2 1\n1 1 0\n0\n\"A\"\n", 4, "expected 2 candidate names"),
-        ("2 1\n1 1 0 2\n0\n\"A\"\n\"B\"\n", 2, "end of the line"),
-        ("2 1\n1 1 0\n0\n\"A\"\n\"B\"\n\"T\"\n\"extra\"\n", 7, "nothing after the title"),
-        ("2 1\n1 1 0\n\"A\"\n\"B\"\n", 4, "ending the ballots"),
+        ('2 1\n1 1 3 0\n0\n"A"\n"B"\n', 2, "from 1 to 2"),
+        ('2 1\n1 1 0\nabc 1 0\n0\n"A"\n"B"\n', 3, "ballot weight"),
+        ('2 1\n-5\n1 1 0\n0\n"A"\n"B"\n', 2, "withdrawn"),
+        ('2 1\n1 1 0\n0\n"A"\n', 4, "expected 2 candidate names"),
+        ('2 1\n1 1 0 2\n0\n"A"\n"B"\n', 2, "end of the line"),
+        ('2 1\n1 1 0\n0\n"A"\n"B"\n"T"\n"extra"\n', 7, "nothing after the title"),
+        ('2 1\n1 1 0\n"A"\n"B"\n', 4, "ending the ballots"),
     ],
 )
 def test_bad_files_say_where_and_what_was_expected(text: str, line: int, fragment: str) -> None:

@@ -30,8 +30,7 @@ def test_json_output_has_elected_and_rounds(blt: Path) -> None:
 
 
 def test_method_and_seats_options(blt: Path) -> None:
-    out = CliRunner().invoke(app, ["count", str(blt), "--method", "irv", "--seats", "1",
-                                   "--json"])
+    out = CliRunner().invoke(app, ["count", str(blt), "--method", "irv", "--seats", "1", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["elected"] == ["Ann"]
 
@@ -50,6 +49,7 @@ def test_help_has_an_example() -> None:
 
 def test_bad_file_is_a_domain_error_with_the_line(tmp_path: Path) -> None:
     from ballotbox.core.errors import FileFormatError
+
     path = tmp_path / "bad.blt"
     path.write_text("2 1\n1 1 9 0\n0\nA\nB\n")
     out = CliRunner().invoke(app, ["count", str(path)])

@@ -24,8 +24,9 @@ def election(seed: int, n: int = 5, voters: int = 401) -> CountInput:
 
 def profile(data: CountInput) -> ProfileWithTies:
     rankings = [{level[0]: rank for rank, level in enumerate(r, start=1)} for r, _ in data.ballots]
-    return ProfileWithTies(rankings, [w for _, w in data.ballots],
-                           candidates=list(range(len(data.candidates))))
+    return ProfileWithTies(
+        rankings, [w for _, w in data.ballots], candidates=list(range(len(data.candidates)))
+    )
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -43,8 +44,11 @@ def test_irv_agrees_with_pyrankvote(seed: int) -> None:
     data = election(seed)
     ours = count("irv", data)
     people = [pyrankvote.Candidate(name) for name in data.candidates]
-    ballots = [pyrankvote.Ballot([people[level[0]] for level in r])
-               for r, w in data.ballots for _ in range(w)]
+    ballots = [
+        pyrankvote.Ballot([people[level[0]] for level in r])
+        for r, w in data.ballots
+        for _ in range(w)
+    ]
     theirs = pyrankvote.instant_runoff_voting(people, ballots).get_winners()
     if any(r.tie_breaks for r in ours.rounds):
         pytest.skip("a tie: pyrankvote breaks ties by second choices, we by earlier rounds")

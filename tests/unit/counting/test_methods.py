@@ -32,8 +32,7 @@ def test_scottish_surplus_transfer_values_truncate_to_five_places() -> None:
 
 def test_scottish_exclusion_ties_look_at_earlier_stages() -> None:
     # After D is excluded, B and C tie on 3; at stage 1 B had fewer, so B is excluded next.
-    data = CountInput(["A", "B", "C", "D"], 1,
-                      ballots(("A", 5), ("B", 2), ("C", 3), ("DB", 1)))
+    data = CountInput(["A", "B", "C", "D"], 1, ballots(("A", 5), ("B", 2), ("C", 3), ("DB", 1)))
     result = count("scottish-stv", data)
     exclusion = [r for r in result.rounds if r.action == "exclusion"][1]
     assert exclusion.subjects == (1,)
@@ -48,8 +47,10 @@ def test_scottish_tie_at_every_stage_is_broken_by_the_seed_and_recorded() -> Non
     tie = first.rounds[1].tie_breaks[0]
     assert tie.rule == "lot" and set(tie.tied) == {1, 2}
     assert first.seed == "s1"
-    losers = {count("scottish-stv", data, CountOptions(seed=f"s{i}")).rounds[1].subjects[0]
-              for i in range(20)}
+    losers = {
+        count("scottish-stv", data, CountOptions(seed=f"s{i}")).rounds[1].subjects[0]
+        for i in range(20)
+    }
     assert losers == {1, 2}  # the seed decides, and both outcomes occur
 
 
@@ -88,8 +89,9 @@ def test_irv_majority_of_continuing_votes() -> None:
 
 
 def test_block_vote_limits_selections_and_elects_the_top() -> None:
-    data = CountInput(["A", "B", "C", "D"], 2, [(((0,), (1,)), 3), (((0,),), 1), (((2,),), 4),
-                                                 (((0, 1, 2),), 10)])
+    data = CountInput(
+        ["A", "B", "C", "D"], 2, [(((0,), (1,)), 3), (((0,),), 1), (((2,),), 4), (((0, 1, 2),), 10)]
+    )
     result = count("plurality", data)
     assert result.details["invalid"] == "10"  # three selections for two seats
     assert sorted(result.elected_names()) == ["A", "C"]
@@ -112,19 +114,25 @@ def test_approval_counts_every_selection() -> None:
         (51, 49, 10, Fraction(1, 2), True, "not carried"),
     ],
 )
-def test_referendum_threshold(yes: int, no: int, abstain: int, threshold: Fraction,
-                              abstentions_count: bool, outcome: str) -> None:
-    data = CountInput(["Yes", "No", "Abstain"], 1,
-                      [(((0,),), yes), (((1,),), no), (((2,),), abstain)])
-    result = count("referendum", data, CountOptions(referendum_threshold=threshold,
-                                                    abstentions_count=abstentions_count))
+def test_referendum_threshold(
+    yes: int, no: int, abstain: int, threshold: Fraction, abstentions_count: bool, outcome: str
+) -> None:
+    data = CountInput(
+        ["Yes", "No", "Abstain"], 1, [(((0,),), yes), (((1,),), no), (((2,),), abstain)]
+    )
+    result = count(
+        "referendum",
+        data,
+        CountOptions(referendum_threshold=threshold, abstentions_count=abstentions_count),
+    )
     assert result.outcome == outcome
     assert result.details["abstentions"] == str(abstain)
 
 
 def test_meek_elects_the_seats_and_conserves_votes() -> None:
-    data = CountInput(["A", "B", "C", "D"], 2,
-                      ballots(("ACB", 40), ("BC", 25), ("CB", 20), ("DC", 15)))
+    data = CountInput(
+        ["A", "B", "C", "D"], 2, ballots(("ACB", 40), ("BC", 25), ("CB", 20), ("DC", 15))
+    )
     result = count("meek-stv", data)
     assert len(result.elected) == 2
     assert result.elected[0] == 0

@@ -17,9 +17,12 @@ from ballotbox.core.counting import (
 )
 from ballotbox.core.counting.model import number_str, parse_number
 
-DATA = CountInput(["Ann", "Bob", "Cat", "Dan"], 2,
-                  [(((0,), (1,)), 7), (((2,),), 2), (((1,),), 2), (((3,), (2,)), 1)],
-                  title="Test ward")
+DATA = CountInput(
+    ["Ann", "Bob", "Cat", "Dan"],
+    2,
+    [(((0,), (1,)), 7), (((2,),), 2), (((1,),), 2), (((3,), (2,)), 1)],
+    title="Test ward",
+)
 
 
 @pytest.mark.parametrize("method", ["scottish-stv", "meek-stv", "plurality", "approval"])
@@ -42,8 +45,13 @@ def test_json_has_names_rounds_and_decimal_strings() -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(Fraction(1, 3), "1/3"), (Fraction(27278, 10), "2727.8"), (5, "5"),
-     (Fraction(-1, 8), "-0.125"), (Fraction(1, 100000), "0.00001")],
+    [
+        (Fraction(1, 3), "1/3"),
+        (Fraction(27278, 10), "2727.8"),
+        (5, "5"),
+        (Fraction(-1, 8), "-0.125"),
+        (Fraction(1, 100000), "0.00001"),
+    ],
 )
 def test_numbers_are_written_exactly(value: Fraction, text: str) -> None:
     assert number_str(value) == text

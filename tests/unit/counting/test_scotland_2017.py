@@ -32,10 +32,10 @@ def test_every_stage_matches_the_official_sheet(testdata_dir: Path, ward: str) -
     assert result.quota == expected["quota"]
     assert result.valid_poll == expected["valid_poll"]
     assert len(result.rounds) == len(expected["stages"])
-    for stage, (round_, totals) in enumerate(zip(result.rounds, expected["stages"],
-                                                 strict=True), start=1):
-        for name, mine, theirs in zip(expected["candidates"], round_.votes, totals,
-                                      strict=True):
+    for stage, (round_, totals) in enumerate(
+        zip(result.rounds, expected["stages"], strict=True), start=1
+    ):
+        for name, mine, theirs in zip(expected["candidates"], round_.votes, totals, strict=True):
             figure, tolerance = published(theirs)
             exact = Decimal(mine.numerator) / Decimal(mine.denominator)
             assert abs(exact - figure) <= tolerance, f"stage {stage}, {name}"
@@ -52,7 +52,8 @@ def test_published_figures_are_reproduced_exactly_to_five_places(testdata_dir: P
         result = count("scottish-stv", read_blt((folder / f"{ward}.blt").read_text()))
         for round_, totals in zip(result.rounds, expected["stages"], strict=True):
             for mine, theirs in zip(round_.votes, totals, strict=True):
-                if Decimal(theirs) * 100000 != Decimal(mine.numerator) * 100000 / \
-                        Decimal(mine.denominator):
+                if Decimal(theirs) * 100000 != Decimal(mine.numerator) * 100000 / Decimal(
+                    mine.denominator
+                ):
                     mismatches.append((ward, round_.number, theirs, mine))
     assert mismatches == []

@@ -15,8 +15,9 @@ WOMEN = frozenset({3, 4})
 def slate(seats: int) -> CountInput:
     ranked = [((0,), (1,)), ((1,), (0,)), ((2,),), ((3,), (4,)), ((4,),)]
     weights = [40, 30, 25, 12, 8]
-    return CountInput(MEN_AND_WOMEN, seats, list(zip(ranked, weights, strict=True)),
-                      groups={"women": WOMEN})
+    return CountInput(
+        MEN_AND_WOMEN, seats, list(zip(ranked, weights, strict=True)), groups={"women": WOMEN}
+    )
 
 
 @pytest.mark.parametrize("method", ["scottish-stv", "meek-stv"])
@@ -43,16 +44,20 @@ def test_minimum_equal_to_the_seats_elects_only_the_group(method: str) -> None:
 
 def test_minimum_for_an_unknown_group_is_an_error() -> None:
     from ballotbox.core.errors import InputError
+
     with pytest.raises(InputError):
         count("scottish-stv", slate(2), CountOptions(group_minimums={"men": 1}))
 
 
 def colleges() -> tuple[CountInput, CountOptions]:
     # College "a" (1 ballot) and "b" (3 ballots) count half each.
-    data = CountInput(["X", "Y"], 1, [(((0,),), 1), (((1,),), 1), (((1,),), 1), (((1,),), 1)],
-                      colleges=["a", "b", "b", "b"])
-    return data, CountOptions(college_weights={"a": Fraction(1, 2), "b": Fraction(1, 2)},
-                              seed="c")
+    data = CountInput(
+        ["X", "Y"],
+        1,
+        [(((0,),), 1), (((1,),), 1), (((1,),), 1), (((1,),), 1)],
+        colleges=["a", "b", "b", "b"],
+    )
+    return data, CountOptions(college_weights={"a": Fraction(1, 2), "b": Fraction(1, 2)}, seed="c")
 
 
 @pytest.mark.parametrize("method", ["scottish-stv", "meek-stv", "irv", "plurality"])
@@ -66,8 +71,9 @@ def test_three_colleges_of_a_third_each() -> None:
     ballots = [(((0,), (1,)), 5), (((1,),), 2), (((2,),), 1)]
     data = CountInput(["X", "Y", "Z"], 1, ballots, colleges=["m", "s", "t"])
     third = Fraction(1, 3)
-    result = count("scottish-stv", data,
-                   CountOptions(college_weights={"m": third, "s": third, "t": third}))
+    result = count(
+        "scottish-stv", data, CountOptions(college_weights={"m": third, "s": third, "t": third})
+    )
     first = result.rounds[0].votes
     assert first[0] == first[1] == first[2] == Fraction(8, 3)
     assert result.valid_poll == 8
