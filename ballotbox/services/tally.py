@@ -16,6 +16,7 @@ from ballotbox.core.i18n import N_
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services.context import Context
 from ballotbox.services.elections import definition_of, iso, rewrite_in_key_order
+from ballotbox.services.postal.reconcile import gate_tally
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Election, ElectionState
 
@@ -56,8 +57,16 @@ def recorded_choices(session: Session, election: Election) -> list[list[int]]:
     return [json.loads(b.choices) for b in repository.ballots(session, election.id)]
 
 
-def tally(session: Session, ctx: Context, election: Election) -> Result:
-    """Count a closed election, store the result and log its hash."""
+def tally(
+    session: Session, ctx: Context, election: Election, *, override_pending: str | None = None
+) -> Result:
+    """Count a closed election, store the result and log its hash.
+
+    Postal letters (and phone messages) still pending block the count
+    (:class:`~ballotbox.services.postal.errors.PendingLettersError`) unless
+    ``override_pending`` gives the returning officer's reason, which goes into
+    the hash chain before the count.
+    """
     if election.state not in {ElectionState.CLOSED, ElectionState.COUNTED}:
         raise LifecycleError(
             N_("“{slug}” is {state}: only a closed election can be counted. Close it first."),
@@ -65,6 +74,7 @@ def tally(session: Session, ctx: Context, election: Election) -> Result:
             state=election.state,
         )
     assert election.id is not None
+    gate_tally(session, ctx, election, override_pending)
     rewrite_in_key_order(session, "ballot", "ballot_token")  # forget the order of voting
     definition = definition_of(election)
     result = count(

@@ -315,3 +315,25 @@ def test_the_command_line_from_accounts_to_reconciliation(
         ["tally"],
     ):
         assert "Example: ballotbox" in cli(ballot_env, *command, "--help").stdout.replace("\n", " ")
+
+
+def test_ballotbox_tally_passes_the_officers_reason_to_the_tally_service(
+    ballot_env: BallotEnv,
+) -> None:
+    from ballotbox.services import elections
+
+    slug, _tokens = ballot_env.make_election(tokens=2)
+    open_batch(ballot_env, slug, 1)  # one letter in hand, never keyed
+    with ballot_env.session() as s:
+        elections.close_now(s, ballot_env.ctx, repository.election_by_slug(s, slug))
+    refused = cli(ballot_env, "tally", slug)
+    assert refused.returncode != 0 and "1 postal letter(s) still pending" in refused.stderr
+    counted = cli(ballot_env, "tally", slug, "--override-pending", "the bag went missing")
+    assert counted.returncode == 0, counted.stderr
+    with ballot_env.read() as s:
+        election = repository.election_by_slug(s, slug)
+        assert election.id is not None
+        kinds = [e.kind for e in repository.log_entries(s, election.id)]
+        override = repository.last_event(s, election.id, "override")
+    assert kinds[-2:] == ["override", "counted"]
+    assert override is not None and override["reason"] == "the bag went missing"

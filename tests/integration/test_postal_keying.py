@@ -212,6 +212,58 @@ def test_reconciliation_blocks_counting_until_nothing_is_pending_or_the_officer_
     assert json.loads(entry.payload)["pending"] == 3
 
 
+def test_the_tally_service_itself_refuses_to_count_while_letters_are_pending(
+    env: BallotEnv,
+) -> None:
+    """Every caller of the tally (CLI, demo, console) gets the gate: it lives in the service."""
+    from ballotbox.core.errors import InputError
+    from ballotbox.services import tally
+    from ballotbox.storage.models import ElectionState
+
+    tokens = env.tokens["test-2027"]
+    batch_id = open_batch(env, "test-2027", 2)
+    key(env, "ann", batch_id, 1, tokens[1].digits, {1: "1"})
+    key(env, "bob", batch_id, 1, tokens[1].digits, {1: "1"})  # accepted; letter 2 not keyed
+    env.clock.set(CLOSES + timedelta(minutes=1))
+    with env.session() as s:
+        elections.apply_all_due(s, env.ctx)
+
+    def chain_kinds() -> list[str]:
+        with env.read() as s:
+            election = repository.election_by_slug(s, "test-2027")
+            assert election.id is not None
+            return [e.kind for e in repository.log_entries(s, election.id)]
+
+    before = chain_kinds()
+    with pytest.raises(PendingLettersError, match="1 postal letter"), env.session() as s:
+        tally.tally(s, env.ctx, repository.election_by_slug(s, "test-2027"))
+    with pytest.raises(InputError, match="reason of 5 to 500"), env.session() as s:
+        tally.tally(s, env.ctx, repository.election_by_slug(s, "test-2027"), override_pending="?")
+    with env.read() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        assert (election.state, election.result) == (ElectionState.CLOSED, None)
+    assert chain_kinds() == before  # a refused count changes nothing
+
+    reason = "letter 2 was eaten by the sorting machine"
+    with env.session() as s:
+        result = tally.tally(
+            s, env.ctx, repository.election_by_slug(s, "test-2027"), override_pending=reason
+        )
+    assert result.valid_poll == 1
+    with env.read() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        assert election.id is not None and election.state == ElectionState.COUNTED
+        override, counted = repository.log_entries(s, election.id)[-2:]
+    assert chain_kinds()[:-2] == before
+    assert (override.kind, counted.kind) == ("override", "counted")
+    logged = json.loads(override.payload)
+    assert (logged["what"], logged["pending"], logged["reason"]) == (
+        "postal_letters_pending",
+        1,
+        reason,
+    )
+
+
 def test_lockout_after_five_failures_for_fifteen_minutes(env: BallotEnv) -> None:
     for _ in range(4):
         with env.session() as s, pytest.raises(LoginError):

@@ -216,7 +216,7 @@ def override_pending(session: Session, ctx: Context, election: Election, reason:
 def gate_tally(
     session: Session, ctx: Context, election: Election, override_reason: str | None
 ) -> int:
-    """What ``ballotbox tally`` calls first: block on pending letters unless overridden.
+    """What the tally service checks first: block on pending letters unless overridden.
 
     Returns how many pending letters the override let through (0 if none).
     Elections that cannot be counted yet are left to the tally's own error.
