@@ -30,8 +30,8 @@ from ballotbox.services import Context
 from ballotbox.services.batching import CastBatcher
 from ballotbox.services.checkpoints import sign_due
 from ballotbox.services.elections import apply_all_due
-from ballotbox.services.postal.voicemail import phone_sink
 from ballotbox.storage.db import make_engine, transaction
+from ballotbox.wiring import context_for
 
 log = logging.getLogger("ballotbox.app")
 STATIC = Path(__file__).resolve().parent / "adapters" / "web" / "static"
@@ -124,9 +124,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None, context: Context | None = None) -> FastAPI:
-    """Build the application for ``settings`` (default: the environment)."""
+    """Build the application for ``settings`` (default: the environment).
+
+    ``context`` defaults to :func:`ballotbox.wiring.context_for`; the phone
+    line's voicemail queue and the close's late arrivals come with it.
+    """
     settings = settings or get_settings()
-    context = context or Context.from_settings(settings)
+    context = context or context_for(settings)
     logsafe.install()
     app = FastAPI(
         title="ballotbox",
@@ -138,7 +142,6 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.state.context = context
     app.state.engine = make_engine(settings.database_url)
     app.state.batcher = CastBatcher(app.state.engine, context)
-    app.state.voicemail_sink = phone_sink(context)  # phone messages → tellers' queue
     app.add_exception_handler(BallotboxError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

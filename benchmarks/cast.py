@@ -40,9 +40,10 @@ sys.path.insert(0, str(REPO))
 
 from ballotbox.config import Settings  # noqa: E402
 from ballotbox.definition import definition_from_dict  # noqa: E402
-from ballotbox.services import Context, elections, issuance  # noqa: E402
+from ballotbox.services import elections, issuance  # noqa: E402
 from ballotbox.storage.db import make_engine, transaction  # noqa: E402
 from ballotbox.storage.migrate import upgrade  # noqa: E402
+from ballotbox.wiring import context_for  # noqa: E402
 from tests.fixtures.databases import create_database, drop_database  # noqa: E402
 from tests.fixtures.pgserver import free_port, new_server  # noqa: E402
 
@@ -50,7 +51,7 @@ from tests.fixtures.pgserver import free_port, new_server  # noqa: E402
 def prepare(url: str, key_dir: Path, count: int) -> list[str]:
     """Migrate, create a 12-candidate STV election, issue ``count`` tokens, open it."""
     settings = Settings(database_url=url, key_dir=key_dir)
-    ctx = Context.from_settings(settings)
+    ctx = context_for(settings)
     engine = make_engine(url)
     upgrade(engine)
     now = datetime.now(UTC)

@@ -49,8 +49,10 @@ def engine() -> Engine:
 
 
 def context() -> Context:
-    """The service context for this run (system clock, configured keys)."""
-    return Context.from_settings(get_settings())
+    """The service context for this run (system clock, configured keys, the tellers' queue)."""
+    from ballotbox.wiring import context_for
+
+    return context_for(get_settings())
 
 
 @contextmanager

@@ -10,7 +10,6 @@ be issued or voided.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -153,23 +152,15 @@ def open_now(
     return commitment
 
 
-# Ballots received before the close but recorded after it: posted letters (and phone
-# messages) are keyed by tellers in the days after.  Each channel that takes them registers
-# a counter of items in hand but not yet resolved; the total is committed in the chain's
-# ``closed`` entry, and no more than that many ballots can be cast after the close.
-LateArrivals = Callable[[Session, Election], int]
-_late_arrivals: list[LateArrivals] = []
+def late_allowance(session: Session, ctx: Context, election: Election) -> int:
+    """Ballots that may still be cast after ``election`` closes (committed at the close).
 
-
-def register_late_arrivals(counter: LateArrivals) -> None:
-    """Count, at each close, items received in time that may still be cast afterwards."""
-    if counter not in _late_arrivals:
-        _late_arrivals.append(counter)
-
-
-def late_allowance(session: Session, election: Election) -> int:
-    """Ballots that may still be cast after ``election`` closes (committed at the close)."""
-    return sum(counter(session, election) for counter in _late_arrivals)
+    Posted letters (and phone messages) received before the close are keyed by
+    tellers in the days after.  The context's ``late_arrivals`` count the items
+    in hand but not yet resolved; the total is committed in the chain's
+    ``closed`` entry, and no more than that many ballots can be cast after the close.
+    """
+    return sum(count(session, election) for count in ctx.late_arrivals)
 
 
 def close_now(
@@ -184,7 +175,7 @@ def close_now(
     session.add(election)
     head = repository.chain_head(session, election.id)
     closed: dict[str, object] = {"kind": "closed", "ballots": head.ballots, "time": iso(moment)}
-    late = late_allowance(session, election)
+    late = late_allowance(session, ctx, election)
     if late:
         closed["late"] = late
     ledger.append(session, election.id, closed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from sqlmodel import Session, select
 
 from ballotbox.adapters.httpkit.twilio import sign
 from ballotbox.adapters.phone.simulator import call
+from ballotbox.services import Context
 from tests.fixtures.elections import BallotEnv
 from tests.fixtures.twilio import AUTH, ballots, client_for
 from tests.golden.twiml import check
@@ -136,19 +138,20 @@ class Queue:
     def __init__(self) -> None:
         self.items: list[tuple[str | None, str]] = []
 
-    def __call__(self, session: Session, election: str | None, url: str) -> None:
+    def __call__(self, session: Session, ctx: Context, election: str | None, url: str) -> None:
         self.items.append((election, url))
 
 
 def test_voicemail_is_offered_only_when_on_and_a_queue_exists(sqlite_env: BallotEnv) -> None:
     slug, _tokens = sqlite_env.make_election(tokens=1)
     recording = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "a" * 32
-    off = client_for(sqlite_env, phone_voicemail=True)  # switched on, but no queue registered
-    off.app.state.voicemail_sink = None  # type: ignore[attr-defined]
+    # Switched on, but no queue wired into the context.
+    off = client_for(sqlite_env, replace(sqlite_env.ctx, voicemail_sink=None), phone_voicemail=True)
     assert "spoken message" not in call(off, [], auth_token=AUTH).text
-    client = client_for(sqlite_env, phone_voicemail=True)
     queue = Queue()
-    client.app.state.voicemail_sink = queue  # type: ignore[attr-defined]
+    client = client_for(
+        sqlite_env, replace(sqlite_env.ctx, voicemail_sink=queue), phone_voicemail=True
+    )
     transcript = call(client, "0#", auth_token=AUTH, caller="+447700900555", recording=recording)
     check("phone_voicemail_prompt", transcript.documents[1])
     check("phone_voicemail_thanks", transcript.documents[2])

@@ -337,3 +337,15 @@ def test_ballotbox_tally_passes_the_officers_reason_to_the_tally_service(
         override = repository.last_event(s, election.id, "override")
     assert kinds[-2:] == ["override", "counted"]
     assert override is not None and override["reason"] == "the bag went missing"
+
+
+def test_ballotbox_election_close_commits_the_letters_in_hand(ballot_env: BallotEnv) -> None:
+    slug, _tokens = ballot_env.make_election(tokens=2)
+    open_batch(ballot_env, slug, 3)
+    closed = cli(ballot_env, "election", "close", slug)
+    assert closed.returncode == 0, closed.stderr
+    with ballot_env.read() as s:
+        election = repository.election_by_slug(s, slug)
+        assert election.id is not None
+        entry = repository.last_event(s, election.id, "closed")
+    assert entry is not None and entry["late"] == 3

@@ -264,6 +264,66 @@ def test_the_tally_service_itself_refuses_to_count_while_letters_are_pending(
     )
 
 
+def test_the_close_commits_the_late_arrivals_its_context_counts(env: BallotEnv) -> None:
+    """The close asks the context, and nothing else, how many ballots are still in hand."""
+    from dataclasses import replace
+
+    env.make_election(slug="second", tokens=2)
+    open_batch(env, "test-2027", 3)  # letters in hand, but this context does not count them
+    counted = replace(env.ctx, late_arrivals=(lambda s, e: 4, lambda s, e: 1))
+    with env.session() as s:
+        elections.close_now(s, counted, repository.election_by_slug(s, "second"))
+        elections.close_now(
+            s, replace(env.ctx, late_arrivals=()), repository.election_by_slug(s, "test-2027")
+        )
+    with env.read() as s:
+        second = repository.election_by_slug(s, "second")
+        first = repository.election_by_slug(s, "test-2027")
+        assert second.id is not None and first.id is not None
+        closed_second = repository.last_event(s, second.id, "closed")
+        closed_first = repository.last_event(s, first.id, "closed")
+    assert closed_second is not None and closed_second["late"] == 5
+    assert closed_first is not None and "late" not in closed_first
+
+
+def test_closing_with_only_the_elections_service_imported_commits_the_letters_in_hand(
+    env: BallotEnv,
+) -> None:
+    """No import side effect: a process that never imports the postal services gets ``late``."""
+    import subprocess
+    import sys
+
+    open_batch(env, "test-2027", 2)  # two letters in hand
+    probe = f"""
+import json, sys
+from datetime import datetime
+from ballotbox.config import Settings
+from ballotbox.core.clock import FixedClock
+from ballotbox.services import elections
+from ballotbox.storage import repository
+from ballotbox.storage.db import make_engine, transaction
+imported_first = "ballotbox.services.postal" in sys.modules
+from ballotbox.wiring import context_for
+settings = Settings(
+    database_url={env.settings.database_url!r}, key_dir={str(env.settings.key_dir)!r}
+)
+ctx = context_for(settings, FixedClock(datetime.fromisoformat({CLOSES.isoformat()!r})))
+engine = make_engine(settings.database_url)
+with transaction(engine) as s:
+    elections.close_now(s, ctx, repository.election_by_slug(s, "test-2027"))
+with transaction(engine) as s:
+    election = repository.election_by_slug(s, "test-2027")
+    closed = repository.last_event(s, election.id, "closed")
+engine.dispose()
+print(json.dumps({{"imported_first": imported_first, "closed": closed}}))
+"""
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert seen["imported_first"] is False  # the elections service alone does not load postal
+    assert seen["closed"]["late"] == 2 and seen["closed"]["ballots"] == 0
+
+
 def test_lockout_after_five_failures_for_fifteen_minutes(env: BallotEnv) -> None:
     for _ in range(4):
         with env.session() as s, pytest.raises(LoginError):

@@ -69,7 +69,6 @@ class Call:
         self, request: Request, params: dict[str, str], session: Session, ctx: Context
     ) -> None:
         self.settings: Settings = request.app.state.settings
-        self.app_state = request.app.state
         self.session = session
         self.ctx = ctx
         self.params = params
@@ -105,7 +104,7 @@ class Call:
     def ask_token(self, progress: state.CallState) -> Response:
         """Prompt for the token (and, where offered, the voicemail alternative)."""
         prompt = _("Please enter the ballot token from your card, then press hash.")
-        if voicemail.offered(self.settings, self.app_state):
+        if voicemail.offered(self.settings, self.ctx):
             prompt += " " + _(
                 "To leave a spoken message for the tellers instead, press 0 then hash."
             )
@@ -143,7 +142,7 @@ class Call:
         """The token was keyed: check its form, then that it can vote now."""
         if keys == "":
             return self.retry_token(progress, _("I did not hear any keys."))
-        if keys.strip("0") == "" and voicemail.offered(self.settings, self.app_state):
+        if keys.strip("0") == "" and voicemail.offered(self.settings, self.ctx):
             return self.offer_voicemail(progress)
         sender = self.params.get("From", "")
         try:
@@ -254,7 +253,7 @@ class Call:
     def recorded(self, progress: state.CallState) -> Response:
         """The message was recorded: hand its reference, and nothing else, to the tellers."""
         url = self.params.get("RecordingUrl", "")
-        sink = voicemail.sink_of(self.app_state)
+        sink = voicemail.sink_of(self.ctx)
         if sink is None or not voicemail.is_recording_url(url):
             self.script.say(_("Sorry, no message was recorded. Goodbye."))
             return twiml(self.script.hangup())
@@ -264,7 +263,9 @@ class Call:
             if effective_state(e, now) == ElectionState.OPEN
             and "phone" in definition_of(e).channels
         ]  # fmt: skip
-        voicemail.enqueue_voicemail(self.session, sink, open_[0] if len(open_) == 1 else None, url)
+        voicemail.enqueue_voicemail(
+            self.session, self.ctx, sink, open_[0] if len(open_) == 1 else None, url
+        )
         self.session.commit()
         self.script.say(_("Thank you. Your message will be keyed by the tellers. Goodbye."))
         return twiml(self.script.hangup())

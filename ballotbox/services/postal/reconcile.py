@@ -181,6 +181,16 @@ def to_csv(report: Reconciliation) -> str:
     return out.getvalue()
 
 
+def letters_in_hand(session: Session, election: Election) -> int:
+    """Letters and phone messages of ``election`` received and not yet resolved.
+
+    Wired as the context's ``late_arrivals``: at the close the chain commits to
+    how many of them may still be keyed and cast.
+    """
+    assert election.id is not None
+    return queries.pending_count(session, election.id)
+
+
 def assert_no_pending(session: Session, election: Election) -> None:
     """Raise PendingLettersError if any postal letter of ``election`` is still pending."""
     assert election.id is not None
