@@ -57,7 +57,16 @@ def context() -> Context:
 
 @contextmanager
 def session(*, write: bool = True) -> Iterator[tuple[Session, Context]]:
-    """One transaction for one command, after applying any due open/close."""
+    """One transaction for one command, after applying any due open/close.
+
+    This is the CLI's one transaction owner, as the session dependency is the
+    web's (``ballotbox/adapters/httpkit/deps.py``): the command's block commits
+    when it ends normally and rolls back if it raises, so a refused command
+    changes nothing; commands and services never commit, services only flush.
+    Due opens and closes are applied and committed first, on their own, so a
+    command that fails still leaves the schedule applied.  ``write=False``
+    does not take SQLite's write lock, for commands that only read.
+    """
     ctx = context()
     eng = engine()
     with transaction(eng) as s:

@@ -8,8 +8,6 @@ time and no source.  A token that names no election counts under scope "".
 
 from __future__ import annotations
 
-import logging
-
 from sqlmodel import Session
 
 from ballotbox.core.errors import BallotboxError
@@ -17,8 +15,6 @@ from ballotbox.core.tokens.format import parse
 from ballotbox.services import Context
 from ballotbox.services.casting import find_token
 from ballotbox.storage import repository
-
-log = logging.getLogger("ballotbox.audit")
 
 
 def count_rejection(
@@ -29,18 +25,14 @@ def count_rejection(
     token_text: str | None = None,
     slug: str | None = None,
 ) -> None:
-    """Count one rejected attempt in the request's session; never fails the request.
+    """Count one rejected attempt (flushed, not committed).
 
-    Only call this on an error path: whatever the session holds is rolled back first.
+    The attempt itself failed, so the caller rolls its changes back and commits
+    this count on its own (the web adapter passes it to ``refuse`` as ``keep``).
     """
-    session.rollback()
-    try:
-        scope = slug or _election_of(session, ctx, token_text)
-        repository.count_rejection(session, scope, error.code[:32])
-        session.commit()
-    except Exception:  # noqa: BLE001 - a counter must never turn a clear error into a 500
-        session.rollback()
-        log.warning("could not count a rejected attempt (%s)", error.code)
+    scope = slug or _election_of(session, ctx, token_text)
+    repository.count_rejection(session, scope, error.code[:32])
+    session.flush()
 
 
 def _election_of(session: Session, ctx: Context, token_text: str | None) -> str:

@@ -6,6 +6,10 @@ start again → ``cast()`` → the receipt code spelt out.  Each answer's
 ``<Gather>`` posts back to this same address with the call's progress sealed
 in the ``s`` query parameter (see :mod:`ballotbox.adapters.phone.state`).  The caller
 ID is used only as a keyed hash in the in-memory failure limiter.
+
+The vote is cast in the request's transaction, which the session dependency
+commits before the TwiML goes back, so a caller never hears "recorded" for a
+vote that is not on disk; a step that fails calls ``refuse`` and says so.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.twilio import (
     FailureLimiter,
     auth_token,
@@ -55,8 +59,6 @@ from ballotbox.storage.models import ElectionState
 
 router = APIRouter(include_in_schema=False)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
 PATH = "/phone/twilio"
 TRIES = 3
@@ -68,6 +70,7 @@ class Call:
     def __init__(
         self, request: Request, params: dict[str, str], session: Session, ctx: Context
     ) -> None:
+        self.request = request
         self.settings: Settings = request.app.state.settings
         self.session = session
         self.ctx = ctx
@@ -227,9 +230,8 @@ class Call:
                 self.session, self.ctx, progress.token, progress.choices, "phone",
                 election_slug=progress.election,
             )  # fmt: skip
-            self.session.commit()  # durable before the caller hears it counted
         except BallotboxError as error:
-            self.session.rollback()
+            refuse(self.request)
             self.script.say(spoken(error)).say(_("Your vote was not recorded. Goodbye."))
             return twiml(self.script.hangup())
         code = spell(receipt.code)
@@ -266,7 +268,6 @@ class Call:
         voicemail.enqueue_voicemail(
             self.session, self.ctx, sink, open_[0] if len(open_) == 1 else None, url
         )
-        self.session.commit()
         self.script.say(_("Thank you. Your message will be keyed by the tellers. Goodbye."))
         return twiml(self.script.hangup())
 
@@ -296,5 +297,5 @@ def phone_webhook(
             return call.confirm(progress, keys)
         return call.recorded(progress)
     except BallotboxError as error:  # e.g. the election was deleted mid-call: still TwiML
-        session.rollback()
+        refuse(request)
         return twiml(Script(call.script.voice, call.script.language).say(spoken(error)).hangup())

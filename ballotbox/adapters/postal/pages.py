@@ -1,8 +1,10 @@
 """The teller console: sign in, open batches, key letters (double entry).
 
 Thin routes over the postal services.  Every page works without JavaScript;
-``/teller/assets/teller.js`` only adds the as-you-type token check.  Routes
-that change something commit before they answer.
+``/teller/assets/teller.js`` only adds the as-you-type token check.  The
+session dependency commits what a route changed before the answer is sent;
+a form shown again with an error calls ``refuse`` first, so nothing of the
+failed attempt is kept.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.postal.pages_review import router as review_router
 from ballotbox.adapters.postal.web_session import (
@@ -27,7 +29,6 @@ from ballotbox.adapters.postal.web_session import (
     status_of,
 )
 from ballotbox.core.errors import BallotboxError
-from ballotbox.services import Context
 from ballotbox.services.elections import definition_of
 from ballotbox.services.postal import accounts, batches, keying, queries, reconcile
 from ballotbox.services.postal.errors import AccountLockedError, EntryError, LoginError
@@ -39,8 +40,6 @@ from ballotbox.storage.models_postal import PostalBatch, Teller
 
 router = APIRouter(prefix="/teller", include_in_schema=False, route_class=ConsoleRoute)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 Signed = Annotated[Teller, Depends(current_teller)]
 Keyer = Annotated[Teller, Depends(needs(Permission.KEY))]
 Opener = Annotated[Teller, Depends(needs(Permission.OPEN_BATCH))]
@@ -65,7 +64,7 @@ def login(
     try:
         teller = accounts.authenticate(session, ctx, username, password)
     except (LoginError, AccountLockedError) as error:
-        session.commit()  # the failure counts towards the lockout
+        # Not refused: the failure is the request's work, and it counts towards the lockout.
         return render(
             request,
             "teller_login.html",
@@ -73,7 +72,6 @@ def login(
             status_code=status_of(error),
         )
     sid = accounts.start_session(session, ctx, teller)
-    session.commit()
     response = RedirectResponse("/teller", status_code=303)
     set_session_cookie(response, ctx, sid)
     return response
@@ -85,7 +83,6 @@ def logout(request: Request, session: SessionDep, ctx: ContextDep) -> Response:
     sid = session_id(request, ctx)
     if sid:
         accounts.end_session(session, ctx, sid)
-        session.commit()
     response = RedirectResponse("/teller/login", status_code=303)
     clear_session_cookie(response, ctx)
     return response
@@ -133,7 +130,7 @@ def open_batch(
             raise EntryError("Give the number of letters received, e.g. 40.", field="letters")
         batch = batches.open_batch(session, ctx, teller, found, label, int(letters))
     except BallotboxError as error:
-        session.rollback()
+        refuse(request)
         return _home(
             request,
             session,
@@ -141,7 +138,6 @@ def open_batch(
             error=error,
             form={"election": election, "label": label, "letters": letters},
         )
-    session.commit()
     return RedirectResponse(f"/teller?opened={batch.id}", status_code=303)
 
 
@@ -229,9 +225,8 @@ async def key_letter(
             raise EntryError("Type the letter's number, as written on it.", field="letter")
         keyed = read_entry(definition, values["token"], marks, values["spoilt"])
         outcome = keying.submit_entry(session, ctx, teller, batch, number, keyed)
-        session.commit()
     except BallotboxError as error:
-        session.rollback()
+        refuse(request)
         return _key_page(request, session, teller, batch, number=number, error=error, values=values)
     return _key_page(request, session, teller, batch, message=outcome_message(outcome))
 

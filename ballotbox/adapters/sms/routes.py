@@ -4,6 +4,12 @@ Signed requests only (:func:`ballotbox.adapters.httpkit.twilio.twilio_params`). 
 sender's number is used for one thing, a keyed hash in the in-memory failure
 limiter; it is never stored, logged or passed to ``cast()``.  A retried
 ``MessageSid`` gets the reply already given, word for word.
+
+The vote goes through the group-commit batcher, like the web's: it is
+committed before the reply is written (and remembered for a retry), so a
+member is never told that a vote counted which is not on disk.  The request's
+own session only reads, and does not hold SQLite's write lock while the
+batcher commits.
 """
 
 from __future__ import annotations
@@ -15,13 +21,12 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import Caster, CasterDep, ContextDep, ReadSessionDep
 from ballotbox.adapters.httpkit.twilio import FailureLimiter, guards_for, twilio_params, twiml
 from ballotbox.adapters.sms import grammar, replies
 from ballotbox.config import Settings
 from ballotbox.core.errors import (
     BallotboxError,
-    RateLimitedError,
     TokenFormatError,
     TokenUsedError,
     TokenVoidError,
@@ -30,13 +35,11 @@ from ballotbox.core.errors import (
 from ballotbox.core.i18n import set_locale
 from ballotbox.core.tokens.format import parse
 from ballotbox.services import Context
-from ballotbox.services.casting import cast, check_can_vote
+from ballotbox.services.casting import check_can_vote
 from ballotbox.services.elections import definition_of
 
 router = APIRouter(include_in_schema=False)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
 # Separates the messages of one reply while it sits in the retry cache.
 _SEPARATOR = "\x1e"
@@ -45,6 +48,7 @@ _SEPARATOR = "\x1e"
 def answer(
     session: Session,
     ctx: Context,
+    caster: Caster,
     limiter: FailureLimiter,
     sender: str,
     body: str,
@@ -69,19 +73,19 @@ def answer(
             definition.candidate_names(), yes_no=definition.method == "referendum"
         )
         choices = grammar.read_preferences(message.preferences, shape)
-        receipt = cast(session, ctx, token, choices, "sms", election_slug=election.slug)
-        session.commit()  # durable before the member is told it counted
+        receipt = caster(token, choices, "sms", election_slug=election.slug)  # committed
         return replies.receipt_reply(receipt, definition, public_url)
-    except RateLimitedError as error:
-        return replies.error_reply(error)
-    except BallotboxError as error:
-        session.rollback()
+    except BallotboxError as error:  # nothing was written: the session only read
         return replies.error_reply(error)
 
 
 @router.post("/sms/twilio")
 def sms_webhook(
-    request: Request, params: ParamsDep, session: SessionDep, ctx: ContextDep
+    request: Request,
+    params: ParamsDep,
+    session: ReadSessionDep,
+    ctx: ContextDep,
+    caster: CasterDep,
 ) -> Response:
     """Twilio Messaging webhook: vote, send the ballot or help, reply in TwiML."""
     settings: Settings = request.app.state.settings
@@ -90,7 +94,7 @@ def sms_webhook(
 
     def reply() -> str:
         sender, body = params.get("From", ""), params.get("Body", "")
-        messages = answer(session, ctx, guards.limiter, sender, body, settings.public_base)
+        messages = answer(session, ctx, caster, guards.limiter, sender, body, settings.public_base)
         return _SEPARATOR.join(messages)
 
     sid = params.get("MessageSid", "")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import CasterDep, get_context, get_session
+from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, Keep, SessionDep, refuse
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services import Context, elections
 from ballotbox.services.counters import count_rejection
@@ -18,9 +18,6 @@ from ballotbox.services.elections import aware, effective_state, iso
 from ballotbox.storage import repository
 
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
-
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 
 
 class BallotIn(BaseModel):
@@ -64,17 +61,26 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _counted(ctx: Context, error: BallotboxError, slug: str) -> Keep:
+    return lambda session: count_rejection(session, ctx, error, slug=slug)
+
+
 @router.post(
     "/elections/{slug}/ballots", status_code=201, response_model=ReceiptOut, responses=ERRORS
 )
 def cast_ballot(
-    slug: str, ballot: BallotIn, session: SessionDep, ctx: ContextDep, caster: CasterDep
+    slug: str,
+    ballot: BallotIn,
+    request: Request,
+    session: SessionDep,  # where a refused cast is counted
+    ctx: ContextDep,
+    caster: CasterDep,
 ) -> ReceiptOut:
     """Cast a ballot with a token; returns the signed receipt."""
     try:
         receipt = caster(ballot.token, ballot.choices, "web", election_slug=slug)
     except BallotboxError as error:  # counted for the live audit page, then answered as usual
-        count_rejection(session, ctx, error, slug=slug)
+        refuse(request, keep=_counted(ctx, error, slug))
         raise
     return ReceiptOut(
         election=receipt.election,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import CasterDep, get_context, get_session
+from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, Keep, SessionDep, refuse
 from ballotbox.adapters.httpkit.errors import status_for
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.httpkit.templating import make_templates
@@ -47,16 +47,17 @@ def render(
 
 router = APIRouter(include_in_schema=False)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
+
+def _counted(ctx: Context, error: BallotboxError, token_text: str | None) -> Keep:
+    return lambda session: count_rejection(session, ctx, error, token_text=token_text)
 
 
 def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTMLResponse:
+    error = extra.get("error")
+    if isinstance(error, BallotboxError):  # refused, but counted for the live audit page
+        refuse(request, keep=_counted(ctx, error, extra.get("token_text")))
     now = ctx.clock.now()
     listed = [(e, effective_state(e, now)) for e in repository.elections(session)]
-    error = extra.get("error")
-    if isinstance(error, BallotboxError):  # for the live audit page's counters
-        count_rejection(session, ctx, error, token_text=extra.get("token_text"))
     status = status_for(error) if isinstance(error, BallotboxError) else 200
     return render(request, "home.html", {"elections": listed, **extra}, status_code=status)
 
@@ -76,6 +77,8 @@ def _ballot_page(
     selected: list[int] | None = None,
     error: BallotboxError | None = None,
 ) -> HTMLResponse:
+    if error is not None:
+        refuse(request)
     definition = definition_of(election)
     return render(
         request,
