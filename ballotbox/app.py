@@ -82,7 +82,7 @@ async def _unexpected(request: Request, error: Exception) -> Response:
         "unexpected %s on %s %s",
         type(error).__name__,
         request.method,
-        request.scope.get("route").path if request.scope.get("route") else "?",
+        getattr(request.scope.get("route"), "path", "?"),
         exc_info=(type(error), error, None),
     )
     message = "Something went wrong on our side; nothing was recorded. Please try again."

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,6 +46,9 @@ from ballotbox.storage.db import make_engine, transaction  # noqa: E402
 from ballotbox.storage.migrate import upgrade  # noqa: E402
 from tests.fixtures.databases import create_database, drop_database  # noqa: E402
 from tests.fixtures.pgserver import free_port, new_server  # noqa: E402
+
+#: One HTTP request for the load generator: method, path and JSON body (or none).
+Request = tuple[str, str, dict[str, object] | None]
 
 
 def prepare(url: str, key_dir: Path, count: int) -> list[str]:
@@ -111,7 +115,7 @@ def start_server(url: str, key_dir: Path, workers: int) -> tuple[subprocess.Pope
 
 
 async def load(
-    base: str, requests: list[tuple[str, str, dict[str, object] | None]], concurrency: int
+    base: str, requests: Sequence[Request], concurrency: int
 ) -> tuple[float, list[float], dict[int, int]]:
     """Send ``requests`` with ``concurrency`` in flight; return (seconds, latencies, statuses)."""
     queue = list(reversed(requests))
@@ -215,7 +219,7 @@ def run_one(
         ref_s, ref_lat, _ = asyncio.run(
             load(base, [("GET", "/healthz", None)] * casts, concurrency)
         )
-        body = [
+        body: list[Request] = [
             (
                 "POST",
                 "/api/v1/elections/bench/ballots",

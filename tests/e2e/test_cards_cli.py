@@ -118,7 +118,9 @@ def test_issue_prints_cards_whose_qr_codes_open_tokens_the_database_knows(
     serials: list[str] = []
     for number, image in enumerate(pages, start=1):
         with Image.open(image) as picture:
-            codes = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)
+            codes = zxingcpp.read_barcodes(
+                picture, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+            )
         from_qr = set()
         for code in codes:
             match = LINK.fullmatch(code.text)

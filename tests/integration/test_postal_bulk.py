@@ -16,13 +16,13 @@ from sqlmodel import select
 
 from ballotbox.core.errors import FileFormatError
 from ballotbox.core.tokens.format import is_valid_checksum
-from ballotbox.services.postal import bulk, keying, queries, reconcile
+from ballotbox.services.postal import bulk, keying, reconcile
 from ballotbox.services.postal.matching import Keyed
 from ballotbox.storage import repository
 from ballotbox.storage.models import Ballot
 from ballotbox.storage.models_postal import PostalLetter
 from tests.fixtures.elections import BallotEnv
-from tests.unit.postal.support import add_tellers, batch_of, open_batch, postal_dump
+from tests.unit.postal.support import add_tellers, batch_of, open_batch, postal_dump, teller_named
 
 CANDIDATES = 4
 HEADER = ["letter", "teller", "token", "spoilt", *[str(n) for n in range(1, CANDIDATES + 1)]]
@@ -167,7 +167,7 @@ def test_seeded_error_batch_every_disagreement_is_adjudicated_and_nothing_wrong_
     assert cast_now == expected
 
     with ballot_env.session() as s:
-        sue = queries.teller_by_username(s, "sue")
+        sue = teller_named(s, "sue")
         for number in sorted(planted):
             keying.adjudicate(s, ballot_env.ctx, sue, batch_of(s, batch_id), number, truth[number])
     with ballot_env.read() as s:

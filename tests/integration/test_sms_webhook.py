@@ -106,7 +106,7 @@ def test_closed_voting_says_when_it_closed(ballot_env: BallotEnv, sms: TestClien
 
 def _post(client: TestClient, params: dict[str, str], signature: str | None) -> int:
     headers = {"X-Twilio-Signature": signature} if signature is not None else {}
-    return client.post("/sms/twilio", data=params, headers=headers).status_code
+    return int(client.post("/sms/twilio", data=params, headers=headers).status_code)
 
 
 def test_unsigned_tampered_and_wrong_url_requests_get_403_and_change_nothing(
