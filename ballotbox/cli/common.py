@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from pathlib import Path
 
 from rich.console import Console
 from sqlalchemy import Engine
@@ -67,14 +66,3 @@ def session(*, write: bool = True) -> Iterator[tuple[Session, Context]]:
 def settings() -> Settings:
     """The configured settings."""
     return get_settings()
-
-
-def refuse_existing(path: Path) -> None:
-    """Never overwrite a file the officer already has (it may hold printed tokens)."""
-    if path.exists():
-        raise OutputExistsError(path=str(path))
-
-
-class OutputExistsError(BallotboxError):
-    code = "output_exists"
-    template = N_("{path} already exists; choose another name or move the old file away first.")

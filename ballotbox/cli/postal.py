@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ballotbox.cli.common import console, refuse_existing, session
+from ballotbox.cli.common import console, session
 from ballotbox.cli.election import read_text
+from ballotbox.core.printing.outputs import refuse_existing
 from ballotbox.services.postal import batches, bulk, reconcile
 from ballotbox.storage import repository
 

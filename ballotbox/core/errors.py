@@ -11,7 +11,8 @@ sentence, CLI line) maps these in one place.  The tree::
     │   │   └── TokenChecksumError    a typing error caught by the check digits
     │   ├── ChoiceError            the choices are not a valid ballot for the method
     │   ├── DefinitionError        an election definition (TOML) has problems
-    │   └── FileFormatError        a .blt, CSV or other file is malformed (line, expected)
+    │   ├── FileFormatError        a .blt, CSV or other file is malformed (line, expected)
+    │   └── OutputExistsError      a file or folder to be written exists (never overwritten)
     ├── NotFoundError
     │   ├── UnknownTokenError      well-formed but not issued for any election
     │   └── UnknownElectionError
@@ -112,6 +113,13 @@ class FileFormatError(InputError):
             BallotboxError.__init__(self, N_("{source}: {problem}"), source=source, problem=problem)
         else:
             super().__init__(source=source, line=line, problem=problem)
+
+
+class OutputExistsError(InputError):
+    """Refusing to overwrite: cards, registers, labels and bundles never replace a file."""
+
+    code = "output_exists"
+    template = N_("{path} already exists; choose another name or move the old file away first.")
 
 
 class NotFoundError(BallotboxError):

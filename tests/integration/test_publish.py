@@ -10,7 +10,7 @@ import pytest
 
 from ballotbox.core.audit.bundle import pretty_json
 from ballotbox.core.audit.verify import main as verify
-from ballotbox.core.errors import LifecycleError
+from ballotbox.core.errors import LifecycleError, OutputExistsError
 from ballotbox.core.tokens.format import Token
 from ballotbox.services import elections, issuance, publishing, tally
 from ballotbox.services.casting import cast
@@ -101,7 +101,7 @@ def test_publish_refuses_an_existing_directory_and_an_uncounted_election(
     open_slug, _ = ballot_env.make_election("still-open", tokens=2)
     slug, _, _ = run_election(ballot_env)
     (tmp_path / "taken").mkdir()
-    with pytest.raises(publishing.OutputExistsError):
+    with pytest.raises(OutputExistsError):
         publish(ballot_env, slug, tmp_path / "taken")
     with ballot_env.read() as s:
         assert repository.election_by_slug(s, slug).state == ElectionState.COUNTED

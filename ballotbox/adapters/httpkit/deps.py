@@ -37,6 +37,11 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
+#: Route parameter types: ``session: SessionDep`` and ``ctx: ContextDep`` in every adapter.
+SessionDep = Annotated[Session, Depends(get_session)]
+ContextDep = Annotated[Context, Depends(get_context)]
+
+
 class Caster(Protocol):
     """Casts a ballot and returns only once it is committed."""
 

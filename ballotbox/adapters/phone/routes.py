@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep
 from ballotbox.adapters.httpkit.twilio import (
     FailureLimiter,
     auth_token,
@@ -55,8 +55,6 @@ from ballotbox.storage.models import ElectionState
 
 router = APIRouter(include_in_schema=False)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
 PATH = "/phone/twilio"
 TRIES = 3

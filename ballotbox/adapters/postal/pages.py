@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.postal.pages_review import router as review_router
 from ballotbox.adapters.postal.web_session import (
@@ -27,7 +27,6 @@ from ballotbox.adapters.postal.web_session import (
     status_of,
 )
 from ballotbox.core.errors import BallotboxError
-from ballotbox.services import Context
 from ballotbox.services.elections import definition_of
 from ballotbox.services.postal import accounts, batches, keying, queries, reconcile
 from ballotbox.services.postal.errors import AccountLockedError, EntryError, LoginError
@@ -39,8 +38,6 @@ from ballotbox.storage.models_postal import PostalBatch, Teller
 
 router = APIRouter(prefix="/teller", include_in_schema=False, route_class=ConsoleRoute)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 Signed = Annotated[Teller, Depends(current_teller)]
 Keyer = Annotated[Teller, Depends(needs(Permission.KEY))]
 Opener = Annotated[Teller, Depends(needs(Permission.OPEN_BATCH))]

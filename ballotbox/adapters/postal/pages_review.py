@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.postal.web_session import ConsoleRoute, needs, render, status_of
 from ballotbox.core.errors import BallotboxError, NotFoundError
@@ -29,8 +29,6 @@ from ballotbox.storage.models_postal import Teller
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 Adjudicator = Annotated[Teller, Depends(needs(Permission.ADJUDICATE))]
 Reader = Annotated[Teller, Depends(needs(Permission.READ))]
 ASSETS = Path(__file__).parent / "static"

@@ -18,9 +18,8 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep
 from ballotbox.adapters.httpkit.errors import status_for
 from ballotbox.adapters.httpkit.templating import make_templates
 from ballotbox.adapters.httpkit.templating import render as web_render
@@ -137,8 +136,8 @@ def clear_session_cookie(response: Response, ctx: Context) -> None:
 
 def current_teller(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
-    ctx: Annotated[Context, Depends(get_context)],
+    session: SessionDep,
+    ctx: ContextDep,
 ) -> Teller:
     """The signed-in teller, or SignInRequired."""
     sid = session_id(request, ctx)

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep
 from ballotbox.adapters.httpkit.twilio import FailureLimiter, guards_for, twilio_params, twiml
 from ballotbox.adapters.sms import grammar, replies
 from ballotbox.config import Settings
@@ -35,8 +35,6 @@ from ballotbox.services.elections import definition_of
 
 router = APIRouter(include_in_schema=False)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
 # Separates the messages of one reply while it sits in the retry cache.
 _SEPARATOR = "\x1e"

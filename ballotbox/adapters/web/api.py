@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import CasterDep, get_context, get_session
+from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, SessionDep
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services import Context, elections
 from ballotbox.services.counters import count_rejection
@@ -18,9 +18,6 @@ from ballotbox.services.elections import aware, effective_state, iso
 from ballotbox.storage import repository
 
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
-
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 
 
 class BallotIn(BaseModel):

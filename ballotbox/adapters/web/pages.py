@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import CasterDep, get_context, get_session
+from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, SessionDep
 from ballotbox.adapters.httpkit.errors import status_for
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.httpkit.templating import make_templates
@@ -46,9 +46,6 @@ def render(
 
 
 router = APIRouter(include_in_schema=False)
-
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 
 
 def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTMLResponse:
