@@ -173,12 +173,6 @@ def published_file(session: Session, election_id: int, name: str) -> PublishedFi
     return session.get(PublishedFile, (election_id, name))
 
 
-def published_names(session: Session, election_id: int) -> list[str]:
-    """The names of the election's stored published files, sorted."""
-    query = select(PublishedFile.name).where(PublishedFile.election_id == election_id)
-    return sorted(session.exec(query).all())
-
-
 def lifecycle_entry(session: Session, election_id: int, kind: str) -> LogEntry | None:
     """The first log entry of ``kind`` (e.g. ``opened``), or None."""
     return session.exec(
