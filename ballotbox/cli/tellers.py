@@ -98,6 +98,34 @@ def unlock(username: str = typer.Argument(..., help="The locked teller's usernam
     console.print(f"[bold]{username}[/] can sign in again.")
 
 
+@tellers_app.command("reset-password")
+def reset_password(
+    username: str = typer.Argument(..., help="The teller's username."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of standard input."
+    ),
+) -> None:
+    """Give a teller a new password; also lifts a lockout and signs them out everywhere.
+
+    The password is asked for twice (or read from stdin).
+
+    Example: ballotbox tellers reset-password ann --password-stdin < new-password.txt
+    """
+    with session(write=False) as (s, _ctx):
+        if queries.teller_by_username(s, username) is None:
+            raise InputError(N_("There is no teller called “{name}”."), name=username)
+    password = _password(password_stdin)
+    with session() as (s, ctx):
+        teller = queries.teller_by_username(s, username)
+        if teller is None:
+            raise InputError(N_("There is no teller called “{name}”."), name=username)
+        ended = accounts.set_password(s, ctx, teller, password)
+    signed_out = f"; {ended} sign-in session(s) ended" if ended else ""
+    console.print(
+        f"New password set for [bold]{teller.username}[/]{signed_out}. Any lockout is lifted."
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``tellers`` command group."""
     app.add_typer(tellers_app, name="tellers")

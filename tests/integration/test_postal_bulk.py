@@ -5,10 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from ballotbox.services.postal.matching import Keyed
 from ballotbox.storage import repository
 from ballotbox.storage.models import Ballot
 from ballotbox.storage.models_postal import PostalLetter
+from tests.fixtures.cli import run_cli as cli
 from tests.fixtures.elections import BallotEnv
 from tests.unit.postal.support import add_tellers, batch_of, open_batch, postal_dump, teller_named
 
@@ -220,23 +218,6 @@ def test_broken_csv_files_name_the_line_and_the_reason(ballot_env: BallotEnv) ->
         assert caught.value.source == "first.csv"
     with ballot_env.read() as s:
         assert s.exec(select(Ballot)).all() == []
-
-
-def cli(env: BallotEnv, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / "ballotbox"
-    return subprocess.run(
-        [str(exe), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            **os.environ,
-            "BALLOTBOX_DATABASE_URL": env.settings.database_url,
-            "BALLOTBOX_KEY_DIR": str(env.settings.key_dir),
-            "COLUMNS": "200",
-        },
-    )
 
 
 def test_the_command_line_from_accounts_to_reconciliation(

@@ -42,6 +42,11 @@ def session_by_hash(session: Session, sid_hash: bytes) -> TellerSession | None:
     return session.get(TellerSession, sid_hash)
 
 
+def sessions_of(session: Session, teller_id: int) -> Sequence[TellerSession]:
+    """Every sign-in session of one teller."""
+    return session.exec(select(TellerSession).where(TellerSession.teller_id == teller_id)).all()
+
+
 def expired_sessions(session: Session, now: datetime) -> Sequence[TellerSession]:
     """Sign-in sessions past their expiry."""
     return session.exec(select(TellerSession).where(col(TellerSession.expires_at) < now)).all()
