@@ -23,7 +23,7 @@ from ballotbox.adapters.phone import routes as phone_routes
 from ballotbox.adapters.postal import pages as postal_pages
 from ballotbox.adapters.sms import routes as sms_routes
 from ballotbox.adapters.web import api, pages
-from ballotbox.config import Settings, get_settings
+from ballotbox.config import Settings, configure_logging, get_settings
 from ballotbox.core import logsafe
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services import Context
@@ -127,6 +127,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     """Build the application for ``settings`` (default: the environment)."""
     settings = settings or get_settings()
     context = context or Context.from_settings(settings)
+    configure_logging(settings.log_level)
     logsafe.install()
     app = FastAPI(
         title="ballotbox",

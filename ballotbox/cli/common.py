@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from ballotbox.config import Settings, get_settings
+from ballotbox.config import Settings, configure_logging, get_settings
 from ballotbox.core.errors import BallotboxError
 from ballotbox.core.i18n import N_
 from ballotbox.services import Context
@@ -35,8 +35,7 @@ class DatabaseUnavailableError(BallotboxError):
 @lru_cache(maxsize=1)
 def engine() -> Engine:
     """The engine for the configured database, checked to be at the newest schema."""
-    settings = get_settings()
-    eng = make_engine(settings.database_url)
+    eng = make_engine(settings().database_url)
     safe_url = eng.url.render_as_string(hide_password=True)
     try:
         current = is_current(eng)
@@ -49,7 +48,7 @@ def engine() -> Engine:
 
 def context() -> Context:
     """The service context for this run (system clock, configured keys)."""
-    return Context.from_settings(get_settings())
+    return Context.from_settings(settings())
 
 
 @contextmanager
@@ -64,5 +63,7 @@ def session(*, write: bool = True) -> Iterator[tuple[Session, Context]]:
 
 
 def settings() -> Settings:
-    """The configured settings."""
-    return get_settings()
+    """The configured settings; ballotbox's log lines go to stderr at their level."""
+    config = get_settings()
+    configure_logging(config.log_level)
+    return config

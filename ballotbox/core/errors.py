@@ -12,6 +12,7 @@ sentence, CLI line) maps these in one place.  The tree::
     │   ├── ChoiceError            the choices are not a valid ballot for the method
     │   ├── DefinitionError        an election definition (TOML) has problems
     │   ├── FileFormatError        a .blt, CSV or other file is malformed (line, expected)
+    │   ├── SettingsError          a BALLOTBOX_* environment variable has a bad value
     │   └── OutputExistsError      a file or folder to be written exists (never overwritten)
     ├── NotFoundError
     │   ├── UnknownTokenError      well-formed but not issued for any election
@@ -113,6 +114,11 @@ class FileFormatError(InputError):
             BallotboxError.__init__(self, N_("{source}: {problem}"), source=source, problem=problem)
         else:
             super().__init__(source=source, line=line, problem=problem)
+
+
+class SettingsError(InputError):
+    code = "invalid_settings"
+    template = N_("A setting in the environment is not valid: {problems}")
 
 
 class OutputExistsError(InputError):

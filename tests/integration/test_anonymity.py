@@ -83,8 +83,10 @@ def test_no_token_or_choice_reaches_the_logs(
     ballot_env: BallotEnv, caplog: pytest.LogCaptureFixture
 ) -> None:
     _slug, tokens = ballot_env.make_election(tokens=3)
+    app = create_app(ballot_env.settings, ballot_env.ctx)  # sets ballotbox's level (INFO)
     caplog.set_level(logging.DEBUG)
-    with TestClient(create_app(ballot_env.settings, ballot_env.ctx)) as client:
+    caplog.set_level(logging.DEBUG, logger="ballotbox")  # every level, ballotbox's own too
+    with TestClient(app) as client:
         client.get(f"/v/{tokens[0].digits}")
         client.post(
             "/api/v1/elections/test-2027/ballots",
