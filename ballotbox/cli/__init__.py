@@ -64,6 +64,7 @@ def _root(
     # that doubled the start-up time of every command (benchmarks/RESULTS.md).
     pass
 
+
 # In the order `ballotbox --help` lists them.  Each module imports only typer and the
 # standard library at the top; what a command needs it imports when it runs, so the
 # help and `ballotbox count` start without the web stack (tests/unit/test_cli_startup.py).
