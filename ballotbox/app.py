@@ -23,7 +23,7 @@ from ballotbox.adapters.phone import routes as phone_routes
 from ballotbox.adapters.postal import pages as postal_pages
 from ballotbox.adapters.sms import routes as sms_routes
 from ballotbox.adapters.web import api, pages
-from ballotbox.config import Settings, get_settings
+from ballotbox.config import Settings, configure_logging, get_settings
 from ballotbox.core import logsafe
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services import Context
@@ -82,7 +82,7 @@ async def _unexpected(request: Request, error: Exception) -> Response:
         "unexpected %s on %s %s",
         type(error).__name__,
         request.method,
-        request.scope.get("route").path if request.scope.get("route") else "?",
+        getattr(request.scope.get("route"), "path", "?"),
         exc_info=(type(error), error, None),
     )
     message = "Something went wrong on our side; nothing was recorded. Please try again."
@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     """
     settings = settings or get_settings()
     context = context or context_for(settings)
+    configure_logging(settings.log_level)
     logsafe.install()
     app = FastAPI(
         title="ballotbox",

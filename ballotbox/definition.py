@@ -9,22 +9,17 @@ from __future__ import annotations
 import re
 import secrets
 import tomllib
+from collections.abc import Mapping
 from datetime import datetime
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ballotbox.core.errors import DefinitionError
+from ballotbox.core.vocabulary import CHANNELS, RANKED_METHODS, REFERENDUM_ANSWERS, Channel, Method
 
-METHODS = ("scottish-stv", "meek-stv", "irv", "plurality", "approval", "referendum")
-RANKED_METHODS = frozenset({"scottish-stv", "meek-stv", "irv"})
-CHANNELS = ("web", "sms", "phone", "postal")
-REFERENDUM_ANSWERS = ("Yes", "No", "Abstain")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-
-Method = Literal["scottish-stv", "meek-stv", "irv", "plurality", "approval", "referendum"]
-Channel = Literal["web", "sms", "phone", "postal"]
 
 
 class CandidateDefinition(BaseModel):
@@ -208,7 +203,7 @@ def _find_key(lines: list[str], key: Any, start: int, end: int) -> int | None:
     return None
 
 
-def _describe(text: str, error: dict[str, Any]) -> str:
+def _describe(text: str, error: Mapping[str, Any]) -> str:
     loc = tuple(error["loc"])
     field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
     message = error["msg"].removeprefix("Value error, ")

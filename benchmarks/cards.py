@@ -26,8 +26,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ballotbox.core.printing.cards import CardData, CardInfo, MethodHint, render_cards  # noqa: E402
-from ballotbox.core.printing.qr import ENCODERS, Matrix, encode_zxing  # noqa: E402
+from ballotbox.core.printing.qr import (  # noqa: E402
+    Encoder,
+    Matrix,
+    encode_qrcode,
+    encode_zxing,
+)
 from ballotbox.core.tokens.format import generate  # noqa: E402
+
+ENCODERS: dict[str, Encoder] = {"zxing": encode_zxing, "qrcode": encode_qrcode}
 
 INFO = CardInfo(
     organisation="Example Union — North West Region",
@@ -50,11 +57,14 @@ def cards(count: int) -> Iterator[CardData]:
 
 def one(count: int, encoder: str) -> dict[str, float]:
     """Render ``count`` business cards in this process and report the figures."""
+    encode: Encoder
     if encoder == "fixed":
         fixed = encode_zxing(INFO.vote_url(next(cards(1)).token))
 
-        def encode(_text: str) -> Matrix:
+        def encode_fixed(_text: str) -> Matrix:
             return fixed
+
+        encode = encode_fixed
     else:
         encode = ENCODERS[encoder]
     with tempfile.TemporaryDirectory() as folder:

@@ -5,24 +5,21 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ballotbox.core.counting import (
-    METHODS,
-    CountInput,
-    CountOptions,
-    count,
-    read_blt,
-    read_csv_rankings,
-    result_csv,
-    result_sheet,
-)
 from ballotbox.core.errors import FileFormatError, InputError
+from ballotbox.core.vocabulary import METHODS
+
+if TYPE_CHECKING:
+    from ballotbox.core.counting import CountInput
 
 
 def load(path: Path, seats: int | None) -> CountInput:
     """Read ballots from ``path``: ERS .blt, or a rankings CSV when the name ends in .csv."""
+    from ballotbox.core.counting import CountInput, read_blt, read_csv_rankings
+
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
@@ -62,6 +59,8 @@ def register(app: typer.Typer) -> None:
 
         Example: ballotbox count ward1.blt --method scottish-stv --seats 4 --json
         """
+        from ballotbox.core.counting import CountOptions, count, result_csv, result_sheet
+
         try:
             share = Fraction(threshold)
         except (ValueError, ZeroDivisionError):

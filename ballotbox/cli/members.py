@@ -6,19 +6,15 @@ import csv
 import io
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import typer
-from rich.table import Table
 
-from ballotbox.cli.common import console, session
 from ballotbox.core.errors import FileFormatError, InputError
 from ballotbox.core.i18n import N_
-from ballotbox.core.members.registers import FIELDS, RowProblem, read_register
-from ballotbox.core.printing.labels import render_address_labels
-from ballotbox.core.printing.outputs import open_new, refuse_existing
-from ballotbox.services import issuance_register as registry
-from ballotbox.storage import repository
+
+if TYPE_CHECKING:
+    from ballotbox.core.members.registers import RowProblem
 
 members_app = typer.Typer(
     help="Member registers, the card issuance register, stock reports and address labels.",
@@ -39,6 +35,8 @@ def read_bytes(path: Path) -> bytes:
 
 def parse_mapping(pairs: list[str]) -> dict[str, str | list[str]] | None:
     """``--map number="Member Ref"`` options as the mapping ``read_register`` takes."""
+    from ballotbox.core.members.registers import FIELDS
+
     mapping: dict[str, str | list[str]] = {}
     for pair in pairs:
         key, sep, column = pair.partition("=")
@@ -76,6 +74,11 @@ def import_(
 
     Example: ballotbox members import nec-2027 --org "North West" nw.csv --map number="Member Ref"
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.core.members.registers import read_register
+    from ballotbox.services import issuance_register as registry
+    from ballotbox.storage import repository
+
     if not org.strip():
         raise InputError(N_("--org needs the organisation's name."))
     read = read_register(read_bytes(file), org.strip(), parse_mapping(map_))
@@ -101,6 +104,8 @@ def import_(
 
 
 def _print_problems(problems: list[RowProblem]) -> None:
+    from ballotbox.cli.common import console
+
     for problem in problems[:SHOWN]:
         console.print(f"  line {problem.line}: {problem.reason}")
     if len(problems) > SHOWN:
@@ -118,6 +123,11 @@ def duplicates(
 
     Example: ballotbox members duplicates nec-2027 --csv duplicates.csv
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.core.printing.outputs import open_new, refuse_existing
+    from ballotbox.services import issuance_register as registry
+    from ballotbox.storage import repository
+
     if csv_path is not None:
         refuse_existing(csv_path)
     with session(write=False) as (s, _ctx):
@@ -190,6 +200,10 @@ def issued(
 
     Example: ballotbox members issued nec-2027 10442 --how meeting --by "J. Teller"
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.services import issuance_register as registry
+    from ballotbox.storage import repository
+
     if (number is None) == (from_file is None):
         raise InputError(N_("Give one membership number, or --from FILE.csv for many."))
     data = read_bytes(from_file) if from_file is not None else b""
@@ -242,6 +256,13 @@ def report(
 
     Example: ballotbox members report nec-2027 --csv stock.csv --without-card-csv follow-up.csv
     """
+    from rich.table import Table
+
+    from ballotbox.cli.common import console, session
+    from ballotbox.core.printing.outputs import open_new, refuse_existing
+    from ballotbox.services import issuance_register as registry
+    from ballotbox.storage import repository
+
     for path in (csv_path, without_csv):
         if path is not None:
             refuse_existing(path)
@@ -287,6 +308,12 @@ def labels(
 
     Example: ballotbox members labels nec-2027 --out labels.pdf --only-without-card
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.core.printing.labels import render_address_labels
+    from ballotbox.core.printing.outputs import refuse_existing
+    from ballotbox.services import issuance_register as registry
+    from ballotbox.storage import repository
+
     refuse_existing(out)
     with session(write=False) as (s, _ctx):
         election = repository.election_by_slug(s, slug)

@@ -6,11 +6,6 @@ import json
 
 import typer
 
-from ballotbox.cli.common import session
-from ballotbox.core.counting import result_sheet
-from ballotbox.services import tally as tally_service
-from ballotbox.storage import repository
-
 
 def register(app: typer.Typer) -> None:
     """Add the ``tally`` command."""
@@ -32,6 +27,11 @@ def register(app: typer.Typer) -> None:
 
         Example: ballotbox tally nec-2027
         """
+        from ballotbox.cli.common import session
+        from ballotbox.core.counting import result_sheet
+        from ballotbox.services import tally as tally_service
+        from ballotbox.storage import repository
+
         with session() as (s, ctx):
             election = repository.election_by_slug(s, slug)
             result = tally_service.tally(s, ctx, election, override_pending=override_pending)

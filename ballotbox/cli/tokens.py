@@ -6,15 +6,10 @@ import csv
 from pathlib import Path
 
 import typer
-from rich.progress import Progress
 
-from ballotbox.cli.common import console, session
 from ballotbox.cli.election import read_text
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_
-from ballotbox.core.tokens.format import parse
-from ballotbox.services import issuance, print_runs
-from ballotbox.storage import repository
 
 tokens_app = typer.Typer(
     help="Issue tokens for printing and void spoiled cards.", no_args_is_help=True
@@ -46,6 +41,12 @@ def issue(
 
     Example: ballotbox tokens issue nec-2027 --count 5000 --pdf cards.pdf --split 1000
     """
+    from rich.progress import Progress
+
+    from ballotbox.cli.common import console, session
+    from ballotbox.services import print_runs
+    from ballotbox.storage import repository
+
     job = print_runs.PrintJob(pdf=pdf, csv=csv_path, layout=layout, split=split, reserve=reserve)
     with (
         print_runs.removed_on_failure() as created,
@@ -96,6 +97,11 @@ def void(
 
     Example: ballotbox tokens void nec-2027 "4821 0937 5512 8840 3316" --from spoiled.txt
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.core.tokens.format import parse
+    from ballotbox.services import issuance
+    from ballotbox.storage import repository
+
     texts = list(tokens or [])
     if from_file is not None:
         texts.extend(_read_token_list(from_file))

@@ -11,7 +11,9 @@ sentence, CLI line) maps these in one place.  The tree::
     │   │   └── TokenChecksumError    a typing error caught by the check digits
     │   ├── ChoiceError            the choices are not a valid ballot for the method
     │   ├── DefinitionError        an election definition (TOML) has problems
-    │   └── FileFormatError        a .blt, CSV or other file is malformed (line, expected)
+    │   ├── FileFormatError        a .blt, CSV or other file is malformed (line, expected)
+    │   ├── SettingsError          a BALLOTBOX_* environment variable has a bad value
+    │   └── OutputExistsError      a file or folder to be written exists (never overwritten)
     ├── NotFoundError
     │   ├── UnknownTokenError      well-formed but not issued for any election
     │   └── UnknownElectionError
@@ -112,6 +114,18 @@ class FileFormatError(InputError):
             BallotboxError.__init__(self, N_("{source}: {problem}"), source=source, problem=problem)
         else:
             super().__init__(source=source, line=line, problem=problem)
+
+
+class SettingsError(InputError):
+    code = "invalid_settings"
+    template = N_("A setting in the environment is not valid: {problems}")
+
+
+class OutputExistsError(InputError):
+    """Refusing to overwrite: cards, registers, labels and bundles never replace a file."""
+
+    code = "output_exists"
+    template = N_("{path} already exists; choose another name or move the old file away first.")
 
 
 class NotFoundError(BallotboxError):

@@ -12,7 +12,7 @@ token hash, so of concurrent attempts exactly one wins; every other one gets
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,7 @@ from ballotbox.core.errors import (
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.core.tokens.hashing import token_hash
+from ballotbox.core.vocabulary import CHANNELS
 from ballotbox.services.context import Context
 from ballotbox.services.elections import (
     apply_due_transitions,
@@ -44,7 +45,6 @@ from ballotbox.services.elections import (
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Ballot, BallotToken, Election, ElectionState, TokenState
 
-CHANNELS = ("web", "sms", "phone", "postal")
 NONCE_BYTES = 16
 
 
@@ -232,23 +232,32 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
         # Only possible if another transaction spent a token without the row lock; the
         # caller rolls the whole transaction back, so nothing here is acknowledged.
         raise TokenUsedError() from None
-    assert all(o is not None for o in outcomes)
-    return outcomes  # type: ignore[return-value]
+    done = [o for o in outcomes if o is not None]
+    assert len(done) == len(outcomes), "every request has its receipt or its error"
+    return done
 
 
 def _take_late_place(session: Session, election: Election, used: dict[int, int]) -> None:
     """Count one late ballot against the allowance the ``closed`` entry committed to."""
     assert election.id is not None
-    closed = repository.last_event(session, election.id, "closed")
-    allowed = int(closed.get("late", 0)) if closed else 0
-    cast_late = repository.chain_head(session, election.id).ballots - int(
-        closed.get("ballots", 0) if closed else 0
+    closed = repository.last_event(session, election.id, "closed") or {}
+    allowed = _whole_number(closed, "late")
+    cast_late = repository.chain_head(session, election.id).ballots - _whole_number(
+        closed, "ballots"
     )
     if cast_late + used.get(election.id, 0) >= allowed:
         raise ElectionNotOpenError(
             N_("Voting closed on {when}."), when=_when(closing_time(election))
         )
     used[election.id] = used.get(election.id, 0) + 1
+
+
+def _whole_number(payload: Mapping[str, object], key: str) -> int:
+    """The count a log entry's payload holds under ``key`` (0 when it has none)."""
+    value = payload.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"the log entry's {key!r} is {value!r}, not a whole number")
+    return value
 
 
 def _find_tokens(

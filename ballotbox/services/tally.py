@@ -94,8 +94,3 @@ def tally(
         {"kind": "counted", "result_hash": document_hash(document), "time": iso(now)},
     )
     return result
-
-
-def stored_result(election: Election) -> Result | None:
-    """The stored count, if there is one."""
-    return Result.from_json(json.loads(election.result)) if election.result else None

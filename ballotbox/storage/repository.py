@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import Executable, func
+from sqlmodel import Session, col, select
 
 from ballotbox.core.errors import UnknownElectionError
 from ballotbox.storage.models import (
@@ -38,16 +38,18 @@ def election_by_slug(session: Session, slug: str) -> Election:
 
 def elections(session: Session, states: Iterable[str] | None = None) -> Sequence[Election]:
     """All elections (optionally only those in ``states``), oldest first."""
-    query = select(Election).order_by(Election.id)  # type: ignore[arg-type]
+    query = select(Election).order_by(col(Election.id))
     if states is not None:
-        query = query.where(Election.state.in_(list(states)))  # type: ignore[attr-defined]
+        query = query.where(col(Election.state).in_(list(states)))
     return session.exec(query).all()
 
 
 def candidates(session: Session, election_id: int) -> Sequence[Candidate]:
     """The election's candidates in card-number order."""
     return session.exec(
-        select(Candidate).where(Candidate.election_id == election_id).order_by(Candidate.number)  # type: ignore[arg-type]
+        select(Candidate)
+        .where(Candidate.election_id == election_id)
+        .order_by(col(Candidate.number))
     ).all()
 
 
@@ -57,10 +59,10 @@ def tokens_by_hash(
     """The token rows whose keyed hashes are in ``hashes``."""
     if not hashes:
         return []
-    query = select(BallotToken).where(BallotToken.token_hash.in_(hashes))  # type: ignore[attr-defined]
+    query = select(BallotToken).where(col(BallotToken.token_hash).in_(hashes))
     if for_update:
         # Lock in one fixed order, so two batches sharing tokens queue instead of deadlocking.
-        query = query.order_by(BallotToken.token_hash).with_for_update()  # type: ignore[arg-type]
+        query = query.order_by(col(BallotToken.token_hash)).with_for_update()
     return session.exec(query).all()
 
 
@@ -69,7 +71,7 @@ def token_counts(session: Session, election_id: int) -> dict[str, int]:
     rows = session.exec(
         select(BallotToken.state, func.count())
         .where(BallotToken.election_id == election_id)
-        .group_by(BallotToken.state)
+        .group_by(col(BallotToken.state))
     ).all()
     return {state: count for state, count in rows}
 
@@ -87,7 +89,7 @@ def turnout_by_channel(session: Session, election_id: int) -> dict[str, int]:
     rows = session.exec(
         select(Ballot.channel, func.count())
         .where(Ballot.election_id == election_id)
-        .group_by(Ballot.channel)
+        .group_by(col(Ballot.channel))
     ).all()
     return {channel: count for channel, count in rows}
 
@@ -95,7 +97,7 @@ def turnout_by_channel(session: Session, election_id: int) -> dict[str, int]:
 def ballots(session: Session, election_id: int) -> Sequence[Ballot]:
     """Every ballot of the election, sorted by token (never by when it was cast)."""
     return session.exec(
-        select(Ballot).where(Ballot.election_id == election_id).order_by(Ballot.token)  # type: ignore[arg-type]
+        select(Ballot).where(Ballot.election_id == election_id).order_by(col(Ballot.token))
     ).all()
 
 
@@ -110,7 +112,7 @@ def chain_head(session: Session, election_id: int, *, for_update: bool = False) 
 def log_entries(session: Session, election_id: int) -> Sequence[LogEntry]:
     """The election's log in chain order."""
     return session.exec(
-        select(LogEntry).where(LogEntry.election_id == election_id).order_by(LogEntry.position)  # type: ignore[arg-type]
+        select(LogEntry).where(LogEntry.election_id == election_id).order_by(col(LogEntry.position))
     ).all()
 
 
@@ -122,7 +124,7 @@ def checkpoints(session: Session, election_id: int) -> Sequence[Checkpoint]:
     return session.exec(
         select(Checkpoint)
         .where(Checkpoint.election_id == election_id)
-        .order_by(Checkpoint.position)  # type: ignore[arg-type]
+        .order_by(col(Checkpoint.position))
     ).all()
 
 
@@ -131,22 +133,30 @@ def latest_checkpoint(session: Session, election_id: int) -> Checkpoint | None:
     return session.exec(
         select(Checkpoint)
         .where(Checkpoint.election_id == election_id)
-        .order_by(Checkpoint.position.desc())  # type: ignore[attr-defined]
+        .order_by(col(Checkpoint.position).desc())
     ).first()
 
 
 def count_rejection(session: Session, scope: str, reason: str) -> None:
     """Add one to the counter of attempts rejected for ``reason`` (an upsert, safe under races)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+    key, bump = ["scope", "reason"], {"count": col(RejectedAttempt.count) + 1}
+    statement: Executable
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = (
+            pg_insert(RejectedAttempt)
+            .values(scope=scope, reason=reason, count=1)
+            .on_conflict_do_update(index_elements=key, set_=bump)
+        )
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = RejectedAttempt.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(scope=scope, reason=reason, count=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["scope", "reason"], set_={"count": table.c.count + 1}
-    )
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = (
+            sqlite_insert(RejectedAttempt)
+            .values(scope=scope, reason=reason, count=1)
+            .on_conflict_do_update(index_elements=key, set_=bump)
+        )
     session.execute(statement)
 
 
@@ -163,18 +173,12 @@ def published_file(session: Session, election_id: int, name: str) -> PublishedFi
     return session.get(PublishedFile, (election_id, name))
 
 
-def published_names(session: Session, election_id: int) -> list[str]:
-    """The names of the election's stored published files, sorted."""
-    query = select(PublishedFile.name).where(PublishedFile.election_id == election_id)
-    return sorted(session.exec(query).all())
-
-
 def lifecycle_entry(session: Session, election_id: int, kind: str) -> LogEntry | None:
     """The first log entry of ``kind`` (e.g. ``opened``), or None."""
     return session.exec(
         select(LogEntry)
         .where(LogEntry.election_id == election_id, LogEntry.kind == kind)
-        .order_by(LogEntry.position)  # type: ignore[arg-type]
+        .order_by(col(LogEntry.position))
     ).first()
 
 
@@ -198,7 +202,9 @@ def members(
     query = select(RegisteredMember).where(RegisteredMember.election_id == election_id)
     if org is not None:
         query = query.where(RegisteredMember.org == org)
-    return session.exec(query.order_by(RegisteredMember.org, RegisteredMember.number)).all()
+    return session.exec(
+        query.order_by(col(RegisteredMember.org), col(RegisteredMember.number))
+    ).all()
 
 
 def members_numbered(session: Session, election_id: int, number: str) -> Sequence[RegisteredMember]:
@@ -206,14 +212,14 @@ def members_numbered(session: Session, election_id: int, number: str) -> Sequenc
     return session.exec(
         select(RegisteredMember)
         .where(RegisteredMember.election_id == election_id, RegisteredMember.number == number)
-        .order_by(RegisteredMember.org)
+        .order_by(col(RegisteredMember.org))
     ).all()
 
 
 def card_issues(session: Session, member_id: int) -> Sequence[CardIssue]:
     """The cards a member has been given, first card first."""
     return session.exec(
-        select(CardIssue).where(CardIssue.member_id == member_id).order_by(CardIssue.nth)  # type: ignore[arg-type]
+        select(CardIssue).where(CardIssue.member_id == member_id).order_by(col(CardIssue.nth))
     ).all()
 
 
@@ -221,7 +227,7 @@ def all_card_issues(session: Session, election_id: int) -> Sequence[CardIssue]:
     """Every recorded card hand-out of the election."""
     return session.exec(
         select(CardIssue)
-        .join(RegisteredMember, CardIssue.member_id == RegisteredMember.id)  # type: ignore[arg-type]
+        .join(RegisteredMember, col(CardIssue.member_id) == col(RegisteredMember.id))
         .where(RegisteredMember.election_id == election_id)
     ).all()
 
@@ -232,15 +238,15 @@ def members_without_card(session: Session, election_id: int) -> Sequence[Registe
     return session.exec(
         select(RegisteredMember)
         .where(RegisteredMember.election_id == election_id)
-        .where(RegisteredMember.id.not_in(has_card))  # type: ignore[union-attr]
-        .order_by(RegisteredMember.org, RegisteredMember.number)
+        .where(col(RegisteredMember.id).not_in(has_card))
+        .order_by(col(RegisteredMember.org), col(RegisteredMember.number))
     ).all()
 
 
 def card_runs(session: Session, election_id: int) -> Sequence[CardRun]:
     """The election's card print runs in order."""
     return session.exec(
-        select(CardRun).where(CardRun.election_id == election_id).order_by(CardRun.number)  # type: ignore[arg-type]
+        select(CardRun).where(CardRun.election_id == election_id).order_by(col(CardRun.number))
     ).all()
 
 
@@ -249,7 +255,7 @@ def last_event(session: Session, election_id: int, kind: str) -> dict[str, objec
     entry = session.exec(
         select(LogEntry)
         .where(LogEntry.election_id == election_id, LogEntry.kind == kind)
-        .order_by(LogEntry.position.desc())  # type: ignore[attr-defined]
+        .order_by(col(LogEntry.position).desc())
         .limit(1)
     ).first()
     return json.loads(entry.payload) if entry else None

@@ -118,7 +118,9 @@ def test_issue_prints_cards_whose_qr_codes_open_tokens_the_database_knows(
     serials: list[str] = []
     for number, image in enumerate(pages, start=1):
         with Image.open(image) as picture:
-            codes = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)
+            codes = zxingcpp.read_barcodes(
+                picture, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+            )
         from_qr = set()
         for code in codes:
             match = LINK.fullmatch(code.text)
@@ -218,7 +220,11 @@ NORTH = (
     "NW-102,Bob Jones,bob@bad,M2 2BB,2 Low St,Manchester\n"
     'NW-103,"O\'Brien, José",jose@example.org,M4 4DD,4 Road,Salford\n'
 )
-YORKS = "Ref;Name;Postcode;Street\nY-200;Dr Jose O Brien;M44DD;9 Moor Lane\nY-201;Cara Lee;LS1 1AA;1 Dale\n"
+YORKS = (
+    "Ref;Name;Postcode;Street\n"
+    "Y-200;Dr Jose O Brien;M44DD;9 Moor Lane\n"
+    "Y-201;Cara Lee;LS1 1AA;1 Dale\n"
+)
 
 
 @pytest.mark.slow

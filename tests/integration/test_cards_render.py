@@ -77,7 +77,9 @@ def test_every_qr_code_and_printed_token_match(
     for number, image in enumerate(images, start=1):
         expected = {c.token.digits for c in cards[(number - 1) * per_page : number * per_page]}
         with Image.open(image) as picture:
-            found = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)
+            found = zxingcpp.read_barcodes(
+                picture, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+            )
         links = [barcode.text for barcode in found]
         assert len(links) == len(expected), f"page {number}: {len(links)} QR codes decoded"
         from_qr = set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -33,14 +34,14 @@ class DiskFull(Exception):
 
 
 def run(
-    env: BallotEnv, count: int, job: print_runs.PrintJob, **hooks: object
+    env: BallotEnv, count: int, job: print_runs.PrintJob, **hooks: Any
 ) -> print_runs.PrintResult:
     """Issue and print the way the CLI does: files removed if the transaction fails."""
     with print_runs.removed_on_failure() as created, env.session() as s:
         election = repository.election_by_slug(s, SLUG)
         return print_runs.issue_and_print(
             s, env.ctx, election, count, job, created=created, **hooks
-        )  # type: ignore[arg-type]
+        )
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

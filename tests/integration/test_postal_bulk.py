@@ -5,10 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,13 +13,14 @@ from sqlmodel import select
 
 from ballotbox.core.errors import FileFormatError
 from ballotbox.core.tokens.format import is_valid_checksum
-from ballotbox.services.postal import bulk, keying, queries, reconcile
+from ballotbox.services.postal import bulk, keying, reconcile
 from ballotbox.services.postal.matching import Keyed
 from ballotbox.storage import repository
 from ballotbox.storage.models import Ballot
 from ballotbox.storage.models_postal import PostalLetter
+from tests.fixtures.cli import run_cli as cli
 from tests.fixtures.elections import BallotEnv
-from tests.unit.postal.support import add_tellers, batch_of, open_batch, postal_dump
+from tests.unit.postal.support import add_tellers, batch_of, open_batch, postal_dump, teller_named
 
 CANDIDATES = 4
 HEADER = ["letter", "teller", "token", "spoilt", *[str(n) for n in range(1, CANDIDATES + 1)]]
@@ -157,7 +155,8 @@ def test_seeded_error_batch_every_disagreement_is_adjudicated_and_nothing_wrong_
     assert outcome["disputed"] == len(planted) == 40
     with ballot_env.read() as s:
         disputed = {
-            l.number for l in s.exec(select(PostalLetter).where(PostalLetter.disputed)).all()
+            letter.number
+            for letter in s.exec(select(PostalLetter).where(PostalLetter.disputed)).all()
         }
         cast_now = {b.token: tuple(json.loads(b.choices)) for b in s.exec(select(Ballot)).all()}
     assert disputed == set(planted), "100% of planted disagreements reach adjudication"
@@ -166,7 +165,7 @@ def test_seeded_error_batch_every_disagreement_is_adjudicated_and_nothing_wrong_
     assert cast_now == expected
 
     with ballot_env.session() as s:
-        sue = queries.teller_by_username(s, "sue")
+        sue = teller_named(s, "sue")
         for number in sorted(planted):
             keying.adjudicate(s, ballot_env.ctx, sue, batch_of(s, batch_id), number, truth[number])
     with ballot_env.read() as s:
@@ -219,23 +218,6 @@ def test_broken_csv_files_name_the_line_and_the_reason(ballot_env: BallotEnv) ->
         assert caught.value.source == "first.csv"
     with ballot_env.read() as s:
         assert s.exec(select(Ballot)).all() == []
-
-
-def cli(env: BallotEnv, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / "ballotbox"
-    return subprocess.run(
-        [str(exe), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            **os.environ,
-            "BALLOTBOX_DATABASE_URL": env.settings.database_url,
-            "BALLOTBOX_KEY_DIR": str(env.settings.key_dir),
-            "COLUMNS": "200",
-        },
-    )
 
 
 def test_the_command_line_from_accounts_to_reconciliation(

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.services import elections
@@ -26,7 +26,15 @@ from ballotbox.storage import repository
 from ballotbox.storage.models import Ballot
 from ballotbox.storage.models_postal import PostalEntry, PostalLetter, TellerAction
 from tests.fixtures.elections import CLOSES, BallotEnv
-from tests.unit.postal.support import PASSWORD, add_tellers, batch_of, get, open_batch, postal_dump
+from tests.unit.postal.support import (
+    PASSWORD,
+    add_tellers,
+    batch_of,
+    get,
+    open_batch,
+    postal_dump,
+    teller_named,
+)
 
 
 def key(
@@ -39,7 +47,7 @@ def key(
     spoilt: str = "",
 ) -> keying.Outcome:
     with env.session() as s:
-        teller = accounts.queries.teller_by_username(s, teller_name)
+        teller = teller_named(s, teller_name)
         batch = batch_of(s, batch_id)
         definition = definition_of(keying._election(s, batch))
         return keying.submit_entry(
@@ -110,14 +118,14 @@ def test_disagreement_goes_to_a_supervisor_who_keyed_neither_entry(env: BallotEn
     with env.read() as s:
         assert s.exec(select(Ballot)).all() == []
     with env.session() as s:
-        sue = accounts.queries.teller_by_username(s, "sue")
+        sue = teller_named(s, "sue")
         with pytest.raises(PermissionDeniedError, match="yourself"):
             keying.dispute(s, env.ctx, sue, batch_of(s, batch_id), 1)
-        ann = accounts.queries.teller_by_username(s, "ann")
+        ann = teller_named(s, "ann")
         with pytest.raises(PermissionDeniedError):
             keying.dispute(s, env.ctx, ann, batch_of(s, batch_id), 1)  # a teller cannot adjudicate
     with env.session() as s:
-        sam = accounts.queries.teller_by_username(s, "sam")
+        sam = teller_named(s, "sam")
         shown = keying.dispute(s, env.ctx, sam, batch_of(s, batch_id), 1)
         assert (
             shown.differ == ["choices"]
@@ -154,7 +162,10 @@ def test_unknown_spent_and_void_tokens_are_rejected_with_the_reason(ballot_env: 
     key(ballot_env, "ann", batch_id, 4, "", {}, "no_token")
     key(ballot_env, "bob", batch_id, 4, "", {}, "no_token")
     with ballot_env.read() as s:
-        letters = {l.number: (l.status, l.reason) for l in s.exec(select(PostalLetter)).all()}
+        letters = {
+            letter.number: (letter.status, letter.reason)
+            for letter in s.exec(select(PostalLetter)).all()
+        }
         report = reconcile.reconcile(s, repository.election_by_slug(s, "test-2027"))
     assert letters == {
         1: ("rejected", "unknown_token"),
@@ -203,6 +214,7 @@ def test_reconciliation_blocks_counting_until_nothing_is_pending_or_the_officer_
     with env.session() as s:
         election = repository.election_by_slug(s, "test-2027")
         assert reconcile.gate_tally(s, env.ctx, election, "bag 3 lost in the post room fire") == 3
+    assert election.id is not None
     with env.read() as s:
         entry = repository.log_entries(s, election.id)[-1]
     assert (
@@ -336,7 +348,7 @@ def test_lockout_after_five_failures_for_fifteen_minutes(env: BallotEnv) -> None
     with env.session() as s:
         assert accounts.authenticate(s, env.ctx, "ANN", PASSWORD).username == "ann"
     with env.read() as s:
-        done = [a.action for a in s.exec(select(TellerAction).order_by(TellerAction.id)).all()]
+        done = [a.action for a in s.exec(select(TellerAction).order_by(col(TellerAction.id))).all()]
     assert done.count("login_failed") == 5 and "locked" in done and "login_refused" in done
     with env.session() as s, pytest.raises(LoginError):
         accounts.authenticate(s, env.ctx, "nobody", PASSWORD)
@@ -347,7 +359,8 @@ def test_sessions_expire_and_end(env: BallotEnv) -> None:
         teller = accounts.authenticate(s, env.ctx, "ann", PASSWORD)
         sid = accounts.start_session(s, env.ctx, teller)
     with env.read() as s:
-        assert accounts.teller_for_session(s, env.ctx, sid).username == "ann"
+        signed_in = accounts.teller_for_session(s, env.ctx, sid)
+        assert signed_in is not None and signed_in.username == "ann"
         assert accounts.teller_for_session(s, env.ctx, b"x" * 32) is None
     env.clock.advance(accounts.SESSION_LIFETIME)
     with env.read() as s:
@@ -358,12 +371,12 @@ def test_roles_a_teller_cannot_open_batches_and_a_scrutineer_cannot_key(env: Bal
     token = env.tokens["test-2027"][0]
     with env.session() as s:
         election = repository.election_by_slug(s, "test-2027")
-        ann = accounts.queries.teller_by_username(s, "ann")
+        ann = teller_named(s, "ann")
         with pytest.raises(PermissionDeniedError, match="teller"):
             batches.open_batch(s, env.ctx, ann, election, "bag", 3)
-        sue = accounts.queries.teller_by_username(s, "sue")
+        sue = teller_named(s, "sue")
         batch = batches.open_batch(s, env.ctx, sue, election, "bag 1", 3)
-        sid = accounts.queries.teller_by_username(s, "sid")
+        sid = teller_named(s, "sid")
         with pytest.raises(PermissionDeniedError, match="scrutineer"):
             keying.submit_entry(s, env.ctx, sid, batch, 1, Keyed(token=token.digits, choices=(1,)))
         with pytest.raises(PermissionDeniedError):
@@ -377,8 +390,8 @@ def test_voicemail_items_are_numbered_in_their_own_batch_and_cast_by_phone(env: 
         enqueue_voicemail(s, env.ctx, election, "RE0001")
         enqueue_voicemail(s, env.ctx, election, "RE0002")
     with env.read() as s:
-        letters = s.exec(select(PostalLetter).order_by(PostalLetter.number)).all()
-        assert [(l.number, l.recording_ref) for l in letters] == [(1, "RE0001"), (2, "RE0002")]
+        letters = s.exec(select(PostalLetter).order_by(col(PostalLetter.number))).all()
+        assert [(x.number, x.recording_ref) for x in letters] == [(1, "RE0001"), (2, "RE0002")]
         batch_id = letters[0].batch_id
         assert batch_of(s, batch_id).kind == "voicemail" and batch_of(s, batch_id).letters == 2
     key(env, "ann", batch_id, 2, token.digits, {3: "1"})
@@ -392,7 +405,7 @@ def test_voicemail_items_are_numbered_in_their_own_batch_and_cast_by_phone(env: 
 
 def test_letters_received_before_the_close_are_keyed_after_it_and_verify(
     env: BallotEnv, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Post is keyed after the close; the close commits to how many letters may still count."""
     import subprocess
     import sys
@@ -419,7 +432,7 @@ def test_letters_received_before_the_close_are_keyed_after_it_and_verify(
         key(env, teller, late_bag, 1, tokens[3].digits, {1: "1"})
     with env.read() as s:
         letters = {
-            (l.batch_id, l.number): (l.status, l.reason) for l in s.exec(select(PostalLetter))
+            (x.batch_id, x.number): (x.status, x.reason) for x in s.exec(select(PostalLetter))
         }
     assert letters[(in_time, 1)] == ("accepted", "") and letters[(in_time, 2)] == ("accepted", "")
     assert letters[(late_bag, 1)] == ("rejected", "election_not_open")

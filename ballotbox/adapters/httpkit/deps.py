@@ -122,6 +122,7 @@ def _record_kept(request: Request, session: Session) -> None:
             log.warning("a refused request could not keep its record (%s)", type(exc).__name__)
 
 
+#: Route parameter types: ``session: SessionDep`` and ``ctx: ContextDep`` in every adapter.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 ContextDep = Annotated[Context, Depends(get_context)]

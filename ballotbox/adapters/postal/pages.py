@@ -217,13 +217,14 @@ async def key_letter(
     form = await request.form()
     fields = {k: str(v)[:200] for k, v in form.items() if k != "csrf_token"}
     marks = {c.number: fields.get(f"mark_{c.number}", "") for c in definition.candidates}
-    values = {"token": fields.get("token", ""), "marks": marks, "spoilt": fields.get("spoilt", "")}
+    token, spoilt = fields.get("token", ""), fields.get("spoilt", "")
+    values = {"token": token, "marks": marks, "spoilt": spoilt}
     text = fields.get("letter", "").strip()
     number = int(text) if text.isdigit() else None
     try:
         if number is None:
             raise EntryError("Type the letter's number, as written on it.", field="letter")
-        keyed = read_entry(definition, values["token"], marks, values["spoilt"])
+        keyed = read_entry(definition, token, marks, spoilt)
         outcome = keying.submit_entry(session, ctx, teller, batch, number, keyed)
     except BallotboxError as error:
         refuse(request)

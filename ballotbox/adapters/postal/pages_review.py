@@ -126,9 +126,10 @@ async def adjudicate(
     form = await request.form()
     fields = {k: str(v)[:200] for k, v in form.items()}
     marks = {c.number: fields.get(f"mark_{c.number}", "") for c in definition.candidates}
-    values = {"token": fields.get("token", ""), "marks": marks, "spoilt": fields.get("spoilt", "")}
+    token, spoilt = fields.get("token", ""), fields.get("spoilt", "")
+    values = {"token": token, "marks": marks, "spoilt": spoilt}
     try:
-        final = read_entry(definition, values["token"], marks, values["spoilt"])
+        final = read_entry(definition, token, marks, spoilt)
         outcome = keying.adjudicate(session, ctx, teller, batch, number, final)
     except EntryError as error:
         refuse(request)

@@ -199,22 +199,6 @@ class PdfStream:
         self._written += len(data)
 
 
-def wrap(text: str, width: float, font: str, size: float) -> list[str]:
-    """Break ``text`` into lines no wider than ``width`` (a long word gets a line of its own)."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if current and text_width(candidate, font, size) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    if current:
-        lines.append(current)
-    return lines
-
-
 def widest(lines: Iterable[str], font: str, size: float) -> float:
     """The width of the widest of ``lines``."""
     return max((text_width(line, font, size) for line in lines), default=0.0)

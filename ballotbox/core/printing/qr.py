@@ -44,6 +44,3 @@ def default_encoder() -> Encoder:
     except ImportError:
         return encode_qrcode
     return encode_zxing
-
-
-ENCODERS: dict[str, Encoder] = {"zxing": encode_zxing, "qrcode": encode_qrcode}
