@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import text
 from sqlmodel import Session
 
 from ballotbox.core.audit.chain import canonical_json, document_hash
@@ -27,6 +26,7 @@ from ballotbox.services import checkpoints
 from ballotbox.services.context import Context
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Candidate, Election, ElectionState, TokenState
+from ballotbox.storage.order import forget_order_after_commit
 
 
 def iso(moment: datetime) -> str:
@@ -107,21 +107,6 @@ def _require(election: Election, states: set[str], action: str) -> None:
         raise LifecycleError(state=election.state, action=action)
 
 
-def rewrite_in_key_order(session: Session, *tables: str) -> None:
-    """On PostgreSQL, rewrite ``tables`` in primary-key (hash) order.
-
-    A heap table keeps rows where they were written, so its physical order would
-    show which print run a token came from, or in what order ballots were cast.
-    SQLite's tables have no rowid and are stored in key order already.  CLUSTER
-    locks the whole table, so it runs only at the count, when nothing else writes.
-    """
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    for table in tables:
-        session.execute(text(f'CLUSTER "{table}" USING "{table}_pkey"'))
-
-
 def open_now(
     session: Session, ctx: Context, election: Election, *, at: datetime | None = None
 ) -> dict[str, object]:
@@ -189,6 +174,7 @@ def close_now(
         closed["late"] = late
     ledger.append(session, election.id, closed)
     checkpoints.sign(session, ctx, election, at=moment)  # the final head of the poll, signed
+    forget_order_after_commit(session)  # ballots rewritten in key order once this commits
 
 
 def apply_due_transitions(session: Session, ctx: Context, election: Election) -> None:

@@ -15,9 +15,10 @@ from ballotbox.core.errors import LifecycleError
 from ballotbox.core.i18n import N_
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services.context import Context
-from ballotbox.services.elections import definition_of, iso, rewrite_in_key_order
+from ballotbox.services.elections import definition_of, iso
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Election, ElectionState
+from ballotbox.storage.order import forget_order_after_commit, rewrite_in_key_order
 
 
 def count_input(definition: ElectionDefinition, ballots: Iterable[list[int]]) -> CountInput:
@@ -65,7 +66,10 @@ def tally(session: Session, ctx: Context, election: Election) -> Result:
             state=election.state,
         )
     assert election.id is not None
-    rewrite_in_key_order(session, "ballot", "ballot_token")  # forget the order of voting
+    # Forget the order of voting again (late letters were keyed after the close):
+    # PostgreSQL clusters in this transaction, SQLite vacuums once it commits.
+    rewrite_in_key_order(session)
+    forget_order_after_commit(session, postgresql=False)
     definition = definition_of(election)
     result = count(
         definition.method,
