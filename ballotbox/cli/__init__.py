@@ -41,6 +41,7 @@ COMMAND_MODULES: list[str] = [
     "ballotbox.cli.sms",
     "ballotbox.cli.phone",
     "ballotbox.cli.members",
+    "ballotbox.cli.backup",
 ]
 
 for _name in COMMAND_MODULES:
@@ -52,7 +53,7 @@ for _name in COMMAND_MODULES:
         continue
     _module.register(app)
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one error, one line, however long
 
 
 def exit_code_for(error: BallotboxError) -> int:

@@ -22,7 +22,7 @@ from ballotbox.core.audit.commitment import make_commitment
 from ballotbox.core.errors import LifecycleError
 from ballotbox.core.i18n import N_
 from ballotbox.definition import ElectionDefinition
-from ballotbox.services import checkpoints
+from ballotbox.services import checkpoints, continuity
 from ballotbox.services.context import Context
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Candidate, Election, ElectionState, TokenState
@@ -113,6 +113,7 @@ def open_now(
     """Open voting: sign the token commitment and log it.  Returns the commitment."""
     _require(election, {ElectionState.DRAFT}, N_("opening"))
     assert election.id is not None
+    continuity.require_continuity(session, ctx, election)
     moment = at or ctx.clock.now()
     if aware(election.closes_at) <= moment:
         raise LifecycleError(
@@ -132,9 +133,10 @@ def open_now(
     election.state = ElectionState.OPEN
     election.opened_at = moment
     session.add(election)
-    ledger.append(
+    position, head = ledger.append(
         session, election.id, {"kind": "opened", "commitment": commitment, "time": iso(moment)}
     )
+    continuity.witness_after_commit(session, ctx, election, position, head)
     return commitment
 
 
@@ -163,6 +165,7 @@ def close_now(
     """Close voting now (or at the scheduled time ``at``)."""
     _require(election, {ElectionState.OPEN}, N_("closing"))
     assert election.id is not None
+    continuity.require_continuity(session, ctx, election)
     moment = at or ctx.clock.now()
     election.state = ElectionState.CLOSED
     election.closed_at = moment
@@ -178,8 +181,16 @@ def close_now(
 
 
 def apply_due_transitions(session: Session, ctx: Context, election: Election) -> None:
-    """Open or close ``election`` if the clock has passed its scheduled times."""
+    """Open or close ``election`` if the clock has passed its scheduled times.
+
+    An election on hold (its database restored behind the witnessed chain
+    head, see :mod:`ballotbox.services.continuity`) waits for the officer.
+    """
     now = ctx.clock.now()
+    due_open = election.state == ElectionState.DRAFT and aware(election.opens_at) <= now
+    due_close = election.state == ElectionState.OPEN and aware(election.closes_at) <= now
+    if (due_open or due_close) and continuity.gap(session, ctx, election) is not None:
+        return
     if election.state == ElectionState.DRAFT and aware(election.opens_at) <= now:
         if aware(election.closes_at) <= now:
             return  # never opened in time; the officer must decide what to do

@@ -26,7 +26,7 @@ from ballotbox.core.audit.chain import ballot_hash
 from ballotbox.core.audit.receipts import receipt_code
 from ballotbox.core.errors import BallotboxError, LifecycleError
 from ballotbox.core.i18n import N_
-from ballotbox.services import checkpoints
+from ballotbox.services import checkpoints, continuity
 from ballotbox.services.context import Context
 from ballotbox.services.elections import definition_document, iso
 from ballotbox.storage import ledger, repository
@@ -68,6 +68,7 @@ def publish(session: Session, ctx: Context, election: Election, out_dir: Path) -
             slug=election.slug,
             state=election.state,
         )
+    continuity.require_continuity(session, ctx, election)
     archive = out_dir.with_name(out_dir.name + ".zip")
     for path in (out_dir, archive):
         if path.exists():

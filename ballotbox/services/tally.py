@@ -14,6 +14,7 @@ from ballotbox.core.counting import CountInput, CountOptions, Result, count
 from ballotbox.core.errors import LifecycleError
 from ballotbox.core.i18n import N_
 from ballotbox.definition import ElectionDefinition
+from ballotbox.services import continuity
 from ballotbox.services.context import Context
 from ballotbox.services.elections import definition_of, iso
 from ballotbox.storage import ledger, repository
@@ -66,6 +67,7 @@ def tally(session: Session, ctx: Context, election: Election) -> Result:
             state=election.state,
         )
     assert election.id is not None
+    continuity.require_continuity(session, ctx, election)
     # Forget the order of voting again (late letters were keyed after the close):
     # PostgreSQL clusters in this transaction, SQLite vacuums once it commits.
     rewrite_in_key_order(session)
