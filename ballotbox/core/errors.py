@@ -97,6 +97,10 @@ class DefinitionError(InputError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
+        if len(problems) == 1:  # one problem, one line
+            one = N_("The election definition has a problem: {problem}")
+            BallotboxError.__init__(self, one, problem=problems[0])
+            return
         super().__init__(count=len(problems), listing="\n".join(f"  - {p}" for p in problems))
 
 
