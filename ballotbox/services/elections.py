@@ -107,10 +107,18 @@ def _require(election: Election, states: set[str], action: str) -> None:
         raise LifecycleError(state=election.state, action=action)
 
 
+def _lock(session: Session, election: Election) -> None:
+    """Lock the election's row and re-read it: two hosts (or workers) whose clocks both say
+    "close now" must not both log a close.  SQLite's writers are serialised already."""
+    session.flush()
+    session.refresh(election, with_for_update=True)
+
+
 def open_now(
     session: Session, ctx: Context, election: Election, *, at: datetime | None = None
 ) -> dict[str, object]:
     """Open voting: sign the token commitment and log it.  Returns the commitment."""
+    _lock(session, election)
     _require(election, {ElectionState.DRAFT}, N_("opening"))
     assert election.id is not None
     continuity.require_continuity(session, ctx, election)
@@ -163,6 +171,7 @@ def close_now(
     session: Session, ctx: Context, election: Election, *, at: datetime | None = None
 ) -> None:
     """Close voting now (or at the scheduled time ``at``)."""
+    _lock(session, election)
     _require(election, {ElectionState.OPEN}, N_("closing"))
     assert election.id is not None
     continuity.require_continuity(session, ctx, election)
@@ -189,7 +198,10 @@ def apply_due_transitions(session: Session, ctx: Context, election: Election) ->
     now = ctx.clock.now()
     due_open = election.state == ElectionState.DRAFT and aware(election.opens_at) <= now
     due_close = election.state == ElectionState.OPEN and aware(election.closes_at) <= now
-    if (due_open or due_close) and continuity.gap(session, ctx, election) is not None:
+    if not (due_open or due_close):
+        return
+    _lock(session, election)  # another host may have done it meanwhile: look again, locked
+    if continuity.gap(session, ctx, election) is not None:
         return
     if election.state == ElectionState.DRAFT and aware(election.opens_at) <= now:
         if aware(election.closes_at) <= now:

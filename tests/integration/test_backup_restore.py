@@ -222,3 +222,38 @@ def test_backup_and_restore_refuse_bad_files_in_one_line_and_change_nothing(
     mixed = run("ballotbox", "restore", str(tmp_path / "other.bak"), "--yes", env=cli_env)
     one_error_line(mixed, 2, f"is a {wrong} backup but the database is {other}")
     assert _ballots(env) == {tokens[0].digits}
+
+
+@pytest.mark.postgres
+def test_two_hosts_whose_clocks_both_say_close_log_one_close(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    import threading
+
+    from ballotbox.storage.db import transaction
+    from tests.fixtures.elections import CLOSES, build_env
+
+    env = build_env(postgres_url, tmp_path / "keys")
+    try:
+        slug, _ = env.make_election(tokens=2)
+        env.clock.set(CLOSES + timedelta(seconds=1))
+        first = transaction(env.engine)
+        session = first.__enter__()
+        elections.apply_all_due(session, env.ctx)  # host A closes, not yet committed
+
+        def host_b() -> None:
+            with transaction(env.engine) as other:
+                elections.apply_all_due(other, env.ctx)
+
+        b = threading.Thread(target=host_b)
+        b.start()
+        b.join(timeout=1.0)  # host B waits for A's lock rather than closing a second time
+        first.__exit__(None, None, None)
+        b.join(timeout=30)
+        with env.read() as s:
+            election = repository.election_by_slug(s, slug)
+            assert election.id is not None
+            kinds = [e.kind for e in repository.log_entries(s, election.id)]
+        assert kinds.count("closed") == 1, kinds
+    finally:
+        env.engine.dispose()
