@@ -25,6 +25,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from ballotbox.core.i18n import N_
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 TOOL_TIMEOUT_S = 3600
+CLOSING_GRACE_S = 5.0
 
 
 class BackupFileError(InputError):
@@ -148,7 +150,9 @@ def restore(engine: Engine, path: Path) -> None:
     if kind == "sqlite":
         _sqlite_restore(path, _sqlite_path(engine.url))
         return
-    busy = other_connections(engine)
+    deadline = time.monotonic() + CLOSING_GRACE_S  # a closed session's backend takes a moment
+    while (busy := other_connections(engine)) and time.monotonic() < deadline:
+        time.sleep(0.2)
     if busy:
         raise DatabaseBusyError(count=busy)
     engine.dispose()
@@ -161,12 +165,12 @@ def restore(engine: Engine, path: Path) -> None:
 
 
 def other_connections(engine: Engine) -> int:
-    """PostgreSQL: sessions on this database other than this one."""
+    """PostgreSQL: client sessions on this database other than this one (not autovacuum)."""
     with engine.connect() as conn:
         return int(
             conn.exec_driver_sql(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
             ).scalar_one()
         )
 

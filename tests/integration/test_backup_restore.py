@@ -257,3 +257,61 @@ def test_two_hosts_whose_clocks_both_say_close_log_one_close(
         assert kinds.count("closed") == 1, kinds
     finally:
         env.engine.dispose()
+
+
+def test_a_host_that_lost_its_witness_restores_with_the_observers_checkpoints(
+    ballot_env: BallotEnv, database_url: str, tmp_path: Path
+) -> None:
+    env = ballot_env
+    cli_env = settings_env(database_url, env.settings.key_dir)
+    slug, tokens = _open_now(env)
+    env.engine.dispose()
+    assert run("ballotbox", "backup", str(tmp_path / "early.bak"), env=cli_env).returncode == 0
+    for token in tokens[:4]:
+        with env.session() as s:
+            cast(s, env.ctx, token, [1], "web")
+    _save_checkpoints(env, slug, tmp_path / "observer.json")
+    env.engine.dispose()
+    (env.settings.key_dir / slug / "witness.json").unlink()  # lost with the old server's disk
+
+    blind = run("ballotbox", "restore", str(tmp_path / "early.bak"), "--yes", env=cli_env)
+    assert blind.returncode == 0 and "reaches every head seen here" in blind.stdout, blind.stderr
+    seen = run(
+        "ballotbox", "restore", str(tmp_path / "early.bak"), "--yes",
+        "--checkpoint", str(tmp_path / "observer.json"), env=cli_env,
+    )  # fmt: skip
+    assert seen.returncode == 0 and f"{slug} is on hold" in seen.stdout, seen.stdout + seen.stderr
+    with pytest.raises(VotingPausedError), env.session() as s:
+        cast(s, env.ctx, tokens[0], [1], "web")
+
+
+def test_restore_at_a_terminal_asks_first_and_no_changes_nothing(
+    ballot_env: BallotEnv, database_url: str, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+
+    from tests.fixtures.cli import BIN
+
+    env = ballot_env
+    _slug, tokens = env.make_election(tokens=3)
+    env.engine.dispose()
+    cli_env = settings_env(database_url, env.settings.key_dir)
+    assert run("ballotbox", "backup", str(tmp_path / "b.bak"), env=cli_env).returncode == 0
+    with env.session() as s:
+        cast(s, env.ctx, tokens[0], [1], "web")
+    env.engine.dispose()
+    terminal, answer_end = os.openpty()
+    process = subprocess.Popen(
+        [str(BIN / "ballotbox"), "restore", str(tmp_path / "b.bak")],
+        stdin=answer_end, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **cli_env},
+    )  # fmt: skip
+    os.write(terminal, b"n\n")
+    out, err = process.communicate(timeout=120)
+    os.close(terminal)
+    os.close(answer_end)
+    assert process.returncode == 1, out + err
+    said = " ".join(out.split())
+    assert "holds test-2027 (open, 0 ballots" in said and "Nothing was changed." in said
+    assert _ballots(env) == {tokens[0].digits}
