@@ -31,6 +31,7 @@ from ballotbox.services.batching import CastBatcher
 from ballotbox.services.checkpoints import sign_due
 from ballotbox.services.elections import apply_all_due
 from ballotbox.storage.db import make_engine, transaction
+from ballotbox.storage.migrate import readiness_problem
 from ballotbox.wiring import context_for
 
 log = logging.getLogger("ballotbox.app")
@@ -161,5 +162,15 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     def healthz() -> dict[str, str]:
         """Liveness probe for the proxy and the test harness."""
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Readiness probe: 200 when the database answers at the newest schema and keys exist."""
+        problem = readiness_problem(app.state.engine)
+        if problem is None and not settings.key_dir.is_dir():
+            problem = "the key directory is missing"
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "detail": problem}, status_code=503)
+        return JSONResponse({"status": "ready"})
 
     return app

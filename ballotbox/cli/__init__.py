@@ -15,6 +15,7 @@ import sys
 import typer
 
 from ballotbox.cli import (
+    backup,
     count,
     demo,
     election,
@@ -81,6 +82,7 @@ GROUPS = (
     sms,
     phone,
     members,
+    backup,
 )
 for _group in GROUPS:
     _group.register(app)

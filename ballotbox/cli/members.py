@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from pathlib import Path
@@ -81,7 +80,7 @@ def import_(
 
     if not org.strip():
         raise InputError(N_("--org needs the organisation's name."))
-    read = read_register(read_bytes(file), org.strip(), parse_mapping(map_))
+    read = read_register(read_bytes(file), org.strip(), parse_mapping(map_), name=str(file))
     if strict and read.problems:
         _print_problems(read.problems)
         raise FileFormatError(
@@ -125,6 +124,7 @@ def duplicates(
     """
     from ballotbox.cli.common import console, session
     from ballotbox.core.printing.outputs import open_new, refuse_existing
+    from ballotbox.core.spreadsheet import SafeWriter
     from ballotbox.services import issuance_register as registry
     from ballotbox.storage import repository
 
@@ -145,7 +145,7 @@ def duplicates(
             console.print(f"    {a.org} {a.number} ~ {b.org} {b.number}: {match.reason}")
     if csv_path is not None:
         with open_new(csv_path) as raw, raw_text(raw) as fh:
-            writer = csv.writer(fh)
+            writer = SafeWriter(fh)
             writer.writerow(["group", "org", "number", "name", "postcode", "email", "reasons"])
             for number, group in enumerate(groups, start=1):
                 for index, member in enumerate(group.members):
@@ -260,6 +260,7 @@ def report(
 
     from ballotbox.cli.common import console, session
     from ballotbox.core.printing.outputs import open_new, refuse_existing
+    from ballotbox.core.spreadsheet import SafeWriter
     from ballotbox.services import issuance_register as registry
     from ballotbox.storage import repository
 
@@ -285,12 +286,12 @@ def report(
         )
     if csv_path is not None:
         with open_new(csv_path) as raw, raw_text(raw) as fh:
-            writer = csv.writer(fh)
+            writer = SafeWriter(fh)
             writer.writerow(["item", "count"])
             writer.writerows([line.item, line.count] for line in lines)
     if without_csv is not None:
         with open_new(without_csv) as raw, raw_text(raw) as fh:
-            writer = csv.writer(fh)
+            writer = SafeWriter(fh)
             writer.writerow(["org", "number", "name", "email", "postcode"])
             writer.writerows([m.org, m.number, m.name, m.email, m.postcode] for m in without)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ballotbox.cli.election import read_text
+from ballotbox.core.csvtext import rows as csv_rows
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_
 
@@ -81,7 +82,10 @@ def _read_token_list(path: Path) -> list[str]:
     text = read_text(path)
     lines = text.splitlines()
     if lines and "token" in lines[0].lower().split(","):
-        return [row["token"] for row in csv.DictReader(lines)]
+        reader = csv.reader(lines)
+        table = list(csv_rows(reader, str(path)))
+        at = [h.strip().lower() for h in table[0]].index("token")
+        return [row[at] if at < len(row) else "" for row in table[1:] if any(row)]
     return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 

@@ -21,7 +21,9 @@ sentence, CLI line) maps these in one place.  The tree::
     │   ├── TokenUsedError         the token has already cast a ballot
     │   ├── TokenVoidError         the card was voided before opening
     │   ├── ElectionNotOpenError   not yet open, or already closed
+    │   │   └── VotingPausedError  the database is behind its witnessed chain head
     │   └── LifecycleError         e.g. counting an election that is still open
+    │       └── ChainBehindError   the same, told to the officer with what to do
     └── RateLimitedError           too many failed attempts from one source
 
 Every error carries a stable ``code`` (for JSON and tests) and a message
@@ -97,6 +99,10 @@ class DefinitionError(InputError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
+        if len(problems) == 1:  # one problem, one line
+            one = N_("The election definition has a problem: {problem}")
+            BallotboxError.__init__(self, one, problem=problems[0])
+            return
         super().__init__(count=len(problems), listing="\n".join(f"  - {p}" for p in problems))
 
 
@@ -174,3 +180,24 @@ class LifecycleError(StateError):
 class RateLimitedError(BallotboxError):
     code = "rate_limited"
     template = N_("Too many attempts. Please wait a few minutes and try again.")
+
+
+class VotingPausedError(ElectionNotOpenError):
+    """The database is behind the chain head witnessed outside it (e.g. an old backup restored)."""
+
+    code = "voting_paused"
+    template = N_(
+        "Voting is paused while the returning officer checks the records. Your vote has not "
+        "been recorded; please try again later."
+    )
+
+
+class ChainBehindError(LifecycleError):
+    """The officer's view of :class:`VotingPausedError`: what is missing and what to do."""
+
+    code = "chain_behind"
+    template = N_(
+        "“{slug}” is on hold: {detail} Votes acknowledged after that point would be lost. "
+        "Restore a newer backup, or, if the loss is accepted, record why: "
+        'ballotbox election override-restore {slug} --reason "…"'
+    )

@@ -30,11 +30,13 @@ from ballotbox.core.errors import (
     TokenVoidError,
     UnknownElectionError,
     UnknownTokenError,
+    VotingPausedError,
 )
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.core.vocabulary import CHANNELS
+from ballotbox.services import continuity
 from ballotbox.services.context import Context
 from ballotbox.services.elections import (
     apply_due_transitions,
@@ -156,6 +158,9 @@ def check_can_vote(
     election, row = find_token(session, ctx, token, election_slug, lock=False)
     check_open(election, channel, ctx.clock.now())
     check_unspent(row)
+    hold = continuity.paused(session, ctx, election)
+    if hold is not None:
+        raise hold
     return election
 
 
@@ -200,8 +205,10 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
         except BallotboxError as error:
             outcomes[i] = error
     found = _find_tokens(session, ctx, requests, parsed, outcomes)
-    for election in {id(e): e for e, _row in found.values()}.values():
+    involved = {id(e): e for e, _row in found.values()}.values()
+    for election in involved:
         apply_due_transitions(session, ctx, election)
+    on_hold = {e.id for e in involved if continuity.gap(session, ctx, e) is not None}
     accepted: dict[int, list[tuple[int, Token, BallotToken, list[int]]]] = {}
     spent: set[bytes] = set()
     late_used: dict[int, int] = {}
@@ -209,6 +216,8 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
     for i, (election, row) in sorted(found.items()):
         try:
             check_open(election, requests[i].channel, now, requests[i].received_at)
+            if election.id in on_hold:
+                raise VotingPausedError()
             if row.token_hash in spent:
                 raise TokenUsedError()
             check_unspent(row)
@@ -323,6 +332,7 @@ def _record(
         digests.append(digest)
         nonces.append(nonce)
     linked = ledger.append_many(session, election.id, payloads)
+    continuity.witness_after_commit(session, ctx, election, *linked[-1])
     key = ctx.keys.signing_key(election.slug)
     names = definition_of(election).candidate_names()
     receipts = []

@@ -27,7 +27,7 @@ from ballotbox.core.audit.receipts import receipt_code
 from ballotbox.core.errors import LifecycleError
 from ballotbox.core.i18n import N_
 from ballotbox.core.printing.outputs import refuse_existing
-from ballotbox.services import checkpoints
+from ballotbox.services import checkpoints, continuity
 from ballotbox.services.context import Context
 from ballotbox.services.elections import definition_document, iso
 from ballotbox.storage import ledger, repository
@@ -64,6 +64,7 @@ def publish(session: Session, ctx: Context, election: Election, out_dir: Path) -
             slug=election.slug,
             state=election.state,
         )
+    continuity.require_continuity(session, ctx, election)
     archive = out_dir.with_name(out_dir.name + ".zip")
     refuse_existing(out_dir, archive)
     assert election.id is not None

@@ -14,11 +14,13 @@ from ballotbox.core.counting import CountInput, CountOptions, Result, count
 from ballotbox.core.errors import LifecycleError
 from ballotbox.core.i18n import N_
 from ballotbox.definition import ElectionDefinition
+from ballotbox.services import continuity
 from ballotbox.services.context import Context
-from ballotbox.services.elections import definition_of, iso, rewrite_in_key_order
+from ballotbox.services.elections import definition_of, iso
 from ballotbox.services.postal.reconcile import gate_tally
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Election, ElectionState
+from ballotbox.storage.order import forget_order_after_commit, rewrite_in_key_order
 
 
 def count_input(definition: ElectionDefinition, ballots: Iterable[list[int]]) -> CountInput:
@@ -75,7 +77,11 @@ def tally(
         )
     assert election.id is not None
     gate_tally(session, ctx, election, override_pending)
-    rewrite_in_key_order(session, "ballot", "ballot_token")  # forget the order of voting
+    continuity.require_continuity(session, ctx, election)
+    # Forget the order of voting again (late letters were keyed after the close):
+    # PostgreSQL clusters in this transaction, SQLite vacuums once it commits.
+    rewrite_in_key_order(session)
+    forget_order_after_commit(session, postgresql=False)
     definition = definition_of(election)
     result = count(
         definition.method,

@@ -64,6 +64,11 @@ class KeyStore:
         if not (folder / SIGNING_KEY_FILE).exists():
             save_signing_key(generate_signing_key(), folder / SIGNING_KEY_FILE)
 
+    def has(self, slug: str) -> bool:
+        """True when both key files exist for ``slug``."""
+        folder = self.folder(slug)
+        return (folder / TOKEN_KEY_FILE).is_file() and (folder / SIGNING_KEY_FILE).is_file()
+
     def token_key(self, slug: str) -> bytes:
         """The token-hash key for ``slug``."""
         return _read(self.folder(slug), TOKEN_KEY_FILE, slug, KEY_BYTES)

@@ -109,6 +109,28 @@ def chain_head(session: Session, election_id: int, *, for_update: bool = False) 
     return session.exec(query).one()
 
 
+def chain_tip(session: Session, election_id: int) -> tuple[int, bytes] | None:
+    """The chain's length and head hash, read as plain values (no row loaded, none locked).
+
+    Plain values, so that a later ``chain_head(for_update=True)`` in the same
+    session is never answered from a stale object in the identity map.
+    """
+    row = session.execute(
+        select(ChainHead.length, ChainHead.head).where(ChainHead.election_id == election_id)
+    ).first()
+    return None if row is None else (int(row[0]), bytes(row[1]))
+
+
+def entry_hash(session: Session, election_id: int, position: int) -> bytes | None:
+    """The hash of the log entry at ``position``, or None when the log is shorter."""
+    value = session.execute(
+        select(LogEntry.entry_hash).where(
+            LogEntry.election_id == election_id, LogEntry.position == position
+        )
+    ).scalar_one_or_none()
+    return None if value is None else bytes(value)
+
+
 def log_entries(session: Session, election_id: int) -> Sequence[LogEntry]:
     """The election's log in chain order."""
     return session.exec(

@@ -18,6 +18,7 @@ import io
 from fractions import Fraction
 
 from ballotbox.core.counting.model import CountInput, Number, Ranking
+from ballotbox.core.csvtext import rows as csv_rows
 from ballotbox.core.errors import FileFormatError
 
 _WEIGHT = {"weight", "count"}
@@ -28,7 +29,7 @@ def read_csv_rankings(
     text: str, seats: int = 1, source: str = "input", title: str = ""
 ) -> CountInput:
     """Parse a rankings CSV; a bad cell raises FileFormatError with its line."""
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv_rows(csv.reader(io.StringIO(text)), source))
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise FileFormatError("expected a header row of candidate names", source=source, line=1)
     header = [cell.strip() for cell in rows[0]]

@@ -10,7 +10,6 @@ with a reason, which goes into the election's hash chain.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from sqlmodel import Session
 
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_
+from ballotbox.core.spreadsheet import SafeWriter
 from ballotbox.services import Context
 from ballotbox.services.elections import iso
 from ballotbox.services.postal import queries
@@ -157,7 +157,7 @@ def _reasons(counter: Counter[str]) -> str:
 def to_csv(report: Reconciliation) -> str:
     """The report as CSV: one row per batch and a total row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for line in [*report.lines, report.total]:
         writer.writerow(
