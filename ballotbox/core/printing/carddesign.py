@@ -29,7 +29,7 @@ from ballotbox.core.printing.cardtext import (
     sticker,
     turn_over,
 )
-from ballotbox.core.printing.pdfstream import BOLD, MM, REGULAR, Content, text_width
+from ballotbox.core.printing.pdfstream import BOLD, MM, REGULAR, Content, check_text, text_width
 from ballotbox.core.tokens.format import Token
 
 __all__ = ["CardDesign", "CardInfo", "CardLayoutError", "MethodHint", "Style", "design_card"]
@@ -66,6 +66,7 @@ class Style:
     short: bool = False  # a token sticker: the short instructions only
     back: bool = True  # may print a reverse side
     leading: float = 1.2  # line height as a multiple of the text size
+    gap: float = 0.2  # space between paragraphs, as a multiple of the text size
 
 
 STYLES: dict[str, Style] = {
@@ -80,6 +81,7 @@ STYLES: dict[str, Style] = {
         qr=20 * MM,
         qr_gap=2.5 * MM,
         leading=1.15,
+        gap=0.1,  # the bold lead words mark where each paragraph starts
     ),
     "a4": Style(
         inset=18 * MM,
@@ -183,34 +185,65 @@ def design_card(info: CardInfo, layout: str, width: float, height: float) -> Car
     """Lay the card out at the largest text size that fits, or raise ``CardLayoutError``.
 
     A one-sided card is preferred at any size; the back is used only when the
-    text does not fit on the front even at the layout's smallest size.
+    text does not fit on the front even at the layout's smallest size.  Last of
+    all the organisation's name moves to the top of the back, which leaves a
+    long title room for two lines on the front.
     """
     style = STYLES[layout]
+    _check_printable(info)
     sizes = []
     size = style.text
     while size >= style.min_text - 1e-9:
         sizes.append(size)
         size -= 0.5
-    for sides in (1, 2) if style.back else (1,):
+    plans = [(1, False), (2, False), (2, True)] if style.back else [(1, False)]
+    for sides, org_behind in plans:
         for size in sizes:
-            design = _try(info, style, width, height, size, sides)
+            design = _try(info, style, width, height, size, sides, org_behind)
             if design is not None:
                 return design
     raise CardLayoutError(layout=layout, size=f"{style.min_text:g}")
+
+
+def _check_printable(info: CardInfo) -> None:
+    """Name the first character the fonts lack, with the whole text it is in."""
+    for text in (info.organisation, info.title):
+        check_text(text, REGULAR)
+        check_text(text, BOLD)
+    for part in card_paragraphs(info):
+        check_text(part.text.replace(SENTINEL, ""), part.font)
+        check_text(part.lead, BOLD)
 
 
 def _measure(text: str, font: str, size: float) -> float:
     return text_width(text.replace(SENTINEL, SENTINEL_MEASURE), font, size)
 
 
+def _runs(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Consecutive words in one font joined into runs: [(font, text)…]."""
+    runs: list[tuple[str, str]] = []
+    for word, font in words:
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, f"{runs[-1][1]} {word}")
+        else:
+            runs.append((font, word))
+    return runs
+
+
 class _Flow:
     """Fills one face from the top, line by line, around the QR code."""
 
     def __init__(
-        self, side: Side, width: float, height: float, inset: float, leading: float = 1.2
+        self,
+        side: Side,
+        width: float,
+        height: float,
+        inset: float,
+        leading: float = 1.2,
+        gap: float = 0.2,
     ) -> None:
         self.side = side
-        self.leading = leading
+        self.leading, self.gap = leading, gap
         self.left, self.right = inset, width - inset
         self.bottom = inset
         self.y = height - inset
@@ -225,20 +258,26 @@ class _Flow:
         beside = self.y - line_height < top and self.y > top - self.qr_size
         return (clear_right if beside else self.left), self.right
 
-    def lines(self, text: str, font: str, size: float, *, grey: float = 0) -> bool:
-        """Set ``text`` in lines that fit; False if a word is too wide or the face is full."""
+    def lines(self, text: str, font: str, size: float, *, grey: float = 0, lead: str = "") -> bool:
+        """Set ``text`` (after a bold ``lead``) in lines that fit; False if it does not fit."""
         y0, placed = self.y, []
-        words = text.split(" ")
+        words = [(w, BOLD) for w in lead.split()] + [(w, font) for w in text.split(" ")]
+        space = _measure(" ", REGULAR, size)
         while words:
             x0, x1 = self.column(size * self.leading)
-            line = words.pop(0)
-            while words and _measure(f"{line} {words[0]}", font, size) <= x1 - x0:
-                line = f"{line} {words.pop(0)}"
-            if _measure(line, font, size) > x1 - x0:
+            line = [words.pop(0)]
+            used = _measure(line[0][0], line[0][1], size)
+            while words and used + space + _measure(*words[0], size) <= x1 - x0:
+                used += space + _measure(*words[0], size)
+                line.append(words.pop(0))
+            if used > x1 - x0:
                 self.y = y0
                 return False
             self.y -= size * self.leading
-            placed.append(Placed(x0, self.y + size * 0.25, line, font, size))
+            x = x0
+            for run_font, run in _runs(line):
+                placed.append(Placed(x, self.y + size * 0.25, run, run_font, size))
+                x += _measure(run, run_font, size) + space
         if self.y < self.bottom:
             self.y = y0
             return False
@@ -254,9 +293,9 @@ class _Flow:
         for n, part in enumerate(parts):
             if part.heading and n:
                 self.y -= size * 0.5
-            if not self.lines(part.text, part.font, size):
+            if not self.lines(part.text, part.font, size, lead=part.lead):
                 return False
-            self.y -= size * 0.2
+            self.y -= size * self.gap
         return True
 
     def fits(self, parts: list[Paragraph], size: float) -> bool:
@@ -270,10 +309,16 @@ class _Flow:
 
 
 def _try(
-    info: CardInfo, style: Style, width: float, height: float, size: float, sides: int
+    info: CardInfo,
+    style: Style,
+    width: float,
+    height: float,
+    size: float,
+    sides: int,
+    org_behind: bool = False,
 ) -> CardDesign | None:
     front = Side(serial_right=width - style.inset, serial_y=style.inset)
-    flow = _Flow(front, width, height, style.inset, style.leading)
+    flow = _Flow(front, width, height, style.inset, style.leading, style.gap)
     flow.bottom += size * 1.4  # the footer line: the privacy note and the serial
     if style.qr_beside_header:
         flow.qr = (flow.y, flow.left + style.qr + style.qr_gap)
@@ -287,8 +332,13 @@ def _try(
             header = info.title
         ok &= flow.lines(header, BOLD, style.title)
     else:
-        ok &= flow.lines(info.organisation, REGULAR, style.org, grey=0.3)
-        ok &= flow.lines(info.title, BOLD, style.title)
+        title = style.title
+        if org_behind:
+            # The squeezed plan: a long title as small as the text, so it takes fewer lines.
+            title = min(style.title, size)
+        else:
+            ok &= flow.lines(info.organisation, REGULAR, style.org, grey=0.3)
+        ok &= flow.lines(info.title, BOLD, title)
     flow.y -= style.title * 0.2
     if style.label:
         ok &= flow.lines(_("Your ballot token"), REGULAR, style.label)
@@ -313,7 +363,11 @@ def _try(
             ok = ok and flow.paragraphs(parts, size)
         else:
             back = Side(serial_right=width - style.inset, serial_y=style.inset)
-            ok = ok and _two_sided(parts, flow, _Flow(back, width, height, style.inset), size)
+            behind = _Flow(back, width, height, style.inset, style.leading, style.gap)
+            if org_behind:
+                ok = ok and behind.lines(info.organisation, REGULAR, style.org, grey=0.3)
+                behind.y -= size * 0.3
+            ok = ok and _two_sided(parts, flow, behind, size)
     if not ok:
         return None
     return CardDesign(
@@ -349,6 +403,13 @@ def _two_sided(parts: list[Paragraph], front: _Flow, back: _Flow, size: float) -
     only fixed text and the serial, which shows whether the sides line up.
     """
     back.bottom += size * 1.4
+    if _split(parts, front, back, size):
+        return True
+    # Still too much: the bold leads carry the structure without the plain headings.
+    return _split([p for p in parts if p.lead or not p.heading], front, back, size)
+
+
+def _split(parts: list[Paragraph], front: _Flow, back: _Flow, size: float) -> bool:
     for keep in range(len(parts) - 1, -1, -1):
         if keep and parts[keep - 1].heading:
             continue  # never leave a heading at the foot of the front

@@ -97,6 +97,7 @@ class Paragraph:
     text: str
     font: str = REGULAR
     heading: bool = False
+    lead: str = ""  # words set in bold before the text, on its first line
 
 
 def sms_example(info: CardInfo) -> str:
@@ -120,31 +121,35 @@ def how_to_vote(info: CardInfo) -> list[Paragraph]:
     if info.web:
         parts.append(
             Paragraph(
-                _("Online: scan the code or go to {address}").format(address=info.web_address())
+                _("scan the code or go to {address}").format(address=info.web_address()),
+                lead=_("Online:"),
             )
         )
     if info.sms_number:
         parts.append(
             Paragraph(
                 _(
-                    "Text your token, then your choices in order, to {number}, e.g. {example}"
-                ).format(number=info.sms_number, example=sms_example(info))
+                    "send your token, then your choices in order, to {number}, e.g. {example}"
+                ).format(number=info.sms_number, example=sms_example(info)),
+                lead=_("Text:"),
             )
         )
     if info.phone_number:
         parts.append(
             Paragraph(
                 _(
-                    "Phone {number}: key your token and end with the # key, then your choices."
-                ).format(number=info.phone_number)
+                    "call {number}, key your token and end with the # key, then your choices."
+                ).format(number=info.phone_number),
+                lead=_("Phone:"),
             )
         )
     if info.postal_address:
         parts.append(
             Paragraph(
-                _("Post your token and choices, no name needed, to {address}.").format(
+                _("send your token and choices, no name needed, to {address}.").format(
                     address=info.address_line()
-                )
+                ),
+                lead=_("Post:"),
             )
         )
     return parts
@@ -153,23 +158,21 @@ def how_to_vote(info: CardInfo) -> list[Paragraph]:
 def how_to_check(info: CardInfo) -> list[Paragraph]:
     """How to check the recorded vote after the results, by every channel offered.
 
-    The numbers and the address are the ones given for voting just above, so
-    they are not repeated.
+    One paragraph: the numbers and the address are the ones given for voting
+    just above, so they are not repeated.
     """
     ways = []
     if info.web:
         address = typed(info.check_url) if info.check_url else info.web_address()
-        ways.append(_("Online: {address}.").format(address=address))
+        ways.append(_("online at {address}.").format(address=address))
     if info.sms_number:
-        ways.append(_("Text: CHECK and your token."))
+        ways.append(_("Text CHECK and your token."))
     if info.phone_number:
-        ways.append(_("Phone: key your token and end with the # key."))
+        ways.append(_("Phone and key your token, then the # key."))
     if info.postal_address:
-        ways.append(_("Post: ask for the list of tokens that begin with your first two digits."))
-    return [
-        Paragraph(_("After the results, check your vote"), BOLD, heading=True),
-        Paragraph(" ".join(ways)),
-    ]
+        ways.append(_("By post, ask for the list of tokens that begin with your first two digits."))
+    lead = _("After the results, check your vote:")
+    return [Paragraph(" ".join(ways), lead=lead, heading=True)]
 
 
 def privacy_note() -> Paragraph:

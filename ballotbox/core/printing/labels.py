@@ -133,6 +133,13 @@ def _fit(lines: list[str], width: float, height: float) -> tuple[list[str], floa
     """The lines wrapped to the label's width at the largest size from 10 pt down to 8 pt,
     with how many of them are the (bold) name."""
     size = 10.0
+    while size >= MIN_SIZE:  # first, the largest size at which no line has to wrap
+        fonts = [BOLD] + [REGULAR] * (len(lines) - 1)
+        fits = all(text_width(line, f, size) <= width for line, f in zip(lines, fonts, strict=True))
+        if fits and len(lines) * size * 1.2 <= height:
+            return lines, size, 1
+        size -= 0.5
+    size = 10.0
     while size >= MIN_SIZE:
         name = _wrap_hard(lines[0], width, BOLD, size)
         rest = [part for line in lines[1:] for part in _wrap_hard(line, width, REGULAR, size)]
