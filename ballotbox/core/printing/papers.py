@@ -188,7 +188,6 @@ def design_paper(info: PaperInfo, layout: str) -> PaperDesign:
 def _blocks(info: PaperInfo, style: PaperStyle, width: float, left: float) -> list[_Block]:
     size = style.body
     blocks = [
-        _text(_("Vote by post"), BOLD, style.heading, width, left, gap=0.3),
         _text(
             _(
                 "Post this paper by {post_by} at the latest: it must arrive before voting "
@@ -264,7 +263,7 @@ def _text(text: str, font: str, size: float, width: float, left: float, gap: flo
 
 
 def _box_row(label: str, size: float, width: float, left: float) -> _Block:
-    box = max(10 * MM, size * 2.2)
+    box = max(10 * MM, size * 1.9)
     gap = 5 * MM
     lines = wrap(label, width - box - gap, REGULAR, size)
     leading = size * 1.25
@@ -277,7 +276,7 @@ def _box_row(label: str, size: float, width: float, left: float) -> _Block:
             y = text_top - (n + 1) * leading + size * 0.3
             content.text(left + box + gap, y, line, REGULAR, size)
 
-    return _Block(height + size * 0.6, draw)
+    return _Block(height + size * 0.45, draw)
 
 
 class PaperPages:
