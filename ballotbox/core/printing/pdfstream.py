@@ -212,7 +212,8 @@ class PdfStream:
                 mine.setdefault(gid, meaning)
 
     def _font(self, number: int, alias: str) -> None:
-        """A Type0 font over a CIDFontType2 subset, glyph ids as codes (Identity-H)."""
+        """A Type0 font over a CIDFontType2 subset; the codes are the full font's glyph ids
+        (Identity-H), mapped to the subset's by a CIDToGIDMap."""
         style = FONTS[alias]
         f = typeface(style)
         meanings: dict[int, str] = {}
@@ -222,7 +223,12 @@ class PdfStream:
             meanings.setdefault(gid, meaning)
         gids = sorted(meanings)
         name = f"{subset_tag(style, gids)}+{f.name}"
-        program = font_subset(style, frozenset(gids))
+        program, new_ids = font_subset(style, frozenset(gids))
+        cid_map = bytearray(2 * (gids[-1] + 1))
+        for gid, new in new_ids.items():
+            cid_map[2 * gid : 2 * gid + 2] = new.to_bytes(2, "big")
+        map_number = self._new()
+        self._stream(map_number, bytes(cid_map), "")
         file_number = self._new()
         self._stream(file_number, program, f"/Length1 {len(program)}")
         cmap_number = self._new()
@@ -242,7 +248,7 @@ class PdfStream:
             f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{name} "
             f"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
             f"/FontDescriptor {descriptor} 0 R /DW 1000 /W [{widths}] "
-            f"/CIDToGIDMap /Identity >>".encode(),
+            f"/CIDToGIDMap {map_number} 0 R >>".encode(),
         )
         self._object(
             number,

@@ -61,7 +61,7 @@ class Glyphs:
     """A line of text set in one typeface: what to draw, how wide, and which glyphs it uses."""
 
     segments: tuple[tuple[str, int], ...]  # text-showing operators, each with a rise (font units)
-    width: int  # font units
+    width: int  # font units (shaped text only: measure plain text with Typeface.width)
     chars: str = ""  # unshaped text: its characters are its glyphs
     used: tuple[tuple[int, str], ...] = ()  # shaped text: glyph id and the text it stands for
     actual: str | None = None  # shaped text: the logical text, for extraction
@@ -90,14 +90,16 @@ class Typeface:
         cmap = font.getBestCmap()
         metrics = font["hmtx"].metrics
         self._advance: dict[str, int] = {}
-        self._hex: dict[str, str] = {}
+        self._hex: dict[int, str] = {}  # a str.translate table: character -> glyph id in hex
         self._gid: dict[str, int] = {}
         for codepoint, name in cmap.items():
             ch = chr(codepoint)
             gid = glyph_ids[name]
             self._gid[ch] = gid
             self._advance[ch] = metrics[name][0]
-            self._hex[ch] = f"{gid:04X}"
+            self._hex[codepoint] = f"{gid:04X}"
+        # Characters drawn as their own glyph, unshaped: the quick path for most text.
+        self._plain = frozenset(c for c in self._gid if c.isprintable() and not _needs_shaping(c))
         self.widths: list[int] = [metrics[name][0] for name in font.getGlyphOrder()]
         self.name: str = font["name"].getDebugName(6) or path.stem
         head, hhea = font["head"], font["hhea"]
@@ -122,25 +124,25 @@ class Typeface:
 
     def set(self, text: str) -> Glyphs:
         """``text`` as glyphs; raise :class:`UnprintableTextError` for a character it lacks."""
-        text = unicodedata.normalize("NFC", text.translate(_WHITESPACE))
-        try:
-            codes = "".join([self._hex[c] for c in text])
-            width = sum([self._advance[c] for c in text])
-        except KeyError:
+        if not self._plain.issuperset(text):
+            text = unicodedata.normalize("NFC", text.translate(_WHITESPACE))
+            if _needs_shaping(text):
+                return self._complex(text)
+        codes = text.translate(self._hex)
+        if len(codes) != 4 * len(text):  # a character the cmap lacks was left as it was
             return self._complex(text)
-        if _needs_shaping(text):
-            return self._complex(text)
-        return Glyphs(((f"<{codes}> Tj", 0),), width, chars=text)
+        return Glyphs(((f"<{codes}> Tj", 0),), 0, chars=text)
 
     def width(self, text: str) -> int:
         """The advance width of ``text`` in font units."""
-        text = unicodedata.normalize("NFC", text.translate(_WHITESPACE))
+        if not self._plain.issuperset(text):
+            text = unicodedata.normalize("NFC", text.translate(_WHITESPACE))
+            if _needs_shaping(text):
+                return self._complex(text).width
         try:
-            if not _needs_shaping(text):
-                return sum([self._advance[c] for c in text])
+            return sum(map(self._advance.__getitem__, text))
         except KeyError:
-            pass
-        return self._complex(text).width
+            return self._complex(text).width
 
     def _complex(self, text: str) -> Glyphs:
         for ch in text:
@@ -248,21 +250,51 @@ def subset_tag(style: str, glyphs: Iterable[int]) -> str:
     return "".join(chr(ord("A") + b % 26) for b in digest[:6])
 
 
-@lru_cache(maxsize=16)
-def font_subset(style: str, glyphs: frozenset[int]) -> bytes:
-    """The TrueType font file holding only ``glyphs`` (at their original ids)."""
+_UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "kern", "MATH", "FFTM", "gasp", "fpgm", "prep", "cvt ")
+
+
+@cache
+def _stripped(style: str) -> bytes:
+    """The font without the tables a PDF never reads (layout, hinting), once per process.
+
+    Subsetting the full font would decompile its large layout tables every
+    time, which costs more than a second; stripped first, a subset takes a
+    few hundredths.
+    """
     font = TTFont(FONT_DIR / FILES[style])
+    for tag in _UNUSED_TABLES:
+        if tag in font:
+            del font[tag]
+    font["post"].formatType = 3.0  # no glyph names: nothing reads them
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=16)
+def font_subset(style: str, glyphs: frozenset[int]) -> tuple[bytes, dict[int, int]]:
+    """The TrueType file holding only ``glyphs``, and where each original glyph id went.
+
+    The page content keeps the original glyph ids as its codes (so a page can be
+    written before the file knows every glyph it will use); the PDF maps them
+    to the subset's ids with a CIDToGIDMap.
+    """
+    font = TTFont(io.BytesIO(_stripped(style)))
+    # Plain names by id, set before any table is read: building names from the
+    # cmap would cost more than the subsetting itself.
+    order = [f"g{gid}" for gid in range(font["maxp"].numGlyphs)]
+    font.setGlyphOrder(order)
+    wanted = sorted(glyphs | {0})
     options = subset.Options()
-    options.retain_gids = True  # the page content uses the original glyph ids
     options.notdef_outline = True
     options.hinting = False
     options.layout_features = []
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
     options.name_languages = [0x409]
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "MATH", "FFTM", "gasp"]
     subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=sorted(glyphs | {0}))
+    subsetter.populate(glyphs=[order[gid] for gid in wanted])
     subsetter.subset(font)
+    new_ids = {name: gid for gid, name in enumerate(font.getGlyphOrder())}
     out = io.BytesIO()
     font.save(out)
-    return out.getvalue()
+    return out.getvalue(), {gid: new_ids[order[gid]] for gid in wanted}
