@@ -22,7 +22,16 @@ from pathlib import Path
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_, _
 from ballotbox.core.printing.layouts import A4, UnknownLayoutError
-from ballotbox.core.printing.pdfstream import BOLD, MM, REGULAR, Content, PdfStream, num, wrap
+from ballotbox.core.printing.pdfstream import (
+    BOLD,
+    MM,
+    REGULAR,
+    Content,
+    PdfStream,
+    check_text,
+    num,
+    wrap,
+)
 from ballotbox.core.printing.pdfstream import text_width as width_of
 from ballotbox.core.printing.printrun import CardData, write_run
 from ballotbox.core.printing.qr import Encoder, default_encoder
@@ -123,6 +132,13 @@ def design_paper(info: PaperInfo, layout: str) -> PaperDesign:
         )
     if not info.contests:
         raise PaperLayoutError(N_("The ballot has no contest to print."))
+    for text in (info.organisation, info.title, info.return_address):
+        check_text(text, BOLD)
+        check_text(text, REGULAR)
+    for contest in info.contests:  # name the candidate whose name cannot be printed
+        check_text(contest.title, BOLD)
+        for _number, name in contest.candidates:
+            check_text(name, REGULAR)
     style = PAPER_STYLES[layout]
     page_w, page_h = A4
     m = style.margin

@@ -16,6 +16,7 @@ from ballotbox.core.printing.papers import (
     design_paper,
     render_papers,
 )
+from ballotbox.core.printing.pdfstream import UnprintableTextError
 from ballotbox.core.printing.printrun import manifest_path
 from tests.unit.tokens.conftest import make_cards
 from tests.unit.tokens.pdfcheck import page_count, page_text, smallest_text
@@ -139,6 +140,9 @@ def test_split_papers_count_papers_not_pages(tmp_path: Path) -> None:
 def test_refusals_name_the_problem(tmp_path: Path) -> None:
     with pytest.raises(PaperLayoutError, match="return address"):
         design_paper(replace(info(), return_address=" "), "ballot-paper")
+    chinese = PaperContest("A", "Chair", "irv", candidates=((1, "Ann"), (2, "王小明")))
+    with pytest.raises(UnprintableTextError, match="“王” .* in “王小明”"):
+        design_paper(info(chinese), "ballot-paper")
     with pytest.raises(UnknownLayoutError, match="ballot-paper-large"):
         design_paper(info(), "ballot-poster")
     assert list(tmp_path.iterdir()) == []
