@@ -221,7 +221,7 @@ class PdfStream:
             meanings.setdefault(f.glyph_id(ch), ch)
         for gid, meaning in sorted(self._glyphs[alias].items()):
             meanings.setdefault(gid, meaning)
-        gids = sorted(meanings)
+        gids = sorted(meanings) or [0]  # a file with no text in this font still names one
         name = f"{subset_tag(style, gids)}+{f.name}"
         program, new_ids = font_subset(style, frozenset(gids))
         cid_map = bytearray(2 * (gids[-1] + 1))

@@ -120,3 +120,10 @@ def test_labels_refuse_to_overwrite(tmp_path: Path) -> None:
     with pytest.raises(OutputExistsError):
         render_address_labels(members(1), out)
     assert out.read_bytes() == b"x"
+
+
+def test_a_run_where_no_one_has_an_address_still_writes_a_readable_file(tmp_path: Path) -> None:
+    out = tmp_path / "l.pdf"
+    run = render_address_labels([Member("north", "X9", "No Address")], out)
+    assert (run.labels, run.no_address) == (0, ("X9",))
+    assert len(PdfReader(out).pages) == 1 and page_text(out).strip() == ""
