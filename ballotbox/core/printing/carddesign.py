@@ -30,6 +30,7 @@ from ballotbox.core.printing.cardtext import (
     turn_over,
 )
 from ballotbox.core.printing.pdfstream import BOLD, MM, REGULAR, Content, check_text, text_width
+from ballotbox.core.printing.qr import Matrix
 from ballotbox.core.tokens.format import Token
 
 __all__ = ["CardDesign", "CardInfo", "CardLayoutError", "MethodHint", "Style", "design_card"]
@@ -165,7 +166,7 @@ class CardDesign:
         """The front's fixed text (one PDF form per run)."""
         return self.front.static
 
-    def card_content(self, token: Token, serial: str, matrix: list[list[bool]]) -> Content:
+    def card_content(self, token: Token, serial: str, matrix: Matrix) -> Content:
         """The per-card drawing of the front, in card coordinates."""
         content = Content()
         t = self.token_at
