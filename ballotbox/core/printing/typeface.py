@@ -41,7 +41,8 @@ FILES: Final = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
 
 _RTL = frozenset({"R", "AL"})
 _LTR_IN_RTL = frozenset({"L", "EN", "AN"})
-_WHITESPACE = {ord(c): " " for c in "\t\n\r\x0b\x0c\x85\u2028\u2029"}
+_WHITESPACE_CHARS = "\t\n\r\x0b\x0c\x85\u2028\u2029"
+_WHITESPACE = {ord(c): " " for c in _WHITESPACE_CHARS}
 
 
 class UnprintableTextError(InputError):
@@ -99,7 +100,12 @@ class Typeface:
             self._advance[ch] = metrics[name][0]
             self._hex[codepoint] = f"{gid:04X}"
         # Characters drawn as their own glyph, unshaped: the quick path for most text.
-        self._plain = frozenset(c for c in self._gid if c.isprintable() and not _needs_shaping(c))
+        self._plain = frozenset(
+            c
+            for c in self._gid
+            if unicodedata.category(c)[0] not in "CZ" or unicodedata.category(c) == "Zs"
+            if c not in _WHITESPACE_CHARS and not _needs_shaping(c)
+        )
         self.widths: list[int] = [metrics[name][0] for name in font.getGlyphOrder()]
         self.name: str = font["name"].getDebugName(6) or path.stem
         head, hhea = font["head"], font["hhea"]
