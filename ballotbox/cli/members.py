@@ -333,10 +333,6 @@ def labels(
         console.print(
             f"{len(run.no_address)} member(s) have no address: {', '.join(run.no_address[:SHOWN])}"
         )
-    if run.simplified:
-        console.print(
-            f"{len(run.simplified)} label(s) printed without some accents the font lacks."
-        )
 
 
 def register(app: typer.Typer) -> None:

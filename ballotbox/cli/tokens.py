@@ -25,7 +25,12 @@ def issue(
     csv_path: Path | None = typer.Option(
         None, "--csv", help="Write serial, token, url rows for an outside print house."
     ),
-    layout: str = typer.Option("business", "--layout", help="business, a4 or avery."),
+    layout: str = typer.Option(
+        "business",
+        "--layout",
+        help="business (two-sided), a4 (large print), avery (stickers), "
+        "ballot-paper or ballot-paper-large (postal papers).",
+    ),
     split: int | None = typer.Option(
         None, "--split", min=1, help="Cards per PDF file; writes NAME-001.pdf… and a manifest."
     ),
@@ -41,6 +46,7 @@ def issue(
     written, and a run that fails half way issues nothing.
 
     Example: ballotbox tokens issue nec-2027 --count 5000 --pdf cards.pdf --split 1000
+    Postal papers: ballotbox tokens issue nec-2027 -n 200 --pdf post.pdf --layout ballot-paper
     """
     from rich.progress import Progress
 
