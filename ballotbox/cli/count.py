@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         import json
 
         from ballotbox.core.counting import CountOptions, count, result_csv, result_sheet
-        from ballotbox.core.counting.weights import parse_fraction
+        from ballotbox.core.counting.weights import parse_fraction, shown
         from ballotbox.core.errors import InputError
 
         try:
@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             raise InputError(
                 "The threshold must be a number or fraction such as 2/3, not “{value}”.",
-                value=threshold,
+                value=shown(threshold),
             ) from None
         data = load(file, seats)
         result = count(method, data, CountOptions(seed=seed, referendum_threshold=share))
