@@ -239,7 +239,7 @@ def _profile(rests: dict[bytes, Number], lenient: dict[bytes, int], plain: Plain
         except ValueError as error:
             raise _Problem(str(error), line=line) from None
         add(ranking, weight * times)
-    kept = [rest for rest, weight in rests.items() if weight]
+    kept = _weighed(rests)
     laid = plain.codes(kept)
     if laid is None:  # some rest is not plain after all (odd spacing, a bad number...)
         for rest in [rest for rest in kept if not plain.is_plain(rest)]:
@@ -249,11 +249,11 @@ def _profile(rests: dict[bytes, Number], lenient: dict[bytes, int], plain: Plain
             except ValueError as error:
                 raise _Problem(str(error), rest=rest) from None
             add(ranking, weight)
-        kept = [rest for rest, weight in rests.items() if weight]
+        kept = _weighed(rests)
         laid = plain.codes(kept)
         assert laid is not None  # every rest left was written by plain_rest or checked
     prefs, starts = laid
-    weights = [rests[rest] for rest in kept]
+    weights = list(rests.values()) if len(kept) == len(rests) else [rests[r] for r in kept]
     for codes, weight in special.items():
         if weight:
             starts.append(len(prefs))
@@ -261,6 +261,13 @@ def _profile(rests: dict[bytes, Number], lenient: dict[bytes, int], plain: Plain
             prefs.append(END)
             weights.append(weight)
     return Profile(n, prefs, starts, weights, list(levels))
+
+
+def _weighed(rests: dict[bytes, Number]) -> list[bytes]:
+    """The rests with a weight (all of them, as a rule: a weight of 0 is rare)."""
+    if 0 in rests.values():
+        return [rest for rest, weight in rests.items() if weight]
+    return list(rests)
 
 
 def _names(lines: list[bytes], n: int) -> tuple[list[str], str]:

@@ -15,13 +15,14 @@ exactly what it expected; its ranking is then written back as a plain rest
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from itertools import accumulate, repeat
+from itertools import repeat
 
 from ballotbox.core.counting.model import Level, Number, Ranking
 from ballotbox.core.counting.profile import END
 from ballotbox.core.counting.weights import common_denominator, parse_weight, shown
 
 _BATCH = 1 << 16  # rests turned into codes at a time (bounds the token objects alive at once)
+_BAD = END - 1  # the code of a token that is not a candidate's number
 
 
 def strip(line: str) -> str:
@@ -92,17 +93,24 @@ class PlainLines:
 
     def codes(self, rests: Sequence[bytes]) -> tuple[list[int], list[int]] | None:
         """All the rests as codes laid end to end, and where each starts; None if one is bad."""
+        if not rests:
+            return [], []
         prefs: list[int] = []
-        get = self._table.get
+        get, bad = self._table.get, repeat(_BAD)
         for at in range(0, len(rests), _BATCH):
-            prefs.extend(map(get, b" ".join(rests[at : at + _BATCH]).split(b" ")))  # type: ignore[arg-type]
-        sizes = map(bytes.count, rests, repeat(b" "))
-        starts = list(accumulate(sizes, lambda start, spaces: start + spaces + 1, initial=0))
-        ends = starts.pop()
-        # Each rest must end with its only 0: as many ENDs as rests, each rest's last token.
-        last_zero = sum(map(bytes.endswith, rests, repeat(b" 0"))) + (b"0" in rests)
-        if None in prefs or ends != len(prefs) or not prefs.count(END) == last_zero == len(rests):
+            prefs.extend(map(get, b" ".join(rests[at : at + _BATCH]).split(b" "), bad))
+        if min(prefs) == _BAD or prefs.count(END) != len(rests):
+            return None  # a token that is no candidate's number, or a 0 too many
+        # Each rest must end with its 0, so that no 0 ends a rest early (the one 0 in
+        # "3 0 5" would end it before 5): its ENDs are then exactly the rests' ends.
+        lines = b"\n" + b"\n".join(rests) + b"\n"
+        if lines.count(b" 0\n") + lines.count(b"\n0\n") != len(rests):
             return None
+        starts = []
+        at, index = 0, prefs.index
+        for _ in range(len(rests)):
+            starts.append(at)
+            at = index(END, at) + 1
         return prefs, starts
 
     def is_plain(self, rest: bytes) -> bool:

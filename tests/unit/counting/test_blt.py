@@ -195,3 +195,8 @@ def test_a_read_file_is_a_sequence_of_ranking_and_weight() -> None:
     assert sorted(ballots) == [((), 1), (((0,), (1,)), 3), (((1, 0),), 2)]
     assert [ballots[i] for i in range(3)] == list(ballots) == ballots
     assert ballots[-1] == ballots[2] and ballots[1:] == list(ballots)[1:]
+
+
+def test_a_file_with_no_plain_lines_or_no_ballots_at_all() -> None:
+    assert list(read_blt('2 1\n2 2=1 0\n0\n"A"\n"B"\n').ballots) == [(((1, 0),), 2)]
+    assert list(read_blt('2 1\n0\n"A"\n"B"\n').ballots) == []
