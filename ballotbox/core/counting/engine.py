@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ballotbox.core.counting.irv import count_irv
 from ballotbox.core.counting.meek import count_meek
 from ballotbox.core.counting.model import CountInput, CountOptions, Result
+from ballotbox.core.counting.profile import Profile
 from ballotbox.core.counting.scottish import count_scottish
 from ballotbox.core.counting.simple import count_approval, count_plurality, count_referendum
 from ballotbox.core.errors import InputError
@@ -45,9 +46,10 @@ def validate(method: str, data: CountInput) -> None:
         raise InputError("A withdrawn candidate number does not exist.")
     if data.colleges is not None and len(data.colleges) != len(data.ballots):
         raise InputError("There must be one college per ballot.")
-    for _ranking, weight in data.ballots:
-        if weight < 0:
-            raise InputError("A ballot weight cannot be negative.")
+    ballots = data.ballots
+    weights = ballots.weights if isinstance(ballots, Profile) else (w for _r, w in ballots)
+    if any(weight < 0 for weight in weights):
+        raise InputError("A ballot weight cannot be negative.")
 
 
 def count(method: str, data: CountInput, options: CountOptions | None = None) -> Result:
