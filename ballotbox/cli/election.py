@@ -40,8 +40,8 @@ def create(file: Path = typer.Argument(..., help="The election definition (TOML)
         election = elections.create(s, ctx, definition)
     console.print(
         f"Created [bold]{election.slug}[/]: {election.title} "
-        f"({definition.method}, {definition.seats} seat(s), "
-        f"{len(definition.candidates)} candidates). "
+        f"({definition.contests[0].method}, {definition.contests[0].seats} seat(s), "
+        f"{len(definition.contests[0].candidates)} candidates). "
         f"Next: ballotbox tokens issue {election.slug} --count N --csv cards.csv"
     )
 
@@ -87,7 +87,9 @@ def show(slug: str = typer.Argument(..., help="The election's slug.")) -> None:
     console.print(f"[bold]{d.title}[/] ({d.slug})")
     if d.description:
         console.print(d.description)
-    console.print(f"Method: {d.method}, seats: {d.seats}; channels: {', '.join(d.channels)}")
+    console.print(
+        f"Method: {d.contests[0].method}, seats: {d.contests[0].seats}; channels: {', '.join(d.channels)}"
+    )
     console.print(f"Opens {iso(aware(election.opens_at))}, closes {iso(aware(election.closes_at))}")
     console.print(f"State: [bold]{election.state}[/]")
     console.print(
@@ -98,7 +100,7 @@ def show(slug: str = typer.Argument(..., help="The election's slug.")) -> None:
     turnout = ", ".join(f"{n} by {ch}" for ch, n in sorted(view.turnout.items())) or "none yet"
     console.print(f"Turnout: {view.voted} ({turnout})")
     table = Table("No.", "Candidate", "Group", "Statement")
-    for c in d.candidates:
+    for c in d.contests[0].candidates:
         table.add_row(str(c.number), c.name, c.group, c.url or c.statement[:60])
     console.print(table)
 

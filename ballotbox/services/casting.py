@@ -212,7 +212,7 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
             if row.token_hash in spent:
                 raise TokenUsedError()
             check_unspent(row)
-            recorded = validate_choices(definition_of(election), requests[i].choices)
+            recorded = validate_choices(definition_of(election).contests[0], requests[i].choices)
             if election.state == ElectionState.CLOSED:
                 _take_late_place(session, election, late_used)
         except BallotboxError as error:
@@ -315,7 +315,7 @@ def _record(
         nonces.append(nonce)
     linked = ledger.append_many(session, election.id, payloads)
     key = ctx.keys.signing_key(election.slug)
-    names = definition_of(election).candidate_names()
+    names = definition_of(election).contests[0].candidate_names()
     receipts = []
     for (i, _token, row, recorded), digest, nonce, (position, head) in zip(
         accepted, digests, nonces, linked, strict=True

@@ -61,13 +61,13 @@ def create(session: Session, ctx: Context, definition: ElectionDefinition) -> El
             N_("An election called “{slug}” already exists; choose another slug."),
             slug=definition.slug,
         )
-    document = json.loads(definition.model_dump_json())
+    document = definition.document()
     election = Election(
         slug=definition.slug,
         title=definition.title,
         description=definition.description,
-        method=definition.method,
-        seats=definition.seats,
+        method=definition.contests[0].method,
+        seats=definition.contests[0].seats,
         definition=canonical_json(document).decode(),
         opens_at=definition.opens,
         closes_at=definition.closes,
@@ -76,7 +76,7 @@ def create(session: Session, ctx: Context, definition: ElectionDefinition) -> El
     session.add(election)
     session.flush()
     assert election.id is not None
-    for c in definition.candidates:
+    for c in definition.contests[0].candidates:
         session.add(
             Candidate(
                 election_id=election.id,

@@ -101,12 +101,14 @@ def closing_text(moment: datetime) -> str:
 
 def method_hint(definition: ElectionDefinition) -> MethodHint:
     """The card's one-line hint for the election's voting method."""
-    candidates = len(definition.candidates)
-    if definition.method == "referendum":
+    candidates = len(definition.contests[0].candidates)
+    if definition.contests[0].method == "referendum":
         return MethodHint("yesno", candidates=candidates)
-    if definition.ranked:
+    if definition.contests[0].ranked:
         return MethodHint("rank", candidates=candidates)
-    return MethodHint("choose", candidates=candidates, max_choices=definition.choice_limit)
+    return MethodHint(
+        "choose", candidates=candidates, max_choices=definition.contests[0].choice_limit
+    )
 
 
 def card_info(election: Election, settings: Settings) -> CardInfo:

@@ -22,18 +22,18 @@ from ballotbox.storage.models import Election, ElectionState
 
 def count_input(definition: ElectionDefinition, ballots: Iterable[list[int]]) -> CountInput:
     """The engine's input: candidates in card-number order, identical ballots grouped."""
-    index = {c.number: i for i, c in enumerate(definition.candidates)}
+    index = {c.number: i for i, c in enumerate(definition.contests[0].candidates)}
     grouped = Counter(tuple(choices) for choices in ballots)
     rankings = [
         (tuple((index[n],) for n in choices), weight) for choices, weight in sorted(grouped.items())
     ]
     groups: dict[str, set[int]] = {}
-    for c in definition.candidates:
+    for c in definition.contests[0].candidates:
         if c.group:
             groups.setdefault(c.group, set()).add(index[c.number])
     return CountInput(
-        candidates=[c.name for c in definition.candidates],
-        seats=definition.seats,
+        candidates=[c.name for c in definition.contests[0].candidates],
+        seats=definition.contests[0].seats,
         ballots=rankings,
         title=definition.title,
         groups={name: frozenset(ids) for name, ids in groups.items()},
@@ -44,9 +44,9 @@ def count_options(definition: ElectionDefinition) -> CountOptions:
     """The engine's options from the definition: seed, threshold, group minimums."""
     return CountOptions(
         seed=definition.tie_seed,
-        referendum_threshold=Fraction(definition.threshold),
-        abstentions_count=definition.abstentions_count,
-        group_minimums={rule.group: rule.minimum for rule in definition.group_minimums},
+        referendum_threshold=Fraction(definition.contests[0].threshold),
+        abstentions_count=definition.contests[0].abstentions_count,
+        group_minimums={rule.group: rule.minimum for rule in definition.contests[0].group_minimums},
     )
 
 
@@ -68,7 +68,7 @@ def tally(session: Session, ctx: Context, election: Election) -> Result:
     rewrite_in_key_order(session, "ballot", "ballot_token")  # forget the order of voting
     definition = definition_of(election)
     result = count(
-        definition.method,
+        definition.contests[0].method,
         count_input(definition, recorded_choices(session, election)),
         count_options(definition),
     )

@@ -193,15 +193,15 @@ class Call:
                     return twiml(self.script.hangup())
                 self.script.say(_("You have not chosen yet."))
                 return self.ask_choice(progress, definition)
-            numbers = definition.candidate_names()
+            numbers = definition.contests[0].candidate_names()
             choices = keypad.add_choice(
-                progress.choices, entry.number, numbers, ranked=definition.ranked
+                progress.choices, entry.number, numbers, ranked=definition.contests[0].ranked
             )
         except ChoiceError as error:
             self.script.say(spoken(error))
             return self.ask_choice(progress, definition)
         progress = progress.next(choices=choices, tries=0)
-        if len(choices) >= definition.choice_limit:
+        if len(choices) >= definition.contests[0].choice_limit:
             return self.confirm_prompt(progress.next(stage="confirm"), definition)
         return self.ask_choice(progress, definition)
 

@@ -61,31 +61,32 @@ def spell(code: str) -> str:
 
 def candidate_list(definition: ElectionDefinition) -> str:
     """The candidates as they are read out."""
-    if definition.method == "referendum":
+    if definition.contests[0].method == "referendum":
         return _("Press 1 for yes, 2 for no, or 3 to abstain, then the hash key.")
     names = ". ".join(
-        _("{number}: {name}").format(number=c.number, name=c.name) for c in definition.candidates
+        _("{number}: {name}").format(number=c.number, name=c.name)
+        for c in definition.contests[0].candidates
     )
     return _("The candidates are. {names}.").format(names=names)
 
 
 def how_to_choose(definition: ElectionDefinition) -> str:
     """The instructions given once, after the list."""
-    if definition.method == "referendum":
+    if definition.contests[0].method == "referendum":
         return ""
-    if definition.ranked:
+    if definition.contests[0].ranked:
         return _("You will choose candidates in order of preference, one at a time. "
                  "Press 0 then hash to hear the list again.")  # fmt: skip
     return _("You may choose up to {limit}. Press 0 then hash to hear the list again.").format(
-        limit=definition.choice_limit
+        limit=definition.contests[0].choice_limit
     )
 
 
 def choice_prompt(definition: ElectionDefinition, chosen: Sequence[int]) -> str:
     """What to key next."""
-    if definition.method == "referendum":
+    if definition.contests[0].method == "referendum":
         return _("Press 1 for yes, 2 for no, or 3 to abstain, then the hash key.")
-    if definition.ranked:
+    if definition.contests[0].ranked:
         text = _("Enter the number of your {nth} choice, then hash.").format(
             nth=ordinal(len(chosen) + 1)
         )
@@ -98,10 +99,10 @@ def choice_prompt(definition: ElectionDefinition, chosen: Sequence[int]) -> str:
 
 def read_back(definition: ElectionDefinition, choices: Sequence[int]) -> str:
     """The whole ballot, read back before confirming."""
-    names = definition.candidate_names()
-    if definition.method == "referendum":
+    names = definition.contests[0].candidate_names()
+    if definition.contests[0].method == "referendum":
         return _("You answered: {answer}.").format(answer=names[choices[0]])
-    if definition.ranked:
+    if definition.contests[0].ranked:
         parts = [
             _("{nth}, {name}").format(nth=ordinal(i), name=names[n])
             for i, n in enumerate(choices, start=1)

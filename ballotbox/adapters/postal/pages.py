@@ -220,7 +220,9 @@ async def key_letter(
     definition = definition_of(keying._election(session, batch))
     form = await request.form()
     fields = {k: str(v)[:200] for k, v in form.items() if k != "csrf_token"}
-    marks = {c.number: fields.get(f"mark_{c.number}", "") for c in definition.candidates}
+    marks = {
+        c.number: fields.get(f"mark_{c.number}", "") for c in definition.contests[0].candidates
+    }
     values = {"token": fields.get("token", ""), "marks": marks, "spoilt": fields.get("spoilt", "")}
     text = fields.get("letter", "").strip()
     number = int(text) if text.isdigit() else None

@@ -127,7 +127,9 @@ async def adjudicate(
     definition = definition_of(keying._election(session, batch))
     form = await request.form()
     fields = {k: str(v)[:200] for k, v in form.items()}
-    marks = {c.number: fields.get(f"mark_{c.number}", "") for c in definition.candidates}
+    marks = {
+        c.number: fields.get(f"mark_{c.number}", "") for c in definition.contests[0].candidates
+    }
     values = {"token": fields.get("token", ""), "marks": marks, "spoilt": fields.get("spoilt", "")}
     try:
         final = read_entry(definition, values["token"], marks, values["spoilt"])

@@ -85,14 +85,14 @@ def help_reply() -> list[str]:
 
 
 def _how_to_reply(definition: ElectionDefinition) -> str:
-    if definition.method == "referendum":
+    if definition.contests[0].method == "referendum":
         return _("Reply with your token then YES, NO or ABSTAIN.")
-    if definition.ranked:
-        example = " ".join(str(c.number) for c in definition.candidates[:3][::-1])
+    if definition.contests[0].ranked:
+        example = " ".join(str(c.number) for c in definition.contests[0].candidates[:3][::-1])
         return _("Reply with your token then candidate numbers in order of preference, e.g. "
                  "TOKEN {example}.").format(example=example)  # fmt: skip
-    limit = definition.choice_limit
-    example = " ".join(str(c.number) for c in definition.candidates[: min(limit, 2)])
+    limit = definition.contests[0].choice_limit
+    example = " ".join(str(c.number) for c in definition.contests[0].candidates[: min(limit, 2)])
     return _("Reply with your token then the numbers of up to {limit} candidates, e.g. "
              "TOKEN {example}.").format(limit=limit, example=example)  # fmt: skip
 
@@ -100,10 +100,10 @@ def _how_to_reply(definition: ElectionDefinition) -> str:
 def ballot_reply(election: Election, definition: ElectionDefinition) -> list[str]:
     """The ballot for a token sent alone: title, candidates by number, how to reply."""
     lines = [f"{election.title}:"]
-    if definition.method == "referendum":
+    if definition.contests[0].method == "referendum":
         lines.append(_("YES, NO or ABSTAIN."))
     else:
-        lines.extend(f"{c.number} {c.name}," for c in definition.candidates)
+        lines.extend(f"{c.number} {c.name}," for c in definition.contests[0].candidates)
         lines[-1] = lines[-1].rstrip(",") + "."
     lines.append(_how_to_reply(definition))
     return split_messages(lines)
@@ -113,9 +113,9 @@ def receipt_reply(
     receipt: CastReceipt, definition: ElectionDefinition, public_url: str
 ) -> list[str]:
     """The read-back of an accepted vote, its receipt code and where to check it."""
-    if definition.method == "referendum":
+    if definition.contests[0].method == "referendum":
         chosen = _("Your answer: {answer}.").format(answer=receipt.names[0])
-    elif definition.ranked:
+    elif definition.contests[0].ranked:
         order = ", ".join(f"{i} {name}" for i, name in enumerate(receipt.names, start=1))
         chosen = _("Your order: {order}.").format(order=order)
     else:

@@ -66,7 +66,8 @@ def answer(
         if isinstance(message, grammar.BallotRequest):
             return replies.ballot_reply(election, definition)
         shape = grammar.Ballot.of(
-            definition.candidate_names(), yes_no=definition.method == "referendum"
+            definition.contests[0].candidate_names(),
+            yes_no=definition.contests[0].method == "referendum",
         )
         choices = grammar.read_preferences(message.preferences, shape)
         receipt = cast(session, ctx, token, choices, "sms", election_slug=election.slug)

@@ -98,7 +98,7 @@ def _summary(session: Session, ctx: Context, slug: str) -> dict[str, Any]:
         "closes": iso(aware(election.closes_at)),
         "candidates": [
             {"number": c.number, "name": c.name, "statement": c.statement, "url": c.url}
-            for c in view.definition.candidates
+            for c in view.definition.contests[0].candidates
         ],
         "channels": view.definition.channels,
         "turnout": {"total": view.voted, "by_channel": view.turnout},

@@ -12,7 +12,10 @@ from ballotbox.definition import ElectionDefinition
 
 def marks_from_form(form: Mapping[str, str], definition: ElectionDefinition) -> dict[int, str]:
     """The raw text typed next to each candidate (kept to re-show the form)."""
-    return {c.number: str(form.get(f"rank_{c.number}", "")).strip() for c in definition.candidates}
+    return {
+        c.number: str(form.get(f"rank_{c.number}", "")).strip()
+        for c in definition.contests[0].candidates
+    }
 
 
 def selected_from_form(values: list[str]) -> list[int]:
@@ -30,9 +33,9 @@ def choices_from_form(
     definition: ElectionDefinition, marks: dict[int, str], selected: list[str]
 ) -> list[int]:
     """The voter's choices in order, from rank boxes (ranked) or ticks (the rest)."""
-    if not definition.ranked:
+    if not definition.contests[0].ranked:
         return selected_from_form(selected)
-    names = definition.candidate_names()
+    names = definition.contests[0].candidate_names()
     ranks: dict[int, int | None] = {}
     for number, text in marks.items():
         if not text:

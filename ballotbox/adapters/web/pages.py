@@ -130,11 +130,13 @@ async def review(request: Request, session: SessionDep, ctx: ContextDep) -> HTML
     marks = marks_from_form({k: str(v) for k, v in form.items()}, definition)
     ticked = [str(v) for v in form.getlist("choice")]
     try:
-        choices = validate_choices(definition, choices_from_form(definition, marks, ticked))
+        choices = validate_choices(
+            definition.contests[0], choices_from_form(definition, marks, ticked)
+        )
     except InputError as error:
         selected = [int(v) for v in ticked if v.isdigit()]
         return _ballot_page(request, election, token, marks=marks, selected=selected, error=error)
-    names = definition.candidate_names()
+    names = definition.contests[0].candidate_names()
     return render(
         request,
         "review.html",
@@ -165,7 +167,7 @@ def change(
     except BallotboxError as error:
         return _home(request, session, ctx, error=error)
     definition = definition_of(election)
-    if definition.ranked:
+    if definition.contests[0].ranked:
         marks = {number: str(rank) for rank, number in enumerate(picked, start=1)}
         return _ballot_page(request, election, parsed, marks=marks)
     return _ballot_page(request, election, parsed, selected=picked)

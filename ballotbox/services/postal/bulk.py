@@ -87,7 +87,7 @@ def read_keying_file(
                 source=source,
                 line=1,
             )
-    known = set(definition.candidate_names())
+    known = set(definition.contests[0].candidate_names())
     candidate_at: dict[int, int] = {}
     for index, name in enumerate(columns):
         if name in (*REQUIRED, "spoilt"):

@@ -87,8 +87,8 @@ def read_token(text: str) -> str:
 
 def choices_from_marks(definition: ElectionDefinition, marks: Mapping[int, str]) -> list[int]:
     """The choices from the marks keyed next to each candidate, in card order."""
-    texts = {n: str(marks.get(n, "")).strip() for n in definition.candidate_names()}
-    if definition.ranked:
+    texts = {n: str(marks.get(n, "")).strip() for n in definition.contests[0].candidate_names()}
+    if definition.contests[0].ranked:
         ranks: dict[int, int | None] = {}
         for number, text in texts.items():
             if not text:
@@ -132,7 +132,7 @@ def read_entry(
         return Keyed(spoilt=spoilt)
     token = read_token(token_text)
     try:
-        choices = validate_choices(definition, choices_from_marks(definition, marks))
+        choices = validate_choices(definition.contests[0], choices_from_marks(definition, marks))
     except ChoiceError as error:
         raise EntryError(
             N_("{problem} If the letter really says this, mark it spoilt."),
@@ -163,6 +163,6 @@ def marks_for(definition: ElectionDefinition, keyed: Keyed) -> dict[int, str]:
     """The marks each candidate would carry for ``keyed`` (to show an entry as on the card)."""
     if keyed.choices is None:
         return {}
-    if definition.ranked:
+    if definition.contests[0].ranked:
         return {number: str(rank) for rank, number in enumerate(keyed.choices, start=1)}
     return {number: "X" for number in keyed.choices}
