@@ -1,4 +1,4 @@
-"""``ballotbox tally``: count a closed election and show the result sheet."""
+"""``ballotbox tally``: count a closed ballot and show every contest's result sheet."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 from ballotbox.cli.common import session
 from ballotbox.core.counting import result_sheet
 from ballotbox.services import tally as tally_service
+from ballotbox.services.elections import definition_of
 from ballotbox.services.postal.reconcile import gate_tally
 from ballotbox.storage import repository
 
@@ -27,17 +28,32 @@ def register(app: typer.Typer) -> None:
             help="Count although postal letters are pending; the reason goes into the audit log.",
         ),
     ) -> None:
-        """Count a closed election, store the result and print it round by round.
+        """Count a closed ballot (every contest), store the result and print it round by round.
 
         Counting again gives the same result (ties are broken from the election's seed).
+        On a ballot of several contests each contest's sheet is printed under its
+        key and title, with how many ballots left it blank.
 
         Example: ballotbox tally nec-2027
         """
         with session() as (s, ctx):
             election = repository.election_by_slug(s, slug)
             gate_tally(s, ctx, election, override_pending)  # postal letters pending block the count
-            result = tally_service.tally(s, ctx, election)
+            count = tally_service.tally(s, ctx, election)
+            definition = definition_of(election)
         if as_json:
-            print(json.dumps(result.to_json(), indent=2))
-        else:
-            print(result_sheet(result))
+            print(json.dumps(count.to_json(), indent=2))
+            return
+        sheets = []
+        for key, result in count.results.items():
+            if count.single:
+                sheets.append(result_sheet(result))
+                continue
+            contest = definition.contest(key)
+            heading = f"Contest {key}: {contest.title}"
+            blank = count.blank.get(key, 0)
+            sheets.append(
+                f"{heading}\n{'=' * len(heading)}\n{result_sheet(result)}\n"
+                f"Left blank on {blank} ballot{'' if blank == 1 else 's'}."
+            )
+        print("\n\n".join(sheets))
