@@ -29,6 +29,7 @@ from ballotbox.core.errors import (
 )
 from ballotbox.core.i18n import set_locale
 from ballotbox.core.tokens.format import parse
+from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context
 from ballotbox.services.casting import cast, check_can_vote
 from ballotbox.services.elections import definition_of
@@ -51,6 +52,7 @@ def answer(
     public_url: str,
 ) -> list[str]:
     """The messages that answer one text; a vote is committed before the reply is made."""
+    definition: ElectionDefinition | None = None
     try:
         message = grammar.read_message(body)
         if isinstance(message, grammar.Help):
@@ -65,11 +67,12 @@ def answer(
         definition = definition_of(election)
         if isinstance(message, grammar.BallotRequest):
             return replies.ballot_reply(election, definition)
-        shape = grammar.Ballot.of(
-            definition.contests[0].candidate_names(),
-            yes_no=definition.contests[0].method == "referendum",
-        )
-        choices = grammar.read_preferences(message.preferences, shape)
+        choices: list[int] | dict[str, list[int]]
+        if definition.single:
+            [shape] = replies.shapes(definition).values()
+            choices = grammar.read_preferences(message.preferences, shape)
+        else:
+            choices = grammar.read_ballot(message.preferences, replies.shapes(definition))
         receipt = cast(session, ctx, token, choices, "sms", election_slug=election.slug)
         session.commit()  # durable before the member is told it counted
         return replies.receipt_reply(receipt, definition, public_url)
@@ -77,7 +80,7 @@ def answer(
         return replies.error_reply(error)
     except BallotboxError as error:
         session.rollback()
-        return replies.error_reply(error)
+        return replies.error_reply(error, definition)
 
 
 @router.post("/sms/twilio")
