@@ -18,10 +18,11 @@ from ballotbox.definition import REFERENDUM_ANSWERS, ContestDefinition, Election
 BallotChoices = dict[str, list[int]]
 """Contest key → candidate numbers (ranked: in preference order); [] = left blank."""
 
+GivenChoices = Sequence[Any] | Mapping[str, Sequence[Any]]
+"""Choices as a channel gives them: key → choices (numbers, or referendum words), or a list."""
 
-def validate_ballot(
-    definition: ElectionDefinition, choices: Sequence[Any] | Mapping[str, Sequence[Any]]
-) -> BallotChoices:
+
+def validate_ballot(definition: ElectionDefinition, choices: GivenChoices) -> BallotChoices:
     """Check a whole ballot's choices; return them normalised, every contest present.
 
     ``choices`` is a mapping of contest key → choices (a missing key is a blank

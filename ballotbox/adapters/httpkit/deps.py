@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from ballotbox.choices import GivenChoices
 from ballotbox.core.tokens.format import Token
 from ballotbox.services import Context
 from ballotbox.services.casting import CastReceipt
@@ -43,7 +44,7 @@ class Caster(Protocol):
     def __call__(
         self,
         token: Token | str,
-        choices: Sequence[int],
+        choices: GivenChoices,
         channel: str,
         *,
         election_slug: str | None = None,
