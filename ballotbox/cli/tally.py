@@ -9,7 +9,6 @@ import typer
 from ballotbox.cli.common import session
 from ballotbox.core.counting import result_sheet
 from ballotbox.services import tally as tally_service
-from ballotbox.services.elections import definition_of
 from ballotbox.services.postal.reconcile import gate_tally
 from ballotbox.storage import repository
 
@@ -40,7 +39,6 @@ def register(app: typer.Typer) -> None:
             election = repository.election_by_slug(s, slug)
             gate_tally(s, ctx, election, override_pending)  # postal letters pending block the count
             count = tally_service.tally(s, ctx, election)
-            definition = definition_of(election)
         if as_json:
             print(json.dumps(count.to_json(), indent=2))
             return
@@ -49,11 +47,9 @@ def register(app: typer.Typer) -> None:
             if count.single:
                 sheets.append(result_sheet(result))
                 continue
-            contest = definition.contest(key)
-            heading = f"Contest {key}: {contest.title}"
             blank = count.blank.get(key, 0)
-            sheets.append(
-                f"{heading}\n{'=' * len(heading)}\n{result_sheet(result)}\n"
+            sheets.append(  # the sheet itself starts with the contest's title
+                f"Contest {key}\n=========\n{result_sheet(result)}\n"
                 f"Left blank on {blank} ballot{'' if blank == 1 else 's'}."
             )
         print("\n\n".join(sheets))

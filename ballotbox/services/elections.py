@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -141,7 +142,7 @@ def rewrite_in_key_order(session: Session, *tables: str) -> None:
 
 def open_now(
     session: Session, ctx: Context, election: Election, *, at: datetime | None = None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Open voting: sign the token commitment and log it.  Returns the commitment."""
     _require(election, {ElectionState.DRAFT}, N_("opening"))
     assert election.id is not None
