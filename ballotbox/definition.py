@@ -172,7 +172,7 @@ class ElectionDefinition(BaseModel):
     description: str = ""
     opens: datetime
     closes: datetime
-    channels: list[Channel] = Field(default_factory=lambda: list(CHANNELS), min_length=1)
+    channels: list[Channel] = Field(default_factory=lambda: all_channels(), min_length=1)
     tie_seed: str = Field(default_factory=lambda: secrets.token_hex(16))
     contests: list[ContestDefinition] = Field(min_length=1, max_length=MAX_CONTESTS)
 
@@ -258,6 +258,11 @@ class ElectionDefinition(BaseModel):
         for name in ("key", "title", "description"):
             contest.pop(name)
         return {**data, **contest}
+
+
+def all_channels() -> list[Channel]:
+    """Every channel, the default for a ballot that names none."""
+    return ["web", "sms", "phone", "postal"]
 
 
 def referendum_answers() -> list[CandidateDefinition]:

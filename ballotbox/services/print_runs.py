@@ -12,7 +12,8 @@ reserve ``R00001…``).  ``CardRun`` keeps only the number of cards per run; the
 serials follow from those counts and are printed on the cards, in the CSV and
 in the manifest, never stored against a token.
 
-This module is the DB-backed half of card issuing; ``ballotbox.core.printing.cards`` is the pure half.
+This module is the DB-backed half of card issuing; ``ballotbox.core.printing.cards`` is the
+pure half.
 """
 
 from __future__ import annotations

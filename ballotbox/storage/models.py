@@ -188,7 +188,5 @@ class PublishedFile(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-from ballotbox.storage import (
-    models_members,  # noqa: E402,F401  (member register and card issuance tables)
-    models_postal,  # noqa: E402,F401  (postal tables: registered on the same metadata)
-)
+# The member-register and postal tables, registered on the same metadata.
+from ballotbox.storage import models_members, models_postal  # noqa: E402,F401

@@ -105,7 +105,7 @@ def turnout_by_channel(session: Session, election_id: int) -> dict[str, int]:
 def ballots(session: Session, election_id: int) -> Sequence[Ballot]:
     """Every ballot of the election, sorted by token (never by when it was cast)."""
     return session.exec(
-        select(Ballot).where(Ballot.election_id == election_id).order_by(Ballot.token)  # type: ignore[arg-type]
+        select(Ballot).where(Ballot.election_id == election_id).order_by(Ballot.token)
     ).all()
 
 
@@ -151,7 +151,7 @@ def count_rejection(session: Session, scope: str, reason: str) -> None:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     table = RejectedAttempt.__table__  # type: ignore[attr-defined]
     statement = insert(table).values(scope=scope, reason=reason, count=1)
     statement = statement.on_conflict_do_update(
