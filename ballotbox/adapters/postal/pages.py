@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import get_context, get_session
 from ballotbox.adapters.httpkit.security import verify_csrf
+from ballotbox.adapters.postal.entry_form import entry_values
 from ballotbox.adapters.postal.pages_review import router as review_router
 from ballotbox.adapters.postal.web_session import (
     ConsoleRoute,
@@ -220,16 +221,13 @@ async def key_letter(
     definition = definition_of(keying._election(session, batch))
     form = await request.form()
     fields = {k: str(v)[:200] for k, v in form.items() if k != "csrf_token"}
-    marks = {
-        c.number: fields.get(f"mark_{c.number}", "") for c in definition.contests[0].candidates
-    }
-    values = {"token": fields.get("token", ""), "marks": marks, "spoilt": fields.get("spoilt", "")}
+    values = entry_values(definition, fields)
     text = fields.get("letter", "").strip()
     number = int(text) if text.isdigit() else None
     try:
         if number is None:
             raise EntryError("Type the letter's number, as written on it.", field="letter")
-        keyed = read_entry(definition, values["token"], marks, values["spoilt"])
+        keyed = read_entry(definition, values["token"], values["marks"], values["spoilt"])
         outcome = keying.submit_entry(session, ctx, teller, batch, number, keyed)
         session.commit()
     except BallotboxError as error:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import get_context, get_session
 from ballotbox.adapters.httpkit.security import verify_csrf
+from ballotbox.adapters.postal.entry_form import entry_values
 from ballotbox.adapters.postal.web_session import ConsoleRoute, needs, render, status_of
 from ballotbox.core.errors import BallotboxError, NotFoundError
 from ballotbox.services import Context
@@ -127,12 +128,9 @@ async def adjudicate(
     definition = definition_of(keying._election(session, batch))
     form = await request.form()
     fields = {k: str(v)[:200] for k, v in form.items()}
-    marks = {
-        c.number: fields.get(f"mark_{c.number}", "") for c in definition.contests[0].candidates
-    }
-    values = {"token": fields.get("token", ""), "marks": marks, "spoilt": fields.get("spoilt", "")}
+    values = entry_values(definition, fields)
     try:
-        final = read_entry(definition, values["token"], marks, values["spoilt"])
+        final = read_entry(definition, values["token"], values["marks"], values["spoilt"])
         outcome = keying.adjudicate(session, ctx, teller, batch, number, final)
         session.commit()
     except EntryError as error:
