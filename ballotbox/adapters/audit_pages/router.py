@@ -3,7 +3,8 @@
 * ``/elections/{slug}/audit``: the live audit page. Definition, public key,
   commitment, checkpoints, turnout by channel and rejected attempts; never a
   running result.
-* ``/elections/{slug}/results``: the count round by round, table and chart.
+* ``/elections/{slug}/results``: the count round by round, table and chart (each
+  contest in turn on a ballot of several).
 * ``/elections/{slug}/check``: "check my vote". The page's script downloads the
   published list once and looks tokens up in the browser. There is no route
   that takes a token.
@@ -24,12 +25,12 @@ from sqlmodel import Session
 
 from ballotbox.adapters.audit_pages.templating import render
 from ballotbox.adapters.httpkit.deps import get_context, get_session
-from ballotbox.core.audit.bundle import FILES, MANIFEST, pretty_json
+from ballotbox.core.audit.bundle import is_bundle_file, pretty_json
 from ballotbox.core.audit.chain import document_hash
 from ballotbox.core.errors import NotFoundError
 from ballotbox.core.i18n import N_
 from ballotbox.services import Context, checkpoints, elections, publishing
-from ballotbox.services.elections import definition_document, effective_state
+from ballotbox.services.elections import definition_document, definition_of, effective_state
 from ballotbox.storage import repository
 from ballotbox.storage.keys import KeyMissingError
 from ballotbox.storage.models import Election, ElectionState
@@ -40,7 +41,6 @@ SessionDep = Annotated[Session, Depends(get_session)]
 ContextDep = Annotated[Context, Depends(get_context)]
 
 STATIC = Path(__file__).parent / "static"
-PUBLISHED_NAMES = frozenset(FILES) | {MANIFEST}
 MEDIA_TYPES = {
     ".json": "application/json",
     ".csv": "text/csv; charset=utf-8",
@@ -171,6 +171,7 @@ def results_page(slug: str, request: Request, session: SessionDep, ctx: ContextD
         "results.html",
         {
             "election": election,
+            "definition": definition_of(election),
             "state": effective_state(election, ctx.clock.now()),
             "result": _result(election),
             "published": election.state == ElectionState.PUBLISHED,
@@ -187,6 +188,7 @@ def check_page(slug: str, request: Request, session: SessionDep, ctx: ContextDep
         "check.html",
         {
             "election": election,
+            "definition": definition_of(election),
             "state": effective_state(election, ctx.clock.now()),
             "published": election.state == ElectionState.PUBLISHED,
         },
@@ -228,6 +230,6 @@ def ballots_json(slug: str, session: SessionDep) -> Response:
 @router.get("/elections/{slug}/bundle/{name}")
 def bundle_file(slug: str, name: str, session: SessionDep) -> Response:
     """One file of the published bundle."""
-    if name not in PUBLISHED_NAMES:
+    if not is_bundle_file(name):
         raise NotPublishedError(slug=slug)
     return _published(session, slug, name)
