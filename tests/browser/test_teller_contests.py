@@ -59,7 +59,9 @@ def test_tab_runs_through_every_contest_in_ballot_order(console, page: Page) -> 
     expect(page.get_by_role("status")).to_contain_text("goes to a supervisor")
     sign_in_by_keyboard(page, server.url, "sam")
     page.goto(f"{server.url}/teller/adjudication/{batch_id}/2")
-    expect(page.locator("tr.contest-row.differs")).to_have_text([re.compile(r"^\s*C Motion 1.*the entries differ here", re.S)])
+    expect(page.locator("tr.contest-row.differs")).to_have_text(
+        [re.compile(r"^\s*C Motion 1.*the entries differ here", re.S)]
+    )
     expect(page.locator("tr.contest-row:not(.differs)")).to_have_count(2)
     screenshot(page, "teller-contests-adjudication")
     with env.read() as s:

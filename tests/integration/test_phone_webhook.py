@@ -118,7 +118,7 @@ def test_unsigned_tampered_and_foreign_state_requests_change_nothing(sqlite_env:
     confirm_url = transcript.documents[-1].split('action="')[1].split('"')[0].replace("&amp;", "&")
     other = {"CallSid": "CA" + "2" * 32, "From": "+447700900999", "Digits": "1"}
     response = client.post(confirm_url.removeprefix("http://testserver"), data=other,
-                           headers={"X-Twilio-Signature": sign(AUTH, confirm_url, other)})  # fmt: skip
+                           headers={"X-Twilio-Signature": sign(AUTH, confirm_url, other)})  # fmt: skip  # noqa: E501
     assert response.status_code == 200 and "we lost track of your call" in response.text
     assert ballots(sqlite_env) == []
 
@@ -159,7 +159,7 @@ def test_voicemail_is_offered_only_when_on_and_a_queue_exists(sqlite_env: Ballot
 @settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(entries=st.lists(st.one_of(st.text(alphabet="0123456789*", max_size=25), st.sampled_from(["{t}", "", "0", "1", "2"])),
+@given(entries=st.lists(st.one_of(st.text(alphabet="0123456789*", max_size=25), st.sampled_from(["{t}", "", "0", "1", "2"])),  # noqa: E501
                         max_size=8))  # fmt: skip
 def test_fuzzed_keys_never_crash_and_cast_only_after_confirming(
     sqlite_env: BallotEnv, entries: list[str]
@@ -175,7 +175,7 @@ def test_fuzzed_keys_never_crash_and_cast_only_after_confirming(
     cast = [b for b in ballots(sqlite_env) if b.token == token.digits]
     if cast:
         assert "Your vote has been recorded. Thank you." in transcript.said
-        # Only after the read-back and a key 1 (the confirm prompt takes one key, as Twilio's numDigits=1).
+        # Only after the read-back and a key 1 (the confirm prompt takes one key, as Twilio's numDigits=1).  # noqa: E501
         confirm = next(i for i, said in enumerate(transcript.said) if "Press 1 to confirm" in said)
         assert confirm < transcript.said.index("Your vote has been recorded. Thank you.")
         assert token.digits in transcript.sent and any(

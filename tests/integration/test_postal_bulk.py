@@ -157,7 +157,7 @@ def test_seeded_error_batch_every_disagreement_is_adjudicated_and_nothing_wrong_
     assert outcome["disputed"] == len(planted) == 40
     with ballot_env.read() as s:
         disputed = {
-            l.number for l in s.exec(select(PostalLetter).where(PostalLetter.disputed)).all()
+            x.number for x in s.exec(select(PostalLetter).where(PostalLetter.disputed)).all()
         }
         cast_now = {b.token: tuple(json.loads(b.choices)) for b in s.exec(select(Ballot)).all()}
     assert disputed == set(planted), "100% of planted disagreements reach adjudication"

@@ -154,7 +154,7 @@ def test_unknown_spent_and_void_tokens_are_rejected_with_the_reason(ballot_env: 
     key(ballot_env, "ann", batch_id, 4, "", {}, "no_token")
     key(ballot_env, "bob", batch_id, 4, "", {}, "no_token")
     with ballot_env.read() as s:
-        letters = {l.number: (l.status, l.reason) for l in s.exec(select(PostalLetter)).all()}
+        letters = {x.number: (x.status, x.reason) for x in s.exec(select(PostalLetter)).all()}
         report = reconcile.reconcile(s, repository.election_by_slug(s, "test-2027"))
     assert letters == {
         1: ("rejected", "unknown_token"),
@@ -266,7 +266,7 @@ def test_voicemail_items_are_numbered_in_their_own_batch_and_cast_by_phone(env: 
         enqueue_voicemail(s, env.ctx, election, "RE0002")
     with env.read() as s:
         letters = s.exec(select(PostalLetter).order_by(PostalLetter.number)).all()
-        assert [(l.number, l.recording_ref) for l in letters] == [(1, "RE0001"), (2, "RE0002")]
+        assert [(x.number, x.recording_ref) for x in letters] == [(1, "RE0001"), (2, "RE0002")]
         batch_id = letters[0].batch_id
         assert batch_of(s, batch_id).kind == "voicemail" and batch_of(s, batch_id).letters == 2
     key(env, "ann", batch_id, 2, token.digits, {3: "1"})
@@ -307,7 +307,7 @@ def test_letters_received_before_the_close_are_keyed_after_it_and_verify(
         key(env, teller, late_bag, 1, tokens[3].digits, {1: "1"})
     with env.read() as s:
         letters = {
-            (l.batch_id, l.number): (l.status, l.reason) for l in s.exec(select(PostalLetter))
+            (x.batch_id, x.number): (x.status, x.reason) for x in s.exec(select(PostalLetter))
         }
     assert letters[(in_time, 1)] == ("accepted", "") and letters[(in_time, 2)] == ("accepted", "")
     assert letters[(late_bag, 1)] == ("rejected", "election_not_open")

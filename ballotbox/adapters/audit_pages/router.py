@@ -80,7 +80,10 @@ def audit_style() -> FileResponse:
 def _commitment(session: Session, election: Election) -> dict[str, Any] | None:
     assert election.id is not None
     opened = repository.lifecycle_entry(session, election.id, "opened")
-    return None if opened is None else json.loads(opened.payload)["commitment"]  # type: ignore[no-any-return]
+    if opened is None:
+        return None
+    commitment: dict[str, Any] = json.loads(opened.payload)["commitment"]
+    return commitment
 
 
 def _public_key(ctx: Context, election: Election) -> str | None:

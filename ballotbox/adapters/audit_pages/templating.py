@@ -15,8 +15,10 @@ from ballotbox.core import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 
+_shared = web_templates.env.loader
+assert _shared is not None
 _env = web_templates.env.overlay(
-    loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(TEMPLATES)), web_templates.env.loader])
+    loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(TEMPLATES)), _shared])
 )
 templates = Jinja2Templates(env=_env)
 

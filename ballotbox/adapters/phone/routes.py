@@ -247,7 +247,9 @@ class Call:
             if tries >= TRIES:
                 self.script.say(_("No choice was made, so no vote was recorded. Goodbye."))
                 return twiml(self.script.hangup())
-            self.script.say(_("You skipped every contest, so there is nothing to record. Let's start again."))
+            self.script.say(
+                _("You skipped every contest, so there is nothing to record. Let's start again.")
+            )
             return self.start_contest(progress.next(ballot={}, contest=0, tries=tries), definition)
         return self.confirm_prompt(progress.next(stage="confirm"), definition)
 

@@ -33,7 +33,7 @@ from ballotbox.storage.models_postal import Teller
 
 COOKIE = "bb_teller"
 COOKIE_PATH = "/teller"
-SECRET_FILE = "teller-session.key"
+SECRET_FILE = "teller-session.key"  # noqa: S105
 SALT = "ballotbox teller session"
 TEMPLATES = Path(__file__).parent / "templates"
 

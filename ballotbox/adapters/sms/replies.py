@@ -172,10 +172,7 @@ def receipt_reply(
     receipt: CastReceipt, definition: ElectionDefinition, public_url: str
 ) -> list[str]:
     """The read-back of an accepted vote (every contest), its receipt code and where to check it."""
-    # TEMPORARY getattr until CastReceipt.ballot_names lands (contests-core).
-    recorded: dict[str, list[str]] = getattr(receipt, "ballot_names", None) or {
-        definition.contests[0].key: list(receipt.names)
-    }
+    recorded = receipt.ballot_names
     if not definition.single:
         chosen = [_chosen(c, recorded.get(c.key, [])) for c in definition.contests]
     else:

@@ -191,18 +191,12 @@ async def cast_ballot(
         {
             "receipt": receipt,
             "definition": definition,
-            "recorded": _recorded(receipt, definition),
+            "recorded": receipt.ballot_names,
             "receipt_json": json.dumps(receipt.receipt, indent=2, sort_keys=True),
             "public_url": ctx.settings.public_base,
         },
         status_code=201,
     )
-
-
-def _recorded(receipt: Any, definition: Any) -> dict[str, list[str]]:
-    # TEMPORARY until CastReceipt.ballot_names lands (contests-core).
-    names = getattr(receipt, "ballot_names", None)
-    return dict(names) if names is not None else {definition.keys[0]: list(receipt.names)}
 
 
 @router.get("/elections/{slug}", response_class=HTMLResponse)

@@ -122,7 +122,7 @@ def read_keying_file(
                 source=source,
                 line=1,
             )
-    known = set(definition.contests[0].candidate_names())
+    known = set(definition.contests[0].candidate_names()) if definition.single else set()
     candidate_at: dict[int, tuple[str, int]] = {}
     for index, name in enumerate(columns):
         if name in (*REQUIRED, "spoilt"):

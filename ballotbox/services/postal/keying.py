@@ -89,7 +89,8 @@ def submit_entry(
     if any(e.teller_id == teller.id for e in existing):
         raise KeyingError(
             N_(
-                "You have already keyed letter {number}; a different teller keys it the second time."
+                "You have already keyed letter {number}; "
+                "a different teller keys it the second time."
             ),
             number=number,
         )

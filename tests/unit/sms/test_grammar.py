@@ -1,4 +1,4 @@
-"""The SMS grammar: forgiving about form, precise about what is wrong; never anything but a domain error."""
+"""The SMS grammar: forgiving about form, precise about what is wrong; only domain errors."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def test_unreadable_preferences_say_which_word(
 ballots = st.sampled_from([FOUR, TWELVE, YES_NO, Ballot.of([1, 5, 999])])
 texts = st.one_of(
     st.text(max_size=300),
-    st.lists(st.sampled_from([TOKEN, GROUPED, "3", "1,2", "312", "YES", "no", "-", "#", "A", "zz", "0",
+    st.lists(st.sampled_from([TOKEN, GROUPED, "3", "1,2", "312", "YES", "no", "-", "#", "A", "zz", "0",  # noqa: E501
                               "99999999999999999999999", "\u0663", "\uff13", " ", "HELP"]),
              max_size=12).map(" ".join),
 )  # fmt: skip
