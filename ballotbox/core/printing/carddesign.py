@@ -72,8 +72,21 @@ class MethodHint:
 
 
 @dataclass(frozen=True, slots=True)
+class ContestHint:
+    """One contest of a ballot of several, as the card names it: key, title, how to vote."""
+
+    key: str
+    title: str
+    method: MethodHint
+
+
+@dataclass(frozen=True, slots=True)
 class CardInfo:
-    """The election facts printed on every card; channels left as None are not offered."""
+    """The election facts printed on every card; channels left as None are not offered.
+
+    ``contests`` is empty for a ballot of one contest (the card is as it always
+    was); for several, the card names each contest by its key.
+    """
 
     organisation: str
     title: str
@@ -84,6 +97,7 @@ class CardInfo:
     sms_number: str | None = None
     phone_number: str | None = None
     postal_address: str | None = None
+    contests: tuple[ContestHint, ...] = ()
 
     def vote_url(self, token: Token) -> str:
         """The link in the QR code: ``<public URL>/v/<20 digits>``."""
@@ -204,6 +218,8 @@ class CardDesign:
 def compact_paragraphs(info: CardInfo) -> list[tuple[str, str]]:
     """The short version for a token sticker; the covering letter gives the full instructions."""
     parts = [(BOLD, _("Voting closes {closes}.").format(closes=info.closes))]
+    if info.contests:
+        parts.append((REGULAR, contests_line(info.contests, compact=True)))
     if info.web:
         parts.append(
             (REGULAR, _("Online: {address} or scan the code").format(address=info.web_address()))
@@ -217,8 +233,12 @@ def compact_paragraphs(info: CardInfo) -> list[tuple[str, str]]:
 
 def paragraphs(info: CardInfo) -> list[tuple[str, str]]:
     """The instruction paragraphs, in print order, each with its font."""
+    several = _contest_wording(info) if info.contests else {}
     parts = [(BOLD, _("Voting closes {closes}.").format(closes=info.closes))]
-    parts.append((REGULAR, info.method.instruction()))
+    if several:
+        parts.append((REGULAR, contests_line(info.contests)))
+    else:
+        parts.append((REGULAR, info.method.instruction()))
     if info.web:
         parts.append(
             (
@@ -227,22 +247,25 @@ def paragraphs(info: CardInfo) -> list[tuple[str, str]]:
             )
         )
     if info.sms_number:
-        example = "\u00a0".join([SENTINEL, "…", *info.method.example_choices().split()])
+        choices = several.get("example") or info.method.example_choices()
+        example = "\u00a0".join([SENTINEL, "…", *choices.split()])
         parts.append(
             (
                 REGULAR,
-                _("Text {number}: your token then your choices in order, e.g. {example}").format(
-                    number=info.sms_number, example=example
-                ),
+                (
+                    several.get("sms")
+                    or _("Text {number}: your token then your choices in order, e.g. {example}")
+                ).format(number=info.sms_number, example=example),
             )
         )
     if info.phone_number:
         parts.append(
             (
                 REGULAR,
-                _("Phone {number}: key in your token, then your choices.").format(
-                    number=info.phone_number
-                ),
+                (
+                    several.get("phone")
+                    or _("Phone {number}: key in your token, then your choices.")
+                ).format(number=info.phone_number),
             )
         )
     if info.postal_address:
@@ -256,6 +279,36 @@ def paragraphs(info: CardInfo) -> list[tuple[str, str]]:
             )
         )
     return parts
+
+
+# -- Ballots of several contests (issue 11): the card names each contest by its key. ---------
+# Wording only; paragraphs() and compact_paragraphs() use these when info.contests is set.
+
+
+def contests_line(contests: tuple[ContestHint, ...], *, compact: bool = False) -> str:
+    """The contests as the card lists them: ``A Executive committee; B Chair; …``."""
+    if compact:
+        return _("Contests {keys}: see your letter.").format(
+            keys=", ".join(c.key for c in contests)
+        )
+    return _("Contests: {listing}. Any left out is left blank.").format(
+        listing="; ".join(f"{c.key} {c.title}" for c in contests)
+    )
+
+
+def _contest_wording(info: CardInfo) -> dict[str, str]:
+    """The sentences that differ on a card for several contests (keys of ``paragraphs``)."""
+    first, *rest = info.contests
+    choices = [
+        first.method.example_choices(),
+        *(c.method.example_choices().split()[0] for c in rest),
+    ]
+    return {
+        "sms": _("Text {number}: your token, then each contest's letter and choices, e.g. "
+                 "{example}"),
+        "example": " ".join(f"{c.key} {x}" for c, x in zip(info.contests, choices, strict=True)),
+        "phone": _("Phone {number}: key in your token, then each contest's choices."),
+    }  # fmt: skip
 
 
 def design_card(info: CardInfo, layout: str, width: float, height: float) -> CardDesign:
