@@ -50,7 +50,11 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, BallotboxError)
     status = status_for(error)
     if wants_json(request):
-        return JSONResponse({"error": error.code, "detail": error.message}, status_code=status)
+        body = {"error": error.code, "detail": error.message}
+        contest = getattr(error, "contest", None)  # a ChoiceError about one contest names it
+        if contest:
+            body["contest"] = contest
+        return JSONResponse(body, status_code=status)
     return render(request, "error.html", {"error": error}, status_code=status)
 
 

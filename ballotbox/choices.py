@@ -1,26 +1,92 @@
 """What makes a ballot valid for each method, and reading rank marks into an order.
 
-Pure: shared by every channel (web form, SMS, keypad, postal keying) so they
-all reject the same things with the same words.
+Shared by every channel (web form, SMS, keypad, postal keying) so they all
+reject the same things with the same words.  A ballot's choices are a
+:data:`BallotChoices`: contest key → candidate numbers, every contest present,
+an empty list for a contest left blank (an abstention in that contest only).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from ballotbox.core.errors import ChoiceError
 from ballotbox.core.i18n import N_
-from ballotbox.definition import ElectionDefinition
+from ballotbox.core.vocabulary import REFERENDUM_ANSWERS
+from ballotbox.definition import ContestDefinition, ElectionDefinition
+
+BallotChoices = dict[str, list[int]]
+"""Contest key → candidate numbers (ranked: in preference order); [] = left blank."""
+
+GivenChoices = Sequence[Any] | Mapping[str, Sequence[Any]]
+"""Choices as a channel gives them: key → choices (numbers, or referendum words), or a list."""
 
 
-def validate_choices(definition: ElectionDefinition, choices: Iterable[int]) -> list[int]:
-    """Check ``choices`` (candidate numbers) against the method; return them normalised.
+def validate_ballot(definition: ElectionDefinition, choices: GivenChoices) -> BallotChoices:
+    """Check a whole ballot's choices; return them normalised, every contest present.
+
+    ``choices`` is a mapping of contest key → choices (a missing key is a blank
+    contest; referendum answers may be written "yes", "no", "abstain"), or, for
+    a one-contest ballot only, the list of that contest's choices.  A ballot
+    must choose something in at least one contest.  A :class:`ChoiceError` names
+    the contest it is about in ``error.contest``.
+    """
+    if not isinstance(choices, Mapping):
+        if not definition.single:
+            raise ChoiceError(
+                N_("This ballot has {count} contests: give the choices for each by its letter."),
+                count=len(definition.contests),
+            )
+        choices = {definition.contests[0].key: choices}
+    by_key = {str(key).strip().upper(): value for key, value in choices.items()}
+    for key in by_key:
+        if key not in definition.keys:
+            raise ChoiceError(N_("There is no contest {key} on this ballot."), key=key).in_contest(
+                key
+            )
+    ballot: BallotChoices = {}
+    for contest in definition.contests:
+        picked = by_key.get(contest.key, [])
+        if isinstance(picked, (str, int)):
+            picked = [picked]
+        try:
+            numbers = [answer_number(contest, value) for value in picked]
+            ballot[contest.key] = validate_choices(contest, numbers, blank=not definition.single)
+        except ChoiceError as error:
+            raise error.in_contest(contest.key) from None
+    if not any(ballot.values()):
+        raise ChoiceError(N_("Your ballot is blank: make a choice in at least one contest."))
+    return ballot
+
+
+def answer_number(contest: ContestDefinition, value: Any) -> Any:
+    """A referendum answer written as a word ("yes", "No", "ABSTAIN") as its number."""
+    if contest.method == "referendum" and isinstance(value, str):
+        words = {answer.casefold(): i for i, answer in enumerate(REFERENDUM_ANSWERS, 1)}
+        found = words.get(value.strip().casefold())
+        if found is None:
+            raise ChoiceError(
+                N_("“{value}” is not an answer: choose Yes, No or Abstain."), value=value
+            )
+        return found
+    return value
+
+
+def validate_choices(
+    contest: ContestDefinition, choices: Iterable[int], *, blank: bool = False
+) -> list[int]:
+    """Check one contest's ``choices`` (candidate numbers) against its method; normalise them.
 
     Ranked methods keep the voter's order; for plurality and approval the
-    order carries no meaning and the selection is sorted.
+    order carries no meaning and the selection is sorted.  ``blank`` allows
+    no choice at all (a contest left blank on a ballot of several contests).
     """
+    definition = contest
     picked = list(choices)
     known = definition.candidate_names()
+    if not picked and blank:
+        return []
     if not picked:
         if definition.method == "referendum":
             raise ChoiceError(N_("Choose one answer."))

@@ -1,4 +1,27 @@
-"""Election definitions: the TOML file a returning officer writes, validated.
+"""Ballot definitions: the TOML file a returning officer writes, validated.
+
+A **ballot** (one card, one token per member, one opening and closing) holds
+one or more **contests**, each with a short key printed on the card (``A``,
+``B``, ``C`` …), a method, seats and candidates::
+
+    slug = "agm-2027"
+    title = "Annual ballot 2027"
+    opens = 2027-03-01T09:00:00Z
+    closes = 2027-03-21T17:00:00Z
+
+    [[contests]]
+    key = "A"
+    title = "Executive committee"
+    method = "scottish-stv"
+    seats = 6
+    [[contests.candidates]]
+    number = 1
+    name = "Ann Example"
+
+The one-contest form used before contests existed (``method``, ``seats``,
+``candidates`` … at the top level) is still accepted and is exactly a ballot
+with one contest, key ``A``, titled like the ballot; such a ballot is stored
+and published in that form, byte for byte as before (:meth:`document`).
 
 Every problem is reported at once, each with the field and, where it can be
 found, the line of the file, so one edit fixes everything.
@@ -9,7 +32,7 @@ from __future__ import annotations
 import re
 import secrets
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator
 from datetime import datetime
 from fractions import Fraction
 from functools import lru_cache
@@ -22,10 +45,25 @@ from ballotbox.core.errors import DefinitionError
 from ballotbox.core.vocabulary import CHANNELS, RANKED_METHODS, REFERENDUM_ANSWERS, Channel, Method
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+KEY = re.compile(r"^[A-Z]$")
+MAX_CONTESTS = 26  # one letter each, A–Z
 MAX_DEFINITION_CHARS = 2_000_000  # ample for 999 candidates with long statements
-MAX_CANDIDATES = 999  # candidate numbers run from 1 to 999
+MAX_CANDIDATES = 999  # candidate numbers run from 1 to 999 (in each contest)
 MAX_PROBLEMS = 50  # listed; the rest are counted
 MULTILINE_FIELDS = frozenset({"description", "statement"})
+
+# The fields of a contest that the one-contest form writes at the top level.
+CONTEST_FIELDS = (
+    "method",
+    "seats",
+    "max_choices",
+    "candidates",
+    "threshold",
+    "abstentions_count",
+    "group_minimums",
+)
+
+Location = tuple[str | int, ...]
 
 
 class CandidateDefinition(BaseModel):
@@ -63,25 +101,103 @@ class GroupMinimum(BaseModel):
     minimum: int = Field(ge=1)
 
 
+class ContestDefinition(BaseModel):
+    """One question on the ballot: a slate, a post, or a motion."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field("A", description="the letter printed on cards and used by SMS and phone")
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    method: Method
+    seats: int = Field(1, ge=1, le=100)
+    max_choices: int | None = Field(None, ge=1, description="plurality: vote for up to N")
+    candidates: list[CandidateDefinition] = Field(default_factory=list)
+    threshold: str = Field("1/2", description="referendum: share of votes cast Yes must exceed")
+    abstentions_count: bool = False
+    group_minimums: list[GroupMinimum] = Field(default_factory=list)
+
+    @field_validator("key")
+    @classmethod
+    def _check_key(cls, value: str) -> str:
+        if not KEY.match(value):
+            raise ValueError("use one capital letter, A to Z")
+        return value
+
+    @field_validator("threshold")
+    @classmethod
+    def _check_threshold(cls, value: str) -> str:
+        try:
+            share = Fraction(value)
+        except (ValueError, ZeroDivisionError):
+            raise ValueError("write the threshold as a fraction such as 1/2 or 2/3") from None
+        if not 0 < share < 1:
+            raise ValueError("the threshold must be between 0 and 1")
+        return value
+
+    @model_validator(mode="after")
+    def _normalise(self) -> ContestDefinition:
+        # A referendum's "candidates" are its answers; they are filled in here
+        # (a definition that lists other answers is refused by contest_problems).
+        if self.method == "referendum" and not self.candidates:
+            self.candidates = referendum_answers()
+        self.candidates.sort(key=lambda c: c.number)
+        return self
+
+    @property
+    def ranked(self) -> bool:
+        """True when voters rank candidates in order of preference."""
+        return self.method in RANKED_METHODS
+
+    @property
+    def choice_limit(self) -> int:
+        """How many candidates a ballot may mark in this contest."""
+        if self.method == "plurality":
+            return self.max_choices or self.seats
+        if self.method == "referendum":
+            return 1
+        return len(self.candidates)
+
+    def candidate_names(self) -> dict[int, str]:
+        """Candidate number → name."""
+        return {c.number: c.name for c in self.candidates}
+
+
 class ElectionDefinition(BaseModel):
-    """A validated election definition."""
+    """A validated ballot definition: schedule, channels and one or more contests."""
 
     model_config = ConfigDict(extra="forbid")
 
     slug: str
     title: str = Field(min_length=1, max_length=200)
     description: str = ""
-    method: Method
-    seats: int = Field(1, ge=1, le=100)
-    max_choices: int | None = Field(None, ge=1, description="plurality: vote for up to N")
     opens: datetime
     closes: datetime
-    channels: list[Channel] = Field(default_factory=lambda: list(CHANNELS), min_length=1)
-    candidates: list[CandidateDefinition] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=lambda: all_channels(), min_length=1)
     tie_seed: str = Field(default_factory=lambda: secrets.token_hex(16))
-    threshold: str = Field("1/2", description="referendum: share of votes cast Yes must exceed")
-    abstentions_count: bool = False
-    group_minimums: list[GroupMinimum] = Field(default_factory=list)
+    contests: list[ContestDefinition] = Field(min_length=1, max_length=MAX_CONTESTS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_contest_form(cls, data: Any) -> Any:
+        """Read the one-contest form (method, candidates … at the top level) as one contest."""
+        if not isinstance(data, dict):
+            return data
+        if "contests" in data:
+            written = data["contests"]
+            if isinstance(written, list):  # default keys by position: A, B, C …
+                written = [
+                    {"key": chr(ord("A") + i), **c} if isinstance(c, dict) and i < MAX_CONTESTS
+                    else c
+                    for i, c in enumerate(written)
+                ]  # fmt: skip
+            return {**data, "contests": written}
+        if not any(field in data for field in CONTEST_FIELDS):
+            return data  # neither form: "contests" is reported missing
+        outer = {k: v for k, v in data.items() if k not in CONTEST_FIELDS}
+        contest = {k: v for k, v in data.items() if k in CONTEST_FIELDS}
+        contest.update(key="A", title=data.get("title", ""))
+        return {**outer, "contests": [contest]}
 
     @field_validator("slug")
     @classmethod
@@ -106,113 +222,151 @@ class ElectionDefinition(BaseModel):
             raise ValueError("a channel is listed twice")
         return value
 
-    @field_validator("threshold")
-    @classmethod
-    def _check_threshold(cls, value: str) -> str:
-        try:
-            share = Fraction(value)
-        except (ValueError, ZeroDivisionError):
-            raise ValueError("write the threshold as a fraction such as 1/2 or 2/3") from None
-        if not 0 < share < 1:
-            raise ValueError("the threshold must be between 0 and 1")
-        return value
-
-    @model_validator(mode="after")
-    def _check_whole(self) -> ElectionDefinition:
-        problems: list[str] = []
-        if self.closes <= self.opens:
-            problems.append("closes: must be after opens")
-        if self.method == "referendum":
-            answers = [
-                CandidateDefinition(number=i, name=name)
-                for i, name in enumerate(REFERENDUM_ANSWERS, start=1)
-            ]
-            if self.candidates and self.candidates != answers:
-                problems.append("candidates: a referendum has the answers Yes, No and Abstain")
-            self.candidates = answers
-        numbers = [c.number for c in self.candidates]
-        names = [c.name.casefold() for c in self.candidates]
-        if len(self.candidates) < 2:
-            problems.append("candidates: at least two are needed")
-        if len(set(numbers)) != len(numbers):
-            problems.append("candidates: two candidates have the same number")
-        if len(set(names)) != len(names):
-            problems.append("candidates: two candidates have the same name")
-        if self.method in {"irv", "referendum"} and self.seats != 1:
-            problems.append(f"seats: {self.method} fills exactly one seat")
-        if self.method != "referendum" and self.seats >= len(self.candidates) >= 2:
-            problems.append("seats: there must be more candidates than seats")
-        if self.max_choices is not None and self.method != "plurality":
-            problems.append("max_choices: only plurality (vote for up to N) uses it")
-        for rule in self.group_minimums:
-            members = sum(1 for c in self.candidates if c.group == rule.group)
-            if rule.minimum > min(members, self.seats):
-                problems.append(
-                    f"group_minimums: {rule.minimum} from “{rule.group}” is impossible "
-                    f"({members} candidates in the group, {self.seats} seats)"
-                )
-        if problems:
-            raise ValueError("; ".join(problems))
-        self.candidates.sort(key=lambda c: c.number)
-        return self
+    @property
+    def single(self) -> bool:
+        """True for a ballot with one contest (voted and published without contest keys)."""
+        return len(self.contests) == 1
 
     @property
-    def ranked(self) -> bool:
-        """True when voters rank candidates in order of preference."""
-        return self.method in RANKED_METHODS
+    def keys(self) -> list[str]:
+        """The contest keys in ballot order."""
+        return [c.key for c in self.contests]
 
-    @property
-    def choice_limit(self) -> int:
-        """How many candidates a ballot may mark."""
-        if self.method == "plurality":
-            return self.max_choices or self.seats
-        if self.method == "referendum":
-            return 1
-        return len(self.candidates)
+    def contest(self, key: str) -> ContestDefinition:
+        """The contest with ``key`` (KeyError when there is none)."""
+        for contest in self.contests:
+            if contest.key == key:
+                return contest
+        raise KeyError(key)
 
-    def candidate_names(self) -> dict[int, str]:
-        """Candidate number → name."""
-        return {c.number: c.name for c in self.candidates}
+    def is_one_contest_form(self) -> bool:
+        """True when this ballot is written, stored and published in the one-contest form."""
+        if not self.single:
+            return False
+        only = self.contests[0]
+        return only.key == "A" and only.title == self.title and not only.description
+
+    def document(self) -> dict[str, Any]:
+        """The canonical JSON document stored, committed to and published.
+
+        A ballot that the one-contest form describes is written in that form,
+        so that such ballots hash and publish exactly as before contests existed.
+        """
+        data: dict[str, Any] = self.model_dump(mode="json")
+        if not self.is_one_contest_form():
+            return data
+        contest = data.pop("contests")[0]
+        for name in ("key", "title", "description"):
+            contest.pop(name)
+        return {**data, **contest}
+
+
+def all_channels() -> list[Channel]:
+    """Every channel, the default for a ballot that names none."""
+    return list(CHANNELS)
+
+
+def referendum_answers() -> list[CandidateDefinition]:
+    """A referendum's answers as numbered choices: 1 Yes, 2 No, 3 Abstain."""
+    return [
+        CandidateDefinition(number=i, name=name) for i, name in enumerate(REFERENDUM_ANSWERS, 1)
+    ]
+
+
+def contest_problems(contest: ContestDefinition, given: list[Any]) -> Iterator[tuple[str, str]]:
+    """(field, message) for every rule a validated contest breaks as a whole.
+
+    ``given`` is the candidate list as written (a referendum may leave it out).
+    """
+    if contest.method == "referendum" and given and contest.candidates != referendum_answers():
+        yield "candidates", "a referendum has the answers Yes, No and Abstain"
+    numbers = [c.number for c in contest.candidates]
+    names = [c.name.casefold() for c in contest.candidates]
+    if len(contest.candidates) < 2:
+        yield "candidates", "at least two are needed"
+    if len(set(numbers)) != len(numbers):
+        yield "candidates", "two candidates have the same number"
+    if len(set(names)) != len(names):
+        yield "candidates", "two candidates have the same name"
+    if contest.method in {"irv", "referendum"} and contest.seats != 1:
+        yield "seats", f"{contest.method} fills exactly one seat"
+    if contest.method != "referendum" and contest.seats >= len(contest.candidates) >= 2:
+        yield "seats", "there must be more candidates than seats"
+    if contest.max_choices is not None and contest.method != "plurality":
+        yield "max_choices", "only plurality (vote for up to N) uses it"
+    for rule in contest.group_minimums:
+        members = sum(1 for c in contest.candidates if c.group == rule.group)
+        if rule.minimum > min(members, contest.seats):
+            yield (
+                "group_minimums",
+                f"{rule.minimum} from “{rule.group}” is impossible "
+                f"({members} candidates in the group, {contest.seats} seats)",
+            )
+
+
+def ballot_problems(
+    definition: ElectionDefinition, data: dict[str, Any]
+) -> Iterator[tuple[Location, str]]:
+    """(location, message) for every rule a field-valid ballot breaks as a whole."""
+    if definition.closes <= definition.opens:
+        yield ("closes",), "must be after opens"
+    one_form = "contests" not in data
+    written = data.get("contests") if not one_form else [data]
+    keys = [c.key for c in definition.contests]
+    for index, contest in enumerate(definition.contests):
+        raw = written[index] if isinstance(written, list) and index < len(written) else {}
+        given = raw.get("candidates", []) if isinstance(raw, dict) else []
+        where: Location = () if one_form else ("contests", index)
+        for field, message in contest_problems(contest, given):
+            yield (*where, field), message
+    if len(set(keys)) != len(keys):
+        yield ("contests",), "two contests have the same key"
 
 
 @lru_cache(maxsize=4)
-def _source_index(text: str) -> tuple[list[str], dict[str, list[int]], int]:
-    """The lines, where each ``[[table]]`` starts, and where the top-level keys end."""
+def _source_index(text: str) -> tuple[list[str], dict[str, list[int]], list[int]]:
+    """The lines, where each ``[[table]]`` starts (by dotted name), and every table's line."""
     lines = text.splitlines()
     headers: dict[str, list[int]] = {}
-    top_end = len(lines)
+    tables: list[int] = []
     for i, line in enumerate(lines):
         stripped = line.strip()
+        if stripped.startswith("["):
+            tables.append(i)
         if stripped.startswith("[[") and stripped.endswith("]]"):
             headers.setdefault(stripped[2:-2].strip(), []).append(i)
-        if top_end == len(lines) and line.lstrip().startswith("["):
-            top_end = i
-    return lines, headers, top_end
+    return lines, headers, tables
 
 
-def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+def _line_of(text: str, loc: Location) -> int | None:
     """Best-effort line number of the field at ``loc`` in the TOML source."""
-    lines, tables, top_end = _source_index(text)  # built once per text, not per problem
+    lines, headers, tables = _source_index(text)  # built once per text, not per problem
     start, end = 0, len(lines)
-    if loc and loc[0] in {"candidates", "group_minimums"} and len(loc) > 1:
-        index = loc[1] if isinstance(loc[1], int) else 0
-        headers = tables.get(loc[0], [])
-        if index < len(headers):
-            start = headers[index]
-            end = headers[index + 1] if index + 1 < len(headers) else len(lines)
-            key = loc[2] if len(loc) > 2 else None
-            found = _find_key(lines, key, start, end) if key is not None else None
-            return found or start + 1
-        else:
+    path: list[str] = []
+    rest = list(loc)
+    # Walk [[contests]] → [[contests.candidates]] / [[contests.group_minimums]] → key.
+    while len(rest) >= 2 and isinstance(rest[0], str) and isinstance(rest[1], int):
+        path.append(rest[0])
+        name = ".".join(path)
+        found = [i for i in headers.get(name, []) if start <= i < end]
+        if rest[1] >= len(found):
             return None
-    elif loc:
-        end = top_end  # top-level keys live before the first table header
-    if not loc:
-        return None
-    return _find_key(lines, loc[0], start, end)
+        start = found[rest[1]]
+        nested = f"[[{name}."
+        end = next(
+            (i for i in tables if start < i < end and not lines[i].strip().startswith(nested)), end
+        )
+        rest = rest[2:]
+    if not rest:
+        return start + 1 if path else None
+    # A key in this table: before its first sub-table header.
+    first = start if path else -1
+    end = next((i for i in tables if first < i < end), end)
+    found_at = _find_key(lines, rest[0], start, end)
+    return found_at or (start + 1 if path else None)
 
 
-def _find_key(lines: list[str], key: Any, start: int, end: int) -> int | None:
+def _find_key(lines: list[str], key: object, start: int, end: int) -> int | None:
     pattern = re.compile(rf"^\s*{re.escape(str(key))}\s*=")
     for i in range(start, end):
         if pattern.match(lines[i]):
@@ -220,21 +374,30 @@ def _find_key(lines: list[str], key: Any, start: int, end: int) -> int | None:
     return None
 
 
-def _describe(text: str, error: Mapping[str, Any]) -> str:
-    loc = tuple(error["loc"])
+def _describe(text: str, loc: Location, message: str) -> str:
     field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "missing":
-        message = "is required"
-    elif error["type"] == "extra_forbidden":
-        message = "is not a known setting (check the spelling)"
-    line = _line_of(text, loc)
+    line = _line_of(text, loc) if text else None
     where = f"line {line}: " if line else ""
-    return f"{where}{field or 'definition'}: {message}" if field else f"{where}{message}"
+    return f"{where}{field}: {message}" if field else f"{where}{message}"
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "extra_forbidden":
+        return "is not a known setting (check the spelling)"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _as_written(loc: tuple[Any, ...], data: dict[str, Any]) -> Location:
+    """A pydantic location as the file writes it (the one-contest form has no contests[0])."""
+    if "contests" not in data and len(loc) >= 2 and loc[:2] == ("contests", 0):
+        return tuple(loc[2:])
+    return tuple(loc)
 
 
 def parse_definition(text: str, source: str = "definition") -> ElectionDefinition:
-    """Parse and validate a TOML election definition, reporting every problem."""
+    """Parse and validate a TOML ballot definition, reporting every problem."""
     if len(text) > MAX_DEFINITION_CHARS:
         size = f"{len(text):,} characters; a definition is at most {MAX_DEFINITION_CHARS:,}"
         raise DefinitionError([f"{source}: {size}"])
@@ -250,11 +413,20 @@ def parse_definition(text: str, source: str = "definition") -> ElectionDefinitio
 def _before_validation(data: dict[str, Any]) -> list[str]:
     """Problems that make validating the rest pointless: control characters, sheer size."""
     problems = control_characters_in(data, multiline_keys=MULTILINE_FIELDS)
-    candidates = data.get("candidates")
-    if isinstance(candidates, list) and len(candidates) > MAX_CANDIDATES:
-        problems.append(
-            f"candidates: {len(candidates):,} listed; a ballot can have at most {MAX_CANDIDATES}"
-        )
+    written = data.get("contests")
+    if isinstance(written, list) and len(written) > MAX_CONTESTS:
+        problems.append(f"contests: {len(written):,} listed; a ballot has at most {MAX_CONTESTS}")
+        return problems
+    tables = {"": data}
+    if isinstance(written, list):
+        tables = {f"contests[{i}].": c for i, c in enumerate(written) if isinstance(c, dict)}
+    for prefix, table in tables.items():
+        candidates = table.get("candidates")
+        if isinstance(candidates, list) and len(candidates) > MAX_CANDIDATES:
+            problems.append(
+                f"{prefix}candidates: {len(candidates):,} listed; "
+                f"a contest can have at most {MAX_CANDIDATES}"
+            )
     return problems
 
 
@@ -264,20 +436,19 @@ def definition_from_dict(data: dict[str, Any], text: str = "") -> ElectionDefini
     if early:
         raise DefinitionError(_capped(early))
     try:
-        return ElectionDefinition.model_validate(data)
+        definition = ElectionDefinition.model_validate(data)
     except ValidationError as exc:
         problems: list[str] = []
         for error in exc.errors():
-            if error["type"] == "value_error" and not error["loc"]:
-                problems.extend(
-                    _describe(text, {**error, "loc": (part.split(":")[0],), "msg": part})
-                    for part in error["msg"].removeprefix("Value error, ").split("; ")
-                )
-            else:
-                problems.append(_describe(text, error))
+            loc = _as_written(tuple(error["loc"]), data)
+            problems.append(_describe(text, loc, _pydantic_message(dict(error))))
             if len(problems) > MAX_PROBLEMS:
                 break
         raise DefinitionError(_capped(problems, len(exc.errors()))) from None
+    problems = [_describe(text, loc, message) for loc, message in ballot_problems(definition, data)]
+    if problems:
+        raise DefinitionError(_capped(problems))
+    return definition
 
 
 def _capped(problems: list[str], total: int | None = None) -> list[str]:

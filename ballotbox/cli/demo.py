@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,13 +13,15 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from ballotbox.core.counting import Result
+    from ballotbox.demo import DemoRun
 
 
-def result_table(result: Result) -> Table:
+def result_table(result: Result, heading: str = "") -> Table:
     """The count at a glance: first preferences, final votes and each candidate's fate."""
     from rich.table import Table
 
-    table = Table(title=f"{result.title}: {result.method}, {result.seats} seats")
+    seats = f"{result.seats} seat{'' if result.seats == 1 else 's'}"
+    table = Table(title=f"{heading}{result.title}: {result.method}, {seats}")
     table.add_column("Candidate", no_wrap=True)
     table.add_column("First prefs", justify="right")
     table.add_column("Final", justify="right")
@@ -51,6 +54,38 @@ def result_table(result: Result) -> Table:
     return table
 
 
+def referendum_line(result: Result) -> str:
+    """A motion's count in one line: the answers, the share and the outcome."""
+    votes = dict(zip(result.candidates, result.rounds[-1].votes, strict=True))
+    answers = ", ".join(f"{name} {int(votes[name])}" for name in result.candidates)
+    share = float(Fraction(result.details.get("yes_share", "0")))
+    counted = (
+        "Yes, No and Abstain"
+        if result.details.get("abstentions_count") == "true"
+        else ("Yes and No")
+    )
+    return (
+        f"{answers}: Yes is {share:.1%} of {counted}; it needed more than "
+        f"{result.details.get('threshold')}, so the motion is [bold]{result.outcome}[/]."
+    )
+
+
+def print_results(outcome: DemoRun) -> None:
+    """Every contest's result: a table for an election, a line for a motion, and its blanks."""
+    from ballotbox.cli.common import console
+
+    for key, result in outcome.count.results.items():
+        blank = outcome.count.blank.get(key, 0)
+        console.print()
+        if result.method == "referendum":
+            console.print(f"[bold]Contest {key}: {result.title}[/]")
+            console.print(referendum_line(result))
+        else:
+            console.print(result_table(result, heading=f"Contest {key}: "))
+            console.print("Elected: [bold]" + ", ".join(result.elected_names()) + "[/]")
+        console.print(f"Left blank on {blank} ballot{'' if blank == 1 else 's'}.")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``demo`` command."""
 
@@ -61,15 +96,17 @@ def register(app: typer.Typer) -> None:
             "--dir",
             help="Folder for the demo database and keys (recreated).",
         ),
-        voters: int = typer.Option(400, min=1, max=100_000, help="How many slate ballots to cast."),
+        voters: int = typer.Option(400, min=1, max=100_000, help="How many ballots to cast."),
         serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the site afterwards."),
         port: int = typer.Option(8000, help="Port for the site."),
     ) -> None:
-        """Run a realistic election on SQLite end to end, print the count, serve the site.
+        """Run a realistic ballot on SQLite end to end, print every count, serve the site.
 
-        Creates a 12-candidate, 6-seat STV slate election and an open motion,
-        issues tokens, casts ballots through cast(), closes, counts and prints
-        the result; then serves the pages at http://127.0.0.1:PORT.
+        One card votes in three contests: a 12-candidate, 6-seat STV slate (at
+        least three women), an IRV chair and a motion needing two thirds.  Issues
+        tokens, casts ballots through the web pages and API, SMS, phone and post,
+        closes, counts and prints every contest's result; then serves the pages
+        at http://127.0.0.1:PORT with a second ballot still open to try.
 
         Example: ballotbox demo --no-serve
         """
@@ -79,8 +116,7 @@ def register(app: typer.Typer) -> None:
         started = time.perf_counter()
         url = f"http://127.0.0.1:{port}"
         outcome = run(folder, voters=voters, public_url=url, say=lambda m: console.print(m))
-        console.print(result_table(outcome.result))
-        console.print("Elected: [bold]" + ", ".join(outcome.result.elected_names()) + "[/]")
+        print_results(outcome)
         console.print("\nWhat members are told when something is wrong (nothing was recorded):")
         for label, message in outcome.attempts:
             console.print(f"  • {label}: [italic]{message}[/]")
@@ -88,8 +124,8 @@ def register(app: typer.Typer) -> None:
         if not serve:
             return
         console.print(f"\nServing {url}  (Ctrl-C to stop)")
-        console.print(f"  Results: {url}/elections/{outcome.slate}")
-        console.print(f"  The motion is still open; try these unused tokens at {url}/ :")
+        console.print(f"  Results: {url}/elections/{outcome.ballot}")
+        console.print(f"  The ballot “{outcome.trial}” is still open; try these tokens at {url}/ :")
         for token in outcome.spare_tokens:
             console.print(f"    {token.grouped}   or  {url}/v/{token.digits}")
         import uvicorn

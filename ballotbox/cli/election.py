@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ballotbox.core.errors import FileFormatError
+
+if TYPE_CHECKING:
+    from ballotbox.definition import ContestDefinition, ElectionDefinition
 
 election_app = typer.Typer(help="Define, open, close and inspect elections.", no_args_is_help=True)
 
@@ -37,11 +41,24 @@ def create(file: Path = typer.Argument(..., help="The election definition (TOML)
     with session() as (s, ctx):
         election = elections.create(s, ctx, definition)
     console.print(
-        f"Created [bold]{election.slug}[/]: {election.title} "
-        f"({definition.method}, {definition.seats} seat(s), "
-        f"{len(definition.candidates)} candidates). "
+        f"Created [bold]{election.slug}[/]: {election.title} ({_summary(definition)}). "
         f"Next: ballotbox tokens issue {election.slug} --count N --csv cards.csv"
     )
+
+
+def _contest_summary(contest: ContestDefinition) -> str:
+    """``scottish-stv, 6 seat(s), 12 candidates`` (a referendum: its threshold)."""
+    if contest.method == "referendum":
+        return f"referendum, Yes needs more than {contest.threshold}"
+    return f"{contest.method}, {contest.seats} seat(s), {len(contest.candidates)} candidates"
+
+
+def _summary(definition: ElectionDefinition) -> str:
+    """One contest's summary, or ``3 contests: A …; B …; C …``."""
+    if definition.single:
+        return _contest_summary(definition.contests[0])
+    listed = "; ".join(f"{c.key} {_contest_summary(c)}" for c in definition.contests)
+    return f"{len(definition.contests)} contests: {listed}"
 
 
 @election_app.command("open")
@@ -86,8 +103,6 @@ def show(slug: str = typer.Argument(..., help="The election's slug.")) -> None:
 
     Example: ballotbox election show nec-2027
     """
-    from rich.table import Table
-
     from ballotbox.cli.common import console, session
     from ballotbox.services import elections
     from ballotbox.services.elections import aware, iso
@@ -100,7 +115,7 @@ def show(slug: str = typer.Argument(..., help="The election's slug.")) -> None:
     console.print(f"[bold]{d.title}[/] ({d.slug})")
     if d.description:
         console.print(d.description)
-    console.print(f"Method: {d.method}, seats: {d.seats}; channels: {', '.join(d.channels)}")
+    console.print(f"Channels: {', '.join(d.channels)}")
     console.print(f"Opens {iso(aware(election.opens_at))}, closes {iso(aware(election.closes_at))}")
     console.print(f"State: [bold]{election.state}[/]")
     console.print(
@@ -110,8 +125,35 @@ def show(slug: str = typer.Argument(..., help="The election's slug.")) -> None:
     )
     turnout = ", ".join(f"{n} by {ch}" for ch, n in sorted(view.turnout.items())) or "none yet"
     console.print(f"Turnout: {view.voted} ({turnout})")
+    for contest in d.contests:
+        _show_contest(contest, keyed=not d.single)
+
+
+def _show_contest(contest: ContestDefinition, *, keyed: bool) -> None:
+    """One contest: its key and title (on a ballot of several), rules and candidates."""
+    from rich.table import Table
+
+    from ballotbox.cli.common import console
+
+    if keyed:
+        console.print(f"\n[bold]{contest.key}  {contest.title}[/]", soft_wrap=True)
+        if contest.description:
+            console.print(contest.description, soft_wrap=True)
+    if contest.method == "referendum":
+        counted = "Yes, No and Abstain" if contest.abstentions_count else "Yes and No"
+        console.print(
+            f"Method: referendum; carried when Yes is more than {contest.threshold} of {counted}",
+            soft_wrap=True,
+        )
+        return
+    rules = f"Method: {contest.method}, seats: {contest.seats}"
+    if contest.method == "plurality":
+        rules += f", vote for up to {contest.choice_limit}"
+    for rule in contest.group_minimums:
+        rules += f"; at least {rule.minimum} from “{rule.group}”"
+    console.print(rules, soft_wrap=True)
     table = Table("No.", "Candidate", "Group", "Statement")
-    for c in d.candidates:
+    for c in contest.candidates:
         table.add_row(str(c.number), c.name, c.group, c.url or c.statement[:60])
     console.print(table)
 
@@ -131,12 +173,13 @@ def list_() -> None:
 
     with session(write=False) as (s, _ctx):
         rows = [(e, elections.overview(s, e)) for e in repository.elections(s)]
-    table = Table("Slug", "Title", "Method", "State", "Issued", "Voted", "Closes")
+    table = Table("Slug", "Title", "Contests", "State", "Issued", "Voted", "Closes")
     for e, view in rows:
+        methods = "\n".join(f"{c.key} {c.method}" for c in view.definition.contests)
         table.add_row(
             e.slug,
             e.title,
-            e.method,
+            view.definition.contests[0].method if view.definition.single else methods,
             e.state,
             str(view.issued),
             str(view.voted),

@@ -1,4 +1,4 @@
-"""``ballotbox tally``: count a closed election and show the result sheet."""
+"""``ballotbox tally``: count a closed ballot and show every contest's result sheet."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ def register(app: typer.Typer) -> None:
             help="Count although postal letters are pending; the reason goes into the audit log.",
         ),
     ) -> None:
-        """Count a closed election, store the result and print it round by round.
+        """Count a closed ballot (every contest), store the result and print it round by round.
 
         Counting again gives the same result (ties are broken from the election's seed).
+        On a ballot of several contests each contest's sheet is printed under its
+        key and title, with how many ballots left it blank.
 
         Example: ballotbox tally nec-2027
         """
@@ -34,8 +36,18 @@ def register(app: typer.Typer) -> None:
 
         with session() as (s, ctx):
             election = repository.election_by_slug(s, slug)
-            result = tally_service.tally(s, ctx, election, override_pending=override_pending)
+            count = tally_service.tally(s, ctx, election, override_pending=override_pending)
         if as_json:
-            print(json.dumps(result.to_json(), indent=2))
-        else:
-            print(result_sheet(result))
+            print(json.dumps(count.to_json(), indent=2))
+            return
+        sheets = []
+        for key, result in count.results.items():
+            if count.single:
+                sheets.append(result_sheet(result))
+                continue
+            blank = count.blank.get(key, 0)
+            sheets.append(  # the sheet itself starts with the contest's title
+                f"Contest {key}\n=========\n{result_sheet(result)}\n"
+                f"Left blank on {blank} ballot{'' if blank == 1 else 's'}."
+            )
+        print("\n\n".join(sheets))

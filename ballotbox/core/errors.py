@@ -87,8 +87,16 @@ class TokenChecksumError(TokenFormatError):
 
 
 class ChoiceError(InputError):
+    """Choices that are not a valid ballot; ``contest`` names the contest's key when known."""
+
     code = "invalid_choices"
     template = N_("Those choices are not a valid ballot.")
+    contest: str | None = None
+
+    def in_contest(self, key: str) -> ChoiceError:
+        """This error, marked as being about contest ``key`` (returned for ``raise``)."""
+        self.contest = key
+        return self
 
 
 class DefinitionError(InputError):

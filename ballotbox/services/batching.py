@@ -19,12 +19,13 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from ballotbox.choices import GivenChoices
 from ballotbox.core.errors import BallotboxError
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.format import Token
@@ -47,7 +48,7 @@ class NotRecordedError(BallotboxError):
 @dataclass
 class _Job:
     token: Token | str
-    choices: Sequence[int]
+    choices: GivenChoices
     channel: str
     election_slug: str | None
     future: Future[CastReceipt] = field(default_factory=Future)
@@ -84,14 +85,18 @@ class CastBatcher:
     def submit(
         self,
         token: Token | str,
-        choices: Sequence[int],
+        choices: GivenChoices,
         channel: str,
         *,
         election_slug: str | None = None,
     ) -> CastReceipt:
-        """Cast and wait until the ballot is committed; raise the domain error if refused."""
+        """Cast and wait until the ballot is committed; raise the domain error if refused.
+
+        ``choices``: contest key → choices, or a list on a ballot of one contest.
+        """
         self.start()
-        job = _Job(token, list(choices), channel, election_slug)
+        copied = dict(choices) if isinstance(choices, Mapping) else list(choices)
+        job = _Job(token, copied, channel, election_slug)
         self._queue.put(job)
         return job.future.result(timeout=WAIT_S)
 

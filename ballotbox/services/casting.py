@@ -1,18 +1,29 @@
 """``cast()``: the one door every vote comes in by, whatever the channel.
 
 In one transaction it finds the token's election, checks the election is
-open, the channel enabled, the token unspent and the choices valid, stores
-the ballot, marks the token spent and appends a blinded entry to the hash
-chain.  Exactly once: the token row is locked (PostgreSQL) or the whole
-database is (SQLite ``BEGIN IMMEDIATE``), and the ballot's primary key is the
-token hash, so of concurrent attempts exactly one wins; every other one gets
-:class:`TokenUsedError`.  The caller commits; only then is the receipt shown.
+open, the channel enabled, the token unspent and the choices valid for every
+contest on the ballot, stores the ballot, marks the token spent and appends a
+blinded entry to the hash chain.  Exactly once: the token row is locked
+(PostgreSQL) or the whole database is (SQLite ``BEGIN IMMEDIATE``), and the
+ballot's primary key is the token hash, so of concurrent attempts exactly one
+wins; every other one gets :class:`TokenUsedError`.  The caller commits; only
+then is the receipt shown.
+
+A ballot of one contest is recorded as the list of its choices, exactly as
+before contests existed; a ballot of several as contest key → list, every
+contest present (``[]``: left blank).  That value is what is stored, hashed
+into the chain, signed in the receipt and published.
+
+Reading order: :func:`cast` is a batch of one; :func:`cast_many` finds the
+tokens (:mod:`ballotbox.services.token_lookup`), checks each ballot
+(:mod:`ballotbox.services.voting_rules`, :func:`ballotbox.choices.validate_ballot`)
+before anything is written, then records each election's accepted ballots.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,46 +31,54 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from ballotbox.choices import validate_choices
+from ballotbox.choices import BallotChoices, GivenChoices, validate_ballot
 from ballotbox.core.audit.chain import ballot_commitment, ballot_hash
 from ballotbox.core.audit.receipts import make_receipt
-from ballotbox.core.errors import (
-    BallotboxError,
-    ElectionNotOpenError,
-    TokenUsedError,
-    TokenVoidError,
-    UnknownElectionError,
-    UnknownTokenError,
-    VotingPausedError,
-)
-from ballotbox.core.i18n import N_
-from ballotbox.core.tokens.format import Token, parse
-from ballotbox.core.tokens.hashing import token_hash
+from ballotbox.core.errors import BallotboxError, TokenUsedError, VotingPausedError
+from ballotbox.core.tokens.format import Token
 from ballotbox.core.vocabulary import CHANNELS
+from ballotbox.definition import ElectionDefinition
 from ballotbox.services import continuity
 from ballotbox.services.context import Context
-from ballotbox.services.elections import (
-    apply_due_transitions,
-    aware,
-    definition_of,
-    effective_state,
+from ballotbox.services.elections import apply_due_transitions, definition_of
+from ballotbox.services.token_lookup import TokenMatch, find_token, find_tokens
+from ballotbox.services.voting_rules import (
+    check_can_vote,
+    check_open,
+    check_unspent,
+    take_late_place,
 )
-from ballotbox.storage import ledger, repository
-from ballotbox.storage.models import Ballot, BallotToken, Election, ElectionState, TokenState
+from ballotbox.storage import ledger
+from ballotbox.storage.models import Ballot, Election, ElectionState, TokenState
+
+__all__ = [
+    "CastReceipt",
+    "CastRequest",
+    "Outcome",
+    "cast",
+    "cast_many",
+    "check_can_vote",  # the channels ask this before showing a ballot
+    "find_token",
+]
 
 NONCE_BYTES = 16
+Recorded = list[int] | dict[str, list[int]]
 
 
 @dataclass(frozen=True)
 class CastReceipt:
-    """What an accepted ballot gives back: the signed receipt and a read-back."""
+    """What an accepted ballot gives back: the signed receipt and a read-back.
+
+    ``ballot`` holds every contest's choices (key → numbers, [] for a contest
+    left blank) and ``ballot_names`` their names in the same order.
+    """
 
     election: str
     title: str
     channel: str
-    choices: list[int]
-    names: list[str]
     receipt: dict[str, Any]
+    ballot: BallotChoices
+    ballot_names: dict[str, list[str]]
 
     @property
     def code(self) -> str:
@@ -69,10 +88,14 @@ class CastReceipt:
 
 @dataclass(frozen=True)
 class CastRequest:
-    """One ballot to cast: the token as given, the choices, the channel, maybe the election."""
+    """One ballot to cast: the token as given, the choices, the channel, maybe the election.
+
+    ``choices`` is a mapping contest key → choices (a missing key: left blank),
+    or, on a ballot of one contest, the list of its choices.
+    """
 
     token: Token | str
-    choices: Sequence[int]
+    choices: GivenChoices
     channel: str
     election_slug: str | None = None
     received_at: datetime | None = None  # letters and messages: when they arrived
@@ -81,98 +104,11 @@ class CastRequest:
 Outcome = CastReceipt | BallotboxError
 
 
-def find_token(
-    session: Session,
-    ctx: Context,
-    token: Token,
-    election_slug: str | None = None,
-    *,
-    lock: bool = True,
-) -> tuple[Election, BallotToken]:
-    """The election and token row for ``token`` (locked by default).
-
-    A bare token names its election: it is looked up under every election's key.
-    """
-    outcomes: list[Outcome | None] = [None]
-    request = CastRequest(token, (), "web", election_slug)
-    found = _find_tokens(session, ctx, [request], {0: token}, outcomes, lock=lock)
-    if 0 not in found:
-        assert isinstance(outcomes[0], BallotboxError)
-        raise outcomes[0]
-    return found[0]
-
-
-def closing_time(election: Election) -> datetime:
-    """When voting ended or ends: the actual close if it came early, else the scheduled one."""
-    return aware(election.closed_at or election.closes_at)
-
-
-def received_in_time(election: Election, state: str, received_at: datetime | None) -> bool:
-    """True for an item received before the close, while the election is closed but not counted."""
-    return (
-        state == ElectionState.CLOSED
-        and received_at is not None
-        and aware(received_at) < closing_time(election)
-    )
-
-
-def check_open(
-    election: Election, channel: str, now: datetime, received_at: datetime | None = None
-) -> None:
-    """Raise unless ``election`` accepts votes at ``now`` through ``channel``.
-
-    A letter or message received before the close (``received_at``) may still be
-    cast after it, until the count; how many is bounded by the ``closed`` entry.
-    """
-    state = effective_state(election, now)
-    if state == ElectionState.DRAFT:
-        raise ElectionNotOpenError(
-            N_("Voting has not opened yet. It opens on {when}."), when=_when(election.opens_at)
-        )
-    if state != ElectionState.OPEN and not received_in_time(election, state, received_at):
-        raise ElectionNotOpenError(
-            N_("Voting closed on {when}."), when=_when(election.closed_at or election.closes_at)
-        )
-    if channel not in definition_of(election).channels:
-        raise ElectionNotOpenError(
-            N_("This ballot does not take votes by {channel}."), channel=channel
-        )
-
-
-def check_unspent(row: BallotToken) -> None:
-    """Raise unless the token can still vote."""
-    if row.state == TokenState.VOID:
-        raise TokenVoidError()
-    if row.state == TokenState.VOTED:
-        raise TokenUsedError()
-
-
-def check_can_vote(
-    session: Session,
-    ctx: Context,
-    token: Token,
-    channel: str,
-    election_slug: str | None = None,
-) -> Election:
-    """The token's election, if it could vote now; the same errors ``cast()`` would give."""
-    election, row = find_token(session, ctx, token, election_slug, lock=False)
-    check_open(election, channel, ctx.clock.now())
-    check_unspent(row)
-    hold = continuity.paused(session, ctx, election)
-    if hold is not None:
-        raise hold
-    return election
-
-
-def _when(moment: Any) -> str:
-    return aware(moment).strftime("%d %B %Y at %H:%M UTC")
-
-
 def cast(
     session: Session,
     ctx: Context,
     token: Token | str,
-    choices: Sequence[int],
+    choices: GivenChoices,
     channel: str,
     *,
     election_slug: str | None = None,
@@ -197,168 +133,143 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
     for request in requests:
         if request.channel not in CHANNELS:
             raise ValueError(f"unknown channel {request.channel!r}")
-    outcomes: list[Outcome | None] = [None] * len(requests)
-    parsed: dict[int, Token] = {}
-    for i, request in enumerate(requests):
-        try:
-            parsed[i] = request.token if isinstance(request.token, Token) else parse(request.token)
-        except BallotboxError as error:
-            outcomes[i] = error
-    found = _find_tokens(session, ctx, requests, parsed, outcomes)
-    involved = {id(e): e for e, _row in found.values()}.values()
+    found = find_tokens(session, ctx, [(r.token, r.election_slug) for r in requests])
+    involved = {id(m.election): m.election for m in _matches(found)}.values()
     for election in involved:
         apply_due_transitions(session, ctx, election)
     on_hold = {e.id for e in involved if continuity.gap(session, ctx, e) is not None}
-    accepted: dict[int, list[tuple[int, Token, BallotToken, list[int]]]] = {}
-    spent: set[bytes] = set()
-    late_used: dict[int, int] = {}
-    now = ctx.clock.now()
-    for i, (election, row) in sorted(found.items()):
-        try:
-            check_open(election, requests[i].channel, now, requests[i].received_at)
-            if election.id in on_hold:
-                raise VotingPausedError()
-            if row.token_hash in spent:
-                raise TokenUsedError()
-            check_unspent(row)
-            recorded = validate_choices(definition_of(election), requests[i].choices)
-            if election.state == ElectionState.CLOSED:
-                _take_late_place(session, election, late_used)
-        except BallotboxError as error:
-            outcomes[i] = error
-            continue
-        spent.add(row.token_hash)
-        assert election.id is not None
-        accepted.setdefault(election.id, []).append((i, parsed[i], row, recorded))
-    elections_by_id = {e.id: e for e, _row in found.values()}
-    for election_id in sorted(accepted):
-        election = elections_by_id[election_id]
-        for i, receipt in _record(session, ctx, election, requests, accepted[election_id]):
-            outcomes[i] = receipt
+    rules = _BatchRules(session, ctx, on_hold)
+    checked: list[Outcome | _Accepted] = [
+        rules.check(i, request, match) if isinstance(match, TokenMatch) else match
+        for i, (request, match) in enumerate(zip(requests, found, strict=True))
+    ]
+    accepted = [o for o in checked if isinstance(o, _Accepted)]
+    receipts: dict[int, CastReceipt] = {}
+    for election_id in sorted({a.match.election.id or 0 for a in accepted}):
+        ballots = [a for a in accepted if a.match.election.id == election_id]
+        receipts.update(
+            zip([a.index for a in ballots], _record(session, ctx, ballots), strict=True)
+        )
     try:
         session.flush()
     except IntegrityError:
         # Only possible if another transaction spent a token without the row lock; the
         # caller rolls the whole transaction back, so nothing here is acknowledged.
         raise TokenUsedError() from None
-    done = [o for o in outcomes if o is not None]
-    assert len(done) == len(outcomes), "every request has its receipt or its error"
-    return done
+    return [receipts[o.index] if isinstance(o, _Accepted) else o for o in checked]
 
 
-def _take_late_place(session: Session, election: Election, used: dict[int, int]) -> None:
-    """Count one late ballot against the allowance the ``closed`` entry committed to."""
-    assert election.id is not None
-    closed = repository.last_event(session, election.id, "closed") or {}
-    allowed = _whole_number(closed, "late")
-    cast_late = repository.chain_head(session, election.id).ballots - _whole_number(
-        closed, "ballots"
-    )
-    if cast_late + used.get(election.id, 0) >= allowed:
-        raise ElectionNotOpenError(
-            N_("Voting closed on {when}."), when=_when(closing_time(election))
-        )
-    used[election.id] = used.get(election.id, 0) + 1
+@dataclass(frozen=True)
+class _Accepted:
+    """A ballot that passed every check, waiting to be written."""
+
+    index: int
+    match: TokenMatch
+    channel: str
+    ballot: BallotChoices
+    recorded: Recorded
 
 
-def _whole_number(payload: Mapping[str, object], key: str) -> int:
-    """The count a log entry's payload holds under ``key`` (0 when it has none)."""
-    value = payload.get(key, 0)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"the log entry's {key!r} is {value!r}, not a whole number")
-    return value
+class _BatchRules:
+    """The rules for each ballot of one batch, in order, remembering what the batch has taken.
+
+    A token may appear twice in a batch: once one of its ballots is accepted,
+    the others are refused as used.  Late ballots (letters received before the
+    close) are counted against the allowance the ``closed`` entry committed to.
+    An election in ``on_hold`` (its chain behind the last witnessed head, see
+    :mod:`ballotbox.services.continuity`) takes no ballot at all.
+    """
+
+    def __init__(self, session: Session, ctx: Context, on_hold: set[int | None]) -> None:
+        self.session = session
+        self.on_hold = on_hold
+        self.now = ctx.clock.now()
+        self.spent: set[bytes] = set()
+        self.late_used: dict[int, int] = {}
+
+    def check(self, index: int, request: CastRequest, match: TokenMatch) -> Outcome | _Accepted:
+        """The ballot as it will be recorded, or the error that refuses it."""
+        election, row = match.election, match.row
+        try:
+            check_open(election, request.channel, self.now, request.received_at)
+            if election.id in self.on_hold:
+                raise VotingPausedError()
+            if row.token_hash in self.spent:
+                raise TokenUsedError()
+            check_unspent(row)
+            definition = definition_of(election)
+            ballot = validate_ballot(definition, request.choices)
+            if election.state == ElectionState.CLOSED:
+                take_late_place(self.session, election, self.late_used)
+        except BallotboxError as error:
+            return error
+        self.spent.add(row.token_hash)
+        return _Accepted(index, match, request.channel, ballot, _recorded(definition, ballot))
 
 
-def _find_tokens(
-    session: Session,
-    ctx: Context,
-    requests: Sequence[CastRequest],
-    parsed: dict[int, Token],
-    outcomes: list[Outcome | None],
-    *,
-    lock: bool = True,
-) -> dict[int, tuple[Election, BallotToken]]:
-    """Each parsed request's election and (locked) token row; unknown ones get their error."""
-    every = list(repository.elections(session))
-    by_slug = {e.slug: e for e in every}
-    keys = {e.slug: ctx.keys.token_key(e.slug) for e in every}
-    wanted: dict[int, dict[bytes, Election]] = {}
-    for i, token in parsed.items():
-        slug = requests[i].election_slug
-        if slug is not None and slug not in by_slug:
-            outcomes[i] = UnknownElectionError(slug=slug)
-            continue
-        scope = [by_slug[slug]] if slug is not None else every
-        wanted[i] = {token_hash(token, keys[e.slug]): e for e in scope}
-    hashes = sorted({h for candidates in wanted.values() for h in candidates})
-    rows = {
-        row.token_hash: row for row in repository.tokens_by_hash(session, hashes, for_update=lock)
-    }
-    found: dict[int, tuple[Election, BallotToken]] = {}
-    for i, candidates in wanted.items():
-        match = next((h for h in candidates if h in rows), None)
-        if match is None:
-            outcomes[i] = UnknownTokenError()
-        else:
-            found[i] = (candidates[match], rows[match])
-    return found
+def _recorded(definition: ElectionDefinition, ballot: BallotChoices) -> Recorded:
+    """What is stored, hashed and published: the list (one contest), or every contest's."""
+    if definition.single:
+        return list(ballot[definition.keys[0]])
+    return {key: list(ballot[key]) for key in definition.keys}
 
 
-def _record(
-    session: Session,
-    ctx: Context,
-    election: Election,
-    requests: Sequence[CastRequest],
-    accepted: list[tuple[int, Token, BallotToken, list[int]]],
-) -> list[tuple[int, CastReceipt]]:
+def _matches(found: Sequence[TokenMatch | BallotboxError]) -> list[TokenMatch]:
+    return [m for m in found if isinstance(m, TokenMatch)]
+
+
+def _record(session: Session, ctx: Context, accepted: Sequence[_Accepted]) -> list[CastReceipt]:
     """Store one election's accepted ballots, chain them, and sign their receipts."""
+    election = accepted[0].match.election
     assert election.id is not None
     payloads, digests, nonces = [], [], []
-    for _i, token, row, recorded in accepted:
-        digest = ballot_hash(token.digits, recorded)
+    for a in accepted:
+        digest = ballot_hash(a.match.token.digits, a.recorded)
         nonce = ctx.random_bytes(NONCE_BYTES)
         session.add(
             Ballot(
-                token_hash=row.token_hash,
+                token_hash=a.match.row.token_hash,
                 election_id=election.id,
-                token=token.digits,
-                channel=requests[_i].channel,
-                choices=json.dumps(recorded),
+                token=a.match.token.digits,
+                channel=a.channel,
+                choices=json.dumps(a.recorded),
             )
         )
-        row.state = TokenState.VOTED
-        session.add(row)
+        a.match.row.state = TokenState.VOTED
+        session.add(a.match.row)
         payloads.append({"kind": "ballot", "commitment": ballot_commitment(nonce, digest).hex()})
         digests.append(digest)
         nonces.append(nonce)
     linked = ledger.append_many(session, election.id, payloads)
     continuity.witness_after_commit(session, ctx, election, *linked[-1])
     key = ctx.keys.signing_key(election.slug)
-    names = definition_of(election).candidate_names()
     receipts = []
-    for (i, _token, row, recorded), digest, nonce, (position, head) in zip(
-        accepted, digests, nonces, linked, strict=True
-    ):
+    for a, digest, nonce, (position, head) in zip(accepted, digests, nonces, linked, strict=True):
         signed = make_receipt(
             key,
             election=election.slug,
-            token_hash=row.token_hash,
+            token_hash=a.match.row.token_hash,
             ballot_hash=digest,
             position=position,
             nonce=nonce,
             head=head,
         )
-        receipts.append(
-            (
-                i,
-                CastReceipt(
-                    election=election.slug,
-                    title=election.title,
-                    channel=requests[i].channel,
-                    choices=recorded,
-                    names=[names[n] for n in recorded],
-                    receipt=signed,
-                ),
-            )
-        )
+        receipts.append(_receipt(election, a, signed))
     return receipts
+
+
+def _receipt(election: Election, accepted: _Accepted, signed: dict[str, Any]) -> CastReceipt:
+    """The receipt and read-back for one recorded ballot."""
+    definition = definition_of(election)
+    names = {
+        key: [definition.contest(key).candidate_names()[n] for n in numbers]
+        for key, numbers in accepted.ballot.items()
+    }
+    return CastReceipt(
+        election=election.slug,
+        title=election.title,
+        channel=accepted.channel,
+        receipt=signed,
+        ballot={key: list(numbers) for key, numbers in accepted.ballot.items()},
+        ballot_names=names,
+    )

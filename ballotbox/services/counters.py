@@ -13,7 +13,7 @@ from sqlmodel import Session
 from ballotbox.core.errors import BallotboxError
 from ballotbox.core.tokens.format import parse
 from ballotbox.services import Context
-from ballotbox.services.casting import find_token
+from ballotbox.services.token_lookup import find_token
 from ballotbox.storage import repository
 
 

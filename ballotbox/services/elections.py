@@ -25,7 +25,7 @@ from ballotbox.definition import ElectionDefinition
 from ballotbox.services import checkpoints, continuity
 from ballotbox.services.context import Context
 from ballotbox.storage import ledger, repository
-from ballotbox.storage.models import Candidate, Election, ElectionState, TokenState
+from ballotbox.storage.models import Candidate, Contest, Election, ElectionState, TokenState
 from ballotbox.storage.order import forget_order_after_commit
 
 
@@ -61,13 +61,11 @@ def create(session: Session, ctx: Context, definition: ElectionDefinition) -> El
             N_("An election called “{slug}” already exists; choose another slug."),
             slug=definition.slug,
         )
-    document = json.loads(definition.model_dump_json())
+    document = definition.document()
     election = Election(
         slug=definition.slug,
         title=definition.title,
         description=definition.description,
-        method=definition.method,
-        seats=definition.seats,
         definition=canonical_json(document).decode(),
         opens_at=definition.opens,
         closes_at=definition.closes,
@@ -76,17 +74,7 @@ def create(session: Session, ctx: Context, definition: ElectionDefinition) -> El
     session.add(election)
     session.flush()
     assert election.id is not None
-    for c in definition.candidates:
-        session.add(
-            Candidate(
-                election_id=election.id,
-                number=c.number,
-                name=c.name,
-                statement=c.statement,
-                url=c.url,
-                group=c.group,
-            )
-        )
+    _add_contests(session, election.id, definition)
     ctx.keys.create(definition.slug)
     ledger.start_chain(session, election.id)
     session.flush()
@@ -100,6 +88,35 @@ def create(session: Session, ctx: Context, definition: ElectionDefinition) -> El
         },
     )
     return election
+
+
+def _add_contests(session: Session, election_id: int, definition: ElectionDefinition) -> None:
+    """List the ballot's contests and their candidates in their tables (for queries)."""
+    for position, contest in enumerate(definition.contests):
+        session.add(
+            Contest(
+                election_id=election_id,
+                key=contest.key,
+                position=position,
+                title=contest.title,
+                method=contest.method,
+                seats=contest.seats,
+            )
+        )
+    session.flush()  # the candidates refer to their contest
+    for contest in definition.contests:
+        for c in contest.candidates:
+            session.add(
+                Candidate(
+                    election_id=election_id,
+                    contest_key=contest.key,
+                    number=c.number,
+                    name=c.name,
+                    statement=c.statement,
+                    url=c.url,
+                    group=c.group,
+                )
+            )
 
 
 def _require(election: Election, states: set[str], action: str) -> None:

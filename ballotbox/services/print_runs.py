@@ -34,6 +34,7 @@ from ballotbox.core.printing.carddesign import design_card
 from ballotbox.core.printing.cards import (
     CardData,
     CardInfo,
+    ContestHint,
     MethodHint,
     manifest_path,
     part_paths,
@@ -49,7 +50,7 @@ from ballotbox.core.printing.papers import (
     design_paper,
     render_papers,
 )
-from ballotbox.definition import ElectionDefinition
+from ballotbox.definition import ContestDefinition, ElectionDefinition
 from ballotbox.services import issuance
 from ballotbox.services.context import Context
 from ballotbox.services.elections import aware, definition_of
@@ -132,14 +133,21 @@ def posting_text(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def method_hint(definition: ElectionDefinition) -> MethodHint:
-    """The card's one-line hint for the election's voting method."""
-    candidates = len(definition.candidates)
-    if definition.method == "referendum":
+def method_hint(contest: ContestDefinition) -> MethodHint:
+    """The card's one-line hint for a contest's voting method."""
+    candidates = len(contest.candidates)
+    if contest.method == "referendum":
         return MethodHint("yesno", candidates=candidates)
-    if definition.ranked:
+    if contest.ranked:
         return MethodHint("rank", candidates=candidates)
-    return MethodHint("choose", candidates=candidates, max_choices=definition.choice_limit)
+    return MethodHint("choose", candidates=candidates, max_choices=contest.choice_limit)
+
+
+def contest_hints(definition: ElectionDefinition) -> tuple[ContestHint, ...]:
+    """Each contest by key for the card; empty for a ballot of one contest (card unchanged)."""
+    if definition.single:
+        return ()
+    return tuple(ContestHint(c.key, c.title, method_hint(c)) for c in definition.contests)
 
 
 def card_info(election: Election, settings: Settings, timezone: str | None = None) -> CardInfo:
@@ -152,7 +160,8 @@ def card_info(election: Election, settings: Settings, timezone: str | None = Non
         title=election.title,
         public_url=settings.public_url,
         closes=closing_text(election.closes_at, zone),
-        method=method_hint(definition),
+        method=method_hint(definition.contests[0]),
+        contests=contest_hints(definition),
         check_url=f"{settings.public_url.rstrip('/')}/elections/{election.slug}/check",
         web="web" in channels,
         sms_number=settings.sms_number if "sms" in channels else None,
@@ -162,16 +171,17 @@ def card_info(election: Election, settings: Settings, timezone: str | None = Non
 
 
 def paper_contests(election: Election, definition: ElectionDefinition) -> tuple[PaperContest, ...]:
-    """The contests a ballot paper shows; today's definition holds one, keyed A."""
-    return (
+    """The contests a ballot paper shows, in ballot order (one contest: titled as the ballot)."""
+    return tuple(
         PaperContest(
-            key="A",
-            title=election.title,
-            method=definition.method,
-            seats=definition.seats,
-            max_choices=definition.choice_limit if definition.method == "plurality" else None,
-            candidates=tuple((c.number, c.name) for c in definition.candidates),
-        ),
+            key=contest.key,
+            title=election.title if definition.single else contest.title,
+            method=contest.method,
+            seats=contest.seats,
+            max_choices=contest.choice_limit if contest.method == "plurality" else None,
+            candidates=tuple((c.number, c.name) for c in contest.candidates),
+        )
+        for contest in definition.contests
     )
 
 

@@ -8,7 +8,9 @@ in ``published_file``: the public pages serve exactly what the officer
 published, from any host that shares the database, without the key directory.
 Besides the bundle, ``ballots.json`` is stored for the "check my vote" page:
 the token → vote list with each ballot's receipt code, plus the unused and
-void token hashes, so the browser can answer every lookup itself.
+void token hashes, so the browser can answer every lookup itself.  On a ballot
+of several contests it also lists the contests, and each vote is contest key →
+choices.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ballotbox.core import contests
 from ballotbox.core.audit.bundle import BallotRow, BundleData, LogEntry, pretty_json, write_bundle
 from ballotbox.core.audit.chain import ballot_hash
 from ballotbox.core.audit.receipts import receipt_code
@@ -107,7 +110,7 @@ def bundle_data(session: Session, ctx: Context, election: Election) -> BundleDat
         token_key=ctx.keys.token_key(election.slug),
         tokens=[(token_hash.hex(), state) for token_hash, state in tokens],
         ballots=[
-            BallotRow(token=b.token, channel=b.channel, choices=tuple(json.loads(b.choices)))
+            BallotRow(token=b.token, channel=b.channel, choices=_row_choices(b.choices))
             for b in repository.ballots(session, election.id)
         ],
         log=[
@@ -117,6 +120,18 @@ def bundle_data(session: Session, ctx: Context, election: Election) -> BundleDat
         checkpoints=checkpoints.envelopes(session, election),
         result=json.loads(election.result),
     )
+
+
+def _row_choices(stored: str) -> tuple[int, ...] | dict[str, tuple[int, ...]]:
+    """A stored ballot as a ballots.csv row holds it: a tuple, or contest key → tuple."""
+    recorded = json.loads(stored)
+    if isinstance(recorded, dict):
+        return {key: tuple(numbers) for key, numbers in recorded.items()}
+    return tuple(recorded)
+
+
+def _names(contest: contests.Contest) -> dict[str, str]:
+    return {str(number): name for number, name in contests.candidates(contest)}
 
 
 def check_list(
@@ -129,23 +144,36 @@ def check_list(
     for token_hash_hex, state in data.tokens:
         if state in states:
             states[state].append(token_hash_hex)
-    return {
+    listed: dict[str, Any] = {
         "format": CHECK_FORMAT,
         "election": election.slug,
         "title": election.title,
-        "candidates": {str(c["number"]): c["name"] for c in data.definition.get("candidates", [])},
+        "candidates": {},
         "token_key": data.token_key.hex(),
         "ballots": {
             row.token: [
                 row.channel,
-                list(row.choices),
-                receipt_code(hashes[row.token], ballot_hash(row.token, list(row.choices))),
+                row.recorded(),
+                receipt_code(hashes[row.token], ballot_hash(row.token, row.recorded())),
             ]
             for row in data.ballots
         },
         "unused": states["unused"],
         "void": states["void"],
     }
+    if contests.is_single(data.definition):
+        listed["candidates"] = _names(contests.contests(data.definition)[0])
+    else:
+        listed["contests"] = [
+            {
+                "key": contest["key"],
+                "title": contest.get("title", ""),
+                "method": contest.get("method"),
+                "candidates": _names(contest),
+            }
+            for contest in contests.contests(data.definition)
+        ]
+    return listed
 
 
 def stored_file(session: Session, election: Election, name: str) -> bytes | None:

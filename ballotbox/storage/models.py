@@ -48,14 +48,17 @@ def _utc() -> Column:  # type: ignore[type-arg]
 
 
 class Election(SQLModel, table=True):
-    """One ballot: its definition, schedule and state."""
+    """One ballot (one card, one token per member): its definition, schedule and state.
+
+    Its contests (``Contest``) and their candidates are listed in their own
+    tables for queries; ``definition`` stays the source of truth, the exact
+    text whose hash the commitment signed.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(index=True, unique=True, max_length=64)
     title: str
     description: str = ""
-    method: str = Field(max_length=32)
-    seats: int = 1
     definition: str  # the validated definition, canonical JSON
     opens_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     closes_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -66,10 +69,30 @@ class Election(SQLModel, table=True):
     result: str | None = None  # the count's Result as canonical JSON
 
 
-class Candidate(SQLModel, table=True):
-    """A candidate (or, for a referendum, an answer) with the number printed on cards."""
+class Contest(SQLModel, table=True):
+    """One contest on a ballot: a slate, a post or a motion, known by the key on the card."""
 
     election_id: int = Field(foreign_key="election.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=1)
+    position: int  # 0-based place on the ballot
+    title: str
+    method: str = Field(max_length=32)
+    seats: int = 1
+
+
+class Candidate(SQLModel, table=True):
+    """A candidate (or, for a referendum, an answer) of a contest, with the number on cards."""
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["election_id", "contest_key"],
+            ["contest.election_id", "contest.key"],
+            name="fk_candidate_contest",
+        ),
+    )
+
+    election_id: int = Field(foreign_key="election.id", primary_key=True)
+    contest_key: str = Field(primary_key=True, max_length=1)
     number: int = Field(primary_key=True)
     name: str
     statement: str = ""

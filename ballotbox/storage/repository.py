@@ -15,6 +15,7 @@ from ballotbox.storage.models import (
     Candidate,
     ChainHead,
     Checkpoint,
+    Contest,
     Election,
     LogEntry,
     PublishedFile,
@@ -44,11 +45,18 @@ def elections(session: Session, states: Iterable[str] | None = None) -> Sequence
     return session.exec(query).all()
 
 
-def candidates(session: Session, election_id: int) -> Sequence[Candidate]:
-    """The election's candidates in card-number order."""
+def contests(session: Session, election_id: int) -> Sequence[Contest]:
+    """The ballot's contests in ballot order."""
+    return session.exec(
+        select(Contest).where(Contest.election_id == election_id).order_by(col(Contest.position))
+    ).all()
+
+
+def candidates(session: Session, election_id: int, contest_key: str) -> Sequence[Candidate]:
+    """One contest's candidates in card-number order."""
     return session.exec(
         select(Candidate)
-        .where(Candidate.election_id == election_id)
+        .where(Candidate.election_id == election_id, Candidate.contest_key == contest_key)
         .order_by(col(Candidate.number))
     ).all()
 

@@ -26,12 +26,25 @@ def test_demo_runs_an_election_end_to_end(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "Cast 300 slate ballots" in out
-    assert "15 by phone, 30 by postal, 30 by sms, 225 by web" in out  # every door feeds cast()
+    # One card, three contests; every door feeds cast() and records exactly what was chosen.
+    assert "Cast 300 ballots through cast(), each with all three contests" in out
+    assert "15 by phone, 30 by postal, 30 by sms, 225 by web" in out
     assert "Tellers keyed 30 letters twice: 30 accepted." in out
-    assert "Elected:" in out and out.count("elected at stage") == 6
-    # The three refusals a member can meet are explained, not crashed on.
+    assert "Contest A: Branch Executive Committee: scottish-stv, 6 seats" in out
+    assert "Contest B: Branch Chair: irv, 1 seat" in out
+    assert "Contest C: Motion 4" in out and "it needed more than 2/3, so the motion is" in out
+    slate = out.split("Contest A:")[1].split("Contest B:")[0]
+    assert slate.count("elected at stage") == 6
+    women = {"Amara Okafor", "Catriona MacLeod", "Elena Rossi", "Grace Mensah", "Ines Ferreira",
+             "Kirsty Bell"}  # fmt: skip
+    elected = slate.split("Elected: ")[1].split("Left blank")[0].replace("\n", " ")
+    assert sum(name in elected for name in women) >= 3  # the group minimum holds
+    chair = out.split("Contest B:")[1].split("Contest C:")[0]
+    assert chair.count("elected at stage") == 1
+    assert out.count("Left blank on") == 3
+    # The refusals a member can meet are explained, not crashed on.
     assert "already been used" in out and "typing error" in out and "cancelled before voting" in out
+    assert "Candidate 9 does not exist" in out and "Your ballot is blank" in out
     assert "Traceback" not in out + done.stderr
     assert (tmp_path / "demo" / "ballotbox.db").is_file()
     # Running it again recreates the demo folder instead of failing.

@@ -46,7 +46,7 @@ def test_a_cast_stores_the_ballot_spends_the_token_and_logs_a_blinded_entry(
     slug, tokens = ballot_env.make_election(tokens=3)
     with ballot_env.session() as s:
         receipt = cast(s, ballot_env.ctx, tokens[0].grouped, [3, 1], "web")
-    assert receipt.names == ["Cy Twombly", "Ann Example"]
+    assert receipt.ballot_names == {"A": ["Cy Twombly", "Ann Example"]}
     assert len(receipt.code) == 8
     with ballot_env.read() as s:
         ballot = s.exec(select(Ballot)).one()

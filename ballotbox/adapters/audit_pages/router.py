@@ -3,7 +3,8 @@
 * ``/elections/{slug}/audit``: the live audit page. Definition, public key,
   commitment, checkpoints, turnout by channel and rejected attempts; never a
   running result.
-* ``/elections/{slug}/results``: the count round by round, table and chart.
+* ``/elections/{slug}/results``: the count round by round, table and chart (each
+  contest in turn on a ballot of several).
 * ``/elections/{slug}/check``: "check my vote". The page's script downloads the
   published list once and looks tokens up in the browser. There is no route
   that takes a token.
@@ -24,12 +25,12 @@ from sqlmodel import Session
 
 from ballotbox.adapters.audit_pages.templating import render
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep
-from ballotbox.core.audit.bundle import FILES, MANIFEST, pretty_json
+from ballotbox.core.audit.bundle import is_bundle_file, pretty_json
 from ballotbox.core.audit.chain import document_hash
 from ballotbox.core.errors import NotFoundError
 from ballotbox.core.i18n import N_
 from ballotbox.services import Context, checkpoints, elections, publishing
-from ballotbox.services.elections import definition_document, effective_state
+from ballotbox.services.elections import definition_document, definition_of, effective_state
 from ballotbox.storage import repository
 from ballotbox.storage.keys import KeyMissingError
 from ballotbox.storage.models import Election, ElectionState
@@ -38,7 +39,6 @@ router = APIRouter(include_in_schema=False)
 
 
 STATIC = Path(__file__).parent / "static"
-PUBLISHED_NAMES = frozenset(FILES) | {MANIFEST}
 MEDIA_TYPES = {
     ".json": "application/json",
     ".csv": "text/csv; charset=utf-8",
@@ -78,7 +78,10 @@ def audit_style() -> FileResponse:
 def _commitment(session: Session, election: Election) -> dict[str, Any] | None:
     assert election.id is not None
     opened = repository.lifecycle_entry(session, election.id, "opened")
-    return None if opened is None else json.loads(opened.payload)["commitment"]
+    if opened is None:
+        return None
+    commitment: dict[str, Any] = json.loads(opened.payload)["commitment"]
+    return commitment
 
 
 def _public_key(ctx: Context, election: Election) -> str | None:
@@ -169,6 +172,7 @@ def results_page(slug: str, request: Request, session: SessionDep, ctx: ContextD
         "results.html",
         {
             "election": election,
+            "definition": definition_of(election),
             "state": effective_state(election, ctx.clock.now()),
             "result": _result(election),
             "published": election.state == ElectionState.PUBLISHED,
@@ -185,6 +189,7 @@ def check_page(slug: str, request: Request, session: SessionDep, ctx: ContextDep
         "check.html",
         {
             "election": election,
+            "definition": definition_of(election),
             "state": effective_state(election, ctx.clock.now()),
             "published": election.state == ElectionState.PUBLISHED,
         },
@@ -226,6 +231,6 @@ def ballots_json(slug: str, session: SessionDep) -> Response:
 @router.get("/elections/{slug}/bundle/{name}")
 def bundle_file(slug: str, name: str, session: SessionDep) -> Response:
     """One file of the published bundle."""
-    if name not in PUBLISHED_NAMES:
+    if not is_bundle_file(name):
         raise NotPublishedError(slug=slug)
     return _published(session, slug, name)

@@ -24,13 +24,14 @@ per-request cache key, so two spellings would give one request two sessions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from ballotbox.choices import GivenChoices
 from ballotbox.core.tokens.format import Token
 from ballotbox.services import Context
 from ballotbox.services.casting import CastReceipt
@@ -134,7 +135,7 @@ class Caster(Protocol):
     def __call__(
         self,
         token: Token | str,
-        choices: Sequence[int],
+        choices: GivenChoices,
         channel: str,
         *,
         election_slug: str | None = None,

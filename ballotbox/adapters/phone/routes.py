@@ -32,10 +32,13 @@ from ballotbox.adapters.httpkit.twilio import (
 from ballotbox.adapters.phone import keypad, state, voicemail
 from ballotbox.adapters.phone.script import (
     Script,
+    ballot_intro,
     candidate_list,
     choice_prompt,
+    contest_heading,
     how_to_choose,
     read_back,
+    read_back_contest,
     spell,
     spoken,
 )
@@ -168,48 +171,98 @@ class Call:
         definition = definition_of(election)
         title = election.title
         self.script.say(_("Thank you. This is the ballot for {title}.").format(title=title))
-        self.script.say(candidate_list(definition))
-        self.script.say(how_to_choose(definition))
         progress = progress.next(stage="choose", token=token.digits, election=election.slug)
+        if not definition.single:
+            self.script.say(ballot_intro(definition))
+            return self.start_contest(progress, definition)
+        contest = definition.contests[0]
+        self.script.say(candidate_list(contest))
+        self.script.say(how_to_choose(contest))
+        return self.ask_choice(progress, definition)
+
+    def start_contest(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
+        """Announce the contest the call has reached (of several), its candidates, and ask."""
+        contest = definition.contests[progress.contest]
+        self.script.say(contest_heading(contest))
+        if contest.description:
+            self.script.say(contest.description)
+        if contest.method != "referendum":
+            self.script.say(candidate_list(contest))
+            self.script.say(how_to_choose(contest))
         return self.ask_choice(progress, definition)
 
     def ask_choice(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
-        """Prompt for the next choice."""
-        prompt = choice_prompt(definition, progress.choices)
+        """Prompt for the next choice in the contest being keyed."""
+        contest = definition.contests[progress.contest]
+        prompt = choice_prompt(contest, progress.choices, several=not definition.single)
         return twiml(self.script.gather(self.url(progress), prompt))
 
     def choose(self, progress: state.CallState, keys: str) -> Response:
-        """One choice was keyed (or hash alone, to finish)."""
+        """One choice was keyed (or hash alone, to finish; or star, to skip a contest)."""
         definition = self.definition(progress)
+        if not 0 <= progress.contest < len(definition.contests):
+            raise state.StateError("no such contest")
+        contest = definition.contests[progress.contest]
         try:
-            entry = keypad.read_entry(keys)
+            entry = keypad.read_entry(keys, skip=not definition.single)
             if isinstance(entry, keypad.Repeat):
-                self.script.say(candidate_list(definition))
+                if not definition.single:  # which contest this is, then its list
+                    self.script.say(contest_heading(contest))
+                if definition.single or contest.method != "referendum":
+                    self.script.say(candidate_list(contest))
                 return self.ask_choice(progress, definition)
+            if isinstance(entry, keypad.Skip):
+                self.script.say(_("Contest {key} skipped.").format(key=contest.key))
+                return self.contest_done(progress.next(choices=[]), definition)
             if isinstance(entry, keypad.Finish):
                 if progress.choices:
-                    return self.confirm_prompt(progress.next(stage="confirm"), definition)
+                    return self.contest_done(progress, definition)
                 progress = progress.next(tries=progress.tries + 1)
                 if progress.tries >= TRIES:
                     self.script.say(_("No choice was made, so no vote was recorded. Goodbye."))
                     return twiml(self.script.hangup())
                 self.script.say(_("You have not chosen yet."))
                 return self.ask_choice(progress, definition)
-            numbers = definition.candidate_names()
             choices = keypad.add_choice(
-                progress.choices, entry.number, numbers, ranked=definition.ranked
+                progress.choices, entry.number, contest.candidate_names(), ranked=contest.ranked
             )
         except ChoiceError as error:
             self.script.say(spoken(error))
             return self.ask_choice(progress, definition)
         progress = progress.next(choices=choices, tries=0)
-        if len(choices) >= definition.choice_limit:
-            return self.confirm_prompt(progress.next(stage="confirm"), definition)
+        if len(choices) >= contest.choice_limit:
+            return self.contest_done(progress, definition)
         return self.ask_choice(progress, definition)
+
+    def contest_done(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
+        """The contest being keyed is finished: on to the next one, or to the read-back."""
+        if definition.single:
+            return self.confirm_prompt(progress.next(stage="confirm"), definition)
+        key = definition.contests[progress.contest].key
+        ballot = {**progress.ballot, key: list(progress.choices)}
+        # tries carries on: only a choice resets it, so skipping every contest ends the call too.
+        progress = progress.next(ballot=ballot, choices=[], contest=progress.contest + 1)
+        if progress.contest < len(definition.contests):
+            return self.start_contest(progress, definition)
+        if not any(ballot.values()):
+            tries = progress.tries + 1
+            if tries >= TRIES:
+                self.script.say(_("No choice was made, so no vote was recorded. Goodbye."))
+                return twiml(self.script.hangup())
+            self.script.say(
+                _("You skipped every contest, so there is nothing to record. Let's start again.")
+            )
+            return self.start_contest(progress.next(ballot={}, contest=0, tries=tries), definition)
+        return self.confirm_prompt(progress.next(stage="confirm"), definition)
 
     def confirm_prompt(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
         """Read the whole ballot back and ask for 1 (confirm) or 2 (start again)."""
-        self.script.say(read_back(definition, progress.choices))
+        if definition.single:
+            self.script.say(read_back(definition.contests[0], progress.choices))
+        else:
+            self.script.say(_("Here is your whole ballot."))
+            for contest in definition.contests:
+                self.script.say(read_back_contest(contest, progress.ballot.get(contest.key, [])))
         prompt = _("Press 1 to confirm your vote, or 2 to start your choices again.")
         return twiml(self.script.gather(self.url(progress), prompt, num_digits=1))
 
@@ -218,16 +271,20 @@ class Call:
         definition = self.definition(progress)
         if keys == "2":
             self.script.say(_("Let's start your choices again."))
-            return self.ask_choice(progress.next(stage="choose", choices=[]), definition)
+            again = progress.next(stage="choose", choices=[], ballot={}, contest=0)
+            if definition.single:
+                return self.ask_choice(again, definition)
+            return self.start_contest(again, definition)
         if keys != "1":
             progress = progress.next(tries=progress.tries + 1)
             if progress.tries >= TRIES:
                 self.script.say(_("Your vote was not recorded. Goodbye."))
                 return twiml(self.script.hangup())
             return self.confirm_prompt(progress, definition)
+        choices = progress.choices if definition.single else progress.ballot
         try:
             receipt = cast(
-                self.session, self.ctx, progress.token, progress.choices, "phone",
+                self.session, self.ctx, progress.token, choices, "phone",
                 election_slug=progress.election,
             )  # fmt: skip
         except BallotboxError as error:

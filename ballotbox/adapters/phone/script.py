@@ -22,7 +22,7 @@ from ballotbox.core.errors import (
     UnknownTokenError,
 )
 from ballotbox.core.i18n import N_, _
-from ballotbox.definition import ElectionDefinition
+from ballotbox.definition import ContestDefinition, ElectionDefinition
 
 GATHER_TIMEOUT_S = 15
 RECORD_MAX_S = 120
@@ -59,33 +59,35 @@ def spell(code: str) -> str:
     return ", ".join(code)
 
 
-def candidate_list(definition: ElectionDefinition) -> str:
+def candidate_list(contest: ContestDefinition) -> str:
     """The candidates as they are read out."""
-    if definition.method == "referendum":
+    if contest.method == "referendum":
         return _("Press 1 for yes, 2 for no, or 3 to abstain, then the hash key.")
     names = ". ".join(
-        _("{number}: {name}").format(number=c.number, name=c.name) for c in definition.candidates
+        _("{number}: {name}").format(number=c.number, name=c.name) for c in contest.candidates
     )
     return _("The candidates are. {names}.").format(names=names)
 
 
-def how_to_choose(definition: ElectionDefinition) -> str:
+def how_to_choose(contest: ContestDefinition) -> str:
     """The instructions given once, after the list."""
-    if definition.method == "referendum":
+    if contest.method == "referendum":
         return ""
-    if definition.ranked:
+    if contest.ranked:
         return _("You will choose candidates in order of preference, one at a time. "
                  "Press 0 then hash to hear the list again.")  # fmt: skip
     return _("You may choose up to {limit}. Press 0 then hash to hear the list again.").format(
-        limit=definition.choice_limit
+        limit=contest.choice_limit
     )
 
 
-def choice_prompt(definition: ElectionDefinition, chosen: Sequence[int]) -> str:
-    """What to key next."""
-    if definition.method == "referendum":
-        return _("Press 1 for yes, 2 for no, or 3 to abstain, then the hash key.")
-    if definition.ranked:
+def choice_prompt(
+    contest: ContestDefinition, chosen: Sequence[int], *, several: bool = False
+) -> str:
+    """What to key next (on a ballot of several contests, how to skip this one, at its start)."""
+    if contest.method == "referendum":
+        text = _("Press 1 for yes, 2 for no, or 3 to abstain, then the hash key.")
+    elif contest.ranked:
         text = _("Enter the number of your {nth} choice, then hash.").format(
             nth=ordinal(len(chosen) + 1)
         )
@@ -93,21 +95,48 @@ def choice_prompt(definition: ElectionDefinition, chosen: Sequence[int]) -> str:
         text = _("Enter the number of a candidate you choose, then hash.")
     if chosen:
         text += " " + _("Press hash alone to finish.")
+    elif several:
+        text += " " + _("To skip this contest, press star then hash.")
     return text
 
 
-def read_back(definition: ElectionDefinition, choices: Sequence[int]) -> str:
-    """The whole ballot, read back before confirming."""
-    names = definition.candidate_names()
-    if definition.method == "referendum":
+def read_back(contest: ContestDefinition, choices: Sequence[int]) -> str:
+    """One contest's choices, read back before confirming."""
+    names = contest.candidate_names()
+    if contest.method == "referendum":
         return _("You answered: {answer}.").format(answer=names[choices[0]])
-    if definition.ranked:
+    if contest.ranked:
         parts = [
             _("{nth}, {name}").format(nth=ordinal(i), name=names[n])
             for i, n in enumerate(choices, start=1)
         ]
         return _("Your choices are: {choices}.").format(choices="; ".join(parts))
     return _("You chose: {names}.").format(names="; ".join(names[n] for n in choices))
+
+
+def ballot_intro(definition: ElectionDefinition) -> str:
+    """Said once, before the first of several contests."""
+    return _("This ballot has {count} contests. You will hear them one at a time. "
+             "To skip a contest and leave it blank, press star then hash.").format(
+        count=len(definition.contests)
+    )  # fmt: skip
+
+
+def contest_heading(contest: ContestDefinition) -> str:
+    """A contest announced by its key and title, and its seats when there are several."""
+    if contest.seats > 1:
+        return _("Contest {key}, {title}, {seats} seats.").format(
+            key=contest.key, title=contest.title, seats=contest.seats
+        )
+    return _("Contest {key}, {title}.").format(key=contest.key, title=contest.title)
+
+
+def read_back_contest(contest: ContestDefinition, choices: Sequence[int]) -> str:
+    """One contest of several in the read-back: its key and title, then its choices or blank."""
+    heading = _("Contest {key}, {title}.").format(key=contest.key, title=contest.title)
+    if not choices:
+        return heading + " " + _("Left blank.")
+    return heading + " " + read_back(contest, choices)
 
 
 @dataclass

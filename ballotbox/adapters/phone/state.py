@@ -30,7 +30,12 @@ STAGES = ("token", "choose", "confirm", "voicemail")
 
 @dataclass(frozen=True)
 class CallState:
-    """Where a call has got to: the stage, tries left, and what was keyed so far."""
+    """Where a call has got to: the stage, tries left, and what was keyed so far.
+
+    ``choices`` are the contest being keyed; on a ballot of several contests
+    ``contest`` is its position and ``ballot`` holds the contests already done
+    (key → choices, [] for one skipped).
+    """
 
     stage: str = "token"
     tries: int = 0
@@ -38,6 +43,8 @@ class CallState:
     election: str = ""
     choices: list[int] = field(default_factory=list)
     sealed_at: int = 0
+    contest: int = 0
+    ballot: dict[str, list[int]] = field(default_factory=dict)
 
     def next(self, **changes: Any) -> CallState:
         """A copy with ``changes``; a new stage starts with its tries at zero."""
@@ -75,7 +82,12 @@ def open_state(text: str, *, auth_token: str, call_sid: str, now: datetime) -> C
         state = CallState(**data)
     except (ValueError, TypeError, nacl.exceptions.CryptoError) as exc:
         raise StateError("unreadable call state") from exc
-    if state.stage not in STAGES or not isinstance(state.choices, list):
+    if (
+        state.stage not in STAGES
+        or not isinstance(state.choices, list)
+        or not isinstance(state.ballot, dict)
+        or not isinstance(state.contest, int)
+    ):
         raise StateError("unreadable call state")
     age = now.timestamp() - state.sealed_at
     if age < -60 or age > MAX_AGE.total_seconds():

@@ -1,1 +1,1 @@
-"""The teller console: keying postal ballots and phone messages, adjudication, reconciliation."""
+"""The teller console: keying letters and phone messages, adjudication, reconciliation."""

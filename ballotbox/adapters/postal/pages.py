@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.security import verify_csrf
+from ballotbox.adapters.postal.entry_form import entry_values
 from ballotbox.adapters.postal.pages_review import router as review_router
 from ballotbox.adapters.postal.web_session import (
     ConsoleRoute,
@@ -216,15 +217,13 @@ async def key_letter(
     definition = definition_of(keying._election(session, batch))
     form = await request.form()
     fields = {k: str(v)[:200] for k, v in form.items() if k != "csrf_token"}
-    marks = {c.number: fields.get(f"mark_{c.number}", "") for c in definition.candidates}
-    token, spoilt = fields.get("token", ""), fields.get("spoilt", "")
-    values = {"token": token, "marks": marks, "spoilt": spoilt}
+    values = entry_values(definition, fields)
     text = fields.get("letter", "").strip()
     number = int(text) if text.isdigit() else None
     try:
         if number is None:
             raise EntryError("Type the letter's number, as written on it.", field="letter")
-        keyed = read_entry(definition, token, marks, spoilt)
+        keyed = read_entry(definition, values["token"], values["marks"], values["spoilt"])
         outcome = keying.submit_entry(session, ctx, teller, batch, number, keyed)
     except BallotboxError as error:
         refuse(request)

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.security import verify_csrf
+from ballotbox.adapters.postal.entry_form import entry_values
 from ballotbox.adapters.postal.web_session import ConsoleRoute, needs, render, status_of
 from ballotbox.core.errors import BallotboxError, NotFoundError
 from ballotbox.services import Context
@@ -125,11 +126,9 @@ async def adjudicate(
     definition = definition_of(keying._election(session, batch))
     form = await request.form()
     fields = {k: str(v)[:200] for k, v in form.items()}
-    marks = {c.number: fields.get(f"mark_{c.number}", "") for c in definition.candidates}
-    token, spoilt = fields.get("token", ""), fields.get("spoilt", "")
-    values = {"token": token, "marks": marks, "spoilt": spoilt}
+    values = entry_values(definition, fields)
     try:
-        final = read_entry(definition, token, marks, spoilt)
+        final = read_entry(definition, values["token"], values["marks"], values["spoilt"])
         outcome = keying.adjudicate(session, ctx, teller, batch, number, final)
     except EntryError as error:
         refuse(request)

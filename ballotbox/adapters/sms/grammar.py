@@ -8,22 +8,32 @@ members (docs/twilio.md has the full version)::
     <token> <preferences>         a vote
 
 The token may be split by spaces, dashes or dots, as printed on the card.
-Preferences are candidate numbers in order: ``3 1 2``, ``3,1,2``, ``3-1-2``,
-or ``312`` when every candidate number is a single digit (with ten or more
-candidates a run of digits is one number, and one that names no candidate
-gets "put spaces between the numbers").  Letters work too, A = candidate 1,
-B = candidate 2 … Z = 26 (``CAB`` = 3 1 2).  A yes/no ballot takes ``YES``,
-``NO`` or ``ABSTAIN`` (or ``Y``, ``N``, ``A``, or 1, 2, 3).  Any case, any
-spacing.  Parsing is a two-step affair because the token names the election:
+On a ballot of one contest, preferences are candidate numbers in order:
+``3 1 2``, ``3,1,2``, ``3-1-2``, or ``312`` when every candidate number is a
+single digit (with ten or more candidates a run of digits is one number, and
+one that names no candidate gets "put spaces between the numbers").  Letters
+work too, A = candidate 1, B = candidate 2 … Z = 26 (``CAB`` = 3 1 2).  A
+yes/no ballot takes ``YES``, ``NO`` or ``ABSTAIN`` (or ``Y``, ``N``, ``A``, or
+1, 2, 3).  Any case, any spacing.
+
+On a ballot of several contests each contest's choices follow its key
+letter: ``TOKEN A 3 1 2 B 2 C YES`` (``A:3``, ``A3`` and ``A-3-1-2`` work too).
+A single letter that is one of the ballot's keys always starts a contest, so
+candidates go by number only; a contest left out is blank.  In a yes/no
+contest ``Y`` and ``N`` still mean yes and no unless they are keys of the
+ballot (``YES``, ``NO``, ``ABSTAIN`` and 1, 2, 3 always work).
+
+Parsing is a two-step affair because the token names the election:
 :func:`read_message` splits the text, the caller finds the election, then
-:func:`read_preferences` reads the choices against its candidate numbers.
+:func:`read_preferences` (one contest) or :func:`read_ballot` (several) reads
+the choices against its candidate numbers.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ballotbox.core.errors import ChoiceError, InputError, TokenLengthError
@@ -42,6 +52,8 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _WORD_SPLIT = re.compile(r"[\s,;/>+&]+")
 _TOKEN_PART = re.compile(r"^[0-9][0-9.\-_]*$|^[.\-_]*[0-9][0-9.\-_]*$")
 _PREF_SPLIT = re.compile(r"[.\-_]+")
+_KEYED_SPLIT = re.compile(r"[.\-_:=]+")
+_KEY_GLUED = re.compile(r"^([A-Z])([0-9]+)$")
 MAX_WORDS = 200
 
 
@@ -183,6 +195,77 @@ def read_preferences(words: Sequence[str], ballot: Ballot) -> list[int]:
             picked.extend(_numbers(part, ballot))
         elif part.isascii() and part.isalpha():
             picked.extend(_letters(part, ballot))
+        else:
+            raise ChoiceError(N_("“{word}” is not a candidate number."), word=part[:20])
+    return picked
+
+
+def example(contests: Mapping[str, Ballot]) -> str:
+    """A vote for ``contests`` as a member would text it, e.g. ``A 3 1 2 B 2 C YES``."""
+    parts = []
+    for key, ballot in contests.items():
+        numbers = sorted(ballot.numbers)
+        parts.append(
+            f"{key} YES" if ballot.yes_no else f"{key} " + " ".join(map(str, numbers[:3][::-1]))
+        )
+    return " ".join(parts)
+
+
+def read_ballot(words: Sequence[str], contests: Mapping[str, Ballot]) -> dict[str, list[int]]:
+    """Contest key → candidate numbers for a ballot of several contests (keys in ``contests``).
+
+    Contests not mentioned are left out (blank).  Like :func:`read_preferences`
+    this reads only; whether the numbers exist, repeat or are too many is
+    ``validate_ballot``'s job.  A :class:`ChoiceError` names its contest.
+    """
+    keys = set(contests)
+    given: dict[str, list[str]] = {}
+    current: str | None = None
+    for word in words:
+        for part in (p for p in _KEYED_SPLIT.split(word) if p):
+            glued = _KEY_GLUED.match(part)
+            key, rest = (glued.group(1), glued.group(2)) if glued else (part, "")
+            if key in keys:
+                if key in given:
+                    raise ChoiceError(
+                        N_("Contest {key} is there twice: give each contest once."), key=key
+                    ).in_contest(key)
+                current = key
+                given[key] = [rest] if rest else []
+                continue
+            if current is None:
+                raise ChoiceError(
+                    N_("Put each contest's letter before its choices, e.g. TOKEN {example}."),
+                    example=example(contests),
+                )
+            given[current].append(part)
+    ballot: dict[str, list[int]] = {}
+    for key, parts in given.items():
+        try:
+            ballot[key] = _read_contest(parts, contests[key], keys)
+        except ChoiceError as error:
+            raise error.in_contest(key) from None
+    return ballot
+
+
+def _read_contest(parts: list[str], ballot: Ballot, keys: Collection[str]) -> list[int]:
+    """One contest's words on a ballot of several: numbers (or answers), never letters."""
+    if ballot.yes_no:
+        return [_answer(p) for p in parts]
+    picked: list[int] = []
+    for part in parts:
+        if part.isascii() and part.isdigit():
+            picked.extend(_numbers(part, ballot))
+        elif part in ANSWERS and len(part) > 1:
+            raise ChoiceError(
+                N_("This contest is not a yes/no question: reply with candidate numbers.")
+            )
+        elif part.isascii() and part.isalpha() and len(part) == 1:
+            raise ChoiceError(
+                N_("There is no contest {key} on this ballot; its contests are {keys}."),
+                key=part,
+                keys=", ".join(sorted(keys)),
+            )
         else:
             raise ChoiceError(N_("“{word}” is not a candidate number."), word=part[:20])
     return picked

@@ -10,9 +10,10 @@ so an error message does not force the whole reply into Unicode.
 
 from __future__ import annotations
 
-from ballotbox.core.errors import BallotboxError, RateLimitedError, TokenChecksumError
+from ballotbox.adapters.sms import grammar
+from ballotbox.core.errors import BallotboxError, ChoiceError, RateLimitedError, TokenChecksumError
 from ballotbox.core.i18n import _
-from ballotbox.definition import ElectionDefinition
+from ballotbox.definition import ContestDefinition, ElectionDefinition
 from ballotbox.services.casting import CastReceipt
 from ballotbox.storage.models import Election
 
@@ -85,45 +86,109 @@ def help_reply() -> list[str]:
 
 
 def _how_to_reply(definition: ElectionDefinition) -> str:
-    if definition.method == "referendum":
+    contest = definition.contests[0]  # a one-contest ballot
+    if contest.method == "referendum":
         return _("Reply with your token then YES, NO or ABSTAIN.")
-    if definition.ranked:
-        example = " ".join(str(c.number) for c in definition.candidates[:3][::-1])
+    if contest.ranked:
+        example = " ".join(str(c.number) for c in contest.candidates[:3][::-1])
         return _("Reply with your token then candidate numbers in order of preference, e.g. "
                  "TOKEN {example}.").format(example=example)  # fmt: skip
-    limit = definition.choice_limit
-    example = " ".join(str(c.number) for c in definition.candidates[: min(limit, 2)])
+    limit = contest.choice_limit
+    example = " ".join(str(c.number) for c in contest.candidates[: min(limit, 2)])
     return _("Reply with your token then the numbers of up to {limit} candidates, e.g. "
              "TOKEN {example}.").format(limit=limit, example=example)  # fmt: skip
 
 
+def shapes(definition: ElectionDefinition) -> dict[str, grammar.Ballot]:
+    """What the grammar needs of each contest: its candidate numbers, and whether it is yes/no."""
+    return {
+        c.key: grammar.Ballot.of(c.candidate_names(), yes_no=c.method == "referendum")
+        for c in definition.contests
+    }
+
+
+def _contest_line(contest: ContestDefinition) -> str:
+    """A contest's heading in the ballot reply: key, title, and how to vote in it."""
+    if contest.method == "referendum":
+        return _("{key}: {title}: YES, NO or ABSTAIN.").format(key=contest.key, title=contest.title)
+    if contest.ranked and contest.seats > 1:
+        how = _("number in order of preference, {seats} seats").format(seats=contest.seats)
+    elif contest.ranked:
+        how = _("number in order of preference")
+    elif contest.method == "plurality":
+        how = _("choose up to {limit}").format(limit=contest.choice_limit)
+    else:
+        how = _("choose any number")
+    return _("{key}: {title} ({how}):").format(key=contest.key, title=contest.title, how=how)
+
+
+def _contests_reply(election: Election, definition: ElectionDefinition) -> list[str]:
+    lines = [
+        _("{title}: {count} contests.").format(title=election.title, count=len(definition.contests))
+    ]
+    for contest in definition.contests:
+        lines.append(_contest_line(contest))
+        if contest.method != "referendum":
+            lines.extend(f"{c.number} {c.name}," for c in contest.candidates)
+            lines[-1] = lines[-1].rstrip(",") + "."
+    lines.append(
+        _("Reply with your token then each contest's letter and your choices, e.g. "
+          "TOKEN {example}. Leave a contest out to leave it blank.").format(
+            example=grammar.example(shapes(definition))
+        )
+    )  # fmt: skip
+    return split_messages(lines)
+
+
 def ballot_reply(election: Election, definition: ElectionDefinition) -> list[str]:
-    """The ballot for a token sent alone: title, candidates by number, how to reply."""
+    """The ballot for a token sent alone: title, each contest's candidates, how to reply."""
+    if not definition.single:
+        return _contests_reply(election, definition)
+    contest = definition.contests[0]
     lines = [f"{election.title}:"]
-    if definition.method == "referendum":
+    if contest.method == "referendum":
         lines.append(_("YES, NO or ABSTAIN."))
     else:
-        lines.extend(f"{c.number} {c.name}," for c in definition.candidates)
+        lines.extend(f"{c.number} {c.name}," for c in contest.candidates)
         lines[-1] = lines[-1].rstrip(",") + "."
     lines.append(_how_to_reply(definition))
     return split_messages(lines)
 
 
+def _chosen(contest: ContestDefinition, names: list[str]) -> str:
+    """One contest's recorded choices, as read back on a ballot of several."""
+    if not names:
+        return _("{key}: left blank.").format(key=contest.key)
+    if contest.method == "referendum":
+        listed = names[0]
+    elif contest.ranked:
+        listed = ", ".join(f"{i} {name}" for i, name in enumerate(names, start=1))
+    else:
+        listed = ", ".join(names)
+    return _("{key}: {choices}.").format(key=contest.key, choices=listed)
+
+
 def receipt_reply(
     receipt: CastReceipt, definition: ElectionDefinition, public_url: str
 ) -> list[str]:
-    """The read-back of an accepted vote, its receipt code and where to check it."""
-    if definition.method == "referendum":
-        chosen = _("Your answer: {answer}.").format(answer=receipt.names[0])
-    elif definition.ranked:
-        order = ", ".join(f"{i} {name}" for i, name in enumerate(receipt.names, start=1))
-        chosen = _("Your order: {order}.").format(order=order)
+    """The read-back of an accepted vote (every contest), its receipt code and where to check it."""
+    recorded = receipt.ballot_names
+    if not definition.single:
+        chosen = [_chosen(c, recorded.get(c.key, [])) for c in definition.contests]
     else:
-        chosen = _("You chose: {names}.").format(names=", ".join(receipt.names))
+        contest = definition.contests[0]
+        names = recorded[contest.key]
+        if contest.method == "referendum":
+            chosen = [_("Your answer: {answer}.").format(answer=names[0])]
+        elif contest.ranked:
+            order = ", ".join(f"{i} {name}" for i, name in enumerate(names, start=1))
+            chosen = [_("Your order: {order}.").format(order=order)]
+        else:
+            chosen = [_("You chose: {names}.").format(names=", ".join(names))]
     return split_messages(
         [
             _("Vote recorded for {title}.").format(title=receipt.title),
-            chosen,
+            *chosen,
             _("Receipt code {code}.").format(code=receipt.code),
             _("After voting closes, check your token's vote at {url}/elections/{slug}").format(
                 url=public_url, slug=receipt.election
@@ -132,8 +197,23 @@ def receipt_reply(
     )
 
 
-def error_reply(error: BallotboxError) -> list[str]:
-    """A domain error as a short text: the one place SMS wording for errors is chosen."""
+def error_reply(error: BallotboxError, definition: ElectionDefinition | None = None) -> list[str]:
+    """A domain error as a short text: the one place SMS wording for errors is chosen.
+
+    On a ballot of several contests an error about one contest names it.
+    """
+    if isinstance(error, ChoiceError) and error.contest and definition and not definition.single:
+        try:
+            title = definition.contest(error.contest).title
+        except KeyError:
+            return split_messages([error.message])
+        return split_messages(
+            [
+                _("Contest {key}, {title}: {problem}").format(
+                    key=error.contest, title=title, problem=error.message
+                )
+            ]
+        )
     if isinstance(error, TokenChecksumError):
         text = _("The token has a typing error: check the digits against your card.")
     elif isinstance(error, RateLimitedError):

@@ -34,6 +34,7 @@ from ballotbox.core.errors import (
 )
 from ballotbox.core.i18n import set_locale
 from ballotbox.core.tokens.format import parse
+from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context
 from ballotbox.services.casting import check_can_vote
 from ballotbox.services.elections import definition_of
@@ -55,6 +56,7 @@ def answer(
     public_url: str,
 ) -> list[str]:
     """The messages that answer one text; a vote is committed before the reply is made."""
+    definition: ElectionDefinition | None = None
     try:
         message = grammar.read_message(body)
         if isinstance(message, grammar.Help):
@@ -69,14 +71,16 @@ def answer(
         definition = definition_of(election)
         if isinstance(message, grammar.BallotRequest):
             return replies.ballot_reply(election, definition)
-        shape = grammar.Ballot.of(
-            definition.candidate_names(), yes_no=definition.method == "referendum"
-        )
-        choices = grammar.read_preferences(message.preferences, shape)
+        choices: list[int] | dict[str, list[int]]
+        if definition.single:
+            [shape] = replies.shapes(definition).values()
+            choices = grammar.read_preferences(message.preferences, shape)
+        else:
+            choices = grammar.read_ballot(message.preferences, replies.shapes(definition))
         receipt = caster(token, choices, "sms", election_slug=election.slug)  # committed
         return replies.receipt_reply(receipt, definition, public_url)
     except BallotboxError as error:  # nothing was written: the session only read
-        return replies.error_reply(error)
+        return replies.error_reply(error, definition)
 
 
 @router.post("/sms/twilio")

@@ -1,9 +1,13 @@
-"""The JSON API beside the pages (OpenAPI at /docs).  Errors: ``{"error", "detail"}``."""
+"""The JSON API beside the pages (OpenAPI at /docs).
+
+Errors: ``{"error", "detail"}``, plus ``"contest"`` (its key) when the problem
+is in one contest of the ballot.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -12,6 +16,7 @@ from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, Keep, SessionDep, refuse
 from ballotbox.core.errors import BallotboxError
+from ballotbox.definition import ContestDefinition
 from ballotbox.services import Context, elections
 from ballotbox.services.counters import count_rejection
 from ballotbox.services.elections import aware, effective_state, iso
@@ -20,8 +25,12 @@ from ballotbox.storage import repository
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
 
 
+# "3" still reads as the number 3 (as it did when choices were numbers only); "yes" stays a word.
+Choice = Annotated[int | str, Field(union_mode="left_to_right")]
+
+
 class BallotIn(BaseModel):
-    """A ballot: the token from the card and the choices."""
+    """A ballot: the token from the card and the choices for every contest."""
 
     token: str = Field(
         ...,
@@ -29,11 +38,16 @@ class BallotIn(BaseModel):
         examples=["4821 0937 5512 8840 3316"],
         description="The ballot token; spaces, dashes and dots are ignored.",
     )
-    choices: list[int] = Field(
+    choices: dict[str, Annotated[list[Choice], Field(max_length=1000)]] | list[Choice] = Field(
         ...,
-        max_length=1000,
-        examples=[[3, 1, 2]],
-        description="Candidate numbers in preference order (ranked methods) or the selected ones.",
+        max_length=26,
+        examples=[{"A": [3, 1, 2], "B": [2], "C": ["yes"]}, [3, 1, 2]],
+        description=(
+            "Contest key → candidate numbers, in preference order for ranked methods, or the "
+            'selected ones; a referendum\'s answer may be "yes", "no" or "abstain". A '
+            "contest left out is left blank (at least one must be chosen). A ballot of one "
+            "contest may give just the list."
+        ),
     )
 
 
@@ -42,15 +56,24 @@ class ErrorOut(BaseModel):
 
     error: str = Field(description="A stable machine-readable code, e.g. token_used.")
     detail: Any = Field(description="What went wrong, in plain words.")
+    contest: str | None = Field(
+        None, description="The key of the contest the problem is in, when it is in one."
+    )
 
 
 class ReceiptOut(BaseModel):
-    """An accepted ballot."""
+    """An accepted ballot: every contest's choices with names, and the signed receipt."""
 
     election: str
     channel: str
-    choices: list[int]
-    names: list[str]
+    ballot: dict[str, list[int]] = Field(
+        description="Contest key → the choices recorded ([] for a contest left blank)."
+    )
+    ballot_names: dict[str, list[str]] = Field(description="The same choices by name.")
+    choices: list[int] = Field(
+        description="The first contest's choices (all of a one-contest ballot)."
+    )
+    names: list[str] = Field(description="The first contest's choices by name.")
     receipt: dict[str, Any] = Field(description="The signed receipt: keep it to check your vote.")
 
 
@@ -82,31 +105,56 @@ def cast_ballot(
     except BallotboxError as error:  # counted for the live audit page, then answered as usual
         refuse(request, keep=_counted(ctx, error, slug))
         raise
+    first = next(iter(receipt.ballot))  # the one-contest shape: choices and names as before
     return ReceiptOut(
         election=receipt.election,
         channel=receipt.channel,
-        choices=receipt.choices,
-        names=receipt.names,
+        ballot=receipt.ballot,
+        ballot_names=receipt.ballot_names,
+        choices=receipt.ballot[first],
+        names=receipt.ballot_names[first],
         receipt=receipt.receipt,
     )
 
 
+def _candidates(contest: ContestDefinition) -> list[dict[str, Any]]:
+    return [
+        {"number": c.number, "name": c.name, "statement": c.statement, "url": c.url}
+        for c in contest.candidates
+    ]
+
+
+def _contest(contest: ContestDefinition) -> dict[str, Any]:
+    return {
+        "key": contest.key,
+        "title": contest.title,
+        "description": contest.description,
+        "method": contest.method,
+        "seats": contest.seats,
+        "max_choices": contest.choice_limit,
+        "threshold": contest.threshold if contest.method == "referendum" else None,
+        "candidates": _candidates(contest),
+    }
+
+
 def _summary(session: Session, ctx: Context, slug: str) -> dict[str, Any]:
+    """An election as the API shows it; a one-contest ballot also keeps its flat fields."""
     election = repository.election_by_slug(session, slug)
     view = elections.overview(session, election)
+    definition = view.definition
+    flat: dict[str, Any] = {}
+    if definition.single:
+        only = definition.contests[0]
+        flat = {"method": only.method, "seats": only.seats, "candidates": _candidates(only)}
     return {
         "slug": election.slug,
         "title": election.title,
-        "method": election.method,
-        "seats": election.seats,
+        **flat,
         "state": effective_state(election, ctx.clock.now()),
         "opens": iso(aware(election.opens_at)),
         "closes": iso(aware(election.closes_at)),
-        "candidates": [
-            {"number": c.number, "name": c.name, "statement": c.statement, "url": c.url}
-            for c in view.definition.candidates
-        ],
-        "channels": view.definition.channels,
+        "contests": [_contest(c) for c in definition.contests],
+        "channels": definition.channels,
         "turnout": {"total": view.voted, "by_channel": view.turnout},
         "tokens_issued": view.issued,
     }
@@ -126,7 +174,11 @@ def get_election(slug: str, session: SessionDep, ctx: ContextDep) -> dict[str, A
 
 @router.get("/elections/{slug}/result", tags=["elections"], responses={404: ERRORS[404]})
 def get_result(slug: str, session: SessionDep) -> JSONResponse:
-    """The count, round by round, once the election has been counted."""
+    """The count, round by round, once the election has been counted.
+
+    A ballot of one contest: that count.  Several: ``{"contests": {key: count},
+    "blank": {key: ballots that left it blank}}``, as result.json publishes it.
+    """
     election = repository.election_by_slug(session, slug)
     if not election.result:
         return JSONResponse(

@@ -20,13 +20,14 @@ from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.httpkit.templating import make_templates
 from ballotbox.adapters.httpkit.templating import render as kit_render
 from ballotbox.adapters.web.forms import (
-    choices_from_field,
-    choices_from_form,
+    BallotForm,
+    ballot_from_fields,
     choices_to_field,
-    marks_from_form,
+    entries_from_ballot,
+    posted_choices,
+    read_form,
 )
-from ballotbox.choices import validate_choices
-from ballotbox.core.errors import BallotboxError, InputError, TokenFormatError
+from ballotbox.core.errors import BallotboxError
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.services import Context, elections
 from ballotbox.services.casting import check_can_vote
@@ -72,14 +73,14 @@ def _ballot_page(
     request: Request,
     election: Election,
     token: Token,
-    *,
-    marks: dict[int, str] | None = None,
-    selected: list[int] | None = None,
-    error: BallotboxError | None = None,
+    form: BallotForm | None = None,
 ) -> HTMLResponse:
+    definition = definition_of(election)
+    if form is None:
+        form = BallotForm(entries_from_ballot(definition, {}))
+    error = form.first_error
     if error is not None:
         refuse(request)
-    definition = definition_of(election)
     return render(
         request,
         "ballot.html",
@@ -87,8 +88,8 @@ def _ballot_page(
             "election": election,
             "definition": definition,
             "token": token.digits,
-            "marks": marks or {},
-            "selected": selected or [],
+            "entries": form.entries,
+            "problems": form.problems,
             "error": error,
         },
         status_code=status_for(error) if error else 200,
@@ -120,24 +121,33 @@ def ballot(
     return _start(request, session, ctx, token)
 
 
+async def _fields(request: Request) -> dict[str, list[str]]:
+    form = await request.form()
+    return {name: [str(v) for v in form.getlist(name)] for name in form}
+
+
 @router.post("/ballot/review", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
 async def review(request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
-    """Check the ballot and show it back before it is cast."""
-    form = await request.form()
+    """Check the ballot and show it back, every contest, before it is cast."""
+    fields = await _fields(request)
     try:
-        token = parse(str(form.get("token", "")))
+        token = parse(next(iter(fields.get("token", [])), ""))
         election = check_can_vote(session, ctx, token, "web")
     except BallotboxError as error:
         return _home(request, session, ctx, error=error)
     definition = definition_of(election)
-    marks = marks_from_form({k: str(v) for k, v in form.items()}, definition)
-    ticked = [str(v) for v in form.getlist("choice")]
-    try:
-        choices = validate_choices(definition, choices_from_form(definition, marks, ticked))
-    except InputError as error:
-        selected = [int(v) for v in ticked if v.isdigit()]
-        return _ballot_page(request, election, token, marks=marks, selected=selected, error=error)
-    names = definition.candidate_names()
+    form = read_form(definition, fields)
+    if form.first_error is not None:
+        return _ballot_page(request, election, token, form)
+    contests = [
+        {
+            "contest": entry.contest,
+            "choices": [(n, entry.contest.candidate_names()[n]) for n in entry.choices],
+            "field": entry.choices_field,
+            "value": choices_to_field(entry.choices),
+        }
+        for entry in form.entries
+    ]
     return render(
         request,
         "review.html",
@@ -145,57 +155,46 @@ async def review(request: Request, session: SessionDep, ctx: ContextDep) -> HTML
             "election": election,
             "definition": definition,
             "token": token.digits,
-            "choices": [(n, names[n]) for n in choices],
-            "choices_field": choices_to_field(choices),
-            "marks": marks,
+            "contests": contests,
         },
     )
 
 
 @router.post("/ballot/change", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
-def change(
-    request: Request,
-    session: SessionDep,
-    ctx: ContextDep,
-    token: Annotated[str, Form()] = "",
-    choices: Annotated[str, Form()] = "",
-) -> HTMLResponse:
+async def change(request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
     """Back from the review page to the ballot, with the choices still marked."""
+    fields = await _fields(request)
     try:
-        parsed = parse(token)
+        parsed = parse(next(iter(fields.get("token", [])), ""))
         election = check_can_vote(session, ctx, parsed, "web")
-        picked = choices_from_field(choices)
+        definition = definition_of(election)
+        picked = ballot_from_fields(definition, fields)
     except BallotboxError as error:
         return _home(request, session, ctx, error=error)
-    definition = definition_of(election)
-    if definition.ranked:
-        marks = {number: str(rank) for rank, number in enumerate(picked, start=1)}
-        return _ballot_page(request, election, parsed, marks=marks)
-    return _ballot_page(request, election, parsed, selected=picked)
+    return _ballot_page(
+        request, election, parsed, BallotForm(entries_from_ballot(definition, picked))
+    )
 
 
 @router.post("/ballot/cast", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
-def cast_ballot(
-    request: Request,
-    session: SessionDep,
-    ctx: ContextDep,
-    caster: CasterDep,
-    token: Annotated[str, Form()] = "",
-    choices: Annotated[str, Form()] = "",
+async def cast_ballot(
+    request: Request, session: SessionDep, ctx: ContextDep, caster: CasterDep
 ) -> HTMLResponse:
-    """Cast the reviewed ballot and show the receipt."""
+    """Cast the reviewed ballot (every contest at once) and show the receipt."""
+    fields = await _fields(request)
     try:
-        parsed = parse(token)
-        receipt = caster(parsed, choices_from_field(choices), "web")
-    except TokenFormatError as error:
-        return _home(request, session, ctx, error=error)
+        parsed = parse(next(iter(fields.get("token", [])), ""))
+        receipt = caster(parsed, posted_choices(fields), "web")
     except BallotboxError as error:
         return _home(request, session, ctx, error=error)
+    definition = definition_of(repository.election_by_slug(session, receipt.election))
     return render(
         request,
         "receipt.html",
         {
             "receipt": receipt,
+            "definition": definition,
+            "recorded": receipt.ballot_names,
             "receipt_json": json.dumps(receipt.receipt, indent=2, sort_keys=True),
             "public_url": ctx.settings.public_base,
         },

@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,8 +23,8 @@ from typing import Any
 
 import nacl.signing
 
+from ballotbox.core import contests
 from ballotbox.core.audit import crypto
-from ballotbox.core.audit.verify_recount import count_input
 from ballotbox.core.counting import write_blt
 
 FORMAT = "ballotbox-bundle/1"
@@ -40,9 +41,12 @@ FILES = (
     "result.json",
     "ballots.blt",
 )
+# A ballot of several contests has ballots-A.blt, ballots-B.blt … instead of ballots.blt.
+CONTEST_BLT = re.compile(r"^ballots-[A-Z]\.blt$")
 TOKEN_STATES = ("voted", "unused", "void")
 TOKENS_HEADER = ["token_hash", "state"]
 BALLOTS_HEADER = ["token", "channel", "choices"]
+CONTEST_COLUMN = re.compile(r"^[A-Z]$")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -52,12 +56,26 @@ class BundleReadError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class BallotRow:
-    """One line of ballots.csv: a voted token, its channel and its choices in order."""
+    """One line of ballots.csv: a voted token, its channel and its choices.
+
+    ``choices`` is a tuple of candidate numbers on a ballot of one contest, and
+    contest key → tuple on a ballot of several (an empty tuple: left blank).
+    """
 
     token: str
     channel: str
-    choices: tuple[int, ...]
+    choices: tuple[int, ...] | dict[str, tuple[int, ...]]
     line: int = 0
+
+    def by_contest(self, definition: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+        """Contest key → choices, every contest of ``definition`` present (ValueError if unfit)."""
+        return contests.by_contest(definition, self.choices)
+
+    def recorded(self) -> list[int] | dict[str, list[int]]:
+        """The ballot as it was hashed at casting: a list, or key → list."""
+        if isinstance(self.choices, dict):
+            return {key: list(numbers) for key, numbers in self.choices.items()}
+        return list(self.choices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +117,47 @@ def _csv(header: list[str], rows: list[list[str]]) -> bytes:
     return out.getvalue().encode()
 
 
-def blt_text(definition: dict[str, Any], ballots: Sequence[BallotRow]) -> str:
-    """The ERS .blt rendering of the ballots, by ``ballotbox.core.counting.write_blt``."""
-    return write_blt(count_input(definition, [row.choices for row in ballots]))
+def blt_files(definition: dict[str, Any], ballots: Sequence[BallotRow]) -> dict[str, str]:
+    """The ERS .blt rendering of each contest's ballots, by file name.
+
+    One contest: ``ballots.blt``, every ballot.  Several: ``ballots-A.blt`` …,
+    each holding the ballots that chose something in that contest.
+    """
+    chosen = contests.contest_choices(definition, [row.by_contest(definition) for row in ballots])
+    single = contests.is_single(definition)
+    return {
+        "ballots.blt" if single else f"ballots-{contest['key']}.blt": write_blt(
+            contests.count_input(contest, chosen[str(contest["key"])])
+        )
+        for contest in contests.contests(definition)
+    }
+
+
+def ballots_header(definition: dict[str, Any]) -> list[str]:
+    """ballots.csv's header: ``token,channel,choices``, or a column per contest key."""
+    if contests.is_single(definition):
+        return list(BALLOTS_HEADER)
+    return ["token", "channel", *contests.keys(definition)]
+
+
+def _choices_cell(numbers: Sequence[int]) -> str:
+    return " ".join(map(str, numbers))
+
+
+def ballot_cells(definition: dict[str, Any], row: BallotRow) -> list[str]:
+    """One ballots.csv row: the token, the channel and a cell per contest (one on one contest)."""
+    if isinstance(row.choices, tuple) and contests.is_single(definition):
+        return [row.token, row.channel, _choices_cell(row.choices)]
+    by_key = row.choices if isinstance(row.choices, dict) else row.by_contest(definition)
+    order = contests.keys(definition)
+    return [row.token, row.channel, *(_choices_cell(by_key.get(key, ())) for key in order)]
 
 
 def content_files(data: BundleData) -> dict[str, bytes]:
     """Every file except the manifest, encoded exactly as published."""
     tokens = sorted(data.tokens)
     ballots = sorted(data.ballots, key=lambda row: row.token)
+    blt = {name: text.encode() for name, text in blt_files(data.definition, ballots).items()}
     return {
         "election.json": pretty_json(data.definition),
         "public_key": data.public_key.encode("ascii") + b"\n",
@@ -115,8 +165,8 @@ def content_files(data: BundleData) -> dict[str, bytes]:
         "token_key": data.token_key.hex().encode("ascii") + b"\n",
         "tokens.csv": _csv(TOKENS_HEADER, [[h, state] for h, state in tokens]),
         "ballots.csv": _csv(
-            BALLOTS_HEADER,
-            [[row.token, row.channel, " ".join(map(str, row.choices))] for row in ballots],
+            ballots_header(data.definition),
+            [ballot_cells(data.definition, row) for row in ballots],
         ),
         "log.jsonl": b"".join(
             json.dumps(
@@ -130,8 +180,13 @@ def content_files(data: BundleData) -> dict[str, bytes]:
         ),
         "checkpoints.json": pretty_json(data.checkpoints),
         "result.json": pretty_json(data.result),
-        "ballots.blt": blt_text(data.definition, ballots).encode(),
+        **blt,
     }
+
+
+def is_bundle_file(name: str) -> bool:
+    """True for a name a bundle may hold (the manifest, a fixed file or a contest's .blt)."""
+    return name == MANIFEST or name in FILES or bool(CONTEST_BLT.match(name))
 
 
 def manifest_body(files: dict[str, bytes], election: str) -> dict[str, Any]:
@@ -226,20 +281,46 @@ def _csv_rows(files: dict[str, bytes], name: str, header: list[str]) -> list[lis
         raise BundleReadError(f"{name}, line 1: header must be {','.join(header)}")
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            raise BundleReadError(f"{name}, line {number}: expected {len(header)} fields")
+            raise BundleReadError(
+                f"{name}, line {number}: expected {len(header)} fields "
+                f"({','.join(header)}), found {len(row)}"
+            )
     return rows[1:]
 
 
-def _ballot_row(number: int, row: list[str]) -> BallotRow:
+def _ballot_rows(files: dict[str, bytes]) -> list[BallotRow]:
+    """ballots.csv's rows: one choices column, or one column per contest key."""
+    name = "ballots.csv"
+    rows = list(csv.reader(io.StringIO(_text(files, name))))
+    header = rows[0] if rows else []
+    columns = header[2:]
+    several = (
+        header[:2] == ["token", "channel"]
+        and len(columns) >= 2
+        and all(CONTEST_COLUMN.match(key) for key in columns)
+        and len(set(columns)) == len(columns)
+    )
+    if not several:
+        return [
+            _ballot_row(n, r, None) for n, r in enumerate(_csv_rows(files, name, BALLOTS_HEADER), 2)
+        ]
+    return [_ballot_row(n, r, columns) for n, r in enumerate(_csv_rows(files, name, header), 2)]
+
+
+def _ballot_row(number: int, row: list[str], keys: list[str] | None) -> BallotRow:
     """One ballots.csv row; the token is kept as written so the verifier can name it."""
-    token, channel, choices = row
-    try:
-        numbers = tuple(int(part) for part in choices.split())
-    except ValueError as exc:
-        raise BundleReadError(
-            f"ballots.csv, line {number}: choices must be numbers separated by spaces"
-        ) from exc
-    return BallotRow(token=token, channel=channel, choices=numbers, line=number)
+    token, channel, *cells = row
+    parsed: list[tuple[int, ...]] = []
+    for key, cell in zip(keys or ["choices"], cells, strict=True):
+        try:
+            parsed.append(tuple(int(part) for part in cell.split()))
+        except ValueError as exc:
+            where = f"contest {key}" if keys else "choices"
+            raise BundleReadError(
+                f"ballots.csv, line {number}: {where} must be numbers separated by spaces"
+            ) from exc
+    choices = dict(zip(keys, parsed, strict=True)) if keys else parsed[0]
+    return BallotRow(token=token, channel=channel, choices=choices, line=number)
 
 
 def _log_entry(number: int, line: str) -> LogEntry:
@@ -271,10 +352,7 @@ def parse_bundle(files: dict[str, bytes]) -> BundleData:
         commitment=_json(files, "commitment.json", dict),
         token_key=token_key,
         tokens=[(r[0], r[1]) for r in _csv_rows(files, "tokens.csv", TOKENS_HEADER)],
-        ballots=[
-            _ballot_row(n, r)
-            for n, r in enumerate(_csv_rows(files, "ballots.csv", BALLOTS_HEADER), start=2)
-        ],
+        ballots=_ballot_rows(files),
         log=[_log_entry(n, line) for n, line in enumerate(log_lines, start=1)],
         checkpoints=_json(files, "checkpoints.json", list),
         result=_json(files, "result.json", dict),

@@ -30,8 +30,12 @@ def link(previous: bytes, position: int, payload: dict[str, Any]) -> bytes:
     return h.digest()
 
 
-def ballot_hash(token_digits: str, choices: list[int]) -> bytes:
-    """The hash of what was recorded for a token: what a receipt and the published list agree on."""
+def ballot_hash(token_digits: str, choices: list[int] | dict[str, list[int]]) -> bytes:
+    """The hash of what was recorded for a token: what a receipt and the published list agree on.
+
+    ``choices`` is the list of candidate numbers on a ballot of one contest, and
+    contest key → list on a ballot of several.
+    """
     h = hashlib.blake2b(digest_size=DIGEST_BYTES, person=b"ballotbox-ballot")
     h.update(canonical_json({"token": token_digits, "choices": choices}))
     return h.digest()

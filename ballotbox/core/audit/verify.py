@@ -38,10 +38,12 @@ from ballotbox.core.audit.verify_checks import (
     check_order,
     check_token_list,
     check_voted_tokens,
+    contest_ballots,
     gather,
 )
 from ballotbox.core.audit.verify_receipts import check_receipt
-from ballotbox.core.audit.verify_recount import compare_results, recount
+from ballotbox.core.audit.verify_recount import compare_documents
+from ballotbox.core.contests import recount
 from ballotbox.core.errors import BallotboxError
 
 EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
@@ -51,13 +53,13 @@ CHECKS: tuple[tuple[str, Callable[[Evidence], list[str]]], ...] = (
     ("commitment signed, for this election and definition", check_commitment),
     ("token list matches the commitment (Merkle root, count, void list)", check_token_list),
     ("every ballot's token was issued, not void, used once", check_voted_tokens),
-    ("every ballot's choices are valid candidates", check_choices),
+    ("every ballot's choices are valid candidates of each contest", check_choices),
     ("lists sorted by token, revealing no casting order", check_order),
     ("issued = voted + unused + void; one log entry per ballot", check_counts),
     ("hash chain intact from the first entry to the last", check_chain),
     ("lifecycle events in order and agreeing with the files", check_lifecycle),
     ("checkpoints signed and matching the chain", check_checkpoints),
-    ("ballots.blt matches ballots.csv", check_blt),
+    ("each contest's .blt file matches ballots.csv", check_blt),
 )
 
 
@@ -83,13 +85,13 @@ def _run(name: str, check: Callable[[], list[str]]) -> CheckResult:
 
 
 def check_recount(ev: Evidence) -> list[str]:
-    """Counting ballots.csv again with the same method and seed gives result.json exactly."""
+    """Counting ballots.csv again (every contest, same methods and seed) gives result.json."""
     seed = ev.commitment["tie_break_seed"] if ev.commitment else ev.data.definition["tie_seed"]
     try:
-        fresh = recount(ev.data.definition, [row.choices for row in ev.data.ballots], str(seed))
-    except BallotboxError as exc:
+        fresh = recount(ev.data.definition, contest_ballots(ev), str(seed))
+    except (BallotboxError, ValueError) as exc:
         return [f"the recount could not be run: {exc}"]
-    return compare_results(ev.data.result, fresh)
+    return compare_documents(ev.data.definition, ev.data.result, fresh)
 
 
 def verify_bundle(
@@ -109,7 +111,12 @@ def verify_bundle(
     ev = gather(data, files)
     for name, check in CHECKS:
         results.append(_run(name, partial(check, ev)))
-    results.append(_run("recount matches result.json round by round", partial(check_recount, ev)))
+    results.append(
+        _run(
+            "recount of every contest matches result.json round by round",
+            partial(check_recount, ev),
+        )
+    )
     for label, receipt in receipts:
         results.append(_run(f"receipt {label}", partial(check_receipt, ev, receipt)))
     for kept in saved:

@@ -15,12 +15,18 @@ from typing import Any
 
 import nacl.signing
 
+from ballotbox.core import contests
 from ballotbox.core.audit import crypto, merkle
-from ballotbox.core.audit.bundle import FORMAT, MANIFEST, TOKEN_STATES, BundleData
+from ballotbox.core.audit.bundle import (
+    FORMAT,
+    MANIFEST,
+    TOKEN_STATES,
+    BundleData,
+    ballots_header,
+)
 from ballotbox.core.audit.chain import BALLOT_KIND, EVENT_KINDS, document_hash, heads
 from ballotbox.core.audit.commitment import commitment_problems
 from ballotbox.core.audit.receipts import open_checkpoint
-from ballotbox.core.audit.verify_recount import candidates, count_input
 from ballotbox.core.counting import read_blt
 from ballotbox.core.errors import BallotboxError
 from ballotbox.core.tokens.format import LENGTH, Token, is_valid_checksum
@@ -51,6 +57,17 @@ def gather(data: BundleData, files: dict[str, bytes]) -> Evidence:
         if len(row.token) == LENGTH and row.token.isdigit():
             evidence.token_hashes[row.line] = _keyed(row.token, data.token_key)
     return evidence
+
+
+def contest_ballots(ev: Evidence) -> list[dict[str, contests.Choices]]:
+    """Every ballot as contest key → choices; ValueError naming the first row that does not fit."""
+    found = []
+    for row in ev.data.ballots:
+        try:
+            found.append(row.by_contest(ev.data.definition))
+        except ValueError as exc:
+            raise ValueError(f"ballots.csv, line {row.line}: {exc}") from None
+    return found
 
 
 def _keyed(token: str, key: bytes) -> str:
@@ -172,18 +189,33 @@ def check_voted_tokens(ev: Evidence) -> list[str]:
 
 
 def check_choices(ev: Evidence) -> list[str]:
-    """Every ballot names only real candidates, none twice, through a known channel."""
+    """Every ballot names only real candidates of each contest, none twice, via a known channel."""
+    definition = ev.data.definition
+    header = ev.files.get("ballots.csv", b"").decode("utf-8", "replace").split("\n", 1)[0]
+    expected = ",".join(ballots_header(definition))
+    if header.strip() != expected:
+        return [f"ballots.csv, line 1: the columns are {header.strip()}; election.json asks for "
+                f"{expected}"]  # fmt: skip
+    single = contests.is_single(definition)
+    numbers = {
+        str(contest["key"]): {number for number, _ in contests.candidates(contest)}
+        for contest in contests.contests(definition)
+    }
     problems: list[str] = []
-    numbers = {number for number, _ in candidates(ev.data.definition)}
     for row in ev.data.ballots:
         where = f"ballots.csv, line {row.line}"
         if row.channel not in CHANNELS:
             problems.append(f"{where}: channel {row.channel!r} is not one of {sorted(CHANNELS)}")
-        strangers = [c for c in row.choices if c not in numbers]
-        if strangers:
-            problems.append(f"{where}: {strangers[0]} is not a candidate number")
-        if len(set(row.choices)) != len(row.choices):
-            problems.append(f"{where}: a candidate is chosen twice")
+        by_key = row.by_contest(definition)
+        for key, choices in by_key.items():
+            at = where if single else f"{where}, contest {key}"
+            strangers = [c for c in choices if c not in numbers[key]]
+            if strangers:
+                problems.append(f"{at}: {strangers[0]} is not a candidate number")
+            if len(set(choices)) != len(choices):
+                problems.append(f"{at}: a candidate is chosen twice")
+        if not any(by_key.values()):
+            problems.append(f"{where}: the ballot is blank in every contest")
     return problems
 
 
@@ -281,22 +313,44 @@ def check_checkpoints(ev: Evidence) -> list[str]:
 
 
 def check_blt(ev: Evidence) -> list[str]:
-    """ballots.blt holds the same candidates, seats and ballots as ballots.csv."""
-    text = ev.files.get("ballots.blt", b"").decode("utf-8", "replace")
+    """Each .blt file holds the same candidates, seats and ballots as ballots.csv."""
+    definition = ev.data.definition
+    single = contests.is_single(definition)
+    chosen = contests.contest_choices(definition, contest_ballots(ev))
+    problems: list[str] = []
+    for contest in contests.contests(definition):
+        key = str(contest["key"])
+        name = "ballots.blt" if single else f"ballots-{key}.blt"
+        if name not in ev.files:
+            problems.append(f"{name}: missing from the bundle")
+            continue
+        problems.extend(_blt_problems(ev, name, contest, chosen[key], single))
+    return problems
+
+
+def _blt_problems(
+    ev: Evidence,
+    name: str,
+    contest: contests.Contest,
+    chosen: list[contests.Choices],
+    single: bool,
+) -> list[str]:
+    """One .blt file against its contest in election.json and its column of ballots.csv."""
+    text = ev.files[name].decode("utf-8", "replace")
     try:
-        published = read_blt(text, source="ballots.blt")
+        published = read_blt(text, source=name)
     except BallotboxError as exc:
         return [str(exc)]
-    expected = count_input(ev.data.definition, [row.choices for row in ev.data.ballots])
+    expected = contests.count_input(contest, chosen)
+    source = "election.json" if single else f"election.json (contest {contest['key']})"
+    column = "ballots.csv" if single else f"ballots.csv, contest {contest['key']}"
     problems: list[str] = []
     if list(published.candidates) != list(expected.candidates):
-        problems.append("ballots.blt: the candidates differ from election.json")
+        problems.append(f"{name}: the candidates differ from {source}")
     if published.seats != expected.seats:
-        problems.append(
-            f"ballots.blt: {published.seats} seats; election.json says {expected.seats}"
-        )
+        problems.append(f"{name}: {published.seats} seats; {source} says {expected.seats}")
     if _tally(published.ballots) != _tally(expected.ballots):
-        problems.append("ballots.blt: the ballots differ from ballots.csv")
+        problems.append(f"{name}: the ballots differ from {column}")
     return problems
 
 

@@ -27,7 +27,7 @@ def check_receipt(ev: Evidence, receipt: Any) -> list[str]:
         problems.append(
             f"the ballot accepted for token hash {body['token_hash']} is missing from ballots.csv"
         )
-    elif ballot_hash(rows[0].token, list(rows[0].choices)).hex() != body["ballot_hash"]:
+    elif ballot_hash(rows[0].token, rows[0].recorded()).hex() != body["ballot_hash"]:
         problems.append(
             f"ballots.csv, line {rows[0].line}: the published choices for token "
             f"{rows[0].token} differ from the ballot the receipt records"

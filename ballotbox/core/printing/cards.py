@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ballotbox.core.printing.carddesign import CardDesign, CardInfo, MethodHint, design_card
+from ballotbox.core.printing.cardtext import ContestHint
 from ballotbox.core.printing.layouts import CARD_SHEETS, Sheet, sheet
 from ballotbox.core.printing.outputs import OutputExistsError, open_new
 from ballotbox.core.printing.pdfstream import MM, Content, PdfStream, num
@@ -30,6 +31,7 @@ from ballotbox.core.printing.qr import Encoder, default_encoder
 __all__ = [
     "CardData",
     "CardInfo",
+    "ContestHint",
     "MethodHint",
     "OutputExistsError",
     "render_cards",

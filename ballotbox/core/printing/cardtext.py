@@ -53,11 +53,22 @@ class MethodHint:
 
 
 @dataclass(frozen=True, slots=True)
+class ContestHint:
+    """One contest of a ballot of several, as the card names it: key, title, how to vote."""
+
+    key: str
+    title: str
+    method: MethodHint
+
+
+@dataclass(frozen=True, slots=True)
 class CardInfo:
     """The ballot facts printed on every card; channels left as None are not offered.
 
     ``closes`` is the closing time already written out in the ballot's own time
     zone; ``check_url`` is the public page where a token's recorded vote is shown.
+    ``contests`` is empty for a ballot of one contest (the card is as it always
+    was); for several, the card names each contest by its key.
     """
 
     organisation: str
@@ -70,6 +81,7 @@ class CardInfo:
     phone_number: str | None = None
     postal_address: str | None = None
     check_url: str | None = None
+    contests: tuple[ContestHint, ...] = ()
 
     def vote_url(self, token: Token) -> str:
         """The link in the QR code: ``<public URL>/v/<20 digits>``."""
@@ -101,15 +113,34 @@ class Paragraph:
 
 
 def sms_example(info: CardInfo) -> str:
-    """A complete text message, token and choices, as the member would send it."""
-    return "\u00a0".join([SENTINEL, *info.method.example_choices().split()])
+    """A complete text message, token and choices, as the member would send it.
+
+    On a ballot of several contests each contest's choices follow its key:
+    ``TOKEN A 3 1 2 B 3 C YES`` (the first contest ranked in full, then one
+    choice for each of the others).
+    """
+    if not info.contests:
+        return "\u00a0".join([SENTINEL, *info.method.example_choices().split()])
+    first, *rest = info.contests
+    words = [SENTINEL, first.key, *first.method.example_choices().split()]
+    for contest in rest:
+        words += [contest.key, contest.method.example_choices().split()[0]]
+    return "\u00a0".join(words)
+
+
+def contests_line(contests: tuple[ContestHint, ...]) -> str:
+    """The contests as the card lists them: ``A Executive committee; B Chair; …``."""
+    return _("Contests: {listing}. Any left out is left blank.").format(
+        listing="; ".join(f"{c.key} {c.title}" for c in contests)
+    )
 
 
 def card_paragraphs(info: CardInfo) -> list[Paragraph]:
     """Everything a card says below the token, in reading order."""
+    how = contests_line(info.contests) if info.contests else info.method.instruction()
     return [
         Paragraph(_("Voting closes {closes}.").format(closes=info.closes), BOLD),
-        Paragraph(info.method.instruction()),
+        Paragraph(how),
         *how_to_vote(info),
         *how_to_check(info),
     ]
@@ -126,23 +157,27 @@ def how_to_vote(info: CardInfo) -> list[Paragraph]:
             )
         )
     if info.sms_number:
+        sms = (
+            _(
+                "send your token, then each contest's letter and choices, to {number}, "
+                "e.g. {example}"
+            )
+            if info.contests
+            else _("send your token, then your choices in order, to {number}, e.g. {example}")
+        )
         parts.append(
             Paragraph(
-                _(
-                    "send your token, then your choices in order, to {number}, e.g. {example}"
-                ).format(number=info.sms_number, example=sms_example(info)),
+                sms.format(number=info.sms_number, example=sms_example(info)),
                 lead=_("Text:"),
             )
         )
     if info.phone_number:
-        parts.append(
-            Paragraph(
-                _(
-                    "call {number}, key your token and end with the # key, then your choices."
-                ).format(number=info.phone_number),
-                lead=_("Phone:"),
-            )
+        phone = (
+            _("call {number}, key your token and end with the # key, then each contest's choices.")
+            if info.contests
+            else _("call {number}, key your token and end with the # key, then your choices.")
         )
+        parts.append(Paragraph(phone.format(number=info.phone_number), lead=_("Phone:")))
     if info.postal_address:
         parts.append(
             Paragraph(
@@ -186,7 +221,11 @@ def turn_over() -> Paragraph:
 
 
 def sticker(info: CardInfo) -> list[Paragraph]:
-    """The short version for a token sticker; the covering letter gives the full instructions."""
+    """The short version for a token sticker; the covering letter gives the full instructions.
+
+    A sticker is full at its smallest size already, so on a ballot of several
+    contests it says the same: the ballot paper it comes with names each contest.
+    """
     parts = [Paragraph(_("Voting closes {closes}.").format(closes=info.closes), BOLD)]
     if info.web:
         parts.append(

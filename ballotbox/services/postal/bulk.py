@@ -13,6 +13,13 @@ reason code (``unreadable``, ``no_token``, ``bad_token``, ``no_marks``,
 candidate number (``1`` or ``c1``) holding the mark written next to that
 candidate: a rank for ranked ballots, ``X`` for a tick otherwise.
 
+On a ballot of several contests the candidate columns are named by contest
+key and candidate number, ``A1`` … ``A6``, ``B1`` … (``A_1``, ``A-1``, ``A:1``
+and any case are read too); a contest whose cells are all empty is blank::
+
+    letter,teller,token,spoilt,A1,A2,A3,B1,B2,C1,C2,C3
+    1,alice,4821 0937 5512 8840 3316,,2,1,,,1,X,,
+
 Every row goes through exactly the same :func:`keying.submit_entry` as the web
 form, so the matching and adjudication rules are the same.  A broken file
 stops the whole import with one line naming the file, the line and the reason.
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -67,6 +75,31 @@ def _candidate_column(name: str, known: set[int]) -> int | None:
     return None
 
 
+_CONTEST_COLUMN = re.compile(r"^([A-Za-z])[\s_:.\-]?([0-9]+)$")
+
+
+def _contest_column(name: str, definition: ElectionDefinition) -> tuple[str, int] | None:
+    """(contest key, candidate number) of a column such as ``A1`` or ``b_2``, if it is one."""
+    found = _CONTEST_COLUMN.match(name.strip())
+    if found is None:
+        return None
+    key, number = found.group(1).upper(), int(found.group(2))
+    if key in definition.keys and number in definition.contest(key).candidate_names():
+        return key, number
+    return None
+
+
+def _columns_hint(definition: ElectionDefinition) -> str:
+    if definition.single:
+        known = definition.contests[0].candidate_names()
+        return f"candidates are numbered {min(known)} to {max(known)}"
+    spans = ", ".join(
+        f"{c.key}{min(c.candidate_names())} to {c.key}{max(c.candidate_names())}"
+        for c in definition.contests
+    )
+    return f"candidate columns are the contest's letter and the candidate's number: {spans}"
+
+
 def read_keying_file(
     text: str, source: str, definition: ElectionDefinition, letters: int
 ) -> KeyingFile:
@@ -83,24 +116,29 @@ def read_keying_file(
         if name not in columns:
             raise FileFormatError(
                 f"the header has no “{name}” column (it needs letter, teller, token, "
-                "spoilt and one column per candidate number)",
+                "spoilt and one column per candidate"
+                + ("" if definition.single else ", named by contest and number: A1, A2 …")
+                + ")",
                 source=source,
                 line=1,
             )
-    known = set(definition.candidate_names())
-    candidate_at: dict[int, int] = {}
+    known = set(definition.contests[0].candidate_names()) if definition.single else set()
+    candidate_at: dict[int, tuple[str, int]] = {}
     for index, name in enumerate(columns):
         if name in (*REQUIRED, "spoilt"):
             continue
-        number = _candidate_column(name, known)
-        if number is None:
+        if definition.single:
+            number = _candidate_column(name, known)
+            column = None if number is None else (definition.keys[0], number)
+        else:
+            column = _contest_column(name, definition)
+        if column is None:
             raise FileFormatError(
-                f"unknown column “{header[index]}” (candidates are numbered "
-                f"{min(known)} to {max(known)})",
+                f"unknown column “{header[index]}” ({_columns_hint(definition)})",
                 source=source,
                 line=1,
             )
-        candidate_at[index] = number
+        candidate_at[index] = column
     rows: list[KeyedRow] = []
     seen: dict[int, int] = {}
     teller = ""
@@ -140,7 +178,10 @@ def read_keying_file(
                     line=line,
                 )
             teller = who
-            marks = {candidate_at[i]: row[i] for i in candidate_at}
+            by_contest: dict[str, dict[int, str]] = {key: {} for key in definition.keys}
+            for i, (key, candidate) in candidate_at.items():
+                by_contest[key][candidate] = row[i]
+            marks = by_contest[definition.keys[0]] if definition.single else by_contest
             try:
                 keyed = read_entry(definition, cells["token"], marks, cells.get("spoilt", ""))
             except EntryError as error:

@@ -230,7 +230,7 @@ def resolve(
                 session,
                 ctx,
                 keyed.token or "",
-                list(keyed.choices or ()),
+                keyed.for_cast(),
                 channel,
                 election_slug=election.slug,
                 received_at=batch.opened_at,  # in time if the bag came in before the close

@@ -28,7 +28,7 @@ from ballotbox.core.audit.chain import (
 )
 from ballotbox.core.audit.commitment import make_commitment
 from ballotbox.core.audit.receipts import make_checkpoint, make_receipt
-from ballotbox.core.audit.verify_recount import recount
+from ballotbox.core.contests import recount
 from ballotbox.core.tokens.format import Token, generate
 from ballotbox.core.tokens.hashing import token_hash
 
@@ -77,6 +77,82 @@ ISSUED = 14
 VOIDED = 2
 
 
+def _candidates(*names: str, group: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    return [
+        {"number": i, "name": n, "statement": "", "url": "", "group": (group or {}).get(n, "")}
+        for i, n in enumerate(names, start=1)
+    ]
+
+
+# A ballot of three contests: a slate by STV, a chair by IRV and a motion needing two thirds.
+CONTESTS_DEFINITION: dict[str, Any] = {
+    "slug": "agm-2027",
+    "title": "Annual ballot 2027",
+    "description": "",
+    "opens": "2027-01-10T09:00:00Z",
+    "closes": "2027-01-24T17:00:00Z",
+    "channels": ["web", "sms", "phone", "postal"],
+    "tie_seed": TIE_SEED,
+    "contests": [
+        {
+            "key": "A",
+            "title": "Committee (2 seats)",
+            "description": "",
+            "method": "scottish-stv",
+            "seats": 2,
+            "max_choices": None,
+            "candidates": _candidates(
+                "Ada Lovelace",
+                "Brian Kernighan",
+                "Grace Hopper",
+                "Dennis Ritchie",
+                group={"Ada Lovelace": "women", "Grace Hopper": "women"},
+            ),  # fmt: skip
+            "threshold": "1/2",
+            "abstentions_count": False,
+            "group_minimums": [{"group": "women", "minimum": 1}],
+        },
+        {
+            "key": "B",
+            "title": "Chair",
+            "description": "",
+            "method": "irv",
+            "seats": 1,
+            "max_choices": None,
+            "candidates": _candidates("Ken Thompson", "Barbara Liskov", "Niklaus Wirth"),
+            "threshold": "1/2",
+            "abstentions_count": False,
+            "group_minimums": [],
+        },
+        {
+            "key": "C",
+            "title": "Motion 1: affiliate to the campaign",
+            "description": "",
+            "method": "referendum",
+            "seats": 1,
+            "max_choices": None,
+            "candidates": _candidates("Yes", "No", "Abstain"),
+            "threshold": "2/3",
+            "abstentions_count": False,
+            "group_minimums": [],
+        },
+    ],
+}
+
+CONTEST_VOTES: list[tuple[str, dict[str, list[int]]]] = [
+    ("web", {"A": [1, 3, 2], "B": [2, 1], "C": [1]}),
+    ("sms", {"A": [2, 4], "B": [1], "C": [2]}),
+    ("web", {"A": [3, 1], "B": [], "C": [1]}),
+    ("phone", {"A": [1, 2, 3, 4], "B": [3, 2], "C": [1]}),
+    ("postal", {"A": [4, 2, 1], "B": [2], "C": [3]}),
+    ("web", {"A": [], "B": [1, 2], "C": [1]}),
+    ("sms", {"A": [3, 1, 4], "B": [2, 3], "C": []}),
+    ("web", {"A": [2, 1], "B": [3], "C": [2]}),
+    ("postal", {"A": [1], "B": [2], "C": [1]}),
+    ("web", {"A": [4, 3, 2, 1], "B": [1, 3], "C": [1]}),
+]
+
+
 @dataclass
 class Election:
     """A played-out election: its key, tokens, bundle data, files and the voters' receipts."""
@@ -118,7 +194,7 @@ class _Log:
 
 
 def build_election(
-    votes: list[tuple[str, list[int]]] = VOTES,
+    votes: list[tuple[str, Any]] = VOTES,
     definition: dict[str, Any] = DEFINITION,
     seed: int = 2027,
     signing_seed: bytes = SIGNING_SEED,
@@ -163,12 +239,13 @@ def build_election(
                 head=head,
             )
         )
-        ballots.append(BallotRow(token.digits, channel, tuple(choices)))
+        ballots.append(BallotRow(token.digits, channel, _row_choices(choices)))
         if (step + 1) % CHECKPOINT_EVERY == 0:
             checkpoints.append(_checkpoint(key, slug, log, _time(2 + step)))
     position, _ = log.append(event_payload("closed", ballots=log.ballots(), time=_time(40)))
     checkpoints.append(_checkpoint(key, slug, log, _time(40)))
-    result = recount(definition, [b.choices for b in ballots], definition["tie_seed"])
+    by_contest = [b.by_contest(definition) for b in ballots]
+    result = recount(definition, by_contest, definition["tie_seed"])
     log.append(event_payload("counted", result_hash=document_hash(result), time=_time(41)))
     log.append(event_payload("published", time=_time(42)))
     voted = {t.digits for t in voters}
@@ -191,6 +268,18 @@ def build_election(
         result=result,
     )
     return Election(key, tokens, voters, void, data, receipts)
+
+
+def build_contests_election() -> Election:
+    """The three-contest ballot played out (a slate, a chair, a motion)."""
+    return build_election(votes=CONTEST_VOTES, definition=CONTESTS_DEFINITION)
+
+
+def _row_choices(choices: Any) -> Any:
+    """A ballot as ballots.csv holds it: a tuple, or contest key → tuple."""
+    if isinstance(choices, dict):
+        return {key: tuple(numbers) for key, numbers in choices.items()}
+    return tuple(choices)
 
 
 def _checkpoint(key: nacl.signing.SigningKey, slug: str, log: _Log, time: str) -> dict[str, Any]:

@@ -16,17 +16,18 @@ from pathlib import Path
 import pytest
 
 from ballotbox.core.audit.bundle import pretty_json
-from tests.unit.audit.factory import build_election
+from tests.unit.audit.factory import build_contests_election, build_election
 
 GOLDEN = Path(__file__).parent / "golden"
 REGEN = os.environ.get("BALLOTBOX_REGEN_GOLDEN") == "1"
 
 
 def golden_files() -> dict[str, bytes]:
-    """The deterministic bundle plus the first voter's receipt."""
-    election = build_election()
-    files = {f"bundle/{name}": data for name, data in election.files().items()}
-    files["receipt-0.json"] = pretty_json(election.receipts[0])
+    """The deterministic bundles (one contest; three contests) and each first voter's receipt."""
+    files: dict[str, bytes] = {}
+    for prefix, election in (("", build_election()), ("contests-", build_contests_election())):
+        files.update({f"{prefix}bundle/{name}": data for name, data in election.files().items()})
+        files[f"{prefix}receipt-0.json"] = pretty_json(election.receipts[0])
     return files
 
 
@@ -55,6 +56,20 @@ def test_the_golden_bundle_verifies_from_disk(capsys):
 
     assert main([str(GOLDEN / "bundle"), "--receipt", str(GOLDEN / "receipt-0.json")]) == 0
     assert "OK: all 13 checks hold." in capsys.readouterr().out
+
+
+def test_the_golden_ballot_of_three_contests_verifies_from_disk(capsys):
+    from ballotbox.core.audit.verify import main
+
+    bundle, receipt = GOLDEN / "contests-bundle", GOLDEN / "contests-receipt-0.json"
+    assert main([str(bundle), "--receipt", str(receipt)]) == 0
+    assert "OK: all 13 checks hold." in capsys.readouterr().out
+    assert (bundle / "ballots.csv").read_text().startswith("token,channel,A,B,C\n")
+    assert sorted(p.name for p in bundle.glob("*.blt")) == [
+        "ballots-A.blt",
+        "ballots-B.blt",
+        "ballots-C.blt",
+    ]
 
 
 def test_the_golden_log_starts_at_genesis_as_documented():

@@ -15,6 +15,7 @@ from ballotbox.core.audit import crypto
 from ballotbox.core.audit.bundle import (
     MANIFEST,
     BallotRow,
+    BundleReadError,
     LogEntry,
     manifest_body,
     parse_bundle,
@@ -25,7 +26,7 @@ from ballotbox.core.audit.crypto import signing_key_from_seed
 from ballotbox.core.audit.receipts import make_checkpoint
 from ballotbox.core.audit.verify import CheckResult, verify_bundle
 from ballotbox.core.tokens.format import generate
-from tests.unit.audit.factory import Election
+from tests.unit.audit.factory import Election, build_contests_election
 
 
 def verify(
@@ -264,3 +265,115 @@ def test_a_ballot_slipped_in_after_the_close_is_named(election):
     election.data.log = relinked(election.data.log)
     report = problems(verify(election))
     assert "ballot 1 after the close, but the closed event allowed 0 late ballot(s)" in report
+
+
+# --- a ballot of several contests: tampering that crosses contests ---
+
+
+def _row(election: Election, index: int) -> BallotRow:
+    return sorted(election.data.ballots, key=lambda row: row.token)[index]
+
+
+def _replace_row(election: Election, old: BallotRow, new: BallotRow) -> None:
+    election.data.ballots[election.data.ballots.index(old)] = new
+
+
+def test_the_untampered_ballot_of_three_contests_passes_every_check():
+    election = build_contests_election()
+    results = verify(election, receipts=election.receipts)
+    assert [r.problems for r in results if not r.ok] == []
+
+
+def test_a_vote_moved_from_one_contest_to_another_is_named_by_contest_and_receipt():
+    election = build_contests_election()
+    row = election.data.ballots[0]  # {"A": [1, 3, 2], "B": [2, 1], "C": [1]}
+    assert isinstance(row.choices, dict)
+    moved = {**row.choices, "A": (), "B": row.choices["A"]}  # 1 3 2 are candidates in B too
+    _replace_row(election, row, dataclasses.replace(row, choices=moved))
+    report = problems(verify(election, receipts=[election.receipts[0]]))
+    assert f"the published choices for token {row.token} differ from the ballot" in report
+    assert "result.json, contest A" in report and "result.json, contest B" in report
+    assert "result.json, contest C" not in report
+
+
+def test_a_contest_dropped_from_one_tokens_row_is_named():
+    election = build_contests_election()
+    row = election.data.ballots[3]  # phone: {"A": [1, 2, 3, 4], "B": [3, 2], "C": [1]}
+    assert isinstance(row.choices, dict)
+    dropped = {key: numbers for key, numbers in row.choices.items() if key != "C"}
+    _replace_row(election, row, dataclasses.replace(row, choices=dropped))
+    report = problems(verify(election, receipts=[election.receipts[3]]))
+    assert "result.json, contest C: 1 blank ballots; the recount finds 2" in report
+    assert f"the published choices for token {row.token} differ from the ballot" in report
+    assert "contest A" not in report and "contest B" not in report
+
+
+def test_a_contest_cell_cut_out_of_a_row_of_ballots_csv_makes_the_bundle_unreadable():
+    election = build_contests_election()
+    files = election.files()
+    header, first, *rest = files["ballots.csv"].decode().splitlines()
+    files["ballots.csv"] = ("\n".join([header, first.rsplit(",", 1)[0], *rest]) + "\n").encode()
+    try:
+        parse_bundle(files)
+    except BundleReadError as error:
+        assert "ballots.csv, line 2: expected 5 fields (token,channel,A,B,C), found 4" in str(error)
+    else:
+        raise AssertionError("a row with a contest missing was read")
+
+
+def test_a_contests_result_altered_is_named_by_contest_round_and_candidate():
+    election = build_contests_election()
+    result = json.loads(json.dumps(election.data.result))
+    chair = result["contests"]["B"]
+    name = chair["candidates"][1]
+    votes = chair["rounds"][0]["votes"]
+    votes[name] = str(int(votes[name]) + 1)
+    election.data.result = result
+    report = problems(verify(election))
+    assert f"result.json, contest B, round 1: votes for {name} is" in report
+    assert "the counted event does not name result.json" in report
+    assert "contest A" not in report and "contest C" not in report
+
+
+def test_two_contests_results_swapped_are_both_named():
+    election = build_contests_election()
+    result = json.loads(json.dumps(election.data.result))
+    result["contests"]["A"], result["contests"]["B"] = (
+        result["contests"]["B"],
+        result["contests"]["A"],
+    )
+    election.data.result = result
+    report = problems(verify(election))
+    assert "result.json, contest A: method is 'irv'" in report
+    assert "result.json, contest B: method is 'scottish-stv'" in report
+
+
+def _resigned(election: Election, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files with the manifest signed again by the election's key, as its holder could."""
+    files = {name: data for name, data in files.items() if name != MANIFEST}
+    body = manifest_body(files, election.data.definition["slug"])
+    return {**files, MANIFEST: pretty_json(crypto.envelope(election.key, "manifest", body))}
+
+
+def test_a_choice_that_is_no_candidate_of_its_contest_is_named_by_contest():
+    election = build_contests_election()
+    files = election.files()
+    header, first, *rest = files["ballots.csv"].decode().splitlines()
+    token, channel, a, b, c = first.split(",")
+    first = ",".join([token, channel, a, "4", c])  # the chair has three candidates
+    files["ballots.csv"] = ("\n".join([header, first, *rest]) + "\n").encode()
+    report = problems(verify(election, _resigned(election, files)))
+    assert "ballots.csv, line 2, contest B: 4 is not a candidate number" in report
+
+
+def test_ballots_csv_columns_that_are_not_the_ballots_contests_are_named():
+    election = build_contests_election()
+    files = election.files()
+    text = files["ballots.csv"].decode()
+    files["ballots.csv"] = text.replace("token,channel,A,B,C", "token,channel,A,C,B", 1).encode()
+    report = problems(verify(election, _resigned(election, files)))
+    assert (
+        "ballots.csv, line 1: the columns are token,channel,A,C,B; "
+        "election.json asks for token,channel,A,B,C"
+    ) in report
+    assert "result.json, contest B" in report and "result.json, contest C" in report

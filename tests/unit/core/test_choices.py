@@ -8,7 +8,7 @@ import pytest
 
 from ballotbox.choices import ranking_from_marks, validate_choices
 from ballotbox.core.errors import ChoiceError
-from ballotbox.definition import ElectionDefinition, definition_from_dict
+from ballotbox.definition import ContestDefinition, ElectionDefinition, definition_from_dict
 
 
 def definition(method: str, seats: int = 1, **extra: object) -> ElectionDefinition:
@@ -26,10 +26,15 @@ def definition(method: str, seats: int = 1, **extra: object) -> ElectionDefiniti
     return definition_from_dict(doc)
 
 
+def dfn0(method: str, seats: int = 1, **extra: object) -> ContestDefinition:
+    """The only contest of a one-contest ballot."""
+    return definition(method, seats, **extra).contests[0]
+
+
 def test_ranked_ballots_keep_their_order_and_may_be_partial() -> None:
     d = definition("scottish-stv", seats=2)
-    assert validate_choices(d, [7, 1]) == [7, 1]
-    assert validate_choices(d, [3, 1, 2, 7]) == [3, 1, 2, 7]
+    assert validate_choices(d.contests[0], [7, 1]) == [7, 1]
+    assert validate_choices(d.contests[0], [3, 1, 2, 7]) == [3, 1, 2, 7]
 
 
 @pytest.mark.parametrize(
@@ -47,19 +52,19 @@ def test_ranked_ballots_keep_their_order_and_may_be_partial() -> None:
 )
 def test_invalid_ballots_say_what_is_wrong(method: str, choices: list[int], message: str) -> None:
     with pytest.raises(ChoiceError) as error:
-        validate_choices(definition(method), choices)
+        validate_choices(dfn0(method), choices)
     assert message in error.value.message
 
 
 def test_plurality_allows_up_to_the_seats_or_max_choices() -> None:
-    assert validate_choices(definition("plurality", seats=2), [7, 1]) == [1, 7]
+    assert validate_choices(dfn0("plurality", seats=2), [7, 1]) == [1, 7]
     with pytest.raises(ChoiceError):
-        validate_choices(definition("plurality", seats=2), [1, 2, 3])
-    assert validate_choices(definition("plurality", seats=1, max_choices=3), [3, 1, 2]) == [1, 2, 3]
+        validate_choices(dfn0("plurality", seats=2), [1, 2, 3])
+    assert validate_choices(dfn0("plurality", seats=1, max_choices=3), [3, 1, 2]) == [1, 2, 3]
 
 
 def test_approval_allows_any_number() -> None:
-    assert validate_choices(definition("approval"), [7, 3, 2, 1]) == [1, 2, 3, 7]
+    assert validate_choices(dfn0("approval"), [7, 3, 2, 1]) == [1, 2, 3, 7]
 
 
 def test_rank_marks_become_an_order() -> None:

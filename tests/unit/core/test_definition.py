@@ -27,8 +27,10 @@ def with_candidates(text: str, n: int) -> str:
 
 def test_the_issue_example_parses() -> None:
     d = parse_definition(with_candidates(EXAMPLE, 8))
-    assert d.slug == "nec-2027" and d.method == "scottish-stv" and d.seats == 6
-    assert [c.number for c in d.candidates] == list(range(1, 9))
+    (contest,) = d.contests  # the one-contest form is a ballot with one contest
+    assert d.slug == "nec-2027" and contest.method == "scottish-stv" and contest.seats == 6
+    assert [c.number for c in contest.candidates] == list(range(1, 9))
+    assert (contest.key, contest.title) == ("A", d.title) and d.is_one_contest_form()
     assert d.channels == ["web", "sms", "phone", "postal"]
     assert d.tie_seed  # a seed is chosen when none is given, and stored
 
@@ -84,7 +86,7 @@ def test_a_referendum_gets_yes_no_abstain_and_survives_a_round_trip() -> None:
         "seats = 6", 'threshold = "2/3"'
     )
     d = parse_definition(text)
-    assert [c.name for c in d.candidates] == ["Yes", "No", "Abstain"]
+    assert [c.name for c in d.contests[0].candidates] == ["Yes", "No", "Abstain"]
     again = type(d).model_validate_json(d.model_dump_json())
     assert again == d
 

@@ -29,8 +29,9 @@ def definition(**fields: Any) -> dict[str, Any]:
 def test_the_count_and_the_definition_take_every_method(method: str) -> None:
     answers_only: dict[str, Any] = {"candidates": []} if method == "referendum" else {}
     d = definition_from_dict(definition(method=method, **answers_only))
-    assert d.method == method and d.ranked == (method in RANKED_METHODS)
-    names = [c.name for c in d.candidates]
+    (contest,) = d.contests
+    assert contest.method == method and contest.ranked == (method in RANKED_METHODS)
+    names = [c.name for c in contest.candidates]
     result = count(method, CountInput(names, 1, [(((0,),), 3), (((1,),), 1)]))
     assert result.method == method
 
@@ -50,5 +51,5 @@ def test_every_channel_is_enabled_by_default() -> None:
 
 def test_a_referendum_offers_exactly_the_answers_the_count_expects() -> None:
     d = definition_from_dict(definition(method="referendum", candidates=[]))
-    assert tuple(c.name for c in d.candidates) == REFERENDUM_ANSWERS
+    assert tuple(c.name for c in d.contests[0].candidates) == REFERENDUM_ANSWERS
     assert count("referendum", CountInput(REFERENDUM_ANSWERS, 1, [])).method == "referendum"

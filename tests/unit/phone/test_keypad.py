@@ -29,6 +29,7 @@ from ballotbox.core.tokens.format import check_digits
 
 PAYLOAD = "482109375512884033"
 TOKEN = PAYLOAD + check_digits(PAYLOAD)
+AUTH = "secret"  # noqa: S105 - a test key, not a real one
 NOW = datetime(2027, 1, 12, 10, 0, tzinfo=UTC)
 
 
@@ -89,14 +90,14 @@ def test_any_keys_give_an_entry_or_a_domain_error(keys: str) -> None:
 
 
 def _seal(progress: state.CallState, sid: str = "CA1", when: datetime = NOW) -> str:
-    return state.seal(progress, auth_token="secret", call_sid=sid, now=when, nonce=b"\x01" * 24)
+    return state.seal(progress, auth_token=AUTH, call_sid=sid, now=when, nonce=b"\x01" * 24)
 
 
 def test_state_round_trips_for_the_same_call_only() -> None:
     progress = state.CallState(stage="choose", token=TOKEN, election="e", choices=[3, 1])
     sealed = _seal(progress)
     assert TOKEN not in sealed and "choose" not in sealed
-    opened = state.open_state(sealed, auth_token="secret", call_sid="CA1", now=NOW)
+    opened = state.open_state(sealed, auth_token=AUTH, call_sid="CA1", now=NOW)
     assert (opened.stage, opened.token, opened.choices) == ("choose", TOKEN, [3, 1])
     for sid, token in (("CA2", "secret"), ("CA1", "other")):
         with pytest.raises(state.StateError):
@@ -106,8 +107,8 @@ def test_state_round_trips_for_the_same_call_only() -> None:
 def test_state_expires_and_refuses_tampering() -> None:
     sealed = _seal(state.CallState())
     with pytest.raises(state.StateError):
-        state.open_state(sealed, auth_token="secret", call_sid="CA1", now=NOW + timedelta(hours=1))
+        state.open_state(sealed, auth_token=AUTH, call_sid="CA1", now=NOW + timedelta(hours=1))
     flipped = sealed[:30] + ("A" if sealed[30] != "A" else "B") + sealed[31:]
     for text in (flipped, "", "!!!", sealed[:-4]):
         with pytest.raises(state.StateError):
-            state.open_state(text, auth_token="secret", call_sid="CA1", now=NOW)
+            state.open_state(text, auth_token=AUTH, call_sid="CA1", now=NOW)

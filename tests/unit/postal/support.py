@@ -12,7 +12,7 @@ from ballotbox.storage import repository
 from ballotbox.storage.models_postal import PostalBatch, Role, Teller
 from tests.fixtures.elections import BallotEnv
 
-PASSWORD = "correct horse battery"
+PASSWORD = "correct horse battery"  # noqa: S105
 POSTAL_TABLES = (
     "teller",
     "teller_session",

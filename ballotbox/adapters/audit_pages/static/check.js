@@ -103,6 +103,15 @@
     return node;
   }
 
+  /** Candidate numbers as a numbered list of "number · name". */
+  function choiceList(numbers, candidates) {
+    var choices = el("ol", undefined, "review");
+    numbers.forEach(function (number) {
+      choices.appendChild(el("li", number + " · " + (candidates[String(number)] || "?")));
+    });
+    return choices;
+  }
+
   function start() {
     var form = document.getElementById("check-form");
     if (!form) { return; }
@@ -152,12 +161,22 @@
         answer.appendChild(el("h3", "A vote is recorded for this token"));
         answer.appendChild(el("p", "Cast by " + ballot[0] + ". Receipt code: ", ""));
         answer.lastChild.appendChild(el("strong", ballot[2], "code"));
-        var choices = el("ol", undefined, "review");
-        ballot[1].forEach(function (number) {
-          choices.appendChild(el("li", number + " · " + (list.candidates[String(number)] || "?")));
-        });
-        answer.appendChild(el("p", "Recorded choices, in the order given:"));
-        answer.appendChild(choices);
+        if (Array.isArray(ballot[1])) {
+          answer.appendChild(el("p", "Recorded choices, in the order given:"));
+          answer.appendChild(choiceList(ballot[1], list.candidates));
+        } else {
+          // A ballot of several contests: every contest of the row, in ballot order.
+          answer.appendChild(el("p", "Recorded choices in each contest, in the order given:"));
+          (list.contests || []).forEach(function (contest) {
+            var picked = ballot[1][contest.key] || [];
+            answer.appendChild(el("h4", "Contest " + contest.key + ": " + contest.title, "contest-heading"));
+            if (picked.length) {
+              answer.appendChild(choiceList(picked, contest.candidates));
+            } else {
+              answer.appendChild(el("p", "Left blank", "blank"));
+            }
+          });
+        }
       } else {
         var hash = blake2bHex(new TextEncoder().encode(token.digits), hexBytes(list.token_key), 32);
         if (unused.has(hash)) {
