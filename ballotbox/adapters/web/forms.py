@@ -113,11 +113,6 @@ class BallotForm:
             return self.error
         return next((e.error for e in self.entries if e.error is not None), None)
 
-    @property
-    def ballot(self) -> BallotChoices:
-        """Contest key → choices, every contest present."""
-        return {e.key: list(e.choices) for e in self.entries}
-
 
 def read_form(definition: ElectionDefinition, fields: Fields) -> BallotForm:
     """Every contest's marks as posted, read and checked; problems are kept, not raised."""
