@@ -24,6 +24,7 @@ from ballotbox.services import print_runs
 from ballotbox.storage import repository
 from ballotbox.storage.models import BallotToken
 from ballotbox.storage.models_members import CardRun
+from tests.fixtures.contest_ballots import make_three_contest_ballot
 from tests.fixtures.elections import BallotEnv
 
 SLUG = "test-2027"
@@ -192,3 +193,28 @@ def test_the_card_text_comes_from_the_definition_and_settings(ballot_env: Ballot
     assert info.check_url is not None and info.check_url.endswith(f"/elections/{SLUG}/check")
     assert (info.method.kind, info.method.candidates, info.method.max_choices) == ("choose", 5, 2)
     assert info.web and info.sms_number is None and info.postal_address == "PO Box 1, Leeds"
+
+
+def test_cards_and_papers_of_a_ballot_of_several_contests_name_every_contest(
+    ballot_env: BallotEnv,
+) -> None:
+    slug, _tokens = make_three_contest_ballot(ballot_env, tokens=0, open_=False)
+    with ballot_env.read() as s:
+        election = repository.election_by_slug(s, slug)
+        info = print_runs.card_info(election, ballot_env.settings)
+        paper = print_runs.paper_info(election, ballot_env.settings)
+    assert [(c.key, c.title, c.method.kind) for c in info.contests] == [
+        ("A", "Executive committee", "rank"),
+        ("B", "Chair", "rank"),
+        ("C", "Motion 1: affiliate to the campaign", "yesno"),
+    ]
+    assert [(c.key, c.title, c.method, c.seats) for c in paper.contests] == [
+        ("A", "Executive committee", "scottish-stv", 3),
+        ("B", "Chair", "irv", 1),
+        ("C", "Motion 1: affiliate to the campaign", "referendum", 1),
+    ]
+    assert [len(c.candidates) for c in paper.contests][1:] == [3, 3]
+    ballot_env.make_election("single-2027", tokens=0, open_=False)
+    with ballot_env.read() as s:  # a one-contest ballot's card says what it always said
+        one = repository.election_by_slug(s, "single-2027")
+        assert print_runs.card_info(one, ballot_env.settings).contests == ()
