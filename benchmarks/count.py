@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import statistics
@@ -90,8 +91,9 @@ def commands(path: Path, references: list[str]) -> dict[str, list[str]]:
 
 def timed(command: list[str]) -> tuple[float, float, str]:
     """Run ``command`` under /usr/bin/time -v: wall seconds, peak MB, and its output."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout, whatever is installed
     done = subprocess.run(
-        ["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False
+        ["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False, env=env
     )
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")

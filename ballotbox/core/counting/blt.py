@@ -200,10 +200,11 @@ def _find_line(raw: bytes, start: int, line: bytes, backwards: bool = False) -> 
     ):
         hits.append(start)
     search = raw.rfind if backwards else raw.find
-    for before in (b"\n", b"\r") if raw.find(b"\r", start) >= 0 else (b"\n",):
+    ends = (b"\n", b"\r") if raw.find(b"\r", start) >= 0 else (b"\n",)
+    for before in ends:
         if raw.endswith(before + line) and len(raw) - len(line) > start:
             hits.append(len(raw) - len(line))
-        for after in (b"\n", b"\r"):
+        for after in ends:
             where = search(before + line + after, start)
             if where >= 0:
                 hits.append(where + 1)

@@ -184,6 +184,7 @@ def transfer(
     """
     received: dict[int, Papers] = {}
     lost: Number = 0
+    get = received.get
     for at, weight in zip(offsets, weights, strict=True):
         to = target[prefs[at]]
         while to == SKIP:
@@ -192,7 +193,7 @@ def transfer(
         if to < 0:
             lost += weight
             continue
-        papers = received.get(to)
+        papers = get(to)
         if papers is None:
             received[to] = ([at + 1], [weight])
         else:
