@@ -19,6 +19,7 @@ It checks that every counter elects the same candidates.
     .venv/bin/pip install pystv votekit pyrankvote    # or: pip install -e '.[bench]'
     .venv/bin/python benchmarks/count.py                        # 1M ballots, 5 rounds
     .venv/bin/python benchmarks/count.py --ballots 100000 --runs 7 --references pystv
+    .venv/bin/python benchmarks/count.py --before /tmp/ballotbox-main   # and an older checkout
 """
 
 from __future__ import annotations
@@ -56,8 +57,11 @@ app(args=sys.argv[2:], prog_name="ballotbox")
 """
 
 
-def commands(path: Path, references: list[str]) -> dict[str, list[str]]:
-    """The processes to time, by the name they have in the table."""
+def commands(path: Path, references: list[str], before: Path | None) -> dict[str, list[str]]:
+    """The processes to time, by the name they have in the table.
+
+    A command may start with ``PYTHONPATH=DIR`` to run another checkout of ballotbox.
+    """
     out = {
         "ballotbox count --json (scottish-stv)": [BALLOTBOX, "count", str(path), "--json"],
         "ballotbox count --json --method meek-stv": [
@@ -83,6 +87,14 @@ def commands(path: Path, references: list[str]) -> dict[str, list[str]]:
             "import ballotbox.core.counting",
         ],
     }
+    if before is not None:
+        out[f"before: ballotbox count --json ({before.name})"] = [
+            f"PYTHONPATH={before}",
+            BALLOTBOX,
+            "count",
+            str(path),
+            "--json",
+        ]
     for name in references:
         out[f"reference: {name}"] = [PYTHON, str(ROOT / "benchmarks/count_references.py"), name]
         out[f"reference: {name}"].append(str(path))
@@ -92,6 +104,9 @@ def commands(path: Path, references: list[str]) -> dict[str, list[str]]:
 def timed(command: list[str]) -> tuple[float, float, str]:
     """Run ``command`` under /usr/bin/time -v: wall seconds, peak MB, and its output."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout, whatever is installed
+    if command[0].startswith("PYTHONPATH="):
+        env["PYTHONPATH"] = command[0].split("=", 1)[1]
+        command = command[1:]
     done = subprocess.run(
         ["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False, env=env
     )
@@ -141,6 +156,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--references", nargs="*", default=list(REFERENCES))
     parser.add_argument(
+        "--before", type=Path, help="another checkout of ballotbox to time beside this one"
+    )
+    parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "ballotbox-bench"
     )
     args = parser.parse_args()
@@ -152,7 +170,7 @@ def main() -> None:
     distinct = len(set(path.read_bytes().split(b"\n0\n", 1)[0].splitlines()[1:]))
     print(f"Machine: {machine()}")
     print(f"File: {path.name}, {args.ballots:,} ballots, {distinct:,} distinct rankings\n")
-    todo = commands(path, args.references)
+    todo = commands(path, args.references, args.before)
     walls: dict[str, list[float]] = {name: [] for name in todo}
     peaks: dict[str, list[float]] = {name: [] for name in todo}
     winners: dict[str, frozenset[str] | None] = {}
