@@ -20,7 +20,7 @@ from ballotbox.core.counting.model import Level, Number, Ranking
 from ballotbox.core.counting.profile import END
 from ballotbox.core.counting.weights import common_denominator, parse_weight, shown
 
-_BATCH = 1 << 16  # rests turned into codes at a time (bounds the token objects alive at once)
+_BATCH = 1 << 12  # rests turned into codes at a time (bounds the token objects alive at once)
 
 
 def strip(line: str) -> str:
