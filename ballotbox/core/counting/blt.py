@@ -241,7 +241,7 @@ def _profile(rests: dict[bytes, Number], lenient: dict[bytes, int], plain: Plain
             raise _Problem(str(error), line=line) from None
         add(ranking, weight * times)
     kept = _weighed(rests)
-    laid = plain.codes(kept)
+    laid = plain.codes(kept, n + len(levels))
     if laid is None:  # some rest is not plain after all (odd spacing, a bad number...)
         for rest in [rest for rest in kept if not plain.is_plain(rest)]:
             weight = rests.pop(rest)
@@ -251,7 +251,7 @@ def _profile(rests: dict[bytes, Number], lenient: dict[bytes, int], plain: Plain
                 raise _Problem(str(error), rest=rest) from None
             add(ranking, weight)
         kept = _weighed(rests)
-        laid = plain.codes(kept)
+        laid = plain.codes(kept, n + len(levels))
         assert laid is not None  # every rest left was written by plain_rest or checked
     prefs, starts = laid
     weights = list(rests.values()) if len(kept) == len(rests) else [rests[r] for r in kept]

@@ -14,6 +14,7 @@ exactly what it expected; its ranking is then written back as a plain rest
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping, Sequence
 
 from ballotbox.core.counting.model import Level, Number, Ranking
@@ -89,11 +90,14 @@ class PlainLines:
             rests[rest] = get(rest, 0) + weight * times
         return rests, others
 
-    def codes(self, rests: Sequence[bytes]) -> tuple[list[int], list[int]] | None:
-        """All the rests as codes laid end to end, and where each starts; None if one is bad."""
+    def codes(self, rests: Sequence[bytes], widest: int) -> tuple[array[int], list[int]] | None:
+        """All the rests as codes laid end to end, and where each starts; None if one is bad.
+
+        The codes go in an array of bytes when every code (up to ``widest``) fits in one.
+        """
+        prefs = array("b" if widest < 127 else "i")
         if not rests:
-            return [], []
-        prefs: list[int] = []
+            return prefs, []
         code = self._table.__getitem__
         try:
             for at in range(0, len(rests), _BATCH):
