@@ -101,8 +101,8 @@ def commands(path: Path, references: list[str], before: Path | None) -> dict[str
     return out
 
 
-def timed(command: list[str]) -> tuple[float, float, str]:
-    """Run ``command`` under /usr/bin/time -v: wall seconds, peak MB, and its output."""
+def timed(command: list[str]) -> tuple[float, float, float, str]:
+    """Run ``command`` under /usr/bin/time -v: wall seconds, CPU seconds, peak MB, its output."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout, whatever is installed
     if command[0].startswith("PYTHONPATH="):
         env["PYTHONPATH"] = command[0].split("=", 1)[1]
@@ -116,9 +116,11 @@ def timed(command: list[str]) -> tuple[float, float, str]:
         r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", done.stderr
     )
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    assert wall and peak, done.stderr
+    user = re.search(r"User time \(seconds\): ([\d.]+)", done.stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", done.stderr)
+    assert wall and peak and user and system, done.stderr
     seconds = int(wall[1] or 0) * 3600 + int(wall[2]) * 60 + float(wall[3])
-    return seconds, int(peak[1]) / 1024, done.stdout
+    return seconds, float(user[1]) + float(system[1]), int(peak[1]) / 1024, done.stdout
 
 
 def elected(output: str) -> frozenset[str] | None:
@@ -172,28 +174,31 @@ def main() -> None:
     print(f"File: {path.name}, {args.ballots:,} ballots, {distinct:,} distinct rankings\n")
     todo = commands(path, args.references, args.before)
     walls: dict[str, list[float]] = {name: [] for name in todo}
+    cpus: dict[str, list[float]] = {name: [] for name in todo}
     peaks: dict[str, list[float]] = {name: [] for name in todo}
     winners: dict[str, frozenset[str] | None] = {}
     for run in range(args.runs):
         for name, command in todo.items():
-            wall, peak, output = timed(command)
+            wall, cpu, peak, output = timed(command)
             walls[name].append(wall)
+            cpus[name].append(cpu)
             peaks[name].append(peak)
             winners[name] = elected(output)
             print(f"round {run + 1}: {name}: {wall:.2f} s, {peak:.0f} MB", file=sys.stderr)
     ours = statistics.median(walls["ballotbox count --json (scottish-stv)"])
     same = winners["ballotbox count --json (scottish-stv)"]
     print(
-        f"| command | wall s (median of {args.runs}) | min–max s | peak MB (median) "
-        "| × ballotbox count | same elected |"
+        f"| command | wall s (median of {args.runs}) | min–max s | CPU s (median) "
+        "| peak MB (median) | × ballotbox count (wall) | same elected |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for name in todo:
         median = statistics.median(walls[name])
         agrees = "—" if winners[name] is None else ("yes" if winners[name] == same else "NO")
         print(
             f"| {name} | {median:.2f} | {min(walls[name]):.2f}–{max(walls[name]):.2f} "
-            f"| {statistics.median(peaks[name]):.0f} | {median / ours:.1f} | {agrees} |"
+            f"| {statistics.median(cpus[name]):.2f} | {statistics.median(peaks[name]):.0f} "
+            f"| {median / ours:.1f} | {agrees} |"
         )
 
 
