@@ -19,12 +19,14 @@ It checks that every counter elects the same candidates.
     .venv/bin/pip install pystv votekit pyrankvote    # or: pip install -e '.[bench]'
     .venv/bin/python benchmarks/count.py                        # 1M ballots, 5 rounds
     .venv/bin/python benchmarks/count.py --ballots 100000 --runs 7 --references pystv
+    .venv/bin/python benchmarks/count.py --before /tmp/ballotbox-main   # and an older checkout
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import statistics
@@ -55,8 +57,11 @@ app(args=sys.argv[2:], prog_name="ballotbox")
 """
 
 
-def commands(path: Path, references: list[str]) -> dict[str, list[str]]:
-    """The processes to time, by the name they have in the table."""
+def commands(path: Path, references: list[str], before: Path | None) -> dict[str, list[str]]:
+    """The processes to time, by the name they have in the table.
+
+    A command may start with ``PYTHONPATH=DIR`` to run another checkout of ballotbox.
+    """
     out = {
         "ballotbox count --json (scottish-stv)": [BALLOTBOX, "count", str(path), "--json"],
         "ballotbox count --json --method meek-stv": [
@@ -82,16 +87,28 @@ def commands(path: Path, references: list[str]) -> dict[str, list[str]]:
             "import ballotbox.core.counting",
         ],
     }
+    if before is not None:
+        out[f"before: ballotbox count --json ({before.name})"] = [
+            f"PYTHONPATH={before}",
+            BALLOTBOX,
+            "count",
+            str(path),
+            "--json",
+        ]
     for name in references:
         out[f"reference: {name}"] = [PYTHON, str(ROOT / "benchmarks/count_references.py"), name]
         out[f"reference: {name}"].append(str(path))
     return out
 
 
-def timed(command: list[str]) -> tuple[float, float, str]:
-    """Run ``command`` under /usr/bin/time -v: wall seconds, peak MB, and its output."""
+def timed(command: list[str]) -> tuple[float, float, float, str]:
+    """Run ``command`` under /usr/bin/time -v: wall seconds, CPU seconds, peak MB, its output."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout, whatever is installed
+    if command[0].startswith("PYTHONPATH="):
+        env["PYTHONPATH"] = command[0].split("=", 1)[1]
+        command = command[1:]
     done = subprocess.run(
-        ["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False
+        ["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False, env=env
     )
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
@@ -99,9 +116,11 @@ def timed(command: list[str]) -> tuple[float, float, str]:
         r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", done.stderr
     )
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    assert wall and peak, done.stderr
+    user = re.search(r"User time \(seconds\): ([\d.]+)", done.stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", done.stderr)
+    assert wall and peak and user and system, done.stderr
     seconds = int(wall[1] or 0) * 3600 + int(wall[2]) * 60 + float(wall[3])
-    return seconds, int(peak[1]) / 1024, done.stdout
+    return seconds, float(user[1]) + float(system[1]), int(peak[1]) / 1024, done.stdout
 
 
 def elected(output: str) -> frozenset[str] | None:
@@ -139,6 +158,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--references", nargs="*", default=list(REFERENCES))
     parser.add_argument(
+        "--before", type=Path, help="another checkout of ballotbox to time beside this one"
+    )
+    parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "ballotbox-bench"
     )
     args = parser.parse_args()
@@ -150,30 +172,33 @@ def main() -> None:
     distinct = len(set(path.read_bytes().split(b"\n0\n", 1)[0].splitlines()[1:]))
     print(f"Machine: {machine()}")
     print(f"File: {path.name}, {args.ballots:,} ballots, {distinct:,} distinct rankings\n")
-    todo = commands(path, args.references)
+    todo = commands(path, args.references, args.before)
     walls: dict[str, list[float]] = {name: [] for name in todo}
+    cpus: dict[str, list[float]] = {name: [] for name in todo}
     peaks: dict[str, list[float]] = {name: [] for name in todo}
     winners: dict[str, frozenset[str] | None] = {}
     for run in range(args.runs):
         for name, command in todo.items():
-            wall, peak, output = timed(command)
+            wall, cpu, peak, output = timed(command)
             walls[name].append(wall)
+            cpus[name].append(cpu)
             peaks[name].append(peak)
             winners[name] = elected(output)
             print(f"round {run + 1}: {name}: {wall:.2f} s, {peak:.0f} MB", file=sys.stderr)
     ours = statistics.median(walls["ballotbox count --json (scottish-stv)"])
     same = winners["ballotbox count --json (scottish-stv)"]
     print(
-        f"| command | wall s (median of {args.runs}) | min–max s | peak MB (median) "
-        "| × ballotbox count | same elected |"
+        f"| command | wall s (median of {args.runs}) | min–max s | CPU s (median) "
+        "| peak MB (median) | × ballotbox count (wall) | same elected |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for name in todo:
         median = statistics.median(walls[name])
         agrees = "—" if winners[name] is None else ("yes" if winners[name] == same else "NO")
         print(
             f"| {name} | {median:.2f} | {min(walls[name]):.2f}–{max(walls[name]):.2f} "
-            f"| {statistics.median(peaks[name]):.0f} | {median / ours:.1f} | {agrees} |"
+            f"| {statistics.median(cpus[name]):.2f} | {statistics.median(peaks[name]):.0f} "
+            f"| {median / ours:.1f} | {agrees} |"
         )
 
 

@@ -200,10 +200,11 @@ def _find_line(raw: bytes, start: int, line: bytes, backwards: bool = False) -> 
     ):
         hits.append(start)
     search = raw.rfind if backwards else raw.find
-    for before in (b"\n", b"\r") if raw.find(b"\r", start) >= 0 else (b"\n",):
+    ends = (b"\n", b"\r") if raw.find(b"\r", start) >= 0 else (b"\n",)
+    for before in ends:
         if raw.endswith(before + line) and len(raw) - len(line) > start:
             hits.append(len(raw) - len(line))
-        for after in (b"\n", b"\r"):
+        for after in ends:
             where = search(before + line + after, start)
             if where >= 0:
                 hits.append(where + 1)
@@ -240,7 +241,7 @@ def _profile(rests: dict[bytes, Number], lenient: dict[bytes, int], plain: Plain
             raise _Problem(str(error), line=line) from None
         add(ranking, weight * times)
     kept = _weighed(rests)
-    laid = plain.codes(kept)
+    laid = plain.codes(kept, n + len(levels))
     if laid is None:  # some rest is not plain after all (odd spacing, a bad number...)
         for rest in [rest for rest in kept if not plain.is_plain(rest)]:
             weight = rests.pop(rest)
@@ -250,7 +251,7 @@ def _profile(rests: dict[bytes, Number], lenient: dict[bytes, int], plain: Plain
                 raise _Problem(str(error), rest=rest) from None
             add(ranking, weight)
         kept = _weighed(rests)
-        laid = plain.codes(kept)
+        laid = plain.codes(kept, n + len(levels))
         assert laid is not None  # every rest left was written by plain_rest or checked
     prefs, starts = laid
     weights = list(rests.values()) if len(kept) == len(rests) else [rests[r] for r in kept]

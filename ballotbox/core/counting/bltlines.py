@@ -14,15 +14,14 @@ exactly what it expected; its ranking is then written back as a plain rest
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping, Sequence
-from itertools import repeat
 
 from ballotbox.core.counting.model import Level, Number, Ranking
 from ballotbox.core.counting.profile import END
 from ballotbox.core.counting.weights import common_denominator, parse_weight, shown
 
-_BATCH = 1 << 16  # rests turned into codes at a time (bounds the token objects alive at once)
-_BAD = END - 1  # the code of a token that is not a candidate's number
+_BATCH = 1 << 12  # rests turned into codes at a time (bounds the token objects alive at once)
 
 
 def strip(line: str) -> str:
@@ -91,16 +90,22 @@ class PlainLines:
             rests[rest] = get(rest, 0) + weight * times
         return rests, others
 
-    def codes(self, rests: Sequence[bytes]) -> tuple[list[int], list[int]] | None:
-        """All the rests as codes laid end to end, and where each starts; None if one is bad."""
+    def codes(self, rests: Sequence[bytes], widest: int) -> tuple[array[int], list[int]] | None:
+        """All the rests as codes laid end to end, and where each starts; None if one is bad.
+
+        The codes go in an array of bytes when every code (up to ``widest``) fits in one.
+        """
+        prefs = array("b" if widest < 127 else "i")
         if not rests:
-            return [], []
-        prefs: list[int] = []
-        get, bad = self._table.get, repeat(_BAD)
-        for at in range(0, len(rests), _BATCH):
-            prefs.extend(map(get, b" ".join(rests[at : at + _BATCH]).split(b" "), bad))
-        if min(prefs) == _BAD or prefs.count(END) != len(rests):
-            return None  # a token that is no candidate's number, or a 0 too many
+            return prefs, []
+        code = self._table.__getitem__
+        try:
+            for at in range(0, len(rests), _BATCH):
+                prefs.extend(map(code, b" ".join(rests[at : at + _BATCH]).split(b" ")))
+        except KeyError:
+            return None  # a token that is no candidate's number
+        if prefs.count(END) != len(rests):
+            return None  # a 0 too many
         # Each rest must end with its 0, so that no 0 ends a rest early (the one 0 in
         # "3 0 5" would end it before 5): its ENDs are then exactly the rests' ends.
         lines = b"\n" + b"\n".join(rests) + b"\n"

@@ -47,8 +47,8 @@ def validate(method: str, data: CountInput) -> None:
     if data.colleges is not None and len(data.colleges) != len(data.ballots):
         raise InputError("There must be one college per ballot.")
     ballots = data.ballots
-    weights = ballots.weights if isinstance(ballots, Profile) else (w for _r, w in ballots)
-    if any(weight < 0 for weight in weights):
+    weights = ballots.weights if isinstance(ballots, Profile) else [w for _r, w in ballots]
+    if weights and min(weights) < 0:
         raise InputError("A ballot weight cannot be negative.")
 
 

@@ -36,7 +36,7 @@ class Prepared:
 
     n: int
     #: Every ranking's codes, each ending with END (as in a :class:`Profile`).
-    prefs: list[int]
+    prefs: Sequence[int]
     #: Where each ranking starts in ``prefs``.
     starts: list[int]
     weights: list[Number]
@@ -175,7 +175,7 @@ def leave(prep: Prepared, target: list[int], continuing: list[bool], c: int) -> 
 
 
 def transfer(
-    prefs: list[int], target: list[int], offsets: Iterable[int], weights: Iterable[Number]
+    prefs: Sequence[int], target: list[int], offsets: Iterable[int], weights: Iterable[Number]
 ) -> tuple[dict[int, Papers], Number]:
     """Move each paper to its target: the papers each candidate receives, and the weight lost.
 
@@ -184,6 +184,7 @@ def transfer(
     """
     received: dict[int, Papers] = {}
     lost: Number = 0
+    get = received.get
     for at, weight in zip(offsets, weights, strict=True):
         to = target[prefs[at]]
         while to == SKIP:
@@ -192,7 +193,7 @@ def transfer(
         if to < 0:
             lost += weight
             continue
-        papers = received.get(to)
+        papers = get(to)
         if papers is None:
             received[to] = ([at + 1], [weight])
         else:

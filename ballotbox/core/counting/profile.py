@@ -32,13 +32,13 @@ class Profile(Sequence[tuple[Ranking, Number]]):
     def __init__(
         self,
         n: int,
-        prefs: list[int],
+        prefs: Sequence[int],
         starts: list[int],
         weights: list[Number],
         levels: Sequence[Level],
     ) -> None:
         self.n = n
-        #: Every ranking's codes, each ranking ending with END.
+        #: Every ranking's codes, each ranking ending with END (a list, or an array of bytes).
         self.prefs = prefs
         #: Where each ranking starts in ``prefs``.
         self.starts = starts
