@@ -276,7 +276,11 @@ NORTH = (
     "NW-102,Bob Jones,bob@bad,M2 2BB,2 Low St,Manchester\n"
     'NW-103,"O\'Brien, José",jose@example.org,M4 4DD,4 Road,Salford\n'
 )
-YORKS = "Ref;Name;Postcode;Street\nY-200;Dr Jose O Brien;M44DD;9 Moor Lane\nY-201;Cara Lee;LS1 1AA;1 Dale\n"
+YORKS = (
+    "Ref;Name;Postcode;Street\n"
+    "Y-200;Dr Jose O Brien;M44DD;9 Moor Lane\n"
+    "Y-201;Cara Lee;LS1 1AA;1 Dale\n"
+)
 
 
 @pytest.mark.slow
