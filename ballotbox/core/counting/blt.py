@@ -51,10 +51,10 @@ def read_blt(text: str | bytes, source: str = "input") -> CountInput:
             "expected a line “0” ending the ballots, found none", source=source, line=last
         )
     after = raw[end:].splitlines()
-    for text, times in Counter(after).items():  # the "0", the names: not ballots
-        split = plain.split(text)
+    for extra, times in Counter(after).items():  # the "0", the names: not ballots
+        split = plain.split(extra)
         if split is None:
-            lenient[text] -= times
+            lenient[extra] -= times
         else:
             rests[split[1]] -= split[0] * times
     try:
@@ -86,7 +86,8 @@ class _Problem(ValueError):
         """The index of the first of ``lines`` that is the bad line."""
         if self.line:
             return lines.index(self.line)
-        return next(i for i, line in enumerate(lines) if line.partition(b" ")[2] == self.rest)
+        rests = (i for i, line in enumerate(lines) if line.partition(b" ")[2] == self.rest)
+        return next(rests, 0)
 
 
 def _lines(raw: bytes, at: int) -> tuple[bytes, int]:
