@@ -100,7 +100,8 @@ def exit_code_for(error: BallotboxError) -> int:
 def _say_error(text: str) -> None:
     from rich.console import Console
 
-    Console(stderr=True).print(f"[bold red]error:[/] {text}", highlight=False)
+    # soft_wrap: one line whatever the width, so a long path never splits the message
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {text}", highlight=False)
 
 
 def main() -> None:

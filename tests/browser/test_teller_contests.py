@@ -55,6 +55,7 @@ def test_tab_runs_through_every_contest_in_ballot_order(console, page: Page) -> 
         expect(page.get_by_role("status")).to_contain_text("Letter 1")
         # Letter 2: the two tellers read contest C differently.
         key_letter(page, other, ["1", *[""] * 8, "X" if teller == "ann" else "", "", ""])
+        expect(page.get_by_role("status")).to_contain_text("Letter 2")  # saved before signing out
         page.context.clear_cookies()
     expect(page.get_by_role("status")).to_contain_text("goes to a supervisor")
     sign_in_by_keyboard(page, server.url, "sam")
