@@ -47,8 +47,8 @@ def pyrankvote_count(path: Path) -> list[str]:
 
 def pystv_count(path: Path) -> list[str]:
     """pystv (module ``pyrcv``): numpy STV over distinct rankings with vote counts."""
-    import pyrcv  # type: ignore[import-untyped]
-    from pyrcv.types import RaceData, RaceMetadata  # type: ignore[import-untyped]
+    import pyrcv
+    from pyrcv.types import RaceData, RaceMetadata
 
     seats, names, ballots = read(path)
     race = RaceData(
