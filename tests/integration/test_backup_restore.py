@@ -40,8 +40,9 @@ def _save_checkpoints(env: BallotEnv, slug: str, path: Path) -> dict[str, Any]:
     """Sign a checkpoint now and save what the live audit page serves, as an observer would."""
     with env.session() as s:
         checkpoints.checkpoint_now(s, env.ctx, repository.election_by_slug(s, slug))
-    with TestClient(create_app(env.settings, env.ctx)) as client:
-        response = client.get(f"/elections/{slug}/audit/checkpoints.json")
+    app = create_app(env.settings, env.ctx)  # no lifespan: no clock loop left holding a session
+    response = TestClient(app).get(f"/elections/{slug}/audit/checkpoints.json")
+    app.state.engine.dispose()  # the restore refuses while anything else is connected
     assert response.status_code == 200
     path.write_bytes(response.content)
     body: dict[str, Any] = response.json()[-1]["body"]
