@@ -63,7 +63,7 @@ def college_multipliers(data: CountInput, options: CountOptions) -> list[Number]
         totals[college] = totals.get(college, 0) + weight
     whole = sum(totals.values())
     factor = {k: Fraction(shares[k] * whole) / t for k, t in totals.items() if t}
-    return [factor[c] for c in data.colleges]
+    return [factor.get(c, 0) for c in data.colleges]  # a college of weight 0 has nothing to scale
 
 
 def prepare(data: CountInput, options: CountOptions) -> Prepared:

@@ -77,3 +77,10 @@ def test_three_colleges_of_a_third_each() -> None:
     first = result.rounds[0].votes
     assert first[0] == first[1] == first[2] == Fraction(8, 3)
     assert result.valid_poll == 8
+
+
+def test_a_college_whose_ballots_weigh_nothing_does_not_stop_the_count() -> None:
+    ballots = [(((0,),), 3), (((1,),), 0)]
+    data = CountInput(["X", "Y"], 1, ballots, colleges=["m", "s"])
+    options = CountOptions(college_weights={"m": Fraction(1, 2), "s": Fraction(1, 2)})
+    assert count("scottish-stv", data, options).elected_names() == ["X"]
