@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ballotbox import __version__
 from ballotbox.adapters.audit_pages.router import router as audit_router
+from ballotbox.adapters.httpkit.bodylimit import BodyLimitMiddleware, BodyLimits
 from ballotbox.adapters.httpkit.errors import status_for
 from ballotbox.adapters.httpkit.security import LocaleMiddleware, SecurityHeadersMiddleware
 from ballotbox.adapters.httpkit.templating import render
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(BodyLimitMiddleware, limits=BodyLimits.from_settings(settings))
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://"))
     app.add_middleware(LocaleMiddleware, default=settings.locale)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
