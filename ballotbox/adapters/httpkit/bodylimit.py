@@ -98,7 +98,7 @@ async def _refuse(scope: Scope, send: Send) -> None:
 
 
 class BodyLimitMiddleware:
-    """Answers 413 for a body over its route's limit, reading none (declared) or no more (chunked)."""
+    """413 for a body over its route's limit, reading none (declared) or no more (chunked)."""
 
     def __init__(self, app: ASGIApp, *, limits: BodyLimits) -> None:
         self.app = app
