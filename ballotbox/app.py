@@ -18,6 +18,7 @@ from ballotbox import __version__
 from ballotbox.adapters.audit_pages.router import router as audit_router
 from ballotbox.adapters.httpkit.bodylimit import BodyLimitMiddleware, BodyLimits
 from ballotbox.adapters.httpkit.errors import status_for
+from ballotbox.adapters.httpkit.limits import SlowAnswerMiddleware
 from ballotbox.adapters.httpkit.security import LocaleMiddleware, SecurityHeadersMiddleware
 from ballotbox.adapters.httpkit.templating import render
 from ballotbox.adapters.phone import routes as phone_routes
@@ -31,6 +32,7 @@ from ballotbox.services import Context
 from ballotbox.services.batching import CastBatcher
 from ballotbox.services.checkpoints import sign_due
 from ballotbox.services.elections import apply_all_due
+from ballotbox.services.guards import Guard
 from ballotbox.services.postal.voicemail import phone_sink
 from ballotbox.storage.db import make_engine, transaction
 
@@ -108,6 +110,7 @@ def _apply_due(app: FastAPI) -> None:
             log.info("election %s changed state on schedule", slug)
         for slug in sign_due(session, app.state.context):
             log.info("election %s: checkpoint signed", slug)
+        app.state.guard.prune(session)  # expired counts and replies: gone within seconds
 
 
 @contextlib.asynccontextmanager
@@ -139,11 +142,13 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.state.context = context
     app.state.engine = make_engine(settings.database_url)
     app.state.batcher = CastBatcher(app.state.engine, context)
+    app.state.guard = Guard.from_settings(settings, context, app.state.engine)
     app.state.voicemail_sink = phone_sink(context)  # phone messages → tellers' queue
     app.add_exception_handler(BallotboxError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(SlowAnswerMiddleware)
     app.add_middleware(BodyLimitMiddleware, limits=BodyLimits.from_settings(settings))
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://"))
     app.add_middleware(LocaleMiddleware, default=settings.locale)

@@ -166,6 +166,7 @@ class PublishedFile(SQLModel, table=True):
 
 
 from ballotbox.storage import (
+    models_guards,  # noqa: E402,F401  (failure counts and Twilio retry replies, shared)
     models_members,  # noqa: E402,F401  (member register and card issuance tables)
     models_postal,  # noqa: E402,F401  (postal tables: registered on the same metadata)
 )

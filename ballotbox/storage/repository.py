@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Connection, func
 from sqlmodel import Session, select
 
 from ballotbox.core.errors import UnknownElectionError
@@ -20,6 +21,7 @@ from ballotbox.storage.models import (
     PublishedFile,
     RejectedAttempt,
 )
+from ballotbox.storage.models_guards import GuardCount, GuardReply
 from ballotbox.storage.models_members import CardIssue, CardRun, RegisteredMember
 
 
@@ -137,13 +139,8 @@ def latest_checkpoint(session: Session, election_id: int) -> Checkpoint | None:
 
 def count_rejection(session: Session, scope: str, reason: str) -> None:
     """Add one to the counter of attempts rejected for ``reason`` (an upsert, safe under races)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     table = RejectedAttempt.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(scope=scope, reason=reason, count=1)
+    statement = _insert(session, table).values(scope=scope, reason=reason, count=1)
     statement = statement.on_conflict_do_update(
         index_elements=["scope", "reason"], set_={"count": table.c.count + 1}
     )
@@ -253,3 +250,74 @@ def last_event(session: Session, election_id: int, kind: str) -> dict[str, objec
         .limit(1)
     ).first()
     return json.loads(entry.payload) if entry else None
+
+
+# --- guards shared by every worker: failure counts and Twilio retry replies (keyed hashes) ---
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """An INSERT for ``table`` that can take ON CONFLICT clauses on either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
+def guard_counts(connection: Connection, keys: Sequence[bytes], now: int) -> dict[bytes, int]:
+    """The unexpired counts under ``keys`` (read on its own connection, never locking)."""
+    table = GuardCount.__table__  # type: ignore[attr-defined]
+    rows = connection.execute(
+        select(table.c.key, table.c.count).where(table.c.key.in_(keys), table.c.expires > now)
+    ).all()
+    return {bytes(key): count for key, count in rows}
+
+
+def bump_guard_count(session: Session, key: bytes, expires: int) -> int:
+    """Add one to the count under ``key`` (an atomic upsert) and return the new count."""
+    table = GuardCount.__table__  # type: ignore[attr-defined]
+    statement = _insert(session, table).values(key=key, expires=expires, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"], set_={"count": table.c.count + 1}
+    ).returning(table.c.count)
+    return int(session.execute(statement).scalar_one())
+
+
+def claim_guard_reply(session: Session, key: bytes, expires: int, now: int) -> bytes | None:
+    """The sealed reply under ``key``, or None after claiming the key for this request.
+
+    A concurrent claim of the same key waits (PostgreSQL: on the unique key;
+    SQLite: on the write lock) until the first request commits or rolls back.
+    """
+    table = GuardReply.__table__  # type: ignore[attr-defined]
+    inserted = session.execute(
+        _insert(session, table)
+        .values(key=key, expires=expires, sealed=None)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    if inserted.rowcount == 1:  # type: ignore[attr-defined]
+        return None
+    row = session.execute(
+        select(table.c.sealed, table.c.expires).where(table.c.key == key)
+    ).one_or_none()
+    if row is not None and row.sealed is not None and row.expires > now:
+        return bytes(row.sealed)
+    session.execute(table.update().where(table.c.key == key).values(expires=expires, sealed=None))
+    return None
+
+
+def store_guard_reply(session: Session, key: bytes, sealed: bytes) -> None:
+    """Keep the sealed reply under the key this request claimed."""
+    table = GuardReply.__table__  # type: ignore[attr-defined]
+    session.execute(table.update().where(table.c.key == key).values(sealed=sealed))
+
+
+def prune_guards(session: Session, now: int) -> int:
+    """Delete every expired count and reply; returns how many rows went."""
+    gone = 0
+    tables = [GuardCount.__table__, GuardReply.__table__]  # type: ignore[attr-defined]
+    for table in tables:
+        gone += session.execute(table.delete().where(table.c.expires <= now)).rowcount  # type: ignore[attr-defined]
+    return gone

@@ -5,7 +5,8 @@ The call: greeting → token (digits then ``#``, checked at once, three tries)
 start again → ``cast()`` → the receipt code spelt out.  Each answer's
 ``<Gather>`` posts back to this same address with the call's progress sealed
 in the ``s`` query parameter (see :mod:`ballotbox.adapters.phone.state`).  The caller
-ID is used only as a keyed hash in the in-memory failure limiter.
+ID is used only for the failure limit, as a keyed hash that expires (a
+withheld number counts as the call alone: :func:`caller_source`).
 """
 
 from __future__ import annotations
@@ -18,13 +19,8 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import get_context, get_session
-from ballotbox.adapters.httpkit.twilio import (
-    FailureLimiter,
-    auth_token,
-    guards_for,
-    twilio_params,
-    twiml,
-)
+from ballotbox.adapters.httpkit.limits import get_guard, slow_answer
+from ballotbox.adapters.httpkit.twilio import auth_token, caller_source, twilio_params, twiml
 from ballotbox.adapters.phone import keypad, state, voicemail
 from ballotbox.adapters.phone.script import (
     Script,
@@ -70,10 +66,11 @@ class Call:
     ) -> None:
         self.settings: Settings = request.app.state.settings
         self.app_state = request.app.state
+        self.request = request
         self.session = session
         self.ctx = ctx
         self.params = params
-        self.limiter: FailureLimiter = guards_for(request, "phone").limiter
+        self.guard = get_guard(request)
         self.script = Script(self.settings.phone_voice, self.settings.phone_language)
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -145,22 +142,21 @@ class Call:
             return self.retry_token(progress, _("I did not hear any keys."))
         if keys.strip("0") == "" and voicemail.offered(self.settings, self.app_state):
             return self.offer_voicemail(progress)
-        sender = self.params.get("From", "")
+        caller = caller_source(self.params)
         try:
-            self.limiter.check(sender)
+            self.guard.check("phone", caller)
             token = keypad.read_token(keys)
             election = check_can_vote(self.session, self.ctx, token, "phone")
         except RateLimitedError as error:
             return twiml(self.script.say(spoken(error)).hangup())
-        except TokenFormatError as error:
-            self.limiter.record_failure(sender, unknown_token=False)
+        except (TokenFormatError, UnknownTokenError, TokenUsedError, TokenVoidError) as error:
+            unknown = isinstance(error, UnknownTokenError)
+            delay = self.guard.failed(self.session, "phone", caller, unknown_token=unknown)
+            slow_answer(self.request, delay)
+            self.session.commit()
+            if isinstance(error, (TokenUsedError, TokenVoidError)):
+                return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
             return self.retry_token(progress, spoken(error))
-        except UnknownTokenError as error:
-            self.limiter.record_failure(sender, unknown_token=True)
-            return self.retry_token(progress, spoken(error))
-        except (TokenUsedError, TokenVoidError) as error:
-            self.limiter.record_failure(sender, unknown_token=False)
-            return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
         except BallotboxError as error:
             return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
         definition = definition_of(election)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import CasterDep, get_context, get_session
+from ballotbox.adapters.httpkit.limits import client_address, get_guard, slow_answer
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services import Context, elections
 from ballotbox.services.counters import count_rejection
@@ -61,6 +62,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Unknown token or election."},
     409: {"model": ErrorOut, "description": "Token already used or void, or voting not open."},
     422: {"model": ErrorOut, "description": "Malformed token or invalid choices."},
+    429: {
+        "model": ErrorOut,
+        "description": "Too many failed token attempts from this client: wait and try again.",
+    },
 }
 
 
@@ -68,13 +73,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     "/elections/{slug}/ballots", status_code=201, response_model=ReceiptOut, responses=ERRORS
 )
 def cast_ballot(
-    slug: str, ballot: BallotIn, session: SessionDep, ctx: ContextDep, caster: CasterDep
+    slug: str,
+    ballot: BallotIn,
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    caster: CasterDep,
 ) -> ReceiptOut:
     """Cast a ballot with a token; returns the signed receipt."""
+    guard, source = get_guard(request), client_address(request)
     try:
+        guard.check("web", source)  # before any look-up: this client's failures used up
         receipt = caster(ballot.token, ballot.choices, "web", election_slug=slug)
-    except BallotboxError as error:  # counted for the live audit page, then answered as usual
-        count_rejection(session, ctx, error, slug=slug)
+    except BallotboxError as error:  # counted for the audit page and the client's limit
+        delay = count_rejection(session, ctx, error, slug=slug, guard=guard, source=source)
+        slow_answer(request, delay)
         raise
     return ReceiptOut(
         election=receipt.election,

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import CasterDep, get_context, get_session
 from ballotbox.adapters.httpkit.errors import status_for
+from ballotbox.adapters.httpkit.limits import client_address, get_guard, slow_answer
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.httpkit.templating import make_templates
 from ballotbox.adapters.httpkit.templating import render as kit_render
@@ -55,8 +56,16 @@ def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTM
     now = ctx.clock.now()
     listed = [(e, effective_state(e, now)) for e in repository.elections(session)]
     error = extra.get("error")
-    if isinstance(error, BallotboxError):  # for the live audit page's counters
-        count_rejection(session, ctx, error, token_text=extra.get("token_text"))
+    if isinstance(error, BallotboxError):  # the live audit page's counters, the source's limit
+        delay = count_rejection(
+            session,
+            ctx,
+            error,
+            token_text=extra.get("token_text"),
+            guard=get_guard(request),
+            source=client_address(request),
+        )
+        slow_answer(request, delay)
     status = status_for(error) if isinstance(error, BallotboxError) else 200
     return render(request, "home.html", {"elections": listed, **extra}, status_code=status)
 
@@ -92,8 +101,14 @@ def _ballot_page(
     )
 
 
+def _may_try(request: Request, ctx: Context) -> None:
+    """Refuse, before any look-up, a client whose token attempts keep failing."""
+    get_guard(request).check("web", client_address(request))
+
+
 def _start(request: Request, session: Session, ctx: Context, text: str) -> HTMLResponse:
     try:
+        _may_try(request, ctx)
         token = parse(text)
         election = check_can_vote(session, ctx, token, "web")
     except BallotboxError as error:
@@ -122,6 +137,7 @@ async def review(request: Request, session: SessionDep, ctx: ContextDep) -> HTML
     """Check the ballot and show it back before it is cast."""
     form = await request.form()
     try:
+        _may_try(request, ctx)
         token = parse(str(form.get("token", "")))
         election = check_can_vote(session, ctx, token, "web")
     except BallotboxError as error:
@@ -159,6 +175,7 @@ def change(
 ) -> HTMLResponse:
     """Back from the review page to the ballot, with the choices still marked."""
     try:
+        _may_try(request, ctx)
         parsed = parse(token)
         election = check_can_vote(session, ctx, parsed, "web")
         picked = choices_from_field(choices)
@@ -182,6 +199,7 @@ def cast_ballot(
 ) -> HTMLResponse:
     """Cast the reviewed ballot and show the receipt."""
     try:
+        _may_try(request, ctx)
         parsed = parse(token)
         receipt = caster(parsed, choices_from_field(choices), "web")
     except TokenFormatError as error:
