@@ -121,8 +121,13 @@ def test_the_server_writes_no_access_log_with_tokens_or_addresses(
         f"{server.url}/api/v1/elections/test-2027/ballots",
         json={"token": tokens[0].digits, "choices": [1]},
     )
+    groups = tokens[1].grouped.split()
+    httpx.get(f"{server.url}/v/{tokens[1].grouped}")  # sent as %20
+    httpx.get(f"{server.url}/v/{'+'.join(groups)}?again={'+'.join(groups)}")
     output = server.output(400)
     assert tokens[0].digits not in output
+    for joined in ("%20".join(groups[1:3]), "+".join(groups[1:3]), "".join(groups[1:3])):
+        assert joined not in output, output
     assert "127.0.0.1:" not in output.replace(f"127.0.0.1:{server.port}", "")
     assert "GET /v/[token]" in output  # the access log is on in this server, and redacted
 
