@@ -10,9 +10,10 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ballotbox import __version__
 from ballotbox.adapters.audit_pages.router import router as audit_router
@@ -65,8 +66,32 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     return JSONResponse({"error": "invalid_request", "detail": problems}, status_code=422)
 
 
+def _slash_redirect(request: Request) -> Response | None:
+    """For a path that exists only with (or without) a trailing slash: a redirect to it.
+
+    Starlette's own redirect builds the address from the request's ``Host``
+    header, which anyone can set; this one uses the configured public URL.
+    """
+    path = request.scope["path"]
+    toggled = path[:-1] if path.endswith("/") else path + "/"
+    if path == "/" or not toggled.strip("/"):
+        return None
+    routes = request.app.router.routes
+    if any(route.matches(request.scope)[0] != Match.NONE for route in routes):
+        return None  # the address exists: its own 404 stands
+    if not any(
+        route.matches({**request.scope, "path": toggled})[0] != Match.NONE for route in routes
+    ):
+        return None
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    location = request.app.state.settings.public_base + toggled + (f"?{query}" if query else "")
+    return RedirectResponse(location, status_code=307)
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 404 and (redirect := _slash_redirect(request)) is not None:
+        return redirect
     detail = "Page not found." if error.status_code == 404 else str(error.detail)
     if wants_json(request):
         return JSONResponse(
@@ -137,6 +162,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         version=__version__,
         description="Verifiable, anonymous ballots. Cast with a token from your card.",
         lifespan=_lifespan,
+        redirect_slashes=False,  # see _slash_redirect: never to an address built from Host
     )
     app.state.settings = settings
     app.state.context = context

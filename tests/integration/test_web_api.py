@@ -224,3 +224,16 @@ def test_a_client_cannot_dodge_its_limit_with_a_forwarded_for_header(
         again = client.post(URL, json={"token": tokens[0].digits, "choices": [1]},
                             headers={"x-forwarded-for": "192.0.2.99"})  # fmt: skip
         assert again.status_code == 429
+
+
+def test_a_trailing_slash_redirect_never_trusts_the_host_header(ballot_env: BallotEnv) -> None:
+    ballot_env.make_election(tokens=1)
+    settings = ballot_env.settings.model_copy(update={"public_url": "https://vote.example.org/"})
+    with TestClient(create_app(settings, ballot_env.ctx)) as client:
+        answer = client.get(
+            "/elections/test-2027/?x=1", headers={"host": "evil.example"}, follow_redirects=False
+        )
+        assert answer.status_code == 307
+        assert answer.headers["location"] == "https://vote.example.org/elections/test-2027?x=1"
+        assert client.get("/nope/", follow_redirects=False).status_code == 404
+        assert client.get("/elections/test-2027", headers=HTML).status_code == 200
