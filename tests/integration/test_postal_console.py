@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from ballotbox.adapters.httpkit.security import BOUND_COOKIES
+from ballotbox.adapters.postal.web_session import COOKIE
 from ballotbox.app import create_app
 from ballotbox.storage.models import Ballot
 from tests.fixtures.elections import BallotEnv
@@ -218,3 +220,15 @@ def test_keying_twice_casts_and_disputes_go_to_another_supervisor(
     ]
     log = clients["sid"].get("/teller/log").text
     assert "keyed" in log and "adjudicated" in log and tokens[0].digits not in log
+
+
+def test_a_csrf_pair_made_for_one_teller_session_is_refused_in_another(
+    env: BallotEnv, clients: dict[str, TestClient]
+) -> None:
+    assert BOUND_COOKIES["/teller"] == COOKIE
+    sid_pair = csrf(clients["sid"], "/teller")  # someone's own, genuine pair
+    ann = clients["ann"]
+    ann.cookies.set("bb_csrf", sid_pair, path="/")  # planted in Ann's browser
+    refused = ann.post("/teller/logout", data={"csrf_token": sid_pair}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert ann.get("/teller", follow_redirects=False).status_code == 200  # still signed in

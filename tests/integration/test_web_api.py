@@ -237,3 +237,20 @@ def test_a_trailing_slash_redirect_never_trusts_the_host_header(ballot_env: Ball
         assert answer.headers["location"] == "https://vote.example.org/elections/test-2027?x=1"
         assert client.get("/nope/", follow_redirects=False).status_code == 404
         assert client.get("/elections/test-2027", headers=HTML).status_code == 200
+
+
+def test_a_planted_csrf_cookie_and_field_are_refused(ballot_env: BallotEnv) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    with TestClient(create_app(ballot_env.settings, ballot_env.ctx)) as client:
+        genuine = csrf(client)
+        nonce = genuine.partition(".")[0]
+        for planted in ("a" * 43, f"{nonce}.{'A' * 43}", f"{nonce}.", "x.y"):
+            client.cookies.set("bb_csrf", planted)
+            answer = client.post(
+                "/ballot", data={"token": tokens[0].digits, "csrf_token": planted}, headers=HTML
+            )
+            assert answer.status_code == 403, planted
+        client.cookies.set("bb_csrf", genuine)
+        ok = client.post("/ballot", data={"token": tokens[0].digits, "csrf_token": genuine},
+                         headers=HTML)  # fmt: skip
+        assert ok.status_code == 200
