@@ -25,7 +25,7 @@ from ballotbox.adapters.httpkit.templating import render
 from ballotbox.adapters.phone import routes as phone_routes
 from ballotbox.adapters.postal import pages as postal_pages
 from ballotbox.adapters.sms import routes as sms_routes
-from ballotbox.adapters.web import api, pages
+from ballotbox.adapters.web import api, docs, pages
 from ballotbox.config import Settings, get_settings
 from ballotbox.core import logsafe
 from ballotbox.core.errors import BallotboxError
@@ -163,6 +163,8 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         description="Verifiable, anonymous ballots. Cast with a token from your card.",
         lifespan=_lifespan,
         redirect_slashes=False,  # see _slash_redirect: never to an address built from Host
+        docs_url=None,  # served by ballotbox.adapters.web.docs, under the app's own CSP
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.context = context
@@ -181,6 +183,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(docs.router)
     app.include_router(audit_router)
     app.include_router(sms_routes.router)
     app.include_router(phone_routes.router)
