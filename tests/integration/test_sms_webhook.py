@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -227,8 +228,8 @@ def test_fuzzed_texts_always_get_a_reply_and_cast_only_a_well_formed_vote(
     token = unused[0]
     text = template.replace("{t}", token.digits).replace("{g}", token.grouped)
     before = len(ballots(sqlite_env))
-    with client_for(sqlite_env) as client:
-        reply = send(client, text, auth_token=AUTH)
+    with client_for(sqlite_env) as client:  # each example from its own number: no limit in play
+        reply = send(client, text, auth_token=AUTH, sender=f"+44770{secrets.randbelow(10**7):07d}")
     assert reply.status == 200 and reply.messages and all(reply.messages)
     after = ballots(sqlite_env)
     if len(after) == before:
@@ -283,7 +284,7 @@ def test_during_a_flood_unknown_tokens_are_answered_late_and_valid_ones_at_once(
     sqlite_env: BallotEnv,
 ) -> None:
     _slug, tokens = sqlite_env.make_election(tokens=1)
-    with client_for(sqlite_env, flood_alert=3, flood_delay_seconds=0.5) as client:
+    with client_for(sqlite_env, flood_alert=3, flood_delay_seconds=1.5) as client:
         times = []
         for n in range(4):
             started = time.monotonic()
@@ -292,5 +293,5 @@ def test_during_a_flood_unknown_tokens_are_answered_late_and_valid_ones_at_once(
         started = time.monotonic()
         genuine = send(client, f"{tokens[0].grouped} 1", auth_token=AUTH, sender="+447700955555")
         valid = time.monotonic() - started
-    assert times[0] < 0.4 and times[1] < 0.4 and min(times[2:]) >= 0.5
-    assert "Vote recorded" in genuine.messages[0] and valid < 0.4
+    assert max(times[:2]) < 1.5 <= min(times[2:])
+    assert "Vote recorded" in genuine.messages[0] and valid < 1.5

@@ -101,14 +101,14 @@ def _ballot_page(
     )
 
 
-def _may_try(request: Request, ctx: Context) -> None:
+def _may_try(request: Request) -> None:
     """Refuse, before any look-up, a client whose token attempts keep failing."""
     get_guard(request).check("web", client_address(request))
 
 
 def _start(request: Request, session: Session, ctx: Context, text: str) -> HTMLResponse:
     try:
-        _may_try(request, ctx)
+        _may_try(request)
         token = parse(text)
         election = check_can_vote(session, ctx, token, "web")
     except BallotboxError as error:
@@ -137,7 +137,7 @@ async def review(request: Request, session: SessionDep, ctx: ContextDep) -> HTML
     """Check the ballot and show it back before it is cast."""
     form = await request.form()
     try:
-        _may_try(request, ctx)
+        _may_try(request)
         token = parse(str(form.get("token", "")))
         election = check_can_vote(session, ctx, token, "web")
     except BallotboxError as error:
@@ -175,7 +175,7 @@ def change(
 ) -> HTMLResponse:
     """Back from the review page to the ballot, with the choices still marked."""
     try:
-        _may_try(request, ctx)
+        _may_try(request)
         parsed = parse(token)
         election = check_can_vote(session, ctx, parsed, "web")
         picked = choices_from_field(choices)
@@ -199,7 +199,7 @@ def cast_ballot(
 ) -> HTMLResponse:
     """Cast the reviewed ballot and show the receipt."""
     try:
-        _may_try(request, ctx)
+        _may_try(request)
         parsed = parse(token)
         receipt = caster(parsed, choices_from_field(choices), "web")
     except TokenFormatError as error:
