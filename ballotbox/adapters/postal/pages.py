@@ -30,8 +30,8 @@ from ballotbox.adapters.postal.web_session import (
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services import Context
 from ballotbox.services.elections import definition_of
-from ballotbox.services.postal import accounts, batches, keying, queries, reconcile
 from ballotbox.services.guards import SIGN_IN, SIGN_IN_FROM
+from ballotbox.services.postal import accounts, batches, keying, queries, reconcile
 from ballotbox.services.postal.errors import EntryError, LoginError, SignInLimitedError
 from ballotbox.services.postal.matching import REJECTION_REASONS, SPOILT_REASONS, read_entry
 from ballotbox.services.postal.roles import Permission
