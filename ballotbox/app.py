@@ -26,7 +26,7 @@ from ballotbox.adapters.phone import routes as phone_routes
 from ballotbox.adapters.postal import pages as postal_pages
 from ballotbox.adapters.sms import routes as sms_routes
 from ballotbox.adapters.web import api, docs, pages
-from ballotbox.config import Settings, get_settings
+from ballotbox.config import Settings, configure_logging, get_settings
 from ballotbox.core import logsafe
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services import Context
@@ -34,8 +34,9 @@ from ballotbox.services.batching import CastBatcher
 from ballotbox.services.checkpoints import sign_due
 from ballotbox.services.elections import apply_all_due
 from ballotbox.services.guards import Guard
-from ballotbox.services.postal.voicemail import phone_sink
 from ballotbox.storage.db import make_engine, transaction
+from ballotbox.storage.migrate import readiness_problem
+from ballotbox.wiring import context_for
 
 log = logging.getLogger("ballotbox.app")
 STATIC = Path(__file__).resolve().parent / "adapters" / "web" / "static"
@@ -110,7 +111,7 @@ async def _unexpected(request: Request, error: Exception) -> Response:
         "unexpected %s on %s %s",
         type(error).__name__,
         request.method,
-        request.scope.get("route").path if request.scope.get("route") else "?",
+        getattr(request.scope.get("route"), "path", "?"),
         exc_info=(type(error), error, None),
     )
     message = "Something went wrong on our side; nothing was recorded. Please try again."
@@ -153,9 +154,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None, context: Context | None = None) -> FastAPI:
-    """Build the application for ``settings`` (default: the environment)."""
+    """Build the application for ``settings`` (default: the environment).
+
+    ``context`` defaults to :func:`ballotbox.wiring.context_for`; the phone
+    line's voicemail queue and the close's late arrivals come with it.
+    """
     settings = settings or get_settings()
-    context = context or Context.from_settings(settings)
+    context = context or context_for(settings)
+    configure_logging(settings.log_level)
     logsafe.install()
     app = FastAPI(
         title="ballotbox",
@@ -171,7 +177,6 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.state.engine = make_engine(settings.database_url)
     app.state.batcher = CastBatcher(app.state.engine, context)
     app.state.guard = Guard.from_settings(settings, context, app.state.engine)
-    app.state.voicemail_sink = phone_sink(context)  # phone messages → tellers' queue
     app.add_exception_handler(BallotboxError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -193,5 +198,15 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     def healthz() -> dict[str, str]:
         """Liveness probe for the proxy and the test harness."""
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Readiness probe: 200 when the database answers at the newest schema and keys exist."""
+        problem = readiness_problem(app.state.engine)
+        if problem is None and not settings.key_dir.is_dir():
+            problem = "the key directory is missing"
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "detail": problem}, status_code=503)
+        return JSONResponse({"status": "ready"})
 
     return app

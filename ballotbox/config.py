@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ballotbox.core.errors import SettingsError
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class Settings(BaseSettings):
@@ -44,7 +51,11 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         False, description="Mark cookies Secure (set true behind TLS in production)."
     )
-    log_level: str = Field("INFO", description="Application log level.")
+    log_level: LogLevel = Field(
+        "INFO",
+        description="Level of ballotbox's own log lines on standard error (DEBUG, INFO, WARNING, "
+        "ERROR, CRITICAL); other libraries' loggers are left as they are.",
+    )
     checkpoint_every_entries: int = Field(
         100, ge=1, description="Sign a checkpoint once this many log entries are new…"
     )
@@ -90,6 +101,11 @@ class Settings(BaseSettings):
         1.0, ge=0, le=10, description="The delay added to unknown-token answers during a flood."
     )
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @property
     def public_base(self) -> str:
         """The public URL without a trailing slash."""
@@ -98,5 +114,41 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment (SettingsError if bad)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = [
+            f"BALLOTBOX_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise SettingsError(problems="; ".join(problems)) from None
+
+
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is when a line is logged (tests swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def configure_logging(level: LogLevel) -> None:
+    """Show ballotbox's own log lines (``ballotbox.*``) on standard error from ``level`` up.
+
+    Only the ``ballotbox`` logger is touched: the root logger and other libraries'
+    loggers (SQLAlchemy's would print statements and their parameters) keep their
+    levels.  Calling it again changes the level; it never adds a second handler.
+    """
+    logger = logging.getLogger("ballotbox")
+    logger.setLevel(level)
+    if not any(isinstance(h, _BallotboxHandler) for h in logger.handlers):
+        handler = _BallotboxHandler(_CurrentStderr())
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        logger.addHandler(handler)
+
+
+class _BallotboxHandler(logging.StreamHandler[_CurrentStderr]):
+    """The one handler :func:`configure_logging` installs."""

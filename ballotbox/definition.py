@@ -9,22 +9,23 @@ from __future__ import annotations
 import re
 import secrets
 import tomllib
+from collections.abc import Mapping
 from datetime import datetime
 from fractions import Fraction
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ballotbox.core.controlchars import control_characters_in
 from ballotbox.core.errors import DefinitionError
+from ballotbox.core.vocabulary import CHANNELS, RANKED_METHODS, REFERENDUM_ANSWERS, Channel, Method
 
-METHODS = ("scottish-stv", "meek-stv", "irv", "plurality", "approval", "referendum")
-RANKED_METHODS = frozenset({"scottish-stv", "meek-stv", "irv"})
-CHANNELS = ("web", "sms", "phone", "postal")
-REFERENDUM_ANSWERS = ("Yes", "No", "Abstain")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-
-Method = Literal["scottish-stv", "meek-stv", "irv", "plurality", "approval", "referendum"]
-Channel = Literal["web", "sms", "phone", "postal"]
+MAX_DEFINITION_CHARS = 2_000_000  # ample for 999 candidates with long statements
+MAX_CANDIDATES = 999  # candidate numbers run from 1 to 999
+MAX_PROBLEMS = 50  # listed; the rest are counted
+MULTILINE_FIELDS = frozenset({"description", "statement"})
 
 
 class CandidateDefinition(BaseModel):
@@ -174,13 +175,28 @@ class ElectionDefinition(BaseModel):
         return {c.number: c.name for c in self.candidates}
 
 
+@lru_cache(maxsize=4)
+def _source_index(text: str) -> tuple[list[str], dict[str, list[int]], int]:
+    """The lines, where each ``[[table]]`` starts, and where the top-level keys end."""
+    lines = text.splitlines()
+    headers: dict[str, list[int]] = {}
+    top_end = len(lines)
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("[[") and stripped.endswith("]]"):
+            headers.setdefault(stripped[2:-2].strip(), []).append(i)
+        if top_end == len(lines) and line.lstrip().startswith("["):
+            top_end = i
+    return lines, headers, top_end
+
+
 def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     """Best-effort line number of the field at ``loc`` in the TOML source."""
-    lines = text.splitlines()
+    lines, tables, top_end = _source_index(text)  # built once per text, not per problem
     start, end = 0, len(lines)
     if loc and loc[0] in {"candidates", "group_minimums"} and len(loc) > 1:
         index = loc[1] if isinstance(loc[1], int) else 0
-        headers = [i for i, line in enumerate(lines) if line.strip() == f"[[{loc[0]}]]"]
+        headers = tables.get(loc[0], [])
         if index < len(headers):
             start = headers[index]
             end = headers[index + 1] if index + 1 < len(headers) else len(lines)
@@ -190,11 +206,7 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
         else:
             return None
     elif loc:
-        # Top-level keys live before the first table header.
-        for i, line in enumerate(lines):
-            if line.lstrip().startswith("["):
-                end = i
-                break
+        end = top_end  # top-level keys live before the first table header
     if not loc:
         return None
     return _find_key(lines, loc[0], start, end)
@@ -208,7 +220,7 @@ def _find_key(lines: list[str], key: Any, start: int, end: int) -> int | None:
     return None
 
 
-def _describe(text: str, error: dict[str, Any]) -> str:
+def _describe(text: str, error: Mapping[str, Any]) -> str:
     loc = tuple(error["loc"])
     field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
     message = error["msg"].removeprefix("Value error, ")
@@ -223,15 +235,34 @@ def _describe(text: str, error: dict[str, Any]) -> str:
 
 def parse_definition(text: str, source: str = "definition") -> ElectionDefinition:
     """Parse and validate a TOML election definition, reporting every problem."""
+    if len(text) > MAX_DEFINITION_CHARS:
+        size = f"{len(text):,} characters; a definition is at most {MAX_DEFINITION_CHARS:,}"
+        raise DefinitionError([f"{source}: {size}"])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError([f"{source}: not valid TOML: {exc}"]) from None
+    except RecursionError:
+        raise DefinitionError([f"{source}: arrays or tables nested too deeply"]) from None
     return definition_from_dict(data, text)
+
+
+def _before_validation(data: dict[str, Any]) -> list[str]:
+    """Problems that make validating the rest pointless: control characters, sheer size."""
+    problems = control_characters_in(data, multiline_keys=MULTILINE_FIELDS)
+    candidates = data.get("candidates")
+    if isinstance(candidates, list) and len(candidates) > MAX_CANDIDATES:
+        problems.append(
+            f"candidates: {len(candidates):,} listed; a ballot can have at most {MAX_CANDIDATES}"
+        )
+    return problems
 
 
 def definition_from_dict(data: dict[str, Any], text: str = "") -> ElectionDefinition:
     """Validate an already-parsed definition (``text`` is used only to find line numbers)."""
+    early = _before_validation(data)
+    if early:
+        raise DefinitionError(_capped(early))
     try:
         return ElectionDefinition.model_validate(data)
     except ValidationError as exc:
@@ -244,4 +275,14 @@ def definition_from_dict(data: dict[str, Any], text: str = "") -> ElectionDefini
                 )
             else:
                 problems.append(_describe(text, error))
-        raise DefinitionError(problems) from None
+            if len(problems) > MAX_PROBLEMS:
+                break
+        raise DefinitionError(_capped(problems, len(exc.errors()))) from None
+
+
+def _capped(problems: list[str], total: int | None = None) -> list[str]:
+    """At most :data:`MAX_PROBLEMS` problems, and how many more there are."""
+    total = max(total or 0, len(problems))
+    if total <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], f"… and {total - MAX_PROBLEMS:,} more problem(s)"]

@@ -23,10 +23,11 @@ from ballotbox.core.errors import BallotboxError, InputError
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.format import Token
 from ballotbox.definition import definition_from_dict
-from ballotbox.services import Context, casting, elections, issuance, tally
+from ballotbox.services import casting, elections, issuance, tally
 from ballotbox.storage import repository
 from ballotbox.storage.db import make_engine, transaction
 from ballotbox.storage.migrate import upgrade
+from ballotbox.wiring import context_for
 
 MARKER = ".ballotbox-demo"
 
@@ -121,7 +122,7 @@ def run(
         public_url=public_url,
         organisation="Riverside Branch",
     )
-    ctx = Context.from_settings(settings)
+    ctx = context_for(settings)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     now = ctx.clock.now()

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,17 +41,21 @@ sys.path.insert(0, str(REPO))
 
 from ballotbox.config import Settings  # noqa: E402
 from ballotbox.definition import definition_from_dict  # noqa: E402
-from ballotbox.services import Context, elections, issuance  # noqa: E402
+from ballotbox.services import elections, issuance  # noqa: E402
 from ballotbox.storage.db import make_engine, transaction  # noqa: E402
 from ballotbox.storage.migrate import upgrade  # noqa: E402
+from ballotbox.wiring import context_for  # noqa: E402
 from tests.fixtures.databases import create_database, drop_database  # noqa: E402
 from tests.fixtures.pgserver import free_port, new_server  # noqa: E402
+
+#: One HTTP request for the load generator: method, path and JSON body (or none).
+Request = tuple[str, str, dict[str, object] | None]
 
 
 def prepare(url: str, key_dir: Path, count: int) -> list[str]:
     """Migrate, create a 12-candidate STV election, issue ``count`` tokens, open it."""
     settings = Settings(database_url=url, key_dir=key_dir)
-    ctx = Context.from_settings(settings)
+    ctx = context_for(settings)
     engine = make_engine(url)
     upgrade(engine)
     now = datetime.now(UTC)
@@ -111,9 +116,9 @@ def start_server(url: str, key_dir: Path, workers: int) -> tuple[subprocess.Pope
 
 
 async def load(
-    base: str, requests: list[tuple[str, str, dict[str, object] | None]], concurrency: int
+    base: str, requests: Sequence[Request], concurrency: int
 ) -> tuple[float, list[float], dict[int, int]]:
-    """Send ``requests`` keeping ``concurrency`` in flight; return (seconds, latencies, statuses)."""
+    """Send ``requests`` with ``concurrency`` in flight; return (seconds, latencies, statuses)."""
     queue = list(reversed(requests))
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -215,7 +220,7 @@ def run_one(
         ref_s, ref_lat, _ = asyncio.run(
             load(base, [("GET", "/healthz", None)] * casts, concurrency)
         )
-        body = [
+        body: list[Request] = [
             (
                 "POST",
                 "/api/v1/elections/bench/ballots",
@@ -266,7 +271,8 @@ def main() -> None:
     try:
         print(f"client: {args.client}, concurrency {args.concurrency}, {args.runs} run(s) each")
         print(
-            "| database | workers | casts/s (median) | p50 ms | p99 ms | /healthz req/s (reference) | casts/s ÷ reference |"
+            "| database | workers | casts/s (median) | p50 ms | p99 ms "
+            "| /healthz req/s (reference) | casts/s ÷ reference |"
         )
         print("|---|---|---|---|---|---|---|")
         for backend in backends:
@@ -291,7 +297,8 @@ def main() -> None:
                 }
                 print(
                     f"| {backend} | {workers} | {med['casts_per_s']:.0f} | {med['p50_ms']:.1f} | "
-                    f"{med['p99_ms']:.1f} | {med['ref_per_s']:.0f} | {med['casts_per_s'] / med['ref_per_s']:.2f} |",
+                    f"{med['p99_ms']:.1f} | {med['ref_per_s']:.0f} | "
+                    f"{med['casts_per_s'] / med['ref_per_s']:.2f} |",
                     flush=True,
                 )
     finally:

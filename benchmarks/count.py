@@ -1,138 +1,180 @@
-"""Benchmark: parse a .blt file and count it by Scottish STV and Meek STV.
+"""Benchmark: ``ballotbox count FILE.blt --json`` as a user runs it, beside other STV counters.
 
-Synthetic elections with 20 candidates in 5 parties and 6 seats: each voter
-picks a party by popularity, ranks some of its candidates, then may go on to
-candidates of other parties; ballots are 1 to 20 preferences long (mean about
-3.5), one line per ballot, as a raw export would be.  Each measurement runs in
-a fresh process (so peak memory is that run's own) and is repeated; medians are
-reported, with a reference measured in the same process: reading the file and
-splitting it into lines, the least any counter must do.
+Every measurement is a whole process under ``/usr/bin/time -v`` (wall-clock
+time and peak resident memory), on a synthetic election from
+``benchmarks/synthetic.py`` (20 candidates, 6 seats, long-tailed preferences;
+a million ballots have about 146,000 distinct rankings).  The commands are
+run in turn, round after round, so that whatever else this shared machine is
+doing falls on all of them alike; each figure is the median of the rounds.
+Beside ``ballotbox count`` (Scottish STV and Meek STV) it runs, in the same
+rounds:
 
-    .venv/bin/python benchmarks/count.py                 # 100k and 1M, 5 runs each
-    .venv/bin/python benchmarks/count.py --sizes 1000000 --runs 7
+- the floor: ``python -c "import ballotbox.core.counting"`` (the interpreter
+  and the engine's imports, which every count pays);
+- the fastest independent STV counters that install from PyPI (pystv,
+  votekit, pyrankvote: see ``count_references.py``), counting the same file.
+
+It checks that every counter elects the same candidates.
+
+    .venv/bin/pip install pystv votekit pyrankvote    # or: pip install -e '.[bench]'
+    .venv/bin/python benchmarks/count.py                        # 1M ballots, 5 rounds
+    .venv/bin/python benchmarks/count.py --ballots 100000 --runs 7 --references pystv
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
-import resource
+import platform
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CANDIDATES, SEATS, PARTIES = 20, 6, 5
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import synthetic  # noqa: E402  (benchmarks/ is not a package)
+
+PYTHON = sys.executable
+BALLOTBOX = str(Path(sys.executable).with_name("ballotbox"))
+REFERENCES = ("pystv", "votekit", "pyrankvote")
+#: ``ballotbox count`` with only the count command's own module loaded (Typer, then the engine
+#: when the command runs): what the command costs once the CLI loads command modules lazily.
+ALONE = """
+import importlib.util, sys, typer
+spec = importlib.util.spec_from_file_location("count_cli", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+app = typer.Typer(add_completion=False)
+app.callback()(lambda: None)
+module.register(app)
+app(args=sys.argv[2:], prog_name="ballotbox")
+"""
 
 
-def generate(path: Path, ballots: int, seed: int = 2017) -> None:
-    """Write a synthetic election of ``ballots`` one-per-line ballots to ``path``."""
-    rng = random.Random(seed)
-    party_of = [c % PARTIES for c in range(CANDIDATES)]
-    party_weight = [rng.uniform(0.5, 3.0) for _ in range(PARTIES)]
-    appeal = [rng.uniform(0.2, 2.0) for _ in range(CANDIDATES)]
-    members = [[c for c in range(CANDIDATES) if party_of[c] == p] for p in range(PARTIES)]
-    lines = [f"{CANDIDATES} {SEATS}"]
-    for _ in range(ballots):
-        party = rng.choices(range(PARTIES), party_weight)[0]
-        own = sorted(members[party], key=lambda c: -appeal[c] * rng.random())
-        rest = sorted(
-            (c for c in range(CANDIDATES) if party_of[c] != party),
-            key=lambda c: -(appeal[c] * party_weight[party_of[c]]) * rng.random(),
-        )
-        order = own + rest
-        length = 1
-        while length < CANDIDATES and rng.random() < (0.72 if length < len(own) else 0.45):
-            length += 1
-        lines.append("1 " + " ".join(str(c + 1) for c in order[:length]) + " 0")
-    lines.append("0")
-    lines.extend(f'"Candidate {c + 1} (P{party_of[c] + 1})"' for c in range(CANDIDATES))
-    lines.append(f'"Synthetic election, {ballots} ballots"')
-    path.write_text("\n".join(lines) + "\n")
+def commands(path: Path, references: list[str]) -> dict[str, list[str]]:
+    """The processes to time, by the name they have in the table."""
+    out = {
+        "ballotbox count --json (scottish-stv)": [BALLOTBOX, "count", str(path), "--json"],
+        "ballotbox count --json --method meek-stv": [
+            BALLOTBOX,
+            "count",
+            str(path),
+            "--json",
+            "--method",
+            "meek-stv",
+        ],
+        "count command module alone (lazy CLI), scottish-stv": [
+            PYTHON,
+            "-c",
+            ALONE,
+            str(ROOT / "ballotbox/cli/count.py"),
+            "count",
+            str(path),
+            "--json",
+        ],
+        "floor: python -c 'import ballotbox.core.counting'": [
+            PYTHON,
+            "-c",
+            "import ballotbox.core.counting",
+        ],
+    }
+    for name in references:
+        out[f"reference: {name}"] = [PYTHON, str(ROOT / "benchmarks/count_references.py"), name]
+        out[f"reference: {name}"].append(str(path))
+    return out
 
 
-def child(method: str, path: Path) -> None:
-    """One measurement in this fresh process; prints JSON with timings and peak memory."""
-    sys.path.insert(0, str(ROOT))
-    from ballotbox.core.counting import count, read_blt
+def timed(command: list[str]) -> tuple[float, float, str]:
+    """Run ``command`` under /usr/bin/time -v: wall seconds, peak MB, and its output."""
+    done = subprocess.run(
+        ["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    wall = re.search(
+        r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", done.stderr
+    )
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    assert wall and peak, done.stderr
+    seconds = int(wall[1] or 0) * 3600 + int(wall[2]) * 60 + float(wall[3])
+    return seconds, int(peak[1]) / 1024, done.stdout
 
-    start = time.perf_counter()
-    text = path.read_text()
-    lines = text.splitlines()
-    reference = time.perf_counter() - start
-    del lines, text
-    start = time.perf_counter()
-    data = read_blt(path.read_text(), source=path.name)
-    parsed = time.perf_counter()
-    result = count(method, data)
-    done = time.perf_counter()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps(
-            {
-                "reference": reference,
-                "parse": parsed - start,
-                "count": done - parsed,
-                "total": done - start,
-                "peak_mb": peak_mb,
-                "groups": len(data.ballots),
-                "elected": result.elected_names(),
-                "rounds": len(result.rounds),
-            }
-        )
+
+def elected(output: str) -> frozenset[str] | None:
+    """The elected names a counter printed (JSON from ballotbox, "a; b" from the references)."""
+    output = output.strip()
+    if not output:
+        return None
+    if output.startswith("{"):
+        return frozenset(json.loads(output)["elected"])
+    return frozenset(output.split("; "))
+
+
+def machine() -> str:
+    """One line about this machine, for the record."""
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    cores = len(
+        [x for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("processor")]
+    )
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return (
+        f"{cores} cores ({cpu}), Python {platform.python_version()}, "
+        f"load average {' '.join(load)} at the start"
     )
 
 
 def main() -> None:
-    """Generate the elections (cached) and time every method, printing a Markdown table."""
+    """Generate the election (cached), time every command, print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--methods", nargs="+", default=["scottish-stv", "meek-stv"])
+    parser.add_argument("--ballots", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--references", nargs="*", default=list(REFERENCES))
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "ballotbox-bench"
     )
-    parser.add_argument("--child", nargs=2, metavar=("METHOD", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.child[0], Path(args.child[1]))
-        return
     args.cache.mkdir(parents=True, exist_ok=True)
+    path = args.cache / f"synthetic-{args.ballots}-{args.seed}.blt"
+    if not path.exists():
+        print(f"writing {path} ...", file=sys.stderr)
+        synthetic.write(path, args.ballots, args.seed)
+    distinct = len(set(path.read_bytes().split(b"\n0\n", 1)[0].splitlines()[1:]))
+    print(f"Machine: {machine()}")
+    print(f"File: {path.name}, {args.ballots:,} ballots, {distinct:,} distinct rankings\n")
+    todo = commands(path, args.references)
+    walls: dict[str, list[float]] = {name: [] for name in todo}
+    peaks: dict[str, list[float]] = {name: [] for name in todo}
+    winners: dict[str, frozenset[str] | None] = {}
+    for run in range(args.runs):
+        for name, command in todo.items():
+            wall, peak, output = timed(command)
+            walls[name].append(wall)
+            peaks[name].append(peak)
+            winners[name] = elected(output)
+            print(f"round {run + 1}: {name}: {wall:.2f} s, {peak:.0f} MB", file=sys.stderr)
+    ours = statistics.median(walls["ballotbox count --json (scottish-stv)"])
+    same = winners["ballotbox count --json (scottish-stv)"]
     print(
-        "| ballots | method | distinct rankings | rounds | reference (read + split) s "
-        "| parse s | count s | parse + count s (median) | ratio to reference "
-        "| peak MB (max) |"
+        f"| command | wall s (median of {args.runs}) | min–max s | peak MB (median) "
+        "| × ballotbox count | same elected |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for size in args.sizes:
-        path = args.cache / f"synthetic-{size}.blt"
-        if not path.exists():
-            generate(path, size)
-        for method in args.methods:
-            runs = []
-            for _ in range(args.runs):
-                out = subprocess.run(
-                    [sys.executable, __file__, "--child", method, str(path)],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-                runs.append(json.loads(out))
-
-            def med(key: str, runs: list[dict[str, float]] = runs) -> float:
-                return statistics.median(r[key] for r in runs)
-
-            ratio = statistics.median(r["total"] / r["reference"] for r in runs)
-            print(
-                f"| {size:,} | {method} | {runs[0]['groups']:,} | {runs[0]['rounds']} "
-                f"| {med('reference'):.3f} | {med('parse'):.3f} | {med('count'):.3f} "
-                f"| {med('total'):.3f} | {ratio:.1f}× | {max(r['peak_mb'] for r in runs):.0f} |",
-                flush=True,
-            )
+    print("|---|---|---|---|---|---|")
+    for name in todo:
+        median = statistics.median(walls[name])
+        agrees = "—" if winners[name] is None else ("yes" if winners[name] == same else "NO")
+        print(
+            f"| {name} | {median:.2f} | {min(walls[name]):.2f}–{max(walls[name]):.2f} "
+            f"| {statistics.median(peaks[name]):.0f} | {median / ours:.1f} | {agrees} |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Run the whole test suite against real SQLite, PostgreSQL and Chromium.
+# Run the static gates, then the whole test suite against real SQLite,
+# PostgreSQL and Chromium.
 #
 #   ./scripts/test.sh                      everything
 #   ./scripts/test.sh tests/unit -x        arguments go to pytest unchanged
 #   ./scripts/test.sh -m "not browser"
 #
-# Sets up .venv (scripts/setup.sh), installs Debian's postgresql, chromium and
-# poppler-utils when missing (scripts/system-deps.sh), starts a throwaway
-# PostgreSQL on a free loopback port for the run and removes it afterwards.
+# Sets up .venv (scripts/setup.sh), runs the gates (scripts/lint.sh: ruff check,
+# ruff format --check, lint-imports, mypy) and stops at the first that fails,
+# installs Debian's postgresql, chromium and poppler-utils when missing
+# (scripts/system-deps.sh), starts a throwaway PostgreSQL on a free loopback
+# port for the run and removes it afterwards.
 # Under CI=true a missing PostgreSQL or Chromium fails the tests that need it.
 set -euo pipefail
 
@@ -16,6 +19,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 say() { printf '[test] %s\n' "$*" >&2; }
 
 ./scripts/setup.sh
+if ! ./scripts/lint.sh; then
+    say "a static gate failed (see the [lint] line above): pytest was not run"
+    exit 1
+fi
 ./scripts/system-deps.sh
 
 PY=.venv/bin/python

@@ -1,1 +1,4 @@
-"""Adapters: how votes and people come in (web, SMS, phone, post, audit pages).  Each calls the services; none imports another."""
+"""Adapters: how votes and people come in (web, SMS, phone, post, audit pages).
+
+Each calls the services; none imports another.
+"""

@@ -2,19 +2,33 @@
 
 Each command group lives in its own module with a ``register(app)`` function;
 this module only composes them and turns domain errors into one clear line
-and a non-zero exit, never a traceback.
+and a non-zero exit, never a traceback.  Commands import what they use when
+they run, so ``ballotbox --help`` and ``ballotbox count`` start quickly.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
 
 import typer
-from rich.console import Console
 
+from ballotbox.cli import (
+    backup,
+    count,
+    demo,
+    election,
+    members,
+    phone,
+    postal,
+    publish,
+    setup,
+    sms,
+    tally,
+    tellers,
+    tokens,
+)
 from ballotbox.core.errors import BallotboxError, InputError, NotFoundError
 
 app = typer.Typer(
@@ -22,37 +36,56 @@ app = typer.Typer(
     help="Run verifiable, anonymous ballots: define, issue tokens, open, close, count, publish.",
     no_args_is_help=True,
     add_completion=False,
+    add_help_option=False,  # replaced by the --help of _root below
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    # Plain help: typer's Rich help imports rich.markdown and markdown-it on every --help.
+    rich_markup_mode=None,
 )
 
-# Modules under ballotbox.cli (or dotted paths elsewhere) that add commands.
-COMMAND_MODULES: list[str] = [
-    "ballotbox.cli.setup",
-    "ballotbox.cli.election",
-    "ballotbox.cli.tokens",
-    "ballotbox.cli.tally",
-    "ballotbox.cli.count",
-    "ballotbox.cli.demo",
-    "ballotbox.cli.serve",
-    "ballotbox.cli.publish",
-    "ballotbox.cli.tellers",
-    "ballotbox.cli.postal",
-    "ballotbox.cli.sms",
-    "ballotbox.cli.phone",
-    "ballotbox.cli.members",
-]
 
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(_name)
-    except ModuleNotFoundError as exc:  # a command group not written yet
-        if exc.name != _name:
-            raise
-        continue
-    _module.register(app)
+def _show_help(ctx: typer.Context, _param: object, asked: bool) -> None:
+    if asked and not ctx.resilient_parsing:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
 
-err_console = Console(stderr=True)
+
+@app.callback()
+def _root(
+    _help: bool = typer.Option(
+        False,
+        "--help",
+        is_eager=True,
+        expose_value=False,
+        callback=_show_help,
+        help="Show this message and exit.",
+    ),
+) -> None:
+    # A --help of our own whose default is False: typer coerces a built-in --help that
+    # was not given (None) through a pydantic TypeAdapter, and importing pydantic for
+    # that doubled the start-up time of every command (benchmarks/RESULTS.md).
+    pass
+
+
+# In the order `ballotbox --help` lists them.  Each module imports only typer and the
+# standard library at the top; what a command needs it imports when it runs, so the
+# help and `ballotbox count` start without the web stack (tests/unit/test_cli_startup.py).
+GROUPS = (
+    setup,
+    election,
+    tokens,
+    tally,
+    count,
+    demo,
+    publish,
+    tellers,
+    postal,
+    sms,
+    phone,
+    members,
+    backup,
+)
+for _group in GROUPS:
+    _group.register(app)
 
 
 def exit_code_for(error: BallotboxError) -> int:
@@ -64,20 +97,25 @@ def exit_code_for(error: BallotboxError) -> int:
     return 1
 
 
+def _say_error(text: str) -> None:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]error:[/] {text}", highlight=False)
+
+
 def main() -> None:
     """Entry point of the ``ballotbox`` console script."""
     try:
         app()
     except BallotboxError as error:
-        err_console.print(f"[bold red]error:[/] {error.message}", highlight=False)
+        _say_error(error.message)
         sys.exit(exit_code_for(error))
     except Exception as error:  # noqa: BLE001 - the officer gets one line, never a traceback
         if os.environ.get("BALLOTBOX_DEBUG"):
             raise
         logging.getLogger("ballotbox").debug("unexpected error", exc_info=True)
-        err_console.print(
-            f"[bold red]error:[/] unexpected {type(error).__name__}; the command's transaction was "
-            "rolled back. Run again with BALLOTBOX_DEBUG=1 to see the details.",
-            highlight=False,
+        _say_error(
+            f"unexpected {type(error).__name__}; the command's transaction was "
+            "rolled back. Run again with BALLOTBOX_DEBUG=1 to see the details."
         )
         sys.exit(70)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from pathlib import Path
 
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from ballotbox.config import Settings, get_settings
+from ballotbox.config import Settings, configure_logging, get_settings
 from ballotbox.core.errors import BallotboxError
 from ballotbox.core.i18n import N_
 from ballotbox.services import Context
@@ -36,8 +35,7 @@ class DatabaseUnavailableError(BallotboxError):
 @lru_cache(maxsize=1)
 def engine() -> Engine:
     """The engine for the configured database, checked to be at the newest schema."""
-    settings = get_settings()
-    eng = make_engine(settings.database_url)
+    eng = make_engine(settings().database_url)
     safe_url = eng.url.render_as_string(hide_password=True)
     try:
         current = is_current(eng)
@@ -49,13 +47,24 @@ def engine() -> Engine:
 
 
 def context() -> Context:
-    """The service context for this run (system clock, configured keys)."""
-    return Context.from_settings(get_settings())
+    """The service context for this run (system clock, configured keys, the tellers' queue)."""
+    from ballotbox.wiring import context_for
+
+    return context_for(settings())
 
 
 @contextmanager
 def session(*, write: bool = True) -> Iterator[tuple[Session, Context]]:
-    """One transaction for one command, after applying any due open/close."""
+    """One transaction for one command, after applying any due open/close.
+
+    This is the CLI's one transaction owner, as the session dependency is the
+    web's (``ballotbox/adapters/httpkit/deps.py``): the command's block commits
+    when it ends normally and rolls back if it raises, so a refused command
+    changes nothing; commands and services never commit, services only flush.
+    Due opens and closes are applied and committed first, on their own, so a
+    command that fails still leaves the schedule applied.  ``write=False``
+    does not take SQLite's write lock, for commands that only read.
+    """
     ctx = context()
     eng = engine()
     with transaction(eng) as s:
@@ -65,16 +74,7 @@ def session(*, write: bool = True) -> Iterator[tuple[Session, Context]]:
 
 
 def settings() -> Settings:
-    """The configured settings."""
-    return get_settings()
-
-
-def refuse_existing(path: Path) -> None:
-    """Never overwrite a file the officer already has (it may hold printed tokens)."""
-    if path.exists():
-        raise OutputExistsError(path=str(path))
-
-
-class OutputExistsError(BallotboxError):
-    code = "output_exists"
-    template = N_("{path} already exists; choose another name or move the old file away first.")
+    """The configured settings; ballotbox's log lines go to stderr at their level."""
+    config = get_settings()
+    configure_logging(config.log_level)
+    return config

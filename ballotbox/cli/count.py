@@ -1,42 +1,45 @@
-"""``ballotbox count``: count a .blt (or rankings .csv) file and print the result sheet."""
+"""``ballotbox count``: count a .blt (or rankings .csv) file and print the result sheet.
+
+Only Typer is imported here; the counting engine is imported when the command
+runs, so the rest of the command line does not pay for it, and a count pays
+for nothing but the engine (``ballotbox.core.counting``, standard library only).
+"""
 
 from __future__ import annotations
 
-import json
-from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from ballotbox.core.counting import (
-    METHODS,
-    CountInput,
-    CountOptions,
-    count,
-    read_blt,
-    read_csv_rankings,
-    result_csv,
-    result_sheet,
-)
-from ballotbox.core.errors import FileFormatError, InputError
+if TYPE_CHECKING:
+    from ballotbox.core.counting import CountInput
+
+#: The methods, as ``ballotbox.core.counting.METHODS`` lists them (a test keeps them equal).
+METHOD_HELP = "One of: scottish-stv, meek-stv, irv, plurality, approval, referendum."
 
 
 def load(path: Path, seats: int | None) -> CountInput:
     """Read ballots from ``path``: ERS .blt, or a rankings CSV when the name ends in .csv."""
+    from dataclasses import replace
+
+    from ballotbox.core.counting import read_blt, read_csv_rankings
+    from ballotbox.core.errors import FileFormatError
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except OSError as error:
         raise FileFormatError(
             f"cannot read the file ({error.strerror})", source=str(path)
         ) from None
-    except UnicodeDecodeError:
-        raise FileFormatError("expected UTF-8 text", source=str(path)) from None
     if path.suffix.lower() == ".csv":
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FileFormatError("expected UTF-8 text", source=str(path)) from None
         return read_csv_rankings(text, seats=seats or 1, source=path.name, title=path.stem)
-    data = read_blt(text, source=path.name)
-    if seats is not None:
-        data = CountInput(data.candidates, seats, data.ballots, data.withdrawn, data.title)
-    return data
+    data = read_blt(raw, source=path.name)  # bytes: the file is never decoded whole
+    return data if seats is None else replace(data, seats=seats)
 
 
 def register(app: typer.Typer) -> None:
@@ -45,9 +48,7 @@ def register(app: typer.Typer) -> None:
     @app.command("count")
     def count_command(
         file: Path = typer.Argument(..., help="Ballots: an ERS .blt file or a rankings .csv."),
-        method: str = typer.Option(
-            "scottish-stv", "--method", "-m", help=f"One of: {', '.join(METHODS)}."
-        ),
+        method: str = typer.Option("scottish-stv", "--method", "-m", help=METHOD_HELP),
         seats: int | None = typer.Option(
             None, "--seats", "-s", min=1, help="Seats to fill (default: as in the .blt file)."
         ),
@@ -62,12 +63,18 @@ def register(app: typer.Typer) -> None:
 
         Example: ballotbox count ward1.blt --method scottish-stv --seats 4 --json
         """
+        import json
+
+        from ballotbox.core.counting import CountOptions, count, result_csv, result_sheet
+        from ballotbox.core.counting.weights import parse_fraction, shown
+        from ballotbox.core.errors import InputError
+
         try:
-            share = Fraction(threshold)
-        except (ValueError, ZeroDivisionError):
+            share = parse_fraction(threshold)
+        except ValueError:
             raise InputError(
                 "The threshold must be a number or fraction such as 2/3, not “{value}”.",
-                value=threshold,
+                value=shown(threshold),
             ) from None
         data = load(file, seats)
         result = count(method, data, CountOptions(seed=seed, referendum_threshold=share))

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from ballotbox.cli.common import console
-from ballotbox.core.counting import Result
-from ballotbox.demo import run
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ballotbox.core.counting import Result
 
 
 def result_table(result: Result) -> Table:
     """The count at a glance: first preferences, final votes and each candidate's fate."""
+    from rich.table import Table
+
     table = Table(title=f"{result.title}: {result.method}, {result.seats} seats")
     table.add_column("Candidate", no_wrap=True)
     table.add_column("First prefs", justify="right")
@@ -70,6 +73,9 @@ def register(app: typer.Typer) -> None:
 
         Example: ballotbox demo --no-serve
         """
+        from ballotbox.cli.common import console
+        from ballotbox.demo import run
+
         started = time.perf_counter()
         url = f"http://127.0.0.1:{port}"
         outcome = run(folder, voters=voters, public_url=url, say=lambda m: console.print(m))

@@ -5,14 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from ballotbox.cli.common import console, session
 from ballotbox.core.errors import FileFormatError
-from ballotbox.definition import parse_definition
-from ballotbox.services import elections
-from ballotbox.services.elections import aware, iso
-from ballotbox.storage import repository
 
 election_app = typer.Typer(help="Define, open, close and inspect elections.", no_args_is_help=True)
 
@@ -35,6 +29,10 @@ def create(file: Path = typer.Argument(..., help="The election definition (TOML)
 
     Example: ballotbox election create nec-2027.toml
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.definition import parse_definition
+    from ballotbox.services import elections
+
     definition = parse_definition(read_text(file), source=str(file))
     with session() as (s, ctx):
         election = elections.create(s, ctx, definition)
@@ -52,6 +50,10 @@ def open_(slug: str = typer.Argument(..., help="The election's slug.")) -> None:
 
     Example: ballotbox election open nec-2027
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.services import elections
+    from ballotbox.storage import repository
+
     with session() as (s, ctx):
         election = repository.election_by_slug(s, slug)
         commitment = elections.open_now(s, ctx, election)
@@ -68,6 +70,10 @@ def close(slug: str = typer.Argument(..., help="The election's slug.")) -> None:
 
     Example: ballotbox election close nec-2027
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.services import elections
+    from ballotbox.storage import repository
+
     with session() as (s, ctx):
         election = repository.election_by_slug(s, slug)
         elections.close_now(s, ctx, election)
@@ -80,6 +86,13 @@ def show(slug: str = typer.Argument(..., help="The election's slug.")) -> None:
 
     Example: ballotbox election show nec-2027
     """
+    from rich.table import Table
+
+    from ballotbox.cli.common import console, session
+    from ballotbox.services import elections
+    from ballotbox.services.elections import aware, iso
+    from ballotbox.storage import repository
+
     with session(write=False) as (s, _ctx):
         election = repository.election_by_slug(s, slug)
         view = elections.overview(s, election)
@@ -109,6 +122,13 @@ def list_() -> None:
 
     Example: ballotbox election list
     """
+    from rich.table import Table
+
+    from ballotbox.cli.common import console, session
+    from ballotbox.services import elections
+    from ballotbox.services.elections import aware, iso
+    from ballotbox.storage import repository
+
     with session(write=False) as (s, _ctx):
         rows = [(e, elections.overview(s, e)) for e in repository.elections(s)]
     table = Table("Slug", "Title", "Method", "State", "Issued", "Voted", "Closes")

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import typer
-from rich.table import Table
 
-from ballotbox.cli.common import console, session
 from ballotbox.core.errors import FileFormatError, InputError
 from ballotbox.core.i18n import N_
-from ballotbox.core.members.registers import FIELDS, RowProblem, read_register
-from ballotbox.core.printing.labels import render_address_labels
-from ballotbox.core.printing.outputs import open_new, refuse_existing
-from ballotbox.services import issuance_register as registry
-from ballotbox.storage import repository
+
+if TYPE_CHECKING:
+    from ballotbox.core.members.registers import RowProblem
 
 members_app = typer.Typer(
     help="Member registers, the card issuance register, stock reports and address labels.",
@@ -39,6 +34,8 @@ def read_bytes(path: Path) -> bytes:
 
 def parse_mapping(pairs: list[str]) -> dict[str, str | list[str]] | None:
     """``--map number="Member Ref"`` options as the mapping ``read_register`` takes."""
+    from ballotbox.core.members.registers import FIELDS
+
     mapping: dict[str, str | list[str]] = {}
     for pair in pairs:
         key, sep, column = pair.partition("=")
@@ -76,9 +73,14 @@ def import_(
 
     Example: ballotbox members import nec-2027 --org "North West" nw.csv --map number="Member Ref"
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.core.members.registers import read_register
+    from ballotbox.services import issuance_register as registry
+    from ballotbox.storage import repository
+
     if not org.strip():
         raise InputError(N_("--org needs the organisation's name."))
-    read = read_register(read_bytes(file), org.strip(), parse_mapping(map_))
+    read = read_register(read_bytes(file), org.strip(), parse_mapping(map_), name=str(file))
     if strict and read.problems:
         _print_problems(read.problems)
         raise FileFormatError(
@@ -101,6 +103,8 @@ def import_(
 
 
 def _print_problems(problems: list[RowProblem]) -> None:
+    from ballotbox.cli.common import console
+
     for problem in problems[:SHOWN]:
         console.print(f"  line {problem.line}: {problem.reason}")
     if len(problems) > SHOWN:
@@ -118,6 +122,12 @@ def duplicates(
 
     Example: ballotbox members duplicates nec-2027 --csv duplicates.csv
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.core.printing.outputs import open_new, refuse_existing
+    from ballotbox.core.spreadsheet import SafeWriter
+    from ballotbox.services import issuance_register as registry
+    from ballotbox.storage import repository
+
     if csv_path is not None:
         refuse_existing(csv_path)
     with session(write=False) as (s, _ctx):
@@ -135,7 +145,7 @@ def duplicates(
             console.print(f"    {a.org} {a.number} ~ {b.org} {b.number}: {match.reason}")
     if csv_path is not None:
         with open_new(csv_path) as raw, raw_text(raw) as fh:
-            writer = csv.writer(fh)
+            writer = SafeWriter(fh)
             writer.writerow(["group", "org", "number", "name", "postcode", "email", "reasons"])
             for number, group in enumerate(groups, start=1):
                 for index, member in enumerate(group.members):
@@ -190,6 +200,10 @@ def issued(
 
     Example: ballotbox members issued nec-2027 10442 --how meeting --by "J. Teller"
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.services import issuance_register as registry
+    from ballotbox.storage import repository
+
     if (number is None) == (from_file is None):
         raise InputError(N_("Give one membership number, or --from FILE.csv for many."))
     data = read_bytes(from_file) if from_file is not None else b""
@@ -242,6 +256,14 @@ def report(
 
     Example: ballotbox members report nec-2027 --csv stock.csv --without-card-csv follow-up.csv
     """
+    from rich.table import Table
+
+    from ballotbox.cli.common import console, session
+    from ballotbox.core.printing.outputs import open_new, refuse_existing
+    from ballotbox.core.spreadsheet import SafeWriter
+    from ballotbox.services import issuance_register as registry
+    from ballotbox.storage import repository
+
     for path in (csv_path, without_csv):
         if path is not None:
             refuse_existing(path)
@@ -264,12 +286,12 @@ def report(
         )
     if csv_path is not None:
         with open_new(csv_path) as raw, raw_text(raw) as fh:
-            writer = csv.writer(fh)
+            writer = SafeWriter(fh)
             writer.writerow(["item", "count"])
             writer.writerows([line.item, line.count] for line in lines)
     if without_csv is not None:
         with open_new(without_csv) as raw, raw_text(raw) as fh:
-            writer = csv.writer(fh)
+            writer = SafeWriter(fh)
             writer.writerow(["org", "number", "name", "email", "postcode"])
             writer.writerows([m.org, m.number, m.name, m.email, m.postcode] for m in without)
 
@@ -287,6 +309,12 @@ def labels(
 
     Example: ballotbox members labels nec-2027 --out labels.pdf --only-without-card
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.core.printing.labels import render_address_labels
+    from ballotbox.core.printing.outputs import refuse_existing
+    from ballotbox.services import issuance_register as registry
+    from ballotbox.storage import repository
+
     refuse_existing(out)
     with session(write=False) as (s, _ctx):
         election = repository.election_by_slug(s, slug)
@@ -304,10 +332,6 @@ def labels(
     if run.no_address:
         console.print(
             f"{len(run.no_address)} member(s) have no address: {', '.join(run.no_address[:SHOWN])}"
-        )
-    if run.simplified:
-        console.print(
-            f"{len(run.simplified)} label(s) printed without some accents the font lacks."
         )
 
 

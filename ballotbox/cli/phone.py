@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
 import typer
 
-from ballotbox.adapters.phone.simulator import DEFAULT_CALLER, CallEnded, call
 from ballotbox.cli.sms import _auth
 
 
 def _ask(_prompt: str) -> str:
     """One keypad entry from the terminal: keys then Enter (a trailing # is optional)."""
+    from ballotbox.adapters.phone.simulator import CallEnded
+
     try:
         line = input("keys> ")
     except EOFError:
@@ -29,7 +29,11 @@ def register(app: typer.Typer) -> None:
         keys: str | None = typer.Option(
             None, help="Play a whole call non-interactively: entries ended by #, e.g. TOKEN#1#3##1"
         ),
-        caller: str = typer.Option(DEFAULT_CALLER, "--from", help="The caller's number."),
+        caller: str | None = typer.Option(
+            None,
+            "--from",
+            help="The caller's number (default: an Ofcom drama number, never real).",
+        ),
         public_url: str | None = typer.Option(
             None, help="The URL Twilio signs (the server's BALLOTBOX_PUBLIC_URL); default URL."
         ),
@@ -43,11 +47,19 @@ def register(app: typer.Typer) -> None:
 
         Example: ballotbox phone call http://127.0.0.1:8000 --keys "48210937551288403316#1#3##1"
         """
+        import httpx
+
+        from ballotbox.adapters.phone.simulator import DEFAULT_CALLER, call
+
         with httpx.Client(base_url=url, timeout=30) as client:
             transcript = call(
-                client, keys if keys is not None else _ask, auth_token=_auth(auth_token),
-                public_url=public_url, caller=caller, on_say=lambda text: typer.echo(f"» {text}"),
-            )  # fmt: skip
+                client,
+                keys if keys is not None else _ask,
+                auth_token=_auth(auth_token),
+                public_url=public_url,
+                caller=caller or DEFAULT_CALLER,
+                on_say=lambda text: typer.echo(f"» {text}"),
+            )
         if transcript.statuses and transcript.statuses[-1] != 200:
             typer.echo(f"server answered HTTP {transcript.statuses[-1]}", err=True)
             raise typer.Exit(1)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from ballotbox.cli.common import console, refuse_existing, session
 from ballotbox.cli.election import read_text
-from ballotbox.services.postal import batches, bulk, reconcile
-from ballotbox.storage import repository
+
+if TYPE_CHECKING:
+    from ballotbox.services.postal.reconcile import Reconciliation
 
 postal_app = typer.Typer(
     help="Postal ballots: batches, CSV import, reconciliation.", no_args_is_help=True
@@ -31,6 +31,10 @@ def batch_open(
 
     Example: ballotbox postal batch open nec-2027 "post of 3 Dec, bag 2" --letters 40
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.services.postal import batches
+    from ballotbox.storage import repository
+
     with session() as (s, ctx):
         election = repository.election_by_slug(s, slug)
         batch = batches.open_batch(s, ctx, None, election, label, letters)
@@ -64,6 +68,10 @@ def import_(
 
     Example: ballotbox postal import nec-2027 3 ann.csv bob.csv
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.services.postal import batches, bulk
+    from ballotbox.storage import repository
+
     texts = [(str(path), read_text(path)) for path in (first, second)]
     with session() as (s, ctx):
         election = repository.election_by_slug(s, slug)
@@ -86,6 +94,8 @@ def reconcile_(
 
     Example: ballotbox postal reconcile nec-2027 --csv reconciliation.csv
     """
+    from ballotbox.core.printing.outputs import refuse_existing
+
     if csv_path is not None:
         refuse_existing(csv_path)
     report = _print_report(slug, csv_path)
@@ -93,7 +103,13 @@ def reconcile_(
         raise typer.Exit(1)
 
 
-def _print_report(slug: str, csv_path: Path | None) -> reconcile.Reconciliation:
+def _print_report(slug: str, csv_path: Path | None) -> Reconciliation:
+    from rich.table import Table
+
+    from ballotbox.cli.common import console, session
+    from ballotbox.services.postal import reconcile
+    from ballotbox.storage import repository
+
     with session(write=False) as (s, _ctx):
         report = reconcile.reconcile(s, repository.election_by_slug(s, slug))
     table = Table(

@@ -6,10 +6,6 @@ from pathlib import Path
 
 import typer
 
-from ballotbox.cli.common import console, session
-from ballotbox.services import checkpoints, publishing
-from ballotbox.storage import repository
-
 
 def register(app: typer.Typer) -> None:
     """Add the ``publish`` and ``checkpoint`` commands."""
@@ -30,6 +26,10 @@ def register(app: typer.Typer) -> None:
 
         Example: ballotbox publish nec-2027 --out ./nec-2027-bundle
         """
+        from ballotbox.cli.common import console, session
+        from ballotbox.services import publishing
+        from ballotbox.storage import repository
+
         with session() as (s, ctx):
             election = repository.election_by_slug(s, slug)
             done = publishing.publish(s, ctx, election, out)
@@ -50,6 +50,10 @@ def register(app: typer.Typer) -> None:
 
         Example: ballotbox checkpoint nec-2027
         """
+        from ballotbox.cli.common import console, session
+        from ballotbox.services import checkpoints
+        from ballotbox.storage import repository
+
         with session() as (s, ctx):
             election = repository.election_by_slug(s, slug)
             signed = checkpoints.checkpoint_now(s, ctx, election)

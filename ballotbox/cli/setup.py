@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from ballotbox.cli.common import console, settings
-from ballotbox.storage.db import make_engine
-from ballotbox.storage.migrate import upgrade
-
 
 def register(app: typer.Typer) -> None:
     """Add the set-up commands."""
@@ -18,6 +14,10 @@ def register(app: typer.Typer) -> None:
 
         Example: BALLOTBOX_DATABASE_URL=postgresql://ro@db/ballots ballotbox init
         """
+        from ballotbox.cli.common import console, settings
+        from ballotbox.storage.db import make_engine
+        from ballotbox.storage.migrate import upgrade
+
         config = settings()
         config.key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         engine = make_engine(config.database_url)
@@ -36,6 +36,8 @@ def register(app: typer.Typer) -> None:
         Example: ballotbox serve --host 0.0.0.0 --port 8000 --workers 2
         """
         import uvicorn
+
+        from ballotbox.cli.common import console, settings
 
         if workers > 1 and settings().database_url.startswith("sqlite"):
             # SQLite lets one process write at a time; extra workers only queue on its lock

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import os
 
-import httpx
 import typer
-
-from ballotbox.adapters.sms.simulator import DEFAULT_SENDER, send
 
 
 def _auth(option: str | None) -> str:
@@ -28,7 +25,11 @@ def register(app: typer.Typer) -> None:
     def send_command(
         text: str = typer.Argument(..., help='The text, e.g. "4821 0937 5512 8840 3316 3 1 2".'),
         to_server: str = typer.Option(..., "--to-server", help="The server's base URL."),
-        sender: str = typer.Option(DEFAULT_SENDER, "--from", help="The sender's number."),
+        sender: str | None = typer.Option(
+            None,
+            "--from",
+            help="The sender's number (default: an Ofcom drama number, never real).",
+        ),
         public_url: str | None = typer.Option(
             None, help="The URL Twilio signs (the server's BALLOTBOX_PUBLIC_URL); default: server."
         ),
@@ -42,9 +43,19 @@ def register(app: typer.Typer) -> None:
         Example:
         ballotbox sms send --to-server http://127.0.0.1:8000 --from +447700900123 "TOKEN 3 1 2"
         """
+        import httpx
+
+        from ballotbox.adapters.sms.simulator import DEFAULT_SENDER, send
+
         with httpx.Client(base_url=to_server, timeout=30) as client:
-            reply = send(client, text, auth_token=_auth(auth_token), public_url=public_url,
-                         sender=sender, message_sid=message_sid)  # fmt: skip
+            reply = send(
+                client,
+                text,
+                auth_token=_auth(auth_token),
+                public_url=public_url,
+                sender=sender or DEFAULT_SENDER,
+                message_sid=message_sid,
+            )
         if reply.status != 200:
             typer.echo(f"server answered HTTP {reply.status}", err=True)
             raise typer.Exit(1)

@@ -6,12 +6,6 @@ import json
 
 import typer
 
-from ballotbox.cli.common import session
-from ballotbox.core.counting import result_sheet
-from ballotbox.services import tally as tally_service
-from ballotbox.services.postal.reconcile import gate_tally
-from ballotbox.storage import repository
-
 
 def register(app: typer.Typer) -> None:
     """Add the ``tally`` command."""
@@ -33,10 +27,14 @@ def register(app: typer.Typer) -> None:
 
         Example: ballotbox tally nec-2027
         """
+        from ballotbox.cli.common import session
+        from ballotbox.core.counting import result_sheet
+        from ballotbox.services import tally as tally_service
+        from ballotbox.storage import repository
+
         with session() as (s, ctx):
             election = repository.election_by_slug(s, slug)
-            gate_tally(s, ctx, election, override_pending)  # postal letters pending block the count
-            result = tally_service.tally(s, ctx, election)
+            result = tally_service.tally(s, ctx, election, override_pending=override_pending)
         if as_json:
             print(json.dumps(result.to_json(), indent=2))
         else:

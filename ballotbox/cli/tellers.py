@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from ballotbox.cli.common import console, session
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_
-from ballotbox.services.postal import accounts, actions, queries
-from ballotbox.services.postal.roles import ROLE_NAMES, parse_role
+
+if TYPE_CHECKING:
+    from ballotbox.storage.models_postal import Role
 
 tellers_app = typer.Typer(
     help="Teller accounts: returning officer, supervisor, teller, scrutineer.", no_args_is_help=True
 )
 
 
-def _role(text: str):  # type: ignore[no-untyped-def]
+def _role(text: str) -> Role:
+    from ballotbox.services.postal.roles import parse_role
+
     try:
         return parse_role(text)
     except ValueError as error:
@@ -51,6 +53,10 @@ def add(
 
     Example: ballotbox tellers add ann --role supervisor
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.services.postal import accounts
+    from ballotbox.services.postal.roles import ROLE_NAMES
+
     chosen = _role(role)
     password = _password(password_stdin)
     with session() as (s, ctx):
@@ -66,6 +72,11 @@ def list_() -> None:
 
     Example: ballotbox tellers list
     """
+    from rich.table import Table
+
+    from ballotbox.cli.common import console, session
+    from ballotbox.services.postal import queries
+
     with session(write=False) as (s, _ctx):
         rows = list(queries.tellers(s))
     table = Table("Username", "Role", "Active", "Locked until")
@@ -87,6 +98,9 @@ def unlock(username: str = typer.Argument(..., help="The locked teller's usernam
 
     Example: ballotbox tellers unlock ann
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.services.postal import actions, queries
+
     with session() as (s, ctx):
         teller = queries.teller_by_username(s, username)
         if teller is None:
@@ -96,6 +110,37 @@ def unlock(username: str = typer.Argument(..., help="The locked teller's usernam
         s.add(teller)
         actions.record(s, ctx, teller.id, "unlocked", detail="by the returning officer (CLI)")
     console.print(f"[bold]{username}[/] can sign in again.")
+
+
+@tellers_app.command("reset-password")
+def reset_password(
+    username: str = typer.Argument(..., help="The teller's username."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of standard input."
+    ),
+) -> None:
+    """Give a teller a new password; also lifts a lockout and signs them out everywhere.
+
+    The password is asked for twice (or read from stdin).
+
+    Example: ballotbox tellers reset-password ann --password-stdin < new-password.txt
+    """
+    from ballotbox.cli.common import console, session
+    from ballotbox.services.postal import accounts, queries
+
+    with session(write=False) as (s, _ctx):
+        if queries.teller_by_username(s, username) is None:
+            raise InputError(N_("There is no teller called “{name}”."), name=username)
+    password = _password(password_stdin)
+    with session() as (s, ctx):
+        teller = queries.teller_by_username(s, username)
+        if teller is None:
+            raise InputError(N_("There is no teller called “{name}”."), name=username)
+        ended = accounts.set_password(s, ctx, teller, password)
+    signed_out = f"; {ended} sign-in session(s) ended" if ended else ""
+    console.print(
+        f"New password set for [bold]{teller.username}[/]{signed_out}. Any lockout is lifted."
+    )
 
 
 def register(app: typer.Typer) -> None:

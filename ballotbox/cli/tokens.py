@@ -6,15 +6,11 @@ import csv
 from pathlib import Path
 
 import typer
-from rich.progress import Progress
 
-from ballotbox.cli.common import console, session
 from ballotbox.cli.election import read_text
+from ballotbox.core.csvtext import rows as csv_rows
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_
-from ballotbox.core.tokens.format import parse
-from ballotbox.services import issuance, print_runs
-from ballotbox.storage import repository
 
 tokens_app = typer.Typer(
     help="Issue tokens for printing and void spoiled cards.", no_args_is_help=True
@@ -29,7 +25,12 @@ def issue(
     csv_path: Path | None = typer.Option(
         None, "--csv", help="Write serial, token, url rows for an outside print house."
     ),
-    layout: str = typer.Option("business", "--layout", help="business, a4 or avery."),
+    layout: str = typer.Option(
+        "business",
+        "--layout",
+        help="business (two-sided), a4 (large print), avery (stickers), "
+        "ballot-paper or ballot-paper-large (postal papers).",
+    ),
     split: int | None = typer.Option(
         None, "--split", min=1, help="Cards per PDF file; writes NAME-001.pdf… and a manifest."
     ),
@@ -45,7 +46,14 @@ def issue(
     written, and a run that fails half way issues nothing.
 
     Example: ballotbox tokens issue nec-2027 --count 5000 --pdf cards.pdf --split 1000
+    Postal papers: ballotbox tokens issue nec-2027 -n 200 --pdf post.pdf --layout ballot-paper
     """
+    from rich.progress import Progress
+
+    from ballotbox.cli.common import console, session
+    from ballotbox.services import print_runs
+    from ballotbox.storage import repository
+
     job = print_runs.PrintJob(pdf=pdf, csv=csv_path, layout=layout, split=split, reserve=reserve)
     with (
         print_runs.removed_on_failure() as created,
@@ -80,7 +88,10 @@ def _read_token_list(path: Path) -> list[str]:
     text = read_text(path)
     lines = text.splitlines()
     if lines and "token" in lines[0].lower().split(","):
-        return [row["token"] for row in csv.DictReader(lines)]
+        reader = csv.reader(lines)
+        table = list(csv_rows(reader, str(path)))
+        at = [h.strip().lower() for h in table[0]].index("token")
+        return [row[at] if at < len(row) else "" for row in table[1:] if any(row)]
     return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
@@ -96,6 +107,11 @@ def void(
 
     Example: ballotbox tokens void nec-2027 "4821 0937 5512 8840 3316" --from spoiled.txt
     """
+    from ballotbox.cli.common import console, session
+    from ballotbox.core.tokens.format import parse
+    from ballotbox.services import issuance
+    from ballotbox.storage import repository
+
     texts = list(tokens or [])
     if from_file is not None:
         texts.extend(_read_token_list(from_file))

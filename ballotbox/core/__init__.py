@@ -1,1 +1,4 @@
-"""The pure core: standard library, PyNaCl and drawing libraries only (the import contract in pyproject.toml)."""
+"""The pure core: standard library, PyNaCl and drawing libraries only.
+
+The import contracts in pyproject.toml keep it so.
+"""

@@ -11,7 +11,9 @@ sentence, CLI line) maps these in one place.  The tree::
     │   │   └── TokenChecksumError    a typing error caught by the check digits
     │   ├── ChoiceError            the choices are not a valid ballot for the method
     │   ├── DefinitionError        an election definition (TOML) has problems
-    │   └── FileFormatError        a .blt, CSV or other file is malformed (line, expected)
+    │   ├── FileFormatError        a .blt, CSV or other file is malformed (line, expected)
+    │   ├── SettingsError          a BALLOTBOX_* environment variable has a bad value
+    │   └── OutputExistsError      a file or folder to be written exists (never overwritten)
     ├── NotFoundError
     │   ├── UnknownTokenError      well-formed but not issued for any election
     │   └── UnknownElectionError
@@ -19,7 +21,9 @@ sentence, CLI line) maps these in one place.  The tree::
     │   ├── TokenUsedError         the token has already cast a ballot
     │   ├── TokenVoidError         the card was voided before opening
     │   ├── ElectionNotOpenError   not yet open, or already closed
+    │   │   └── VotingPausedError  the database is behind its witnessed chain head
     │   └── LifecycleError         e.g. counting an election that is still open
+    │       └── ChainBehindError   the same, told to the officer with what to do
     └── RateLimitedError           too many failed attempts from one source
 
 Every error carries a stable ``code`` (for JSON and tests) and a message
@@ -95,6 +99,10 @@ class DefinitionError(InputError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
+        if len(problems) == 1:  # one problem, one line
+            one = N_("The election definition has a problem: {problem}")
+            BallotboxError.__init__(self, one, problem=problems[0])
+            return
         super().__init__(count=len(problems), listing="\n".join(f"  - {p}" for p in problems))
 
 
@@ -112,6 +120,18 @@ class FileFormatError(InputError):
             BallotboxError.__init__(self, N_("{source}: {problem}"), source=source, problem=problem)
         else:
             super().__init__(source=source, line=line, problem=problem)
+
+
+class SettingsError(InputError):
+    code = "invalid_settings"
+    template = N_("A setting in the environment is not valid: {problems}")
+
+
+class OutputExistsError(InputError):
+    """Refusing to overwrite: cards, registers, labels and bundles never replace a file."""
+
+    code = "output_exists"
+    template = N_("{path} already exists; choose another name or move the old file away first.")
 
 
 class NotFoundError(BallotboxError):
@@ -160,3 +180,24 @@ class LifecycleError(StateError):
 class RateLimitedError(BallotboxError):
     code = "rate_limited"
     template = N_("Too many attempts. Please wait a few minutes and try again.")
+
+
+class VotingPausedError(ElectionNotOpenError):
+    """The database is behind the chain head witnessed outside it (e.g. an old backup restored)."""
+
+    code = "voting_paused"
+    template = N_(
+        "Voting is paused while the returning officer checks the records. Your vote has not "
+        "been recorded; please try again later."
+    )
+
+
+class ChainBehindError(LifecycleError):
+    """The officer's view of :class:`VotingPausedError`: what is missing and what to do."""
+
+    code = "chain_behind"
+    template = N_(
+        "“{slug}” is on hold: {detail} Votes acknowledged after that point would be lost. "
+        "Restore a newer backup, or, if the loss is accepted, record why: "
+        'ballotbox election override-restore {slug} --reason "…"'
+    )

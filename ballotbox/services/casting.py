@@ -12,7 +12,7 @@ token hash, so of concurrent attempts exactly one wins; every other one gets
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,10 +30,13 @@ from ballotbox.core.errors import (
     TokenVoidError,
     UnknownElectionError,
     UnknownTokenError,
+    VotingPausedError,
 )
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.core.tokens.hashing import token_hash
+from ballotbox.core.vocabulary import CHANNELS
+from ballotbox.services import continuity
 from ballotbox.services.context import Context
 from ballotbox.services.elections import (
     apply_due_transitions,
@@ -44,7 +47,6 @@ from ballotbox.services.elections import (
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Ballot, BallotToken, Election, ElectionState, TokenState
 
-CHANNELS = ("web", "sms", "phone", "postal")
 NONCE_BYTES = 16
 
 
@@ -156,6 +158,9 @@ def check_can_vote(
     election, row = find_token(session, ctx, token, election_slug, lock=False)
     check_open(election, channel, ctx.clock.now())
     check_unspent(row)
+    hold = continuity.paused(session, ctx, election)
+    if hold is not None:
+        raise hold
     return election
 
 
@@ -200,8 +205,10 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
         except BallotboxError as error:
             outcomes[i] = error
     found = _find_tokens(session, ctx, requests, parsed, outcomes)
-    for election in {id(e): e for e, _row in found.values()}.values():
+    involved = {id(e): e for e, _row in found.values()}.values()
+    for election in involved:
         apply_due_transitions(session, ctx, election)
+    on_hold = {e.id for e in involved if continuity.gap(session, ctx, e) is not None}
     accepted: dict[int, list[tuple[int, Token, BallotToken, list[int]]]] = {}
     spent: set[bytes] = set()
     late_used: dict[int, int] = {}
@@ -209,6 +216,8 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
     for i, (election, row) in sorted(found.items()):
         try:
             check_open(election, requests[i].channel, now, requests[i].received_at)
+            if election.id in on_hold:
+                raise VotingPausedError()
             if row.token_hash in spent:
                 raise TokenUsedError()
             check_unspent(row)
@@ -232,23 +241,32 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
         # Only possible if another transaction spent a token without the row lock; the
         # caller rolls the whole transaction back, so nothing here is acknowledged.
         raise TokenUsedError() from None
-    assert all(o is not None for o in outcomes)
-    return outcomes  # type: ignore[return-value]
+    done = [o for o in outcomes if o is not None]
+    assert len(done) == len(outcomes), "every request has its receipt or its error"
+    return done
 
 
 def _take_late_place(session: Session, election: Election, used: dict[int, int]) -> None:
     """Count one late ballot against the allowance the ``closed`` entry committed to."""
     assert election.id is not None
-    closed = repository.last_event(session, election.id, "closed")
-    allowed = int(closed.get("late", 0)) if closed else 0
-    cast_late = repository.chain_head(session, election.id).ballots - int(
-        closed.get("ballots", 0) if closed else 0
+    closed = repository.last_event(session, election.id, "closed") or {}
+    allowed = _whole_number(closed, "late")
+    cast_late = repository.chain_head(session, election.id).ballots - _whole_number(
+        closed, "ballots"
     )
     if cast_late + used.get(election.id, 0) >= allowed:
         raise ElectionNotOpenError(
             N_("Voting closed on {when}."), when=_when(closing_time(election))
         )
     used[election.id] = used.get(election.id, 0) + 1
+
+
+def _whole_number(payload: Mapping[str, object], key: str) -> int:
+    """The count a log entry's payload holds under ``key`` (0 when it has none)."""
+    value = payload.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"the log entry's {key!r} is {value!r}, not a whole number")
+    return value
 
 
 def _find_tokens(
@@ -314,6 +332,7 @@ def _record(
         digests.append(digest)
         nonces.append(nonce)
     linked = ledger.append_many(session, election.id, payloads)
+    continuity.witness_after_commit(session, ctx, election, *linked[-1])
     key = ctx.keys.signing_key(election.slug)
     names = definition_of(election).candidate_names()
     receipts = []

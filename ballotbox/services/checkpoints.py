@@ -18,6 +18,7 @@ from ballotbox.core.audit.chain import canonical_json
 from ballotbox.core.audit.receipts import make_checkpoint
 from ballotbox.core.errors import LifecycleError
 from ballotbox.core.i18n import N_
+from ballotbox.services import continuity
 from ballotbox.services import elections as lifecycle
 from ballotbox.services.context import Context
 from ballotbox.storage import repository
@@ -27,10 +28,21 @@ CHECKPOINT_STATES = {ElectionState.OPEN, ElectionState.CLOSED, ElectionState.COU
 
 
 def sign(
-    session: Session, ctx: Context, election: Election, *, at: datetime | None = None
+    session: Session,
+    ctx: Context,
+    election: Election,
+    *,
+    at: datetime | None = None,
+    checked: bool = False,
 ) -> Checkpoint:
-    """Sign the current head of ``election``'s chain (or return the checkpoint already there)."""
+    """Sign the current head of ``election``'s chain (or return the checkpoint already there).
+
+    Never on a chain that does not extend the head witnessed outside the
+    database (``checked`` when the caller has just settled that itself).
+    """
     assert election.id is not None
+    if not checked:
+        continuity.require_continuity(session, ctx, election)
     head = repository.chain_head(session, election.id, for_update=True)
     position = head.length - 1
     latest = repository.latest_checkpoint(session, election.id)
@@ -54,6 +66,7 @@ def sign(
     )
     session.add(checkpoint)
     session.flush()
+    continuity.witness_after_commit(session, ctx, election, position, head.head, envelope)
     return checkpoint
 
 
@@ -89,7 +102,7 @@ def sign_due(session: Session, ctx: Context) -> list[str]:
     """Sign a checkpoint for every open election that is due one; return their slugs."""
     signed = []
     for election in repository.elections(session, [ElectionState.OPEN]):
-        if is_due(session, ctx, election):
+        if is_due(session, ctx, election) and continuity.gap(session, ctx, election) is None:
             sign(session, ctx, election)
             signed.append(election.slug)
     return signed

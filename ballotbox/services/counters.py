@@ -7,15 +7,14 @@ time and no source.  A token that names no election, and an election name in
 an address that is not an election, count under scope "": a junk name never
 makes a row of its own.
 
-Each count is one atomic upsert in a transaction of its own that holds the
-write lock from its first statement, so concurrent refusals on SQLite are
-all counted (a read-then-write transaction there can fail to upgrade under
-load and lose its count).
+Each count is one atomic upsert.  The adapters record it through
+``refuse(request, keep=...)``: after the refused request's rollback, in a
+transaction of its own, which for a POST holds SQLite's write lock from its
+first statement, so concurrent refusals are all counted (a read-then-write
+transaction there can fail to upgrade under load and lose its count).
 """
 
 from __future__ import annotations
-
-import logging
 
 from sqlmodel import Session
 
@@ -32,9 +31,6 @@ from ballotbox.services import Context
 from ballotbox.services.casting import find_token
 from ballotbox.services.guards import Guard
 from ballotbox.storage import repository
-from ballotbox.storage.db import transaction
-
-log = logging.getLogger("ballotbox.audit")
 
 # What a source is charged for: a failed try at a token (a guess, or a typing error).
 TOKEN_FAILURES = (TokenFormatError, UnknownTokenError, TokenUsedError, TokenVoidError)
@@ -51,25 +47,20 @@ def count_rejection(
     channel: str = "web",
     source: str | None = None,
 ) -> float:
-    """Count one rejected attempt (and, with ``guard``, charge ``source``); never fails.
+    """Count one rejected attempt and, with ``guard``, charge ``source`` (flushed, not committed).
 
-    Only call this on an error path: whatever the session holds is rolled back
-    first.  Returns how long the answer should be held back (a flood of
-    unknown tokens), else 0.
+    The attempt itself failed, so the caller rolls its changes back and commits
+    this count on its own (the adapters pass it to ``refuse`` as ``keep``).
+    Returns how long the answer should be held back (a flood of unknown
+    tokens), else 0.
     """
-    session.rollback()
+    scope = _scope(session, ctx, error, token_text, slug)
+    repository.count_rejection(session, scope, error.code[:32])
     delay = 0.0
-    try:
-        scope = _scope(session, ctx, error, token_text, slug)
-        session.rollback()  # the look-up's read ends here; the count writes on its own
-        with transaction(session.get_bind()) as writing:  # type: ignore[arg-type]
-            repository.count_rejection(writing, scope, error.code[:32])
-            if guard is not None and source is not None and isinstance(error, TOKEN_FAILURES):
-                unknown = isinstance(error, UnknownTokenError)
-                delay = guard.failed(writing, channel, source, unknown_token=unknown)
-    except Exception:  # noqa: BLE001 - a counter must never turn a clear error into a 500
-        session.rollback()
-        log.warning("could not count a rejected attempt (%s)", error.code)
+    if guard is not None and source is not None and isinstance(error, TOKEN_FAILURES):
+        unknown = isinstance(error, UnknownTokenError)
+        delay = guard.failed(session, channel, source, unknown_token=unknown)
+    session.flush()
     return delay
 
 

@@ -10,12 +10,11 @@ be issued or voided.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import Session
 
 from ballotbox.core.audit.chain import canonical_json, document_hash
@@ -23,10 +22,11 @@ from ballotbox.core.audit.commitment import make_commitment
 from ballotbox.core.errors import LifecycleError
 from ballotbox.core.i18n import N_
 from ballotbox.definition import ElectionDefinition
-from ballotbox.services import checkpoints
+from ballotbox.services import checkpoints, continuity
 from ballotbox.services.context import Context
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Candidate, Election, ElectionState, TokenState
+from ballotbox.storage.order import forget_order_after_commit
 
 
 def iso(moment: datetime) -> str:
@@ -107,27 +107,21 @@ def _require(election: Election, states: set[str], action: str) -> None:
         raise LifecycleError(state=election.state, action=action)
 
 
-def rewrite_in_key_order(session: Session, *tables: str) -> None:
-    """On PostgreSQL, rewrite ``tables`` in primary-key (hash) order.
-
-    A heap table keeps rows where they were written, so its physical order would
-    show which print run a token came from, or in what order ballots were cast.
-    SQLite's tables have no rowid and are stored in key order already.  CLUSTER
-    locks the whole table, so it runs only at the count, when nothing else writes.
-    """
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    for table in tables:
-        session.execute(text(f'CLUSTER "{table}" USING "{table}_pkey"'))
+def _lock(session: Session, election: Election) -> None:
+    """Lock the election's row and re-read it: two hosts (or workers) whose clocks both say
+    "close now" must not both log a close.  SQLite's writers are serialised already."""
+    session.flush()
+    session.refresh(election, with_for_update=True)
 
 
 def open_now(
     session: Session, ctx: Context, election: Election, *, at: datetime | None = None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Open voting: sign the token commitment and log it.  Returns the commitment."""
+    _lock(session, election)
     _require(election, {ElectionState.DRAFT}, N_("opening"))
     assert election.id is not None
+    continuity.require_continuity(session, ctx, election)
     moment = at or ctx.clock.now()
     if aware(election.closes_at) <= moment:
         raise LifecycleError(
@@ -147,53 +141,60 @@ def open_now(
     election.state = ElectionState.OPEN
     election.opened_at = moment
     session.add(election)
-    ledger.append(
+    position, head = ledger.append(
         session, election.id, {"kind": "opened", "commitment": commitment, "time": iso(moment)}
     )
+    continuity.witness_after_commit(session, ctx, election, position, head)
     return commitment
 
 
-# Ballots received before the close but recorded after it: posted letters (and phone
-# messages) are keyed by tellers in the days after.  Each channel that takes them registers
-# a counter of items in hand but not yet resolved; the total is committed in the chain's
-# ``closed`` entry, and no more than that many ballots can be cast after the close.
-LateArrivals = Callable[[Session, Election], int]
-_late_arrivals: list[LateArrivals] = []
+def late_allowance(session: Session, ctx: Context, election: Election) -> int:
+    """Ballots that may still be cast after ``election`` closes (committed at the close).
 
-
-def register_late_arrivals(counter: LateArrivals) -> None:
-    """Count, at each close, items received in time that may still be cast afterwards."""
-    if counter not in _late_arrivals:
-        _late_arrivals.append(counter)
-
-
-def late_allowance(session: Session, election: Election) -> int:
-    """Ballots that may still be cast after ``election`` closes (committed at the close)."""
-    return sum(counter(session, election) for counter in _late_arrivals)
+    Posted letters (and phone messages) received before the close are keyed by
+    tellers in the days after.  The context's ``late_arrivals`` count the items
+    in hand but not yet resolved; the total is committed in the chain's
+    ``closed`` entry, and no more than that many ballots can be cast after the close.
+    """
+    return sum(count(session, election) for count in ctx.late_arrivals)
 
 
 def close_now(
     session: Session, ctx: Context, election: Election, *, at: datetime | None = None
 ) -> None:
     """Close voting now (or at the scheduled time ``at``)."""
+    _lock(session, election)
     _require(election, {ElectionState.OPEN}, N_("closing"))
     assert election.id is not None
+    continuity.require_continuity(session, ctx, election)
     moment = at or ctx.clock.now()
     election.state = ElectionState.CLOSED
     election.closed_at = moment
     session.add(election)
     head = repository.chain_head(session, election.id)
     closed: dict[str, object] = {"kind": "closed", "ballots": head.ballots, "time": iso(moment)}
-    late = late_allowance(session, election)
+    late = late_allowance(session, ctx, election)
     if late:
         closed["late"] = late
     ledger.append(session, election.id, closed)
     checkpoints.sign(session, ctx, election, at=moment)  # the final head of the poll, signed
+    forget_order_after_commit(session)  # ballots rewritten in key order once this commits
 
 
 def apply_due_transitions(session: Session, ctx: Context, election: Election) -> None:
-    """Open or close ``election`` if the clock has passed its scheduled times."""
+    """Open or close ``election`` if the clock has passed its scheduled times.
+
+    An election on hold (its database restored behind the witnessed chain
+    head, see :mod:`ballotbox.services.continuity`) waits for the officer.
+    """
     now = ctx.clock.now()
+    due_open = election.state == ElectionState.DRAFT and aware(election.opens_at) <= now
+    due_close = election.state == ElectionState.OPEN and aware(election.closes_at) <= now
+    if not (due_open or due_close):
+        return
+    _lock(session, election)  # another host may have done it meanwhile: look again, locked
+    if continuity.gap(session, ctx, election) is not None:
+        return
     if election.state == ElectionState.DRAFT and aware(election.opens_at) <= now:
         if aware(election.closes_at) <= now:
             return  # never opened in time; the officer must decide what to do

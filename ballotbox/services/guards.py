@@ -11,7 +11,10 @@
   ``flood_alert`` within a window one warning is logged, the count shows on
   the live audit page, and the answers to *unknown* tokens are slowed by
   ``flood_delay_s``.  Valid tokens are answered at full speed throughout.
-* **Twilio's retries get the first reply.**  See :meth:`Guard.reply_once`.
+* **Twilio's retries get the first reply.**  See :meth:`Guard.recall` and
+  :meth:`Guard.remember`: a reply is kept in the transaction that commits
+  what it reports (for a vote, the batcher's), so it is remembered exactly
+  when the vote is.
 
 The state lives in the database (``guard_count``, ``guard_reply``), so every
 worker and every host on one database sees the same counts and replies; a
@@ -27,13 +30,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import nacl.exceptions
 import nacl.secret
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from ballotbox.config import Settings
@@ -82,9 +85,10 @@ class GuardStore(Protocol):
 
     def counts(self, keys: Sequence[bytes], now: int) -> dict[bytes, int]: ...
     def bump(self, session: Session, key: bytes, expires: int) -> int: ...
-    def reply_once(
-        self, session: Session, key: bytes, expires: int, now: int, compute: Callable[[], bytes]
-    ) -> bytes: ...
+    def recall(self, key: bytes, now: int) -> bytes | None: ...
+    def remember(
+        self, session: Session, key: bytes, expires: int, now: int, sealed: bytes
+    ) -> None: ...
     def prune(self, session: Session, now: int) -> int: ...
 
 
@@ -103,17 +107,14 @@ class DatabaseStore:
         """In the caller's transaction (committed with what failed)."""
         return repository.bump_guard_count(session, key, expires)
 
-    def reply_once(
-        self, session: Session, key: bytes, expires: int, now: int, compute: Callable[[], bytes]
-    ) -> bytes:
-        """Claim the key, compute, keep the reply and commit it all in one transaction."""
-        existing = repository.claim_guard_reply(session, key, expires, now)
-        if existing is not None:
-            return existing
-        sealed = compute()
-        repository.store_guard_reply(session, key, sealed)
-        session.commit()
-        return sealed
+    def recall(self, key: bytes, now: int) -> bytes | None:
+        """The unexpired reply under ``key``, read on a connection of its own."""
+        with self.engine.connect() as connection:
+            return repository.guard_reply(connection, key, now)
+
+    def remember(self, session: Session, key: bytes, expires: int, now: int, sealed: bytes) -> None:
+        """In the caller's transaction: kept exactly when what the reply reports is."""
+        repository.keep_guard_reply(session, key, expires, sealed, now)
 
     def prune(self, session: Session, now: int) -> int:
         """Delete what has expired."""
@@ -121,18 +122,11 @@ class DatabaseStore:
 
 
 @dataclass
-class _Reply:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    sealed: bytes | None = None
-    expires: int = 0
-
-
-@dataclass
 class MemoryStore:
     """Counts and replies in this process only: for SQLite served by one worker."""
 
     _counts: dict[bytes, tuple[int, int]] = field(default_factory=dict)
-    _replies: dict[bytes, _Reply] = field(default_factory=dict)
+    _replies: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def counts(self, keys: Sequence[bytes], now: int) -> dict[bytes, int]:
@@ -148,19 +142,22 @@ class MemoryStore:
             self._counts[key] = (count, expires)
         return count
 
-    def reply_once(
-        self, session: Session, key: bytes, expires: int, now: int, compute: Callable[[], bytes]
-    ) -> bytes:
-        """Concurrent requests with one key wait for the first; its reply is kept once committed."""
+    def recall(self, key: bytes, now: int) -> bytes | None:
+        """The unexpired reply under ``key``."""
         with self._lock:
-            entry = self._replies.setdefault(key, _Reply())
-        with entry.lock:
-            if entry.sealed is not None and entry.expires > now:
-                return entry.sealed
-            sealed = compute()
-            session.commit()
-            entry.sealed, entry.expires = sealed, expires
-            return sealed
+            entry = self._replies.get(key)
+        return entry[0] if entry is not None and entry[1] > now else None
+
+    def remember(self, session: Session, key: bytes, expires: int, now: int, sealed: bytes) -> None:
+        """Kept once ``session`` commits (and never if it rolls back); the first reply stays."""
+
+        def keep(_session: Session) -> None:
+            with self._lock:
+                kept = self._replies.get(key)
+                if kept is None or kept[1] <= now:
+                    self._replies[key] = (sealed, expires)
+
+        event.listen(session, "after_commit", keep, once=True)
 
     def prune(self, session: Session, now: int) -> int:
         """Forget what has expired."""
@@ -168,7 +165,7 @@ class MemoryStore:
             old = [k for k, (_c, e) in self._counts.items() if e <= now]
             for k in old:
                 del self._counts[k]
-            stale = [k for k, r in self._replies.items() if r.sealed and r.expires <= now]
+            stale = [k for k, (_r, e) in self._replies.items() if e <= now]
             for k in stale:
                 del self._replies[k]
         return len(old) + len(stale)
@@ -261,16 +258,7 @@ class Guard:
         return {channel: counts.get(key, 0) for channel, key in keys.items()}
 
     # -- Twilio retries ------------------------------------------------------------------------
-    def reply_once(self, session: Session, sid: str, text: str, compute: Callable[[], str]) -> str:
-        """The reply already given to message ``sid``, else ``compute()``'s, kept for retries.
-
-        Commits ``session``: the reply is remembered exactly when what it
-        reports (a vote) is.  Found by a keyed hash of the SID; sealed
-        (XSalsa20-Poly1305, padded) under a key derived from the SID and the
-        message ``text``, which a retry repeats word for word.  A concurrent
-        request with the same SID waits for the first and gets its reply.
-        """
-        now, _bucket, _into = self._now()
+    def _reply_keys(self, sid: str, text: str) -> tuple[bytes, nacl.secret.SecretBox]:
         where = hashlib.blake2b(
             sid.encode(), key=self._secret, digest_size=32, person=b"bb-reply-id"
         ).digest()
@@ -279,24 +267,38 @@ class Guard:
                 f"{sid}\n{text}".encode(), key=self._secret, digest_size=32, person=b"bb-reply-seal"
             ).digest()
         )
-        fresh: list[str] = []
+        return where, box
 
-        def sealed_reply() -> bytes:
-            fresh.append(compute())
-            data = fresh[0].encode()
-            padding = b"\0" * (-(len(data) + 4) % _PAD)
-            return bytes(box.encrypt(len(data).to_bytes(4, "big") + data + padding))
+    def recall(self, sid: str, text: str) -> str | None:
+        """The reply already given to message ``sid`` (committed), or None.
 
-        sealed = self.store.reply_once(session, where, now + REPLY_TTL_S, now, sealed_reply)
-        if fresh:
-            return fresh[0]
+        Found by a keyed hash of the SID; sealed (XSalsa20-Poly1305, padded)
+        under a key derived from the SID and the message ``text``, which a
+        retry repeats word for word (another text under the same SID: None).
+        """
+        now, _bucket, _into = self._now()
+        where, box = self._reply_keys(sid, text)
+        sealed = self.store.recall(where, now)
+        if sealed is None:
+            return None
         try:
             plain = box.decrypt(sealed)
         except nacl.exceptions.CryptoError:  # not this message's reply: answer it afresh
-            reply = compute()
-            session.commit()
-            return reply
+            return None
         return plain[4 : 4 + int.from_bytes(plain[:4], "big")].decode()
+
+    def remember(self, session: Session, sid: str, text: str, reply: str) -> None:
+        """Keep ``reply`` to message ``sid`` for its retries, in ``session``'s transaction.
+
+        Pass the session whose commit makes what the reply reports true (the
+        batcher's for a vote): the reply is remembered exactly when that is.
+        """
+        now, _bucket, _into = self._now()
+        where, box = self._reply_keys(sid, text)
+        data = reply.encode()
+        padding = b"\0" * (-(len(data) + 4) % _PAD)
+        sealed = bytes(box.encrypt(len(data).to_bytes(4, "big") + data + padding))
+        self.store.remember(session, where, now + REPLY_TTL_S, now, sealed)
 
     def prune(self, session: Session) -> int:
         """Delete expired counts and replies (the app does this every few seconds)."""

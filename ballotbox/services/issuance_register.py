@@ -24,6 +24,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from ballotbox.core.csvtext import rows as csv_rows
 from ballotbox.core.errors import (
     FileFormatError,
     InputError,
@@ -252,7 +253,7 @@ def record_bulk(
     if default.reissue:
         raise InputError(N_("Reissues are recorded one at a time, each with its own reason."))
     text, _encoding = decode(data)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = list(csv_rows(csv.reader(io.StringIO(text, newline="")), source))
     header_at = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
     if header_at is None:
         raise FileFormatError("the file is empty", source=source)

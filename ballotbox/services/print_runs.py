@@ -12,7 +12,8 @@ reserve ``R00001…``).  ``CardRun`` keeps only the number of cards per run; the
 serials follow from those counts and are printed on the cards, in the CSV and
 in the manifest, never stored against a token.
 
-This module is the DB-backed half of card issuing; ``ballotbox.core.printing.cards`` is the pure half.
+This module is the DB-backed half of card issuing; ``ballotbox.core.printing.cards`` and
+``papers`` are the pure half.  Times are printed in the ballot's own time zone.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
@@ -40,6 +42,13 @@ from ballotbox.core.printing.cards import (
 )
 from ballotbox.core.printing.layouts import CARD_SHEETS, sheet
 from ballotbox.core.printing.outputs import OutputExistsError, refuse_existing
+from ballotbox.core.printing.papers import (
+    PAPER_STYLES,
+    PaperContest,
+    PaperInfo,
+    design_paper,
+    render_papers,
+)
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import issuance
 from ballotbox.services.context import Context
@@ -93,10 +102,34 @@ def serial(number: int, *, reserve: bool) -> str:
     return f"R{number:05d}" if reserve else f"{number:06d}"
 
 
-def closing_text(moment: datetime) -> str:
-    """The closing time as a card prints it, e.g. ``17:00 UTC, Sunday 31 January 2027``."""
-    at = aware(moment)
-    return f"{at:%H:%M} UTC, {at:%A} {at.day} {at:%B %Y}"
+DEFAULT_TIMEZONE = "Europe/London"
+POSTING_DAYS = 3  # a paper posted this many days before the close arrives in time (UK post)
+
+
+def ballot_timezone(definition: ElectionDefinition) -> str:
+    """The time zone the ballot's times are printed in (the definition's, else Europe/London)."""
+    return str(getattr(definition, "timezone", None) or DEFAULT_TIMEZONE)
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            N_("“{timezone}” is not a time zone name such as Europe/London."), timezone=timezone
+        ) from None
+
+
+def closing_text(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """The closing time as printed, in the ballot's zone: ``17:00 BST, Friday 16 May 2025``."""
+    at = aware(moment).astimezone(_zone(timezone))
+    return f"{at:%H:%M} {at:%Z}, {at:%A} {at.day} {at:%B %Y}"
+
+
+def posting_text(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """The last posting date for a postal paper: ``POSTING_DAYS`` before the close's date."""
+    day = aware(moment).astimezone(_zone(timezone)).date() - timedelta(days=POSTING_DAYS)
+    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def method_hint(definition: ElectionDefinition) -> MethodHint:
@@ -109,16 +142,18 @@ def method_hint(definition: ElectionDefinition) -> MethodHint:
     return MethodHint("choose", candidates=candidates, max_choices=definition.choice_limit)
 
 
-def card_info(election: Election, settings: Settings) -> CardInfo:
+def card_info(election: Election, settings: Settings, timezone: str | None = None) -> CardInfo:
     """What every card of ``election`` says, from its definition and the installation's settings."""
     definition = definition_of(election)
     channels = set(definition.channels)
+    zone = timezone or ballot_timezone(definition)
     return CardInfo(
         organisation=settings.organisation,
         title=election.title,
         public_url=settings.public_url,
-        closes=closing_text(election.closes_at),
+        closes=closing_text(election.closes_at, zone),
         method=method_hint(definition),
+        check_url=f"{settings.public_url.rstrip('/')}/elections/{election.slug}/check",
         web="web" in channels,
         sms_number=settings.sms_number if "sms" in channels else None,
         phone_number=settings.phone_number if "phone" in channels else None,
@@ -126,7 +161,36 @@ def card_info(election: Election, settings: Settings) -> CardInfo:
     )
 
 
-def preflight(job: PrintJob, info: CardInfo) -> None:
+def paper_contests(election: Election, definition: ElectionDefinition) -> tuple[PaperContest, ...]:
+    """The contests a ballot paper shows; today's definition holds one, keyed A."""
+    return (
+        PaperContest(
+            key="A",
+            title=election.title,
+            method=definition.method,
+            seats=definition.seats,
+            max_choices=definition.choice_limit if definition.method == "plurality" else None,
+            candidates=tuple((c.number, c.name) for c in definition.candidates),
+        ),
+    )
+
+
+def paper_info(election: Election, settings: Settings, timezone: str | None = None) -> PaperInfo:
+    """What every postal ballot paper of ``election`` says."""
+    definition = definition_of(election)
+    zone = timezone or ballot_timezone(definition)
+    return PaperInfo(
+        organisation=settings.organisation,
+        title=election.title,
+        public_url=settings.public_url,
+        closes=closing_text(election.closes_at, zone),
+        post_by=posting_text(election.closes_at, zone),
+        return_address=settings.postal_address or "",
+        contests=paper_contests(election, definition),
+    )
+
+
+def preflight(job: PrintJob, info: CardInfo | PaperInfo) -> None:
     """Refuse a run that could not be written, before any token is issued."""
     if job.pdf is None and job.csv is None:
         raise InputError(
@@ -138,8 +202,11 @@ def preflight(job: PrintJob, info: CardInfo) -> None:
         raise InputError(N_("Cards per file must be at least 1, not {split}."), split=job.split)
     if job.pdf is not None and job.csv is not None and job.pdf.resolve() == job.csv.resolve():
         raise InputError(N_("The PDF and the CSV must be different files."))
-    grid = sheet(job.layout, CARD_SHEETS)
-    design_card(info, job.layout, grid.item_width, grid.item_height)
+    if isinstance(info, PaperInfo):
+        design_paper(info, job.layout)
+    else:
+        grid = sheet(job.layout, CARD_SHEETS)
+        design_card(info, job.layout, grid.item_width, grid.item_height)
     for path in (job.pdf, job.csv):
         if path is not None and not path.parent.is_dir():
             raise InputError(N_("The folder {folder} does not exist."), folder=str(path.parent))
@@ -189,7 +256,8 @@ def issue_and_print(
     this raises, the transaction rolls back (the tokens vanish) and the files
     already written are deleted.
     """
-    info = card_info(election, ctx.settings)
+    paper = job.layout in PAPER_STYLES
+    info = paper_info(election, ctx.settings) if paper else card_info(election, ctx.settings)
     preflight(job, info)
     tokens = issuance.issue(session, ctx, election, count, progress=on_issued)
     first = record_run(session, ctx, election, len(tokens), reserve=job.reserve)
@@ -207,7 +275,14 @@ def issue_and_print(
         _write_csv(cards(), job.csv, info.public_url, created)
         result.files.append(job.csv)
     if job.pdf is not None:
-        render_cards(cards(), job.pdf, job.layout, info=info, progress=on_printed, split=job.split)
+        if isinstance(info, PaperInfo):
+            render_papers(
+                cards(), job.pdf, job.layout, info=info, progress=on_printed, split=job.split
+            )
+        else:
+            render_cards(
+                cards(), job.pdf, job.layout, info=info, progress=on_printed, split=job.split
+            )
         written = _pdf_outputs(job.pdf, len(tokens), job.split)
         created.extend(written)
         result.files.extend(written)

@@ -24,9 +24,10 @@ from sqlmodel import Session
 from ballotbox.core.audit.bundle import BallotRow, BundleData, LogEntry, pretty_json, write_bundle
 from ballotbox.core.audit.chain import ballot_hash
 from ballotbox.core.audit.receipts import receipt_code
-from ballotbox.core.errors import BallotboxError, LifecycleError
+from ballotbox.core.errors import LifecycleError
 from ballotbox.core.i18n import N_
-from ballotbox.services import checkpoints
+from ballotbox.core.printing.outputs import refuse_existing
+from ballotbox.services import checkpoints, continuity
 from ballotbox.services.context import Context
 from ballotbox.services.elections import definition_document, iso
 from ballotbox.storage import ledger, repository
@@ -35,11 +36,6 @@ from ballotbox.storage.models import Election, ElectionState, PublishedFile
 ZIP_NAME = "bundle.zip"
 CHECK_LIST = "ballots.json"
 CHECK_FORMAT = "ballotbox-check/1"
-
-
-class OutputExistsError(BallotboxError):
-    code = "output_exists"
-    template = N_("{path} already exists; choose another --out or move the old one away first.")
 
 
 @dataclass(frozen=True)
@@ -68,10 +64,9 @@ def publish(session: Session, ctx: Context, election: Election, out_dir: Path) -
             slug=election.slug,
             state=election.state,
         )
+    continuity.require_continuity(session, ctx, election)
     archive = out_dir.with_name(out_dir.name + ".zip")
-    for path in (out_dir, archive):
-        if path.exists():
-            raise OutputExistsError(path=str(path))
+    refuse_existing(out_dir, archive)
     assert election.id is not None
     ledger.append(session, election.id, {"kind": "published", "time": iso(ctx.clock.now())})
     checkpoints.sign(session, ctx, election)

@@ -14,10 +14,13 @@ from ballotbox.core.counting import CountInput, CountOptions, Result, count
 from ballotbox.core.errors import LifecycleError
 from ballotbox.core.i18n import N_
 from ballotbox.definition import ElectionDefinition
+from ballotbox.services import continuity
 from ballotbox.services.context import Context
-from ballotbox.services.elections import definition_of, iso, rewrite_in_key_order
+from ballotbox.services.elections import definition_of, iso
+from ballotbox.services.postal.reconcile import gate_tally
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Election, ElectionState
+from ballotbox.storage.order import forget_order_after_commit, rewrite_in_key_order
 
 
 def count_input(definition: ElectionDefinition, ballots: Iterable[list[int]]) -> CountInput:
@@ -56,8 +59,16 @@ def recorded_choices(session: Session, election: Election) -> list[list[int]]:
     return [json.loads(b.choices) for b in repository.ballots(session, election.id)]
 
 
-def tally(session: Session, ctx: Context, election: Election) -> Result:
-    """Count a closed election, store the result and log its hash."""
+def tally(
+    session: Session, ctx: Context, election: Election, *, override_pending: str | None = None
+) -> Result:
+    """Count a closed election, store the result and log its hash.
+
+    Postal letters (and phone messages) still pending block the count
+    (:class:`~ballotbox.services.postal.errors.PendingLettersError`) unless
+    ``override_pending`` gives the returning officer's reason, which goes into
+    the hash chain before the count.
+    """
     if election.state not in {ElectionState.CLOSED, ElectionState.COUNTED}:
         raise LifecycleError(
             N_("“{slug}” is {state}: only a closed election can be counted. Close it first."),
@@ -65,7 +76,12 @@ def tally(session: Session, ctx: Context, election: Election) -> Result:
             state=election.state,
         )
     assert election.id is not None
-    rewrite_in_key_order(session, "ballot", "ballot_token")  # forget the order of voting
+    gate_tally(session, ctx, election, override_pending)
+    continuity.require_continuity(session, ctx, election)
+    # Forget the order of voting again (late letters were keyed after the close):
+    # PostgreSQL clusters in this transaction, SQLite vacuums once it commits.
+    rewrite_in_key_order(session)
+    forget_order_after_commit(session, postgresql=False)
     definition = definition_of(election)
     result = count(
         definition.method,
@@ -84,8 +100,3 @@ def tally(session: Session, ctx: Context, election: Election) -> Result:
         {"kind": "counted", "result_hash": document_hash(document), "time": iso(now)},
     )
     return result
-
-
-def stored_result(election: Election) -> Result | None:
-    """The stored count, if there is one."""
-    return Result.from_json(json.loads(election.result)) if election.result else None

@@ -17,6 +17,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
+from ballotbox.storage import textguard  # noqa: F401  (refuses unstorable text before a flush)
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 

@@ -165,8 +165,7 @@ class PublishedFile(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-from ballotbox.storage import (
-    models_guards,  # noqa: E402,F401  (failure counts and Twilio retry replies, shared)
-    models_members,  # noqa: E402,F401  (member register and card issuance tables)
-    models_postal,  # noqa: E402,F401  (postal tables: registered on the same metadata)
-)
+# The member register and card issuance tables, the postal tables, and the guards' shared
+# counts and retry replies live in their own modules; importing them here registers them on
+# the same metadata.
+from ballotbox.storage import models_guards, models_members, models_postal  # noqa: E402, F401

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func
-from sqlmodel import Session, select
+from sqlalchemy import Connection, Executable, func
+from sqlmodel import Session, col, select
 
 from ballotbox.core.errors import UnknownElectionError
 from ballotbox.storage.models import (
@@ -40,16 +40,18 @@ def election_by_slug(session: Session, slug: str) -> Election:
 
 def elections(session: Session, states: Iterable[str] | None = None) -> Sequence[Election]:
     """All elections (optionally only those in ``states``), oldest first."""
-    query = select(Election).order_by(Election.id)  # type: ignore[arg-type]
+    query = select(Election).order_by(col(Election.id))
     if states is not None:
-        query = query.where(Election.state.in_(list(states)))  # type: ignore[attr-defined]
+        query = query.where(col(Election.state).in_(list(states)))
     return session.exec(query).all()
 
 
 def candidates(session: Session, election_id: int) -> Sequence[Candidate]:
     """The election's candidates in card-number order."""
     return session.exec(
-        select(Candidate).where(Candidate.election_id == election_id).order_by(Candidate.number)  # type: ignore[arg-type]
+        select(Candidate)
+        .where(Candidate.election_id == election_id)
+        .order_by(col(Candidate.number))
     ).all()
 
 
@@ -59,10 +61,10 @@ def tokens_by_hash(
     """The token rows whose keyed hashes are in ``hashes``."""
     if not hashes:
         return []
-    query = select(BallotToken).where(BallotToken.token_hash.in_(hashes))  # type: ignore[attr-defined]
+    query = select(BallotToken).where(col(BallotToken.token_hash).in_(hashes))
     if for_update:
         # Lock in one fixed order, so two batches sharing tokens queue instead of deadlocking.
-        query = query.order_by(BallotToken.token_hash).with_for_update()  # type: ignore[arg-type]
+        query = query.order_by(col(BallotToken.token_hash)).with_for_update()
     return session.exec(query).all()
 
 
@@ -71,7 +73,7 @@ def token_counts(session: Session, election_id: int) -> dict[str, int]:
     rows = session.exec(
         select(BallotToken.state, func.count())
         .where(BallotToken.election_id == election_id)
-        .group_by(BallotToken.state)
+        .group_by(col(BallotToken.state))
     ).all()
     return {state: count for state, count in rows}
 
@@ -89,7 +91,7 @@ def turnout_by_channel(session: Session, election_id: int) -> dict[str, int]:
     rows = session.exec(
         select(Ballot.channel, func.count())
         .where(Ballot.election_id == election_id)
-        .group_by(Ballot.channel)
+        .group_by(col(Ballot.channel))
     ).all()
     return {channel: count for channel, count in rows}
 
@@ -97,7 +99,7 @@ def turnout_by_channel(session: Session, election_id: int) -> dict[str, int]:
 def ballots(session: Session, election_id: int) -> Sequence[Ballot]:
     """Every ballot of the election, sorted by token (never by when it was cast)."""
     return session.exec(
-        select(Ballot).where(Ballot.election_id == election_id).order_by(Ballot.token)  # type: ignore[arg-type]
+        select(Ballot).where(Ballot.election_id == election_id).order_by(col(Ballot.token))
     ).all()
 
 
@@ -109,10 +111,32 @@ def chain_head(session: Session, election_id: int, *, for_update: bool = False) 
     return session.exec(query).one()
 
 
+def chain_tip(session: Session, election_id: int) -> tuple[int, bytes] | None:
+    """The chain's length and head hash, read as plain values (no row loaded, none locked).
+
+    Plain values, so that a later ``chain_head(for_update=True)`` in the same
+    session is never answered from a stale object in the identity map.
+    """
+    row = session.execute(
+        select(ChainHead.length, ChainHead.head).where(ChainHead.election_id == election_id)
+    ).first()
+    return None if row is None else (int(row[0]), bytes(row[1]))
+
+
+def entry_hash(session: Session, election_id: int, position: int) -> bytes | None:
+    """The hash of the log entry at ``position``, or None when the log is shorter."""
+    value = session.execute(
+        select(LogEntry.entry_hash).where(
+            LogEntry.election_id == election_id, LogEntry.position == position
+        )
+    ).scalar_one_or_none()
+    return None if value is None else bytes(value)
+
+
 def log_entries(session: Session, election_id: int) -> Sequence[LogEntry]:
     """The election's log in chain order."""
     return session.exec(
-        select(LogEntry).where(LogEntry.election_id == election_id).order_by(LogEntry.position)  # type: ignore[arg-type]
+        select(LogEntry).where(LogEntry.election_id == election_id).order_by(col(LogEntry.position))
     ).all()
 
 
@@ -124,7 +148,7 @@ def checkpoints(session: Session, election_id: int) -> Sequence[Checkpoint]:
     return session.exec(
         select(Checkpoint)
         .where(Checkpoint.election_id == election_id)
-        .order_by(Checkpoint.position)  # type: ignore[arg-type]
+        .order_by(col(Checkpoint.position))
     ).all()
 
 
@@ -133,17 +157,30 @@ def latest_checkpoint(session: Session, election_id: int) -> Checkpoint | None:
     return session.exec(
         select(Checkpoint)
         .where(Checkpoint.election_id == election_id)
-        .order_by(Checkpoint.position.desc())  # type: ignore[attr-defined]
+        .order_by(col(Checkpoint.position).desc())
     ).first()
 
 
 def count_rejection(session: Session, scope: str, reason: str) -> None:
     """Add one to the counter of attempts rejected for ``reason`` (an upsert, safe under races)."""
-    table = RejectedAttempt.__table__  # type: ignore[attr-defined]
-    statement = _insert(session, table).values(scope=scope, reason=reason, count=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["scope", "reason"], set_={"count": table.c.count + 1}
-    )
+    key, bump = ["scope", "reason"], {"count": col(RejectedAttempt.count) + 1}
+    statement: Executable
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = (
+            pg_insert(RejectedAttempt)
+            .values(scope=scope, reason=reason, count=1)
+            .on_conflict_do_update(index_elements=key, set_=bump)
+        )
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = (
+            sqlite_insert(RejectedAttempt)
+            .values(scope=scope, reason=reason, count=1)
+            .on_conflict_do_update(index_elements=key, set_=bump)
+        )
     session.execute(statement)
 
 
@@ -160,18 +197,12 @@ def published_file(session: Session, election_id: int, name: str) -> PublishedFi
     return session.get(PublishedFile, (election_id, name))
 
 
-def published_names(session: Session, election_id: int) -> list[str]:
-    """The names of the election's stored published files, sorted."""
-    query = select(PublishedFile.name).where(PublishedFile.election_id == election_id)
-    return sorted(session.exec(query).all())
-
-
 def lifecycle_entry(session: Session, election_id: int, kind: str) -> LogEntry | None:
     """The first log entry of ``kind`` (e.g. ``opened``), or None."""
     return session.exec(
         select(LogEntry)
         .where(LogEntry.election_id == election_id, LogEntry.kind == kind)
-        .order_by(LogEntry.position)  # type: ignore[arg-type]
+        .order_by(col(LogEntry.position))
     ).first()
 
 
@@ -195,7 +226,9 @@ def members(
     query = select(RegisteredMember).where(RegisteredMember.election_id == election_id)
     if org is not None:
         query = query.where(RegisteredMember.org == org)
-    return session.exec(query.order_by(RegisteredMember.org, RegisteredMember.number)).all()
+    return session.exec(
+        query.order_by(col(RegisteredMember.org), col(RegisteredMember.number))
+    ).all()
 
 
 def members_numbered(session: Session, election_id: int, number: str) -> Sequence[RegisteredMember]:
@@ -203,14 +236,14 @@ def members_numbered(session: Session, election_id: int, number: str) -> Sequenc
     return session.exec(
         select(RegisteredMember)
         .where(RegisteredMember.election_id == election_id, RegisteredMember.number == number)
-        .order_by(RegisteredMember.org)
+        .order_by(col(RegisteredMember.org))
     ).all()
 
 
 def card_issues(session: Session, member_id: int) -> Sequence[CardIssue]:
     """The cards a member has been given, first card first."""
     return session.exec(
-        select(CardIssue).where(CardIssue.member_id == member_id).order_by(CardIssue.nth)  # type: ignore[arg-type]
+        select(CardIssue).where(CardIssue.member_id == member_id).order_by(col(CardIssue.nth))
     ).all()
 
 
@@ -218,7 +251,7 @@ def all_card_issues(session: Session, election_id: int) -> Sequence[CardIssue]:
     """Every recorded card hand-out of the election."""
     return session.exec(
         select(CardIssue)
-        .join(RegisteredMember, CardIssue.member_id == RegisteredMember.id)  # type: ignore[arg-type]
+        .join(RegisteredMember, col(CardIssue.member_id) == col(RegisteredMember.id))
         .where(RegisteredMember.election_id == election_id)
     ).all()
 
@@ -229,15 +262,15 @@ def members_without_card(session: Session, election_id: int) -> Sequence[Registe
     return session.exec(
         select(RegisteredMember)
         .where(RegisteredMember.election_id == election_id)
-        .where(RegisteredMember.id.not_in(has_card))  # type: ignore[union-attr]
-        .order_by(RegisteredMember.org, RegisteredMember.number)
+        .where(col(RegisteredMember.id).not_in(has_card))
+        .order_by(col(RegisteredMember.org), col(RegisteredMember.number))
     ).all()
 
 
 def card_runs(session: Session, election_id: int) -> Sequence[CardRun]:
     """The election's card print runs in order."""
     return session.exec(
-        select(CardRun).where(CardRun.election_id == election_id).order_by(CardRun.number)  # type: ignore[arg-type]
+        select(CardRun).where(CardRun.election_id == election_id).order_by(col(CardRun.number))
     ).all()
 
 
@@ -246,7 +279,7 @@ def last_event(session: Session, election_id: int, kind: str) -> dict[str, objec
     entry = session.exec(
         select(LogEntry)
         .where(LogEntry.election_id == election_id, LogEntry.kind == kind)
-        .order_by(LogEntry.position.desc())  # type: ignore[attr-defined]
+        .order_by(col(LogEntry.position).desc())
         .limit(1)
     ).first()
     return json.loads(entry.payload) if entry else None
@@ -285,33 +318,26 @@ def bump_guard_count(session: Session, key: bytes, expires: int) -> int:
     return int(session.execute(statement).scalar_one())
 
 
-def claim_guard_reply(session: Session, key: bytes, expires: int, now: int) -> bytes | None:
-    """The sealed reply under ``key``, or None after claiming the key for this request.
-
-    A concurrent claim of the same key waits (PostgreSQL: on the unique key;
-    SQLite: on the write lock) until the first request commits or rolls back.
-    """
+def guard_reply(connection: Connection, key: bytes, now: int) -> bytes | None:
+    """The unexpired sealed reply under ``key`` (read on its own connection, never locking)."""
     table = GuardReply.__table__  # type: ignore[attr-defined]
-    inserted = session.execute(
-        _insert(session, table)
-        .values(key=key, expires=expires, sealed=None)
-        .on_conflict_do_nothing(index_elements=["key"])
+    sealed = connection.execute(
+        select(table.c.sealed).where(table.c.key == key, table.c.expires > now)
+    ).scalar_one_or_none()
+    return bytes(sealed) if sealed is not None else None
+
+
+def keep_guard_reply(session: Session, key: bytes, expires: int, sealed: bytes, now: int) -> None:
+    """Keep the sealed reply under ``key``; an unexpired reply already there stays (the first)."""
+    table = GuardReply.__table__  # type: ignore[attr-defined]
+    statement = _insert(session, table).values(key=key, expires=expires, sealed=sealed)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"expires": expires, "sealed": sealed},
+            where=(table.c.expires <= now) | table.c.sealed.is_(None),
+        )
     )
-    if inserted.rowcount == 1:  # type: ignore[attr-defined]
-        return None
-    row = session.execute(
-        select(table.c.sealed, table.c.expires).where(table.c.key == key)
-    ).one_or_none()
-    if row is not None and row.sealed is not None and row.expires > now:
-        return bytes(row.sealed)
-    session.execute(table.update().where(table.c.key == key).values(expires=expires, sealed=None))
-    return None
-
-
-def store_guard_reply(session: Session, key: bytes, sealed: bytes) -> None:
-    """Keep the sealed reply under the key this request claimed."""
-    table = GuardReply.__table__  # type: ignore[attr-defined]
-    session.execute(table.update().where(table.c.key == key).values(sealed=sealed))
 
 
 def prune_guards(session: Session, now: int) -> int:

@@ -10,7 +10,7 @@ from tests.fixtures.browser import screenshot
 pytestmark = pytest.mark.browser
 
 
-def test_the_api_docs_render_with_nothing_from_outside(live_server, page: Page) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_docs_render_with_nothing_from_outside(live_server, page: Page) -> None:
     server = live_server()
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ballotbox.core.tokens.format import Token
 from ballotbox.services import elections, issuance, publishing, tally
 from ballotbox.services.casting import cast
 from ballotbox.storage import repository
@@ -18,7 +19,9 @@ VOTES = [[1, 3, 2], [2, 1], [3, 1, 2], [1, 4], [5, 6, 1], [6, 5], [2, 3], [1], [
 
 
 @pytest.fixture
-def published(sqlite_url: str, tmp_path: Path) -> tuple[BallotEnv, str, list[Any], list[dict]]:
+def published(
+    sqlite_url: str, tmp_path: Path
+) -> Iterator[tuple[BallotEnv, str, list[Token], list[dict[str, Any]]]]:
     """A six-candidate, two-seat election cast, closed, counted and published on SQLite."""
     env = build_env(sqlite_url, tmp_path / "keys")
     slug, tokens = env.make_election("branch-2027", tokens=13, candidates=6, seats=2, open_=False)

@@ -20,7 +20,7 @@ SCRIPT = "<script>document.title='owned'</script>Bob Builder"
 
 def test_the_official_pages_stay_put_whatever_the_names(
     sqlite_env: BallotEnv,
-    live_server,  # type: ignore[no-untyped-def]
+    live_server,
     sqlite_url: str,
     page: Page,
 ) -> None:

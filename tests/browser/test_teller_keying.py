@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def console(sqlite_env: BallotEnv, live_server, sqlite_url: str):  # type: ignore[no-untyped-def]
+def console(sqlite_env: BallotEnv, live_server, sqlite_url: str):
     now = datetime.now(UTC)
     sqlite_env.clock.set(now)
     sqlite_env.make_election(
@@ -54,7 +54,7 @@ def key_letter(page: Page, token: str, marks: list[str]) -> None:
 
 def test_two_tellers_key_a_letter_by_keyboard_and_it_is_cast(
     console, page: Page, browser: Browser
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     server, batch_id, tokens = console
     sign_in_by_keyboard(page, server.url, "ann")
     screenshot(page, "teller-home")
@@ -122,7 +122,7 @@ def test_two_tellers_key_a_letter_by_keyboard_and_it_is_cast(
         other.close()
 
 
-def test_the_form_works_without_javascript(console, browser: Browser) -> None:  # type: ignore[no-untyped-def]
+def test_the_form_works_without_javascript(console, browser: Browser) -> None:
     server, batch_id, tokens = console
     context = browser.new_context(
         java_script_enabled=False, viewport={"width": 1280, "height": 800}

@@ -21,24 +21,25 @@ def fits(page: Page, name: str) -> None:
 
 
 @pytest.fixture
-def site(sqlite_env: BallotEnv, live_server, sqlite_url: str):  # type: ignore[no-untyped-def]
+def site(sqlite_env: BallotEnv, live_server, sqlite_url: str):
     now = datetime.now(UTC)
     sqlite_env.clock.set(now)
-    window = {"opens": now - timedelta(hours=1), "closes": now + timedelta(days=1)}
+    opens, closes = now - timedelta(hours=1), now + timedelta(days=1)
     sqlite_env.make_election(
         "exec-2027",
         tokens=3,
         candidates=6,
         seats=3,
-        **window,
+        opens=opens,
+        closes=closes,
         description="Three places on the branch executive.",
     )
-    sqlite_env.make_election("motion-2027", "referendum", tokens=1, **window)
+    sqlite_env.make_election("motion-2027", "referendum", tokens=1, opens=opens, closes=closes)
     server = live_server(database_url=sqlite_url, key_dir=sqlite_env.settings.key_dir)
     return server, sqlite_env.tokens
 
 
-def test_rank_review_and_cast_on_a_small_phone(site, phone_page: Page) -> None:  # type: ignore[no-untyped-def]
+def test_rank_review_and_cast_on_a_small_phone(site, phone_page: Page) -> None:
     server, tokens = site
     page = phone_page
     page.goto(server.url)
@@ -65,7 +66,7 @@ def test_rank_review_and_cast_on_a_small_phone(site, phone_page: Page) -> None: 
     expect(page.get_by_role("alert")).to_contain_text("already been used")
 
 
-def test_errors_are_announced_and_input_kept(site, phone_page: Page) -> None:  # type: ignore[no-untyped-def]
+def test_errors_are_announced_and_input_kept(site, phone_page: Page) -> None:
     server, tokens = site
     page = phone_page
     page.goto(server.url)
@@ -87,7 +88,7 @@ def test_errors_are_announced_and_input_kept(site, phone_page: Page) -> None:  #
     screenshot(page, "voting-6-duplicate-rank")
 
 
-def test_referendum_by_keyboard_only(site, page: Page) -> None:  # type: ignore[no-untyped-def]
+def test_referendum_by_keyboard_only(site, page: Page) -> None:
     server, tokens = site
     page.goto(f"{server.url}/v/{tokens['motion-2027'][0].digits}")
     page.get_by_label("No").focus()

@@ -23,9 +23,12 @@ from sqlmodel import select
 
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.core.tokens.hashing import token_hash
+from ballotbox.definition import definition_from_dict
+from ballotbox.services import elections
 from ballotbox.storage.models import BallotToken
 from tests.conftest import skip_or_fail
 from tests.fixtures.elections import BallotEnv
+from tests.unit.tokens.pdfcheck import smallest_text
 
 URL = "https://vote.example.org"
 LINK = re.compile(re.escape(URL) + r"/v/(\d{20})")
@@ -111,14 +114,20 @@ def test_issue_prints_cards_whose_qr_codes_open_tokens_the_database_knows(
     hashes = stored(sqlite_env)
     assert len(hashes) == 13
     subprocess.run(["pdftoppm", "-r", "200", "-png", "cards.pdf", "page"], cwd=tmp_path, check=True)
-    pages = sorted(tmp_path.glob("page-*.png"))
-    assert len(pages) == 2
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == 4  # two sheets, each front followed by its back
+    for back in (2, 4):
+        text = pdf_text(tmp_path / "cards.pdf", back)
+        assert not GROUPED.search(text) and "How to vote" in text and "# key" in text
+    pages = images[0::2]
     with (tmp_path / "cards.csv").open(newline="") as fh:
         rows = {row["serial"]: row["token"] for row in csv.DictReader(fh)}
     serials: list[str] = []
     for number, image in enumerate(pages, start=1):
         with Image.open(image) as picture:
-            codes = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)
+            codes = zxingcpp.read_barcodes(
+                picture, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+            )
         from_qr = set()
         for code in codes:
             match = LINK.fullmatch(code.text)
@@ -126,15 +135,16 @@ def test_issue_prints_cards_whose_qr_codes_open_tokens_the_database_knows(
             token = parse(match.group(1))  # a valid token: length and check digits
             assert token_hash(token, key) in hashes
             from_qr.add(token.digits)
-        text = pdf_text(tmp_path / "cards.pdf", number)
+        text = pdf_text(tmp_path / "cards.pdf", 2 * number - 1)
         on_page = sorted(SERIAL.findall(text))
         serials += on_page
         printed = {g.replace(" ", "") for g in GROUPED.findall(text)}
         assert from_qr == printed == {rows[s] for s in on_page}
         assert len(from_qr) == (10 if number == 1 else 3)
         assert "Example Union" in text and "Test election test-2027" in text
-        assert "Voting closes 17:00 UTC, Sunday 31 January 2027" in text
-        assert "0770 090 0123" in text and "0800 123 4567" in text and "FREEPOST" in text
+        # The close in the ballot's time zone (Europe/London by default: GMT in January).
+        assert "Voting closes 17:00 GMT, Sunday 31 January 2027" in " ".join(text.split())
+        assert "0770 090 0123" in text
     assert serials == [f"{n:06d}" for n in range(1, 14)]
 
     # Refused runs issue nothing and leave the existing file alone.
@@ -212,13 +222,67 @@ def test_issue_prints_cards_whose_qr_codes_open_tokens_the_database_knows(
     assert done.returncode == 0 and "Voided 2 card(s)" in done.stdout, done.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("layout", "minimum"), [("ballot-paper", 12), ("ballot-paper-large", 16)])
+def test_issue_writes_postal_ballot_papers_in_large_type(
+    sqlite_env: BallotEnv, tmp_path: Path, poppler: None, layout: str, minimum: float
+) -> None:
+    names = ["Siân Ŵyn", "Łukasz Żółć", "Αλέξανδρος Παπαδόπουλος", "Дмитрий Шостакович"]
+    doc = sqlite_env.definition(title="Etholiad Tŷ Gwyn — Ŵyl 2027")
+    doc["candidates"] = [{"number": n, "name": name} for n, name in enumerate(names, start=1)]
+    with sqlite_env.session() as s:
+        elections.create(s, sqlite_env.ctx, definition_from_dict(doc))
+    done = cli(
+        sqlite_env,
+        "tokens",
+        "issue",
+        "test-2027",
+        "-n",
+        "3",
+        "--pdf",
+        "papers.pdf",
+        "--csv",
+        "papers.csv",
+        "--layout",
+        layout,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "papers.csv").open(newline="") as fh:
+        grouped = [row["token_grouped"] for row in csv.DictReader(fh)]
+    first = " ".join(pdf_text(tmp_path / "papers.pdf", 1).split())
+    for name in names:
+        assert name in first, name
+    assert grouped[0] in first and "Etholiad Tŷ Gwyn — Ŵyl 2027" in first
+    assert "Sunday 31 January 2027" in first and "FREEPOST RTKE-ABCD" in first
+    assert smallest_text(tmp_path / "papers.pdf") >= minimum
+    key = sqlite_env.ctx.keys.token_key("test-2027")
+    assert {token_hash(parse(g), key) for g in grouped} == stored(sqlite_env)
+
+
+def test_cards_refuse_a_character_no_font_has_and_issue_nothing(
+    sqlite_env: BallotEnv, tmp_path: Path
+) -> None:
+    sqlite_env.make_election(tokens=0, open_=False, title="選挙 2027")
+    done = cli(
+        sqlite_env, "tokens", "issue", "test-2027", "-n", "3", "--pdf", "c.pdf", cwd=tmp_path
+    )
+    refused(done, "“選”")
+    assert "選挙 2027" in done.stderr
+    assert not (tmp_path / "c.pdf").exists() and stored(sqlite_env) == set()
+
+
 NORTH = (
     "Membership No,Full Name,E-mail,Post code,Address 1,Town\n"
     "NW-101,Ann Smith,ann@example.org,M1 1AA,1 High St,Manchester\n"
     "NW-102,Bob Jones,bob@bad,M2 2BB,2 Low St,Manchester\n"
     'NW-103,"O\'Brien, José",jose@example.org,M4 4DD,4 Road,Salford\n'
 )
-YORKS = "Ref;Name;Postcode;Street\nY-200;Dr Jose O Brien;M44DD;9 Moor Lane\nY-201;Cara Lee;LS1 1AA;1 Dale\n"
+YORKS = (
+    "Ref;Name;Postcode;Street\n"
+    "Y-200;Dr Jose O Brien;M44DD;9 Moor Lane\n"
+    "Y-201;Cara Lee;LS1 1AA;1 Dale\n"
+)
 
 
 @pytest.mark.slow

@@ -135,7 +135,7 @@ async def _get_all(urls: list[str]) -> list[int]:
 @pytest.mark.slow
 def test_every_concurrent_refusal_is_counted_on_sqlite(
     sqlite_env: BallotEnv,
-    live_server,  # type: ignore[no-untyped-def]
+    live_server,
     sqlite_url: str,
 ) -> None:
     now = datetime.now(UTC)

@@ -36,7 +36,7 @@ def _declare_and_wait(port: int, path: str, content_type: str) -> tuple[bytes, f
 
 @pytest.mark.parametrize("path", PATHS)
 def test_a_declared_10_mb_body_is_refused_before_one_byte_is_sent(
-    live_server,  # type: ignore[no-untyped-def]
+    live_server,
     path: str,
 ) -> None:
     server = live_server(env={"BALLOTBOX_TWILIO_AUTH_TOKEN": AUTH})

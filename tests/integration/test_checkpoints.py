@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ def _log_heads(env: BallotEnv, slug: str) -> list[bytes]:
         return heads([json.loads(e.payload) for e in repository.log_entries(s, election.id)])
 
 
-def _stored(env: BallotEnv, slug: str) -> list[dict]:
+def _stored(env: BallotEnv, slug: str) -> list[dict[str, Any]]:
     with env.read() as s:
         return checkpoints.envelopes(s, repository.election_by_slug(s, slug))
 

@@ -28,7 +28,7 @@ def test_one_token_posted_100_times_at_once_counts_once(
     ballot_env: BallotEnv,
     live_server,
     database_url: str,
-    workers: int,  # type: ignore[no-untyped-def]
+    workers: int,
 ) -> None:
     now = datetime.now(UTC)
     ballot_env.clock.set(now)  # the server runs on the real clock

@@ -9,12 +9,10 @@ expire.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
 
 from ballotbox.core.errors import RateLimitedError
 from ballotbox.services.guards import Guard
@@ -77,7 +75,7 @@ def test_what_is_stored_is_keyed_hashes_that_expire(ballot_env: BallotEnv) -> No
     fail(ballot_env, guard, "sms", NUMBER, unknown=True)
     fail(ballot_env, guard, "web", "203.0.113.7")
     with ballot_env.session() as s:
-        guard.reply_once(s, "SM" + "ab" * 16, "4821 0937 5512 8840 3316 1", lambda: "Vote recorded")
+        guard.remember(s, "SM" + "ab" * 16, "4821 0937 5512 8840 3316 1", "Vote recorded")
     with ballot_env.engine.connect() as conn:
         rows = [tuple(r) for t in ("guard_count", "guard_reply")
                 for r in conn.execute(text(f"SELECT * FROM {t}")).all()]  # noqa: S608  # fmt: skip
@@ -104,42 +102,35 @@ def test_the_keyed_hash_of_a_source_changes_every_window(ballot_env: BallotEnv) 
     assert counts == [1, 1]  # two unrelated keys: nothing links the windows
 
 
-def test_a_retried_sid_gets_the_first_reply_and_concurrent_ones_wait(
+def test_a_reply_is_remembered_exactly_when_its_transaction_commits(
     ballot_env: BallotEnv, state: str
 ) -> None:
     guard = make_guard(ballot_env, state)
-    calls: list[int] = []
-    results: list[str] = []
-
-    def slow() -> str:
-        calls.append(1)
-        threading.Event().wait(0.3)
-        return f"first reply {len(calls)}"
-
-    def answer() -> None:
-        with ballot_env.session() as s:
-            results.append(guard.reply_once(s, "SM1", "body", slow))
-
-    threads = [threading.Thread(target=answer) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results == ["first reply 1"] * 3 and len(calls) == 1
     with ballot_env.session() as s:
-        assert guard.reply_once(s, "SM2", "body", lambda: "other") == "other"
+        guard.remember(s, "SM1", "body", "Vote recorded")
+        assert guard.recall("SM1", "body") is None  # not before the vote it reports commits
+    assert guard.recall("SM1", "body") == "Vote recorded"
+    assert guard.recall("SM1", "another body") is None  # sealed under the message's own text
+    with ballot_env.session() as s:
+        guard.remember(s, "SM1", "body", "already used")
+    assert guard.recall("SM1", "body") == "Vote recorded"  # the first reply stays
 
 
-def test_a_failed_computation_is_not_remembered(ballot_env: BallotEnv, state: str) -> None:
+def test_a_reply_whose_transaction_fails_is_not_remembered(
+    ballot_env: BallotEnv, state: str
+) -> None:
     guard = make_guard(ballot_env, state)
-
-    def boom() -> str:
-        raise RuntimeError("database down")
-
-    with pytest.raises(RuntimeError), Session(ballot_env.engine) as s:
-        guard.reply_once(s, "SM1", "body", boom)
+    with pytest.raises(RuntimeError), ballot_env.session() as s:
+        guard.remember(s, "SM1", "body", "Vote recorded")
+        raise RuntimeError("the batch's commit failed")
+    assert guard.recall("SM1", "body") is None
+    ballot_env.clock.advance(timedelta(minutes=16))
     with ballot_env.session() as s:
-        assert guard.reply_once(s, "SM1", "body", lambda: "ok") == "ok"
+        guard.remember(s, "SM2", "body", "first")
+    ballot_env.clock.advance(timedelta(minutes=16))  # expired: a new reply may take its place
+    with ballot_env.session() as s:
+        guard.remember(s, "SM2", "body", "second")
+    assert guard.recall("SM2", "body") == "second"
 
 
 def test_two_app_processes_share_one_guard(ballot_env: BallotEnv) -> None:
@@ -151,6 +142,5 @@ def test_two_app_processes_share_one_guard(ballot_env: BallotEnv) -> None:
         with pytest.raises(RateLimitedError):
             guard.check("web", "198.51.100.4")
     with ballot_env.session() as s:
-        assert first.reply_once(s, "SM9", "text", lambda: "receipt QX4M2A7P") == "receipt QX4M2A7P"
-    with ballot_env.session() as s:
-        assert second.reply_once(s, "SM9", "text", lambda: "already used") == "receipt QX4M2A7P"
+        first.remember(s, "SM9", "text", "receipt QX4M2A7P")
+    assert second.recall("SM9", "text") == "receipt QX4M2A7P"

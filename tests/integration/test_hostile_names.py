@@ -14,6 +14,7 @@ import re
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from jinja2 import nodes
@@ -22,6 +23,7 @@ from ballotbox.adapters.audit_pages.templating import templates as audit_templat
 from ballotbox.adapters.postal.web_session import templates as teller_templates
 from ballotbox.adapters.web.pages import templates as web_templates
 from ballotbox.app import create_app
+from ballotbox.core.tokens.format import Token
 from ballotbox.definition import definition_from_dict
 from ballotbox.services import elections, issuance, publishing, tally
 from ballotbox.services.casting import cast
@@ -96,13 +98,13 @@ def csrf(client: TestClient, path: str = "/") -> str:
     return match.group(1)
 
 
-def _make(  # type: ignore[no-untyped-def]
+def _make(
     env: BallotEnv,
     slug: str,
     method: str = "scottish-stv",
     names: list[str] = NAMES,
-    **extra: object,
-):
+    **extra: Any,
+) -> tuple[str, list[Token]]:
     """Define, issue and open an election with the hostile title, description and names."""
     doc = env.definition(slug, method, title=TITLE, description=DESCRIPTION, **extra)
     if method != "referendum":
@@ -204,7 +206,7 @@ def _key(client: TestClient, batch: int, letter: int, token: str, marks: dict[in
         "spoilt": "",
         **{f"mark_{n}": v for n, v in marks.items()},
     }
-    return client.post(f"/teller/batches/{batch}/key", data=data, headers=HTML).text
+    return str(client.post(f"/teller/batches/{batch}/key", data=data, headers=HTML).text)
 
 
 def _teller_pages(client: TestClient, slug: str, batch: int, tokens: list) -> None:  # type: ignore[type-arg]

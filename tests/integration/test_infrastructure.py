@@ -17,8 +17,8 @@ import pytest
 from tests.conftest import skip_or_fail
 from tests.fixtures.browser import screenshot
 from tests.fixtures.databases import create_database, drop_database, libpq_url
-from tests.fixtures.pgserver import find_bindir, new_server
-from tests.fixtures.servers import ServerStartError, free_port, start_server
+from tests.fixtures.pgserver import find_bindir, free_port, new_server
+from tests.fixtures.servers import ServerStartError, start_server
 
 
 def _pg_database_exists(server_url: str, name: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -33,14 +34,14 @@ class DiskFull(Exception):
 
 
 def run(
-    env: BallotEnv, count: int, job: print_runs.PrintJob, **hooks: object
+    env: BallotEnv, count: int, job: print_runs.PrintJob, **hooks: Any
 ) -> print_runs.PrintResult:
     """Issue and print the way the CLI does: files removed if the transaction fails."""
     with print_runs.removed_on_failure() as created, env.session() as s:
         election = repository.election_by_slug(s, SLUG)
         return print_runs.issue_and_print(
             s, env.ctx, election, count, job, created=created, **hooks
-        )  # type: ignore[arg-type]
+        )
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -177,6 +178,17 @@ def test_the_card_text_comes_from_the_definition_and_settings(ballot_env: Ballot
     )
     with ballot_env.read() as s:
         info = print_runs.card_info(repository.election_by_slug(s, SLUG), settings)
-    assert info.closes == "17:00 UTC, Sunday 31 January 2027"
+    # In the ballot's time zone: Europe/London unless the definition says otherwise.
+    assert info.closes == "17:00 GMT, Sunday 31 January 2027"
+    with ballot_env.read() as s:
+        election = repository.election_by_slug(s, SLUG)
+        elsewhere = print_runs.card_info(election, settings, timezone="America/New_York")
+        paper = print_runs.paper_info(election, settings, timezone="Europe/London")
+    assert elsewhere.closes == "12:00 EST, Sunday 31 January 2027"
+    assert paper.post_by == "Thursday 28 January 2027" and paper.closes == info.closes
+    assert [(c.key, c.method, c.max_choices, len(c.candidates)) for c in paper.contests] == [
+        ("A", "plurality", 2, 5)
+    ]
+    assert info.check_url is not None and info.check_url.endswith(f"/elections/{SLUG}/check")
     assert (info.method.kind, info.method.candidates, info.method.max_choices) == ("choose", 5, 2)
     assert info.web and info.sms_number is None and info.postal_address == "PO Box 1, Leeds"

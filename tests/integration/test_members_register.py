@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect
@@ -23,6 +24,7 @@ from ballotbox.services import elections, print_runs
 from ballotbox.services import issuance_register as registry
 from ballotbox.storage import repository
 from ballotbox.storage.models import BallotToken
+from ballotbox.storage.models_members import CardIssue
 from tests.fixtures.elections import CLOSES, BallotEnv
 
 SLUG = "test-2027"
@@ -43,8 +45,8 @@ YORKS = (
 )
 
 
-def handout(how: str = "meeting", **extra: object) -> registry.Handout:
-    return registry.Handout(how=how, by="J. Teller", on=DAY, **extra)  # type: ignore[arg-type]
+def handout(how: str = "meeting", **extra: Any) -> registry.Handout:
+    return registry.Handout(how=how, by="J. Teller", on=DAY, **extra)
 
 
 def load_registers(env: BallotEnv) -> None:
@@ -61,13 +63,11 @@ def load_registers(env: BallotEnv) -> None:
     assert yorks.added == 3 and yorks.problems == []
 
 
-def give(
-    env: BallotEnv, number: str, org: str | None = None, **extra: object
-) -> registry.CardIssue:
+def give(env: BallotEnv, number: str, org: str | None = None, **extra: Any) -> CardIssue:
     with env.session() as s:
         election = repository.election_by_slug(s, SLUG)
         member = registry.find_member(s, election, number, org)
-        return registry.record_issue(s, env.ctx, election, member, handout(**extra))  # type: ignore[arg-type]
+        return registry.record_issue(s, env.ctx, election, member, handout(**extra))
 
 
 def test_importing_again_updates_and_keeps_and_duplicates_are_grouped(
@@ -247,8 +247,8 @@ def test_no_member_row_holds_a_token_hash_or_serial_and_no_token_row_a_member(
         for table in ("member", "card_issue", "card_run"):
             rows = conn.exec_driver_sql(f"SELECT * FROM {table}").all()  # noqa: S608
             assert rows, f"{table} is empty: the check would prove nothing"
-            for row in rows:
-                for value in row:
+            for record in rows:
+                for value in record:
                     cell = bytes(value) if isinstance(value, memoryview) else value
                     for secret in secrets:
                         if isinstance(cell, bytes):
@@ -262,8 +262,8 @@ def test_no_member_row_holds_a_token_hash_or_serial_and_no_token_row_a_member(
         ]
         tokens = conn.exec_driver_sql("SELECT * FROM ballot_token").all()
     assert len(tokens) == 6
-    for row in tokens:
-        for value in row:
+    for record in tokens:
+        for value in record:
             assert not any(person in str(value) for person in people if len(person) > 2)
     assert {c.name for c in inspect(BallotToken).columns} == {"token_hash", "election_id", "state"}
     foreign = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from sqlmodel import Session, select
 from ballotbox.adapters.httpkit.twilio import sign
 from ballotbox.adapters.phone.simulator import call
 from ballotbox.core.tokens.format import check_digits
+from ballotbox.services import Context
 from tests.fixtures.elections import BallotEnv
 from tests.fixtures.twilio import AUTH, ballots, client_for
 from tests.golden.twiml import check
@@ -118,8 +120,11 @@ def test_unsigned_tampered_and_foreign_state_requests_change_nothing(sqlite_env:
     transcript = call(client, f"{tokens[0].digits}#1#", auth_token=AUTH)
     confirm_url = transcript.documents[-1].split('action="')[1].split('"')[0].replace("&amp;", "&")
     other = {"CallSid": "CA" + "2" * 32, "From": "+447700900999", "Digits": "1"}
-    response = client.post(confirm_url.removeprefix("http://testserver"), data=other,
-                           headers={"X-Twilio-Signature": sign(AUTH, confirm_url, other)})  # fmt: skip
+    response = client.post(
+        confirm_url.removeprefix("http://testserver"),
+        data=other,
+        headers={"X-Twilio-Signature": sign(AUTH, confirm_url, other)},
+    )
     assert response.status_code == 200 and "we lost track of your call" in response.text
     assert ballots(sqlite_env) == []
 
@@ -137,19 +142,20 @@ class Queue:
     def __init__(self) -> None:
         self.items: list[tuple[str | None, str]] = []
 
-    def __call__(self, session: Session, election: str | None, url: str) -> None:
+    def __call__(self, session: Session, ctx: Context, election: str | None, url: str) -> None:
         self.items.append((election, url))
 
 
 def test_voicemail_is_offered_only_when_on_and_a_queue_exists(sqlite_env: BallotEnv) -> None:
     slug, _tokens = sqlite_env.make_election(tokens=1)
     recording = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "a" * 32
-    off = client_for(sqlite_env, phone_voicemail=True)  # switched on, but no queue registered
-    off.app.state.voicemail_sink = None  # type: ignore[attr-defined]
+    # Switched on, but no queue wired into the context.
+    off = client_for(sqlite_env, replace(sqlite_env.ctx, voicemail_sink=None), phone_voicemail=True)
     assert "spoken message" not in call(off, [], auth_token=AUTH).text
-    client = client_for(sqlite_env, phone_voicemail=True)
     queue = Queue()
-    client.app.state.voicemail_sink = queue  # type: ignore[attr-defined]
+    client = client_for(
+        sqlite_env, replace(sqlite_env.ctx, voicemail_sink=queue), phone_voicemail=True
+    )
     transcript = call(client, "0#", auth_token=AUTH, caller="+447700900555", recording=recording)
     check("phone_voicemail_prompt", transcript.documents[1])
     check("phone_voicemail_thanks", transcript.documents[2])
@@ -160,8 +166,15 @@ def test_voicemail_is_offered_only_when_on_and_a_queue_exists(sqlite_env: Ballot
 @settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(entries=st.lists(st.one_of(st.text(alphabet="0123456789*", max_size=25), st.sampled_from(["{t}", "", "0", "1", "2"])),
-                        max_size=8))  # fmt: skip
+@given(
+    entries=st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789*", max_size=25),
+            st.sampled_from(["{t}", "", "0", "1", "2"]),
+        ),
+        max_size=8,
+    )
+)
 def test_fuzzed_keys_never_crash_and_cast_only_after_confirming(
     sqlite_env: BallotEnv, entries: list[str]
 ) -> None:
@@ -176,7 +189,7 @@ def test_fuzzed_keys_never_crash_and_cast_only_after_confirming(
     cast = [b for b in ballots(sqlite_env) if b.token == token.digits]
     if cast:
         assert "Your vote has been recorded. Thank you." in transcript.said
-        # Only after the read-back and a key 1 (the confirm prompt takes one key, as Twilio's numDigits=1).
+        # Only after the read-back and a key 1 (the confirm prompt takes one key: numDigits=1).
         confirm = next(i for i, said in enumerate(transcript.said) if "Press 1 to confirm" in said)
         assert confirm < transcript.said.index("Your vote has been recorded. Thank you.")
         assert token.digits in transcript.sent and any(

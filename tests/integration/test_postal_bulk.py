@@ -5,10 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,13 +13,14 @@ from sqlmodel import select
 
 from ballotbox.core.errors import FileFormatError
 from ballotbox.core.tokens.format import is_valid_checksum
-from ballotbox.services.postal import bulk, keying, queries, reconcile
+from ballotbox.services.postal import bulk, keying, reconcile
 from ballotbox.services.postal.matching import Keyed
 from ballotbox.storage import repository
 from ballotbox.storage.models import Ballot
 from ballotbox.storage.models_postal import PostalLetter
+from tests.fixtures.cli import run_cli as cli
 from tests.fixtures.elections import BallotEnv
-from tests.unit.postal.support import add_tellers, batch_of, open_batch, postal_dump
+from tests.unit.postal.support import add_tellers, batch_of, open_batch, postal_dump, teller_named
 
 CANDIDATES = 4
 HEADER = ["letter", "teller", "token", "spoilt", *[str(n) for n in range(1, CANDIDATES + 1)]]
@@ -157,7 +155,8 @@ def test_seeded_error_batch_every_disagreement_is_adjudicated_and_nothing_wrong_
     assert outcome["disputed"] == len(planted) == 40
     with ballot_env.read() as s:
         disputed = {
-            l.number for l in s.exec(select(PostalLetter).where(PostalLetter.disputed)).all()
+            letter.number
+            for letter in s.exec(select(PostalLetter).where(PostalLetter.disputed)).all()
         }
         cast_now = {b.token: tuple(json.loads(b.choices)) for b in s.exec(select(Ballot)).all()}
     assert disputed == set(planted), "100% of planted disagreements reach adjudication"
@@ -166,7 +165,7 @@ def test_seeded_error_batch_every_disagreement_is_adjudicated_and_nothing_wrong_
     assert cast_now == expected
 
     with ballot_env.session() as s:
-        sue = queries.teller_by_username(s, "sue")
+        sue = teller_named(s, "sue")
         for number in sorted(planted):
             keying.adjudicate(s, ballot_env.ctx, sue, batch_of(s, batch_id), number, truth[number])
     with ballot_env.read() as s:
@@ -219,23 +218,6 @@ def test_broken_csv_files_name_the_line_and_the_reason(ballot_env: BallotEnv) ->
         assert caught.value.source == "first.csv"
     with ballot_env.read() as s:
         assert s.exec(select(Ballot)).all() == []
-
-
-def cli(env: BallotEnv, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / "ballotbox"
-    return subprocess.run(
-        [str(exe), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            **os.environ,
-            "BALLOTBOX_DATABASE_URL": env.settings.database_url,
-            "BALLOTBOX_KEY_DIR": str(env.settings.key_dir),
-            "COLUMNS": "200",
-        },
-    )
 
 
 def test_the_command_line_from_accounts_to_reconciliation(
@@ -315,3 +297,37 @@ def test_the_command_line_from_accounts_to_reconciliation(
         ["tally"],
     ):
         assert "Example: ballotbox" in cli(ballot_env, *command, "--help").stdout.replace("\n", " ")
+
+
+def test_ballotbox_tally_passes_the_officers_reason_to_the_tally_service(
+    ballot_env: BallotEnv,
+) -> None:
+    from ballotbox.services import elections
+
+    slug, _tokens = ballot_env.make_election(tokens=2)
+    open_batch(ballot_env, slug, 1)  # one letter in hand, never keyed
+    with ballot_env.session() as s:
+        elections.close_now(s, ballot_env.ctx, repository.election_by_slug(s, slug))
+    refused = cli(ballot_env, "tally", slug)
+    assert refused.returncode != 0 and "1 postal letter(s) still pending" in refused.stderr
+    counted = cli(ballot_env, "tally", slug, "--override-pending", "the bag went missing")
+    assert counted.returncode == 0, counted.stderr
+    with ballot_env.read() as s:
+        election = repository.election_by_slug(s, slug)
+        assert election.id is not None
+        kinds = [e.kind for e in repository.log_entries(s, election.id)]
+        override = repository.last_event(s, election.id, "override")
+    assert kinds[-2:] == ["override", "counted"]
+    assert override is not None and override["reason"] == "the bag went missing"
+
+
+def test_ballotbox_election_close_commits_the_letters_in_hand(ballot_env: BallotEnv) -> None:
+    slug, _tokens = ballot_env.make_election(tokens=2)
+    open_batch(ballot_env, slug, 3)
+    closed = cli(ballot_env, "election", "close", slug)
+    assert closed.returncode == 0, closed.stderr
+    with ballot_env.read() as s:
+        election = repository.election_by_slug(s, slug)
+        assert election.id is not None
+        entry = repository.last_event(s, election.id, "closed")
+    assert entry is not None and entry["late"] == 3

@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -42,7 +43,7 @@ def csrf(c: TestClient, path: str) -> str:
     return match.group(1)
 
 
-def sign_in(c: TestClient, name: str, password: str = PASSWORD) -> object:
+def sign_in(c: TestClient, name: str, password: str = PASSWORD) -> Any:  # the TestClient's response
     token = csrf(c, "/teller/login")
     return c.post(
         "/teller/login",

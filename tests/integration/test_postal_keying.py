@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.services import elections
@@ -25,7 +25,15 @@ from ballotbox.storage import repository
 from ballotbox.storage.models import Ballot
 from ballotbox.storage.models_postal import PostalEntry, PostalLetter, TellerAction
 from tests.fixtures.elections import CLOSES, BallotEnv
-from tests.unit.postal.support import PASSWORD, add_tellers, batch_of, get, open_batch, postal_dump
+from tests.unit.postal.support import (
+    PASSWORD,
+    add_tellers,
+    batch_of,
+    get,
+    open_batch,
+    postal_dump,
+    teller_named,
+)
 
 
 def key(
@@ -38,7 +46,7 @@ def key(
     spoilt: str = "",
 ) -> keying.Outcome:
     with env.session() as s:
-        teller = accounts.queries.teller_by_username(s, teller_name)
+        teller = teller_named(s, teller_name)
         batch = batch_of(s, batch_id)
         definition = definition_of(keying._election(s, batch))
         return keying.submit_entry(
@@ -109,14 +117,14 @@ def test_disagreement_goes_to_a_supervisor_who_keyed_neither_entry(env: BallotEn
     with env.read() as s:
         assert s.exec(select(Ballot)).all() == []
     with env.session() as s:
-        sue = accounts.queries.teller_by_username(s, "sue")
+        sue = teller_named(s, "sue")
         with pytest.raises(PermissionDeniedError, match="yourself"):
             keying.dispute(s, env.ctx, sue, batch_of(s, batch_id), 1)
-        ann = accounts.queries.teller_by_username(s, "ann")
+        ann = teller_named(s, "ann")
         with pytest.raises(PermissionDeniedError):
             keying.dispute(s, env.ctx, ann, batch_of(s, batch_id), 1)  # a teller cannot adjudicate
     with env.session() as s:
-        sam = accounts.queries.teller_by_username(s, "sam")
+        sam = teller_named(s, "sam")
         shown = keying.dispute(s, env.ctx, sam, batch_of(s, batch_id), 1)
         assert (
             shown.differ == ["choices"]
@@ -153,7 +161,10 @@ def test_unknown_spent_and_void_tokens_are_rejected_with_the_reason(ballot_env: 
     key(ballot_env, "ann", batch_id, 4, "", {}, "no_token")
     key(ballot_env, "bob", batch_id, 4, "", {}, "no_token")
     with ballot_env.read() as s:
-        letters = {l.number: (l.status, l.reason) for l in s.exec(select(PostalLetter)).all()}
+        letters = {
+            letter.number: (letter.status, letter.reason)
+            for letter in s.exec(select(PostalLetter)).all()
+        }
         report = reconcile.reconcile(s, repository.election_by_slug(s, "test-2027"))
     assert letters == {
         1: ("rejected", "unknown_token"),
@@ -202,6 +213,7 @@ def test_reconciliation_blocks_counting_until_nothing_is_pending_or_the_officer_
     with env.session() as s:
         election = repository.election_by_slug(s, "test-2027")
         assert reconcile.gate_tally(s, env.ctx, election, "bag 3 lost in the post room fire") == 3
+    assert election.id is not None
     with env.read() as s:
         entry = repository.log_entries(s, election.id)[-1]
     assert (
@@ -209,6 +221,118 @@ def test_reconciliation_blocks_counting_until_nothing_is_pending_or_the_officer_
         and json.loads(entry.payload)["reason"] == "bag 3 lost in the post room fire"
     )
     assert json.loads(entry.payload)["pending"] == 3
+
+
+def test_the_tally_service_itself_refuses_to_count_while_letters_are_pending(
+    env: BallotEnv,
+) -> None:
+    """Every caller of the tally (CLI, demo, console) gets the gate: it lives in the service."""
+    from ballotbox.core.errors import InputError
+    from ballotbox.services import tally
+    from ballotbox.storage.models import ElectionState
+
+    tokens = env.tokens["test-2027"]
+    batch_id = open_batch(env, "test-2027", 2)
+    key(env, "ann", batch_id, 1, tokens[1].digits, {1: "1"})
+    key(env, "bob", batch_id, 1, tokens[1].digits, {1: "1"})  # accepted; letter 2 not keyed
+    env.clock.set(CLOSES + timedelta(minutes=1))
+    with env.session() as s:
+        elections.apply_all_due(s, env.ctx)
+
+    def chain_kinds() -> list[str]:
+        with env.read() as s:
+            election = repository.election_by_slug(s, "test-2027")
+            assert election.id is not None
+            return [e.kind for e in repository.log_entries(s, election.id)]
+
+    before = chain_kinds()
+    with pytest.raises(PendingLettersError, match="1 postal letter"), env.session() as s:
+        tally.tally(s, env.ctx, repository.election_by_slug(s, "test-2027"))
+    with pytest.raises(InputError, match="reason of 5 to 500"), env.session() as s:
+        tally.tally(s, env.ctx, repository.election_by_slug(s, "test-2027"), override_pending="?")
+    with env.read() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        assert (election.state, election.result) == (ElectionState.CLOSED, None)
+    assert chain_kinds() == before  # a refused count changes nothing
+
+    reason = "letter 2 was eaten by the sorting machine"
+    with env.session() as s:
+        result = tally.tally(
+            s, env.ctx, repository.election_by_slug(s, "test-2027"), override_pending=reason
+        )
+    assert result.valid_poll == 1
+    with env.read() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        assert election.id is not None and election.state == ElectionState.COUNTED
+        override, counted = repository.log_entries(s, election.id)[-2:]
+    assert chain_kinds()[:-2] == before
+    assert (override.kind, counted.kind) == ("override", "counted")
+    logged = json.loads(override.payload)
+    assert (logged["what"], logged["pending"], logged["reason"]) == (
+        "postal_letters_pending",
+        1,
+        reason,
+    )
+
+
+def test_the_close_commits_the_late_arrivals_its_context_counts(env: BallotEnv) -> None:
+    """The close asks the context, and nothing else, how many ballots are still in hand."""
+    from dataclasses import replace
+
+    env.make_election(slug="second", tokens=2)
+    open_batch(env, "test-2027", 3)  # letters in hand, but this context does not count them
+    counted = replace(env.ctx, late_arrivals=(lambda s, e: 4, lambda s, e: 1))
+    with env.session() as s:
+        elections.close_now(s, counted, repository.election_by_slug(s, "second"))
+        elections.close_now(
+            s, replace(env.ctx, late_arrivals=()), repository.election_by_slug(s, "test-2027")
+        )
+    with env.read() as s:
+        second = repository.election_by_slug(s, "second")
+        first = repository.election_by_slug(s, "test-2027")
+        assert second.id is not None and first.id is not None
+        closed_second = repository.last_event(s, second.id, "closed")
+        closed_first = repository.last_event(s, first.id, "closed")
+    assert closed_second is not None and closed_second["late"] == 5
+    assert closed_first is not None and "late" not in closed_first
+
+
+def test_closing_with_only_the_elections_service_imported_commits_the_letters_in_hand(
+    env: BallotEnv,
+) -> None:
+    """No import side effect: a process that never imports the postal services gets ``late``."""
+    import subprocess
+    import sys
+
+    open_batch(env, "test-2027", 2)  # two letters in hand
+    probe = f"""
+import json, sys
+from datetime import datetime
+from ballotbox.config import Settings
+from ballotbox.core.clock import FixedClock
+from ballotbox.services import elections
+from ballotbox.storage import repository
+from ballotbox.storage.db import make_engine, transaction
+imported_first = "ballotbox.services.postal" in sys.modules
+from ballotbox.wiring import context_for
+settings = Settings(
+    database_url={env.settings.database_url!r}, key_dir={str(env.settings.key_dir)!r}
+)
+ctx = context_for(settings, FixedClock(datetime.fromisoformat({CLOSES.isoformat()!r})))
+engine = make_engine(settings.database_url)
+with transaction(engine) as s:
+    elections.close_now(s, ctx, repository.election_by_slug(s, "test-2027"))
+with transaction(engine) as s:
+    election = repository.election_by_slug(s, "test-2027")
+    closed = repository.last_event(s, election.id, "closed")
+engine.dispose()
+print(json.dumps({{"imported_first": imported_first, "closed": closed}}))
+"""
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert seen["imported_first"] is False  # the elections service alone does not load postal
+    assert seen["closed"]["late"] == 2 and seen["closed"]["ballots"] == 0
 
 
 def test_wrong_passwords_never_lock_the_account(env: BallotEnv) -> None:
@@ -220,7 +344,7 @@ def test_wrong_passwords_never_lock_the_account(env: BallotEnv) -> None:
     with env.session() as s:
         assert accounts.authenticate(s, env.ctx, "ANN", PASSWORD).username == "ann"
     with env.read() as s:
-        done = [a.action for a in s.exec(select(TellerAction).order_by(TellerAction.id)).all()]
+        done = [a.action for a in s.exec(select(TellerAction).order_by(col(TellerAction.id))).all()]
     assert done.count("login_failed") == 8 and "locked" not in done
     with env.session() as s, pytest.raises(LoginError):
         accounts.authenticate(s, env.ctx, "nobody", PASSWORD)
@@ -231,7 +355,8 @@ def test_sessions_expire_and_end(env: BallotEnv) -> None:
         teller = accounts.authenticate(s, env.ctx, "ann", PASSWORD)
         sid = accounts.start_session(s, env.ctx, teller)
     with env.read() as s:
-        assert accounts.teller_for_session(s, env.ctx, sid).username == "ann"
+        signed_in = accounts.teller_for_session(s, env.ctx, sid)
+        assert signed_in is not None and signed_in.username == "ann"
         assert accounts.teller_for_session(s, env.ctx, b"x" * 32) is None
     env.clock.advance(accounts.SESSION_LIFETIME)
     with env.read() as s:
@@ -242,12 +367,12 @@ def test_roles_a_teller_cannot_open_batches_and_a_scrutineer_cannot_key(env: Bal
     token = env.tokens["test-2027"][0]
     with env.session() as s:
         election = repository.election_by_slug(s, "test-2027")
-        ann = accounts.queries.teller_by_username(s, "ann")
+        ann = teller_named(s, "ann")
         with pytest.raises(PermissionDeniedError, match="teller"):
             batches.open_batch(s, env.ctx, ann, election, "bag", 3)
-        sue = accounts.queries.teller_by_username(s, "sue")
+        sue = teller_named(s, "sue")
         batch = batches.open_batch(s, env.ctx, sue, election, "bag 1", 3)
-        sid = accounts.queries.teller_by_username(s, "sid")
+        sid = teller_named(s, "sid")
         with pytest.raises(PermissionDeniedError, match="scrutineer"):
             keying.submit_entry(s, env.ctx, sid, batch, 1, Keyed(token=token.digits, choices=(1,)))
         with pytest.raises(PermissionDeniedError):
@@ -261,8 +386,8 @@ def test_voicemail_items_are_numbered_in_their_own_batch_and_cast_by_phone(env: 
         enqueue_voicemail(s, env.ctx, election, "RE0001")
         enqueue_voicemail(s, env.ctx, election, "RE0002")
     with env.read() as s:
-        letters = s.exec(select(PostalLetter).order_by(PostalLetter.number)).all()
-        assert [(l.number, l.recording_ref) for l in letters] == [(1, "RE0001"), (2, "RE0002")]
+        letters = s.exec(select(PostalLetter).order_by(col(PostalLetter.number))).all()
+        assert [(x.number, x.recording_ref) for x in letters] == [(1, "RE0001"), (2, "RE0002")]
         batch_id = letters[0].batch_id
         assert batch_of(s, batch_id).kind == "voicemail" and batch_of(s, batch_id).letters == 2
     key(env, "ann", batch_id, 2, token.digits, {3: "1"})
@@ -276,7 +401,7 @@ def test_voicemail_items_are_numbered_in_their_own_batch_and_cast_by_phone(env: 
 
 def test_letters_received_before_the_close_are_keyed_after_it_and_verify(
     env: BallotEnv, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Post is keyed after the close; the close commits to how many letters may still count."""
     import subprocess
     import sys
@@ -303,7 +428,7 @@ def test_letters_received_before_the_close_are_keyed_after_it_and_verify(
         key(env, teller, late_bag, 1, tokens[3].digits, {1: "1"})
     with env.read() as s:
         letters = {
-            (l.batch_id, l.number): (l.status, l.reason) for l in s.exec(select(PostalLetter))
+            (x.batch_id, x.number): (x.status, x.reason) for x in s.exec(select(PostalLetter))
         }
     assert letters[(in_time, 1)] == ("accepted", "") and letters[(in_time, 2)] == ("accepted", "")
     assert letters[(late_bag, 1)] == ("rejected", "election_not_open")

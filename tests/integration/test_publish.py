@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ballotbox.core.audit.bundle import pretty_json
 from ballotbox.core.audit.verify import main as verify
-from ballotbox.core.errors import LifecycleError
+from ballotbox.core.errors import LifecycleError, OutputExistsError
+from ballotbox.core.tokens.format import Token
 from ballotbox.services import elections, issuance, publishing, tally
 from ballotbox.services.casting import cast
 from ballotbox.storage import repository
@@ -19,7 +21,9 @@ from tests.fixtures.elections import CLOSES, OPENS, BallotEnv
 VOTES = [([1, 3, 2], "web"), ([2, 1], "sms"), ([3], "phone"), ([1, 2], "postal"), ([4, 1], "web")]
 
 
-def run_election(env: BallotEnv, slug: str = "test-2027") -> tuple[str, list, list[dict]]:
+def run_election(
+    env: BallotEnv, slug: str = "test-2027"
+) -> tuple[str, list[Token], list[dict[str, Any]]]:
     """Open, cast VOTES (token 5 stays unused, the last is voided before opening), close, count."""
     slug, tokens = env.make_election(slug, tokens=7, open_=False)
     with env.session() as s:
@@ -97,7 +101,7 @@ def test_publish_refuses_an_existing_directory_and_an_uncounted_election(
     open_slug, _ = ballot_env.make_election("still-open", tokens=2)
     slug, _, _ = run_election(ballot_env)
     (tmp_path / "taken").mkdir()
-    with pytest.raises(publishing.OutputExistsError):
+    with pytest.raises(OutputExistsError):
         publish(ballot_env, slug, tmp_path / "taken")
     with ballot_env.read() as s:
         assert repository.election_by_slug(s, slug).state == ElectionState.COUNTED

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture
-def two_hosts(postgres_url: str, tmp_path: Path, live_server):  # type: ignore[no-untyped-def]
+def two_hosts(postgres_url: str, tmp_path: Path, live_server):
     env = build_env(postgres_url, tmp_path / "keys")
     now = datetime.now(UTC)
     env.clock.set(now)
@@ -43,7 +43,7 @@ def two_hosts(postgres_url: str, tmp_path: Path, live_server):  # type: ignore[n
     env.engine.dispose()
 
 
-def test_a_twilio_retry_gets_the_same_receipt_from_either_host(two_hosts) -> None:  # type: ignore[no-untyped-def]
+def test_a_twilio_retry_gets_the_same_receipt_from_either_host(two_hosts) -> None:
     env, (a, b) = two_hosts
     tokens = env.tokens["test-2027"]
     sid = new_sid()
@@ -64,7 +64,7 @@ def test_a_twilio_retry_gets_the_same_receipt_from_either_host(two_hosts) -> Non
     assert len(ballots(env)) == 2
 
 
-def test_a_senders_failures_count_once_whichever_host_they_reach(two_hosts) -> None:  # type: ignore[no-untyped-def]
+def test_a_senders_failures_count_once_whichever_host_they_reach(two_hosts) -> None:
     env, (a, b) = two_hosts
     tokens = env.tokens["test-2027"]
     sender = "+447700900321"

@@ -76,7 +76,7 @@ def test_security_headers_on_every_page(ballot_env: BallotEnv, client: TestClien
 
 def csrf(client: TestClient) -> str:
     client.get("/")
-    return client.cookies["bb_csrf"]
+    return str(client.cookies["bb_csrf"])
 
 
 def test_the_voting_pages_from_token_to_receipt(ballot_env: BallotEnv, client: TestClient) -> None:

@@ -85,3 +85,39 @@ def test_more_than_a_quota_of_first_preferences_elects_at_stage_one(data: CountI
 def test_blt_round_trip_keeps_the_count(data: CountInput) -> None:
     again = read_blt(write_blt(data))
     assert count("scottish-stv", again).to_json() == count("scottish-stv", data).to_json()
+
+
+@st.composite
+def raw_exports(draw: st.DrawFn) -> tuple[CountInput, str]:
+    """An election with equal rankings and withdrawn candidates, and the same ballots written
+    as a raw export would: one line per ballot, shuffled, spaced and ended in various ways."""
+    n = draw(st.integers(2, 6))
+    seats = draw(st.integers(1, n))
+    withdrawn = draw(st.frozensets(st.integers(0, n - 1), max_size=n - 1))
+    level = st.lists(st.integers(0, n - 1), min_size=1, max_size=2, unique=True).map(tuple)
+    ranking = st.lists(level, max_size=n).map(tuple)
+    ballots = draw(st.lists(st.tuples(ranking, st.integers(1, 3)), min_size=1, max_size=20))
+    lines = []
+    for levels, weight in ballots:
+        prefs = " ".join("=".join(str(c + 1) for c in lvl) for lvl in levels)
+        for _ in range(weight):
+            space = draw(st.sampled_from([" ", "  ", "\t"]))
+            tail = draw(st.sampled_from([" 0", " 0", "", " 0 # note"]))
+            lines.append(f"1{space}{prefs}{tail}" if prefs else f"1{tail or ' 0'}")
+    lines = draw(st.permutations(lines))
+    head = f"{n} {seats}\n" + (" ".join(f"-{c + 1}" for c in sorted(withdrawn)) + "\n")
+    names = "".join(f'"c{i}"\n' for i in range(n))
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    text = (head + "\n".join(lines) + "\n0\n" + names).replace("\n", ending)
+    data = CountInput([f"c{i}" for i in range(n)], seats, ballots, withdrawn)
+    return data, text
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw_exports())
+def test_a_raw_export_counts_as_its_grouped_ballots(case: tuple[CountInput, str]) -> None:
+    data, text = case
+    read = read_blt(text)
+    assert read.withdrawn == data.withdrawn
+    for method in ("scottish-stv", "meek-stv", "approval"):
+        assert count(method, read).to_json() == count(method, data).to_json()

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlmodel import Session
 
 from ballotbox.adapters.audit_pages.templating import render
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep
 from ballotbox.adapters.httpkit.limits import get_guard
 from ballotbox.core.audit.bundle import FILES, MANIFEST, pretty_json
 from ballotbox.core.audit.chain import document_hash
@@ -37,8 +37,6 @@ from ballotbox.storage.models import Election, ElectionState
 
 router = APIRouter(include_in_schema=False)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 
 STATIC = Path(__file__).parent / "static"
 PUBLISHED_NAMES = frozenset(FILES) | {MANIFEST}
@@ -81,7 +79,7 @@ def audit_style() -> FileResponse:
 def _commitment(session: Session, election: Election) -> dict[str, Any] | None:
     assert election.id is not None
     opened = repository.lifecycle_entry(session, election.id, "opened")
-    return None if opened is None else json.loads(opened.payload)["commitment"]  # type: ignore[no-any-return]
+    return None if opened is None else json.loads(opened.payload)["commitment"]
 
 
 def _public_key(ctx: Context, election: Election) -> str | None:

@@ -15,9 +15,10 @@ from ballotbox.core import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-_env = web_templates.env.overlay(
-    loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(TEMPLATES)), web_templates.env.loader])
-)
+_loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(TEMPLATES))]
+if web_templates.env.loader is not None:  # then the shared pages (layout, errors) too
+    _loaders.append(web_templates.env.loader)
+_env = web_templates.env.overlay(loader=jinja2.ChoiceLoader(_loaders))
 templates = Jinja2Templates(env=_env)
 
 

@@ -1,1 +1,4 @@
-"""The HTTP kit that every adapter shares: request deps, CSRF and security headers, templating, error pages, Twilio signatures."""
+"""The HTTP kit that every adapter shares.
+
+Request deps, CSRF and security headers, templating, error pages, Twilio signatures.
+"""

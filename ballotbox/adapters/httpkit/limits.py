@@ -18,9 +18,13 @@ import ipaddress
 from functools import lru_cache
 
 from fastapi import Request
+from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ballotbox.adapters.httpkit.deps import Keep, get_context
 from ballotbox.config import Settings
+from ballotbox.core.errors import BallotboxError
+from ballotbox.services.counters import count_rejection
 from ballotbox.services.guards import Guard
 
 SLOW_KEY = "bb_slow_seconds"
@@ -73,6 +77,47 @@ def slow_answer(request: Request, seconds: float) -> None:
     """Hold this request's answer back ``seconds`` (during a flood of unknown tokens)."""
     if seconds > 0:
         request.scope.setdefault("state", {})[SLOW_KEY] = seconds
+
+
+def charged(
+    request: Request,
+    error: BallotboxError,
+    *,
+    channel: str = "web",
+    source: str | None = None,
+    token_text: str | None = None,
+    slug: str | None = None,
+) -> Keep:
+    """What a refused token attempt keeps: its audit count and its source's failure.
+
+    Pass it to ``refuse(request, keep=...)``: it runs after the request's
+    rollback, in a transaction of its own, and slows the answer when a flood
+    of unknown tokens is under way (the answer is sent after it has run).
+    """
+    ctx, guard = get_context(request), get_guard(request)
+    where = client_address(request) if source is None and channel == "web" else source
+
+    def keep(session: Session) -> None:
+        delay = count_rejection(
+            session, ctx, error, token_text=token_text, slug=slug,
+            guard=guard, channel=channel, source=where,
+        )  # fmt: skip
+        slow_answer(request, delay)
+
+    return keep
+
+
+def failed(request: Request, channel: str, source: str, *, unknown_token: bool) -> Keep:
+    """What a failed token attempt on ``channel`` keeps: its source's failure (and the flood's).
+
+    For ``refuse(request, keep=...)``; slows the answer during a flood.
+    """
+    guard = get_guard(request)
+
+    def keep(session: Session) -> None:
+        slow_answer(request, guard.failed(session, channel, source, unknown_token=unknown_token))
+
+    return keep
 
 
 class SlowAnswerMiddleware:

@@ -31,8 +31,7 @@ from markupsafe import Markup, escape
 
 from ballotbox.adapters.httpkit.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
 from ballotbox.core import i18n
-from ballotbox.definition import REFERENDUM_ANSWERS
-from ballotbox.services.casting import CHANNELS
+from ballotbox.core.vocabulary import CHANNELS, REFERENDUM_ANSWERS
 from ballotbox.storage.models import ElectionState
 
 TEMPLATES = Path(__file__).parent / "templates"

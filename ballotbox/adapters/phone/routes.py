@@ -7,6 +7,11 @@ start again → ``cast()`` → the receipt code spelt out.  Each answer's
 in the ``s`` query parameter (see :mod:`ballotbox.adapters.phone.state`).  The caller
 ID is used only for the failure limit, as a keyed hash that expires (a
 withheld number counts as the call alone: :func:`caller_source`).
+
+The vote is cast in the request's transaction, which the session dependency
+commits before the TwiML goes back, so a caller never hears "recorded" for a
+vote that is not on disk; a step that fails calls ``refuse`` and says so (a
+failed token attempt keeps its failure count: ``refuse(..., keep=...)``).
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
-from ballotbox.adapters.httpkit.limits import get_guard, slow_answer
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
+from ballotbox.adapters.httpkit.limits import failed, get_guard
 from ballotbox.adapters.httpkit.twilio import auth_token, caller_source, twilio_params, twiml
 from ballotbox.adapters.phone import keypad, state, voicemail
 from ballotbox.adapters.phone.script import (
@@ -51,8 +56,6 @@ from ballotbox.storage.models import ElectionState
 
 router = APIRouter(include_in_schema=False)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
 PATH = "/phone/twilio"
 TRIES = 3
@@ -64,9 +67,8 @@ class Call:
     def __init__(
         self, request: Request, params: dict[str, str], session: Session, ctx: Context
     ) -> None:
-        self.settings: Settings = request.app.state.settings
-        self.app_state = request.app.state
         self.request = request
+        self.settings: Settings = request.app.state.settings
         self.session = session
         self.ctx = ctx
         self.params = params
@@ -102,7 +104,7 @@ class Call:
     def ask_token(self, progress: state.CallState) -> Response:
         """Prompt for the token (and, where offered, the voicemail alternative)."""
         prompt = _("Please enter the ballot token from your card, then press hash.")
-        if voicemail.offered(self.settings, self.app_state):
+        if voicemail.offered(self.settings, self.ctx):
             prompt += " " + _(
                 "To leave a spoken message for the tellers instead, press 0 then hash."
             )
@@ -140,7 +142,7 @@ class Call:
         """The token was keyed: check its form, then that it can vote now."""
         if keys == "":
             return self.retry_token(progress, _("I did not hear any keys."))
-        if keys.strip("0") == "" and voicemail.offered(self.settings, self.app_state):
+        if keys.strip("0") == "" and voicemail.offered(self.settings, self.ctx):
             return self.offer_voicemail(progress)
         caller = caller_source(self.params)
         try:
@@ -151,9 +153,7 @@ class Call:
             return twiml(self.script.say(spoken(error)).hangup())
         except (TokenFormatError, UnknownTokenError, TokenUsedError, TokenVoidError) as error:
             unknown = isinstance(error, UnknownTokenError)
-            delay = self.guard.failed(self.session, "phone", caller, unknown_token=unknown)
-            slow_answer(self.request, delay)
-            self.session.commit()
+            refuse(self.request, keep=failed(self.request, "phone", caller, unknown_token=unknown))
             if isinstance(error, (TokenUsedError, TokenVoidError)):
                 return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
             return self.retry_token(progress, spoken(error))
@@ -224,9 +224,8 @@ class Call:
                 self.session, self.ctx, progress.token, progress.choices, "phone",
                 election_slug=progress.election,
             )  # fmt: skip
-            self.session.commit()  # durable before the caller hears it counted
         except BallotboxError as error:
-            self.session.rollback()
+            refuse(self.request)
             self.script.say(spoken(error)).say(_("Your vote was not recorded. Goodbye."))
             return twiml(self.script.hangup())
         code = spell(receipt.code)
@@ -250,7 +249,7 @@ class Call:
     def recorded(self, progress: state.CallState) -> Response:
         """The message was recorded: hand its reference, and nothing else, to the tellers."""
         url = self.params.get("RecordingUrl", "")
-        sink = voicemail.sink_of(self.app_state)
+        sink = voicemail.sink_of(self.ctx)
         if sink is None or not voicemail.is_recording_url(url):
             self.script.say(_("Sorry, no message was recorded. Goodbye."))
             return twiml(self.script.hangup())
@@ -260,8 +259,9 @@ class Call:
             if effective_state(e, now) == ElectionState.OPEN
             and "phone" in definition_of(e).channels
         ]  # fmt: skip
-        voicemail.enqueue_voicemail(self.session, sink, open_[0] if len(open_) == 1 else None, url)
-        self.session.commit()
+        voicemail.enqueue_voicemail(
+            self.session, self.ctx, sink, open_[0] if len(open_) == 1 else None, url
+        )
         self.script.say(_("Thank you. Your message will be keyed by the tellers. Goodbye."))
         return twiml(self.script.hangup())
 
@@ -291,5 +291,5 @@ def phone_webhook(
             return call.confirm(progress, keys)
         return call.recorded(progress)
     except BallotboxError as error:  # e.g. the election was deleted mid-call: still TwiML
-        session.rollback()
+        refuse(request)
         return twiml(Script(call.script.voice, call.script.language).say(spoken(error)).hangup())

@@ -1,1 +1,1 @@
-"""The teller console: keying postal ballots and phone messages, adjudication, reconciliation pages."""
+"""The teller console: keying postal ballots and phone messages, adjudication, reconciliation."""

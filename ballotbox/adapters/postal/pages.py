@@ -1,8 +1,10 @@
 """The teller console: sign in, open batches, key letters (double entry).
 
 Thin routes over the postal services.  Every page works without JavaScript;
-``/teller/assets/teller.js`` only adds the as-you-type token check.  Routes
-that change something commit before they answer.
+``/teller/assets/teller.js`` only adds the as-you-type token check.  The
+session dependency commits what a route changed before the answer is sent;
+a form shown again with an error calls ``refuse`` first, so nothing of the
+failed attempt is kept.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.limits import client_address, get_guard
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.postal.pages_review import router as review_router
@@ -28,7 +30,6 @@ from ballotbox.adapters.postal.web_session import (
     status_of,
 )
 from ballotbox.core.errors import BallotboxError
-from ballotbox.services import Context
 from ballotbox.services.elections import definition_of
 from ballotbox.services.guards import SIGN_IN, SIGN_IN_FROM
 from ballotbox.services.postal import accounts, batches, keying, queries, reconcile
@@ -41,8 +42,6 @@ from ballotbox.storage.models_postal import PostalBatch, Teller
 
 router = APIRouter(prefix="/teller", include_in_schema=False, route_class=ConsoleRoute)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 Signed = Annotated[Teller, Depends(current_teller)]
 Keyer = Annotated[Teller, Depends(needs(Permission.KEY))]
 Opener = Annotated[Teller, Depends(needs(Permission.OPEN_BATCH))]
@@ -77,10 +76,10 @@ def login(
             raise SignInLimitedError(minutes=int(guard.limits.window_s // 60))
         teller = accounts.authenticate(session, ctx, username, password)
     except (LoginError, SignInLimitedError) as error:
+        # Not refused: the failure is the request's work, and the dependency commits it.
         if isinstance(error, LoginError):
             guard.failed(session, SIGN_IN, pair, unknown_token=False)
             guard.failed(session, SIGN_IN_FROM, address, unknown_token=False)
-        session.commit()
         return render(
             request,
             "teller_login.html",
@@ -88,7 +87,6 @@ def login(
             status_code=status_of(error),
         )
     sid = accounts.start_session(session, ctx, teller)
-    session.commit()
     response = RedirectResponse("/teller", status_code=303)
     set_session_cookie(response, ctx, sid)
     return response
@@ -100,7 +98,6 @@ def logout(request: Request, session: SessionDep, ctx: ContextDep) -> Response:
     sid = session_id(request, ctx)
     if sid:
         accounts.end_session(session, ctx, sid)
-        session.commit()
     response = RedirectResponse("/teller/login", status_code=303)
     clear_session_cookie(response, ctx)
     return response
@@ -148,7 +145,7 @@ def open_batch(
             raise EntryError("Give the number of letters received, e.g. 40.", field="letters")
         batch = batches.open_batch(session, ctx, teller, found, label, int(letters))
     except BallotboxError as error:
-        session.rollback()
+        refuse(request)
         return _home(
             request,
             session,
@@ -156,7 +153,6 @@ def open_batch(
             error=error,
             form={"election": election, "label": label, "letters": letters},
         )
-    session.commit()
     return RedirectResponse(f"/teller?opened={batch.id}", status_code=303)
 
 
@@ -236,17 +232,17 @@ async def key_letter(
     form = await request.form()
     fields = {k: str(v)[:200] for k, v in form.items() if k != "csrf_token"}
     marks = {c.number: fields.get(f"mark_{c.number}", "") for c in definition.candidates}
-    values = {"token": fields.get("token", ""), "marks": marks, "spoilt": fields.get("spoilt", "")}
+    token, spoilt = fields.get("token", ""), fields.get("spoilt", "")
+    values = {"token": token, "marks": marks, "spoilt": spoilt}
     text = fields.get("letter", "").strip()
     number = int(text) if text.isdigit() else None
     try:
         if number is None:
             raise EntryError("Type the letter's number, as written on it.", field="letter")
-        keyed = read_entry(definition, values["token"], marks, values["spoilt"])
+        keyed = read_entry(definition, token, marks, spoilt)
         outcome = keying.submit_entry(session, ctx, teller, batch, number, keyed)
-        session.commit()
     except BallotboxError as error:
-        session.rollback()
+        refuse(request)
         return _key_page(request, session, teller, batch, number=number, error=error, values=values)
     return _key_page(request, session, teller, batch, message=outcome_message(outcome))
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.postal.web_session import ConsoleRoute, needs, render, status_of
 from ballotbox.core.errors import BallotboxError, NotFoundError
@@ -29,8 +29,6 @@ from ballotbox.storage.models_postal import Teller
 
 router = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 Adjudicator = Annotated[Teller, Depends(needs(Permission.ADJUDICATE))]
 Reader = Annotated[Teller, Depends(needs(Permission.READ))]
 ASSETS = Path(__file__).parent / "static"
@@ -128,13 +126,13 @@ async def adjudicate(
     form = await request.form()
     fields = {k: str(v)[:200] for k, v in form.items()}
     marks = {c.number: fields.get(f"mark_{c.number}", "") for c in definition.candidates}
-    values = {"token": fields.get("token", ""), "marks": marks, "spoilt": fields.get("spoilt", "")}
+    token, spoilt = fields.get("token", ""), fields.get("spoilt", "")
+    values = {"token": token, "marks": marks, "spoilt": spoilt}
     try:
-        final = read_entry(definition, values["token"], marks, values["spoilt"])
+        final = read_entry(definition, token, marks, spoilt)
         outcome = keying.adjudicate(session, ctx, teller, batch, number, final)
-        session.commit()
     except EntryError as error:
-        session.rollback()
+        refuse(request)
         return _dispute_page(
             request, session, ctx, teller, batch_id, number, error=error, values=values
         )

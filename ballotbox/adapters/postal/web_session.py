@@ -18,9 +18,8 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import get_context, get_session
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.errors import status_for
 from ballotbox.adapters.httpkit.templating import make_templates, register_phrases
 from ballotbox.adapters.httpkit.templating import render as web_render
@@ -35,7 +34,7 @@ from ballotbox.storage.models_postal import Teller
 
 COOKIE = "bb_teller"
 COOKIE_PATH = "/teller"
-SECRET_FILE = "teller-session.key"
+SECRET_FILE = "teller-session.key"  # noqa: S105 - a file name under the key folder, not a secret
 SALT = "ballotbox teller session"
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -66,7 +65,10 @@ def status_of(error: BallotboxError) -> int:
 
 
 class ConsoleRoute(APIRoute):
-    """Routes of the console: no session → sign-in page; a domain error → a console page."""
+    """Routes of the console: no session → sign-in page; a domain error → a console page.
+
+    Either way the request is refused: nothing it changed is committed.
+    """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         original = super().get_route_handler()
@@ -75,8 +77,10 @@ class ConsoleRoute(APIRoute):
             try:
                 return await original(request)
             except SignInRequired:
+                refuse(request)
                 return RedirectResponse("/teller/login", status_code=303)
             except BallotboxError as error:
+                refuse(request)
                 return render(
                     request, "teller_error.html", {"error": error}, status_code=status_of(error)
                 )
@@ -140,8 +144,8 @@ def clear_session_cookie(response: Response, ctx: Context) -> None:
 
 def current_teller(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
-    ctx: Annotated[Context, Depends(get_context)],
+    session: SessionDep,
+    ctx: ContextDep,
 ) -> Teller:
     """The signed-in teller, or SignInRequired."""
     sid = session_id(request, ctx)

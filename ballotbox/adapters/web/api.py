@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import CasterDep, get_context, get_session
-from ballotbox.adapters.httpkit.limits import client_address, get_guard, slow_answer
+from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, SessionDep, refuse
+from ballotbox.adapters.httpkit.limits import charged, client_address, get_guard
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services import Context, elections
-from ballotbox.services.counters import count_rejection
 from ballotbox.services.elections import aware, effective_state, iso
 from ballotbox.storage import repository
 
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
-
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
 
 
 class BallotIn(BaseModel):
@@ -76,7 +72,7 @@ def cast_ballot(
     slug: str,
     ballot: BallotIn,
     request: Request,
-    session: SessionDep,
+    session: SessionDep,  # where a refused cast is counted
     ctx: ContextDep,
     caster: CasterDep,
 ) -> ReceiptOut:
@@ -85,9 +81,8 @@ def cast_ballot(
     try:
         guard.check("web", source)  # before any look-up: this client's failures used up
         receipt = caster(ballot.token, ballot.choices, "web", election_slug=slug)
-    except BallotboxError as error:  # counted for the audit page and the client's limit
-        delay = count_rejection(session, ctx, error, slug=slug, guard=guard, source=source)
-        slow_answer(request, delay)
+    except BallotboxError as error:  # counted for the audit page and charged to the client
+        refuse(request, keep=charged(request, error, source=source, slug=slug))
         raise
     return ReceiptOut(
         election=receipt.election,

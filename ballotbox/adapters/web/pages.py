@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import CasterDep, get_context, get_session
+from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.errors import status_for
-from ballotbox.adapters.httpkit.limits import client_address, get_guard, slow_answer
+from ballotbox.adapters.httpkit.limits import charged, client_address, get_guard
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.httpkit.templating import make_templates
 from ballotbox.adapters.httpkit.templating import render as kit_render
@@ -31,7 +31,6 @@ from ballotbox.core.errors import BallotboxError, InputError, TokenFormatError
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.services import Context, elections
 from ballotbox.services.casting import check_can_vote
-from ballotbox.services.counters import count_rejection
 from ballotbox.services.elections import definition_of, effective_state
 from ballotbox.storage import repository
 from ballotbox.storage.models import Election, ElectionState
@@ -48,24 +47,13 @@ def render(
 
 router = APIRouter(include_in_schema=False)
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ContextDep = Annotated[Context, Depends(get_context)]
-
 
 def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTMLResponse:
+    error = extra.get("error")
+    if isinstance(error, BallotboxError):  # refused, but counted and charged to the client
+        refuse(request, keep=charged(request, error, token_text=extra.get("token_text")))
     now = ctx.clock.now()
     listed = [(e, effective_state(e, now)) for e in repository.elections(session)]
-    error = extra.get("error")
-    if isinstance(error, BallotboxError):  # the live audit page's counters, the source's limit
-        delay = count_rejection(
-            session,
-            ctx,
-            error,
-            token_text=extra.get("token_text"),
-            guard=get_guard(request),
-            source=client_address(request),
-        )
-        slow_answer(request, delay)
     status = status_for(error) if isinstance(error, BallotboxError) else 200
     return render(request, "home.html", {"elections": listed, **extra}, status_code=status)
 
@@ -85,6 +73,8 @@ def _ballot_page(
     selected: list[int] | None = None,
     error: BallotboxError | None = None,
 ) -> HTMLResponse:
+    if error is not None:
+        refuse(request)
     definition = definition_of(election)
     return render(
         request,

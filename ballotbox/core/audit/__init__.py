@@ -1,1 +1,4 @@
-"""Audit primitives and the verifier (pure): hash chain, keys, receipts, commitments, bundle format, ballotbox-verify."""
+"""Audit primitives and the verifier (pure).
+
+Hash chain, keys, receipts, commitments, the bundle format and ``ballotbox-verify``.
+"""

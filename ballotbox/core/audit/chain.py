@@ -54,6 +54,7 @@ EVENT_KINDS = (
     "opened",
     "closed",
     "override",
+    "restored",
     "counted",
     "published",
 )

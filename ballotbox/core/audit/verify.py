@@ -2,7 +2,7 @@
 
 Usage::
 
-    ballotbox-verify BUNDLE [--receipt FILE ...] [--public-key HEX] [--json]
+    ballotbox-verify BUNDLE [--receipt FILE ...] [--checkpoint FILE ...] [--public-key HEX] [--json]
 
 BUNDLE is the bundle directory or its zip.  One line per check, ✓ or ✗, each
 failure naming the file, line, token, position or round concerned.  Exit
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ballotbox.core.audit.bundle import BundleData, BundleReadError, parse_bundle, read_files
+from ballotbox.core.audit.saved_checkpoints import SavedCheckpoints, check_saved, load_saved
 from ballotbox.core.audit.verify_checks import (
     Evidence,
     check_blt,
@@ -96,8 +97,10 @@ def verify_bundle(
     files: dict[str, bytes],
     receipts: Sequence[tuple[str, Any]] = (),
     public_key: str | None = None,
+    saved: Sequence[SavedCheckpoints] = (),
 ) -> list[CheckResult]:
-    """Every check of the bundle, then one per receipt given as (label, parsed JSON)."""
+    """Every check of the bundle, then one per receipt given as (label, parsed JSON), then one
+    per file of checkpoints an observer saved during the poll."""
     results: list[CheckResult] = []
     if public_key is not None:
         same = public_key.strip().lower() == data.public_key.lower()
@@ -109,6 +112,11 @@ def verify_bundle(
     results.append(_run("recount matches result.json round by round", partial(check_recount, ev)))
     for label, receipt in receipts:
         results.append(_run(f"receipt {label}", partial(check_receipt, ev, receipt)))
+    for kept in saved:
+        check = partial(check_saved, ev.key, ev.slug, data.log, ev.heads, data.checkpoints, kept)
+        results.append(
+            _run(f"saved checkpoints {kept.label}: the published log extends them", check)
+        )
     return results
 
 
@@ -123,12 +131,16 @@ def load_receipt(path: Path) -> tuple[str, Any]:
 
 
 def verify_path(
-    bundle: Path, receipts: Sequence[Path] = (), public_key: str | None = None
+    bundle: Path,
+    receipts: Sequence[Path] = (),
+    public_key: str | None = None,
+    checkpoints: Sequence[Path] = (),
 ) -> list[CheckResult]:
-    """Read a bundle (directory or zip) and receipt files and run every check."""
+    """Read a bundle (directory or zip), receipt and saved-checkpoint files; run every check."""
     files = read_files(bundle)
     data = parse_bundle(files)
-    return verify_bundle(data, files, [load_receipt(p) for p in receipts], public_key)
+    saved = [load_saved(p) for p in checkpoints]
+    return verify_bundle(data, files, [load_receipt(p) for p in receipts], public_key, saved)
 
 
 def render_text(results: Sequence[CheckResult], limit: int = 20) -> str:
@@ -160,7 +172,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="ballotbox-verify",
         description="Recheck a ballotbox audit bundle offline: signatures, hash chain, "
         "tokens against the commitment, receipts, and a full recount.",
-        epilog="example: ballotbox-verify branch-2027-bundle.zip --receipt my-receipt.json",
+        epilog="example: ballotbox-verify branch-2027-bundle.zip --receipt my-receipt.json "
+        "--checkpoint saved-at-noon.json",
     )
     parser.add_argument("bundle", type=Path, help="the bundle directory or .zip")
     parser.add_argument(
@@ -170,6 +183,15 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FILE",
         help="a receipt (JSON) to check against the bundle; may be repeated",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="checkpoints saved from /elections/SLUG/audit/checkpoints.json during the poll; "
+        "the published log must extend every one; may be repeated",
     )
     parser.add_argument(
         "--public-key",
@@ -186,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
-        results = verify_path(args.bundle, args.receipt, args.public_key)
+        results = verify_path(args.bundle, args.receipt, args.public_key, args.checkpoint)
     except BundleReadError as exc:
         return _unreadable(str(exc), as_json=args.json)
     except Exception as exc:  # noqa: BLE001 - the verifier never shows a traceback

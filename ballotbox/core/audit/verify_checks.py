@@ -25,8 +25,7 @@ from ballotbox.core.counting import read_blt
 from ballotbox.core.errors import BallotboxError
 from ballotbox.core.tokens.format import LENGTH, Token, is_valid_checksum
 from ballotbox.core.tokens.hashing import token_hash_hex
-
-CHANNELS = frozenset({"web", "sms", "phone", "postal"})
+from ballotbox.core.vocabulary import CHANNELS
 
 
 @dataclass(slots=True)

@@ -9,8 +9,6 @@ from ballotbox.core.counting.blt import read_blt, write_blt
 from ballotbox.core.counting.csvin import read_csv_rankings
 from ballotbox.core.counting.engine import count
 from ballotbox.core.counting.model import (
-    METHODS,
-    REFERENDUM_CHOICES,
     CountInput,
     CountOptions,
     Result,
@@ -18,10 +16,11 @@ from ballotbox.core.counting.model import (
     TieBreak,
 )
 from ballotbox.core.counting.report import result_csv, result_sheet
+from ballotbox.core.vocabulary import METHODS, REFERENDUM_ANSWERS
 
 __all__ = [
     "METHODS",
-    "REFERENDUM_CHOICES",
+    "REFERENDUM_ANSWERS",
     "CountInput",
     "CountOptions",
     "Result",

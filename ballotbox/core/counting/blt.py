@@ -1,4 +1,4 @@
-"""The ERS ``.blt`` ballot format: read leniently, write plainly.
+"""The ERS ``.blt`` ballot format: read leniently and fast, write plainly.
 
     4 2                  candidates, seats
     -3                   optional: withdrawn candidates, as negative ids
@@ -10,180 +10,291 @@
 
 Also accepted: ``#`` comments, blank lines, an optional ``(id)`` before the
 weight, decimal or ``p/q`` weights, a missing final ``0`` on a ballot line, a
-missing trailing newline, several quoted names on one line.  Identical ballot
-lines are parsed once, which makes a million-line file quick to read.
+missing trailing newline, several quoted names on one line, Windows line ends.
+A line ends at ``\\n``, ``\\r\\n`` or ``\\r``.
+
+How a million-line file is read quickly: the file is read as bytes and its
+lines counted (identical lines are read once: a raw export of a million
+ballots has a few hundred thousand distinct lines at most), a block at a time
+so that the million line objects never exist together; the distinct lines are
+read into a :class:`Profile`, identical rankings added up.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from fractions import Fraction
 
+from ballotbox.core.counting.bltlines import PlainLines, ballot_line, plain_rest, strip
 from ballotbox.core.counting.model import CountInput, Level, Number, Ranking, number_str
+from ballotbox.core.counting.profile import END, Codes, Profile
+from ballotbox.core.counting.weights import shown
 from ballotbox.core.errors import FileFormatError, InputError
 
 _QUOTED = re.compile(r'"([^"]*)"')
+_BLOCK = 1 << 20  # bytes of lines counted at a time
+MAX_CANDIDATES = 10_000
 
 
-def _strip(line: str) -> str:
-    """The line without its comment and surrounding space."""
-    if "#" in line:
-        line = line.split("#", 1)[0]
-    return line.strip()
-
-
-def _weight(token: str, source: str, line: int) -> Number:
+def read_blt(text: str | bytes, source: str = "input") -> CountInput:
+    """Parse a ``.blt`` file's text (or bytes); a bad file raises FileFormatError with the line."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    n, seats, withdrawn, start, first = _header(raw, source)
+    plain = PlainLines(n)
+    rests, lenient = _read_lines(raw, start, plain)
+    end = _end_of_ballots(raw, start, lenient)
+    if end < 0:
+        last = first + len(raw[start:].splitlines()) - 1
+        raise FileFormatError(
+            "expected a line “0” ending the ballots, found none", source=source, line=last
+        )
+    after = raw[end:].splitlines()
+    for text, times in Counter(after).items():  # the "0", the names: not ballots
+        split = plain.split(text)
+        if split is None:
+            lenient[text] -= times
+        else:
+            rests[split[1]] -= split[0] * times
     try:
-        value = Fraction(token)
-    except (ValueError, ZeroDivisionError):
-        raise FileFormatError(
-            f"expected a ballot weight (a number), found “{token}”", source=source, line=line
-        ) from None
-    if value < 0:
-        raise FileFormatError(
-            f"a ballot weight cannot be negative (“{token}”)", source=source, line=line
-        )
-    return value.numerator if value.denominator == 1 else value
+        ballots = _profile(rests, lenient, plain)
+    except _Problem as problem:
+        line = first + problem.find(raw[start:].splitlines())
+        raise FileFormatError(str(problem), source=source, line=line) from None
+    try:
+        names, title = _names(after[1:], n)
+    except FileFormatError as error:
+        line = first + raw.count(b"\n", start, end) + raw.count(b"\r", start, end)
+        line -= raw.count(b"\r\n", start, end)  # the line number of the "0"
+        within = len(after) - 1 if error.line is None else error.line
+        raise FileFormatError(error.problem, source=source, line=line + within) from None
+    return CountInput(
+        candidates=names, seats=seats, ballots=ballots, withdrawn=withdrawn, title=title
+    )
 
 
-def _ballot(text: str, n: int, source: str, line: int) -> tuple[Ranking, Number]:
-    tokens = _strip(text).split()
-    if len(tokens) > 1 and tokens[-1] == "0" and tokens[0].isdigit():
-        try:  # the common case: "weight id id ... 0", all plain numbers, none repeated
-            ids = [int(t) for t in tokens[1:-1]]
-        except ValueError:
-            ids = []
-        if ids and 0 < min(ids) and max(ids) <= n and len(set(ids)) == len(ids):
-            return tuple((c - 1,) for c in ids), int(tokens[0])
-    if tokens and tokens[0].startswith("("):
-        tokens = tokens[1:]  # an optional ballot id, "(17)"
-    if not tokens:
-        raise FileFormatError(
-            "expected a ballot line: a weight, preferences and 0", source=source, line=line
-        )
-    weight = _weight(tokens[0], source, line)
-    levels: list[Level] = []
-    seen: set[int] = set()
-    ended = False
-    for item in tokens[1:]:
-        if ended:
-            raise FileFormatError(
-                f"expected the end of the line after 0, found “{item}”", source=source, line=line
-            )
-        if item == "0":
-            ended = True
-            continue
-        if item == "-":
-            continue  # a skipped preference
-        level: list[int] = []
-        for part in item.split("="):
-            if not part.isdigit() or not 1 <= int(part) <= n:
-                raise FileFormatError(
-                    f"expected a candidate number from 1 to {n} (or 0 to end), found “{item}”",
-                    source=source,
-                    line=line,
-                )
-            c = int(part) - 1
-            if c not in seen:  # a repeated candidate keeps its first place only
-                seen.add(c)
-                level.append(c)
-        if level:
-            levels.append(tuple(level))
-    return tuple(levels), weight
+class _Problem(ValueError):
+    """A bad ballot line (or a bad rest of a plain line), found before its line number."""
+
+    def __init__(self, problem: str, line: bytes = b"", rest: bytes = b"") -> None:
+        super().__init__(problem)
+        self.line = line
+        self.rest = rest
+
+    def find(self, lines: list[bytes]) -> int:
+        """The index of the first of ``lines`` that is the bad line."""
+        if self.line:
+            return lines.index(self.line)
+        return next(i for i, line in enumerate(lines) if line.partition(b" ")[2] == self.rest)
 
 
-def read_blt(text: str, source: str = "input") -> CountInput:
-    """Parse a ``.blt`` file's text; a bad file raises FileFormatError with the line."""
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines) and not _strip(lines[i]):
-        i += 1
-    if i == len(lines):
+def _lines(raw: bytes, at: int) -> tuple[bytes, int]:
+    """The line starting at offset ``at`` and the offset of the next one."""
+    newline = raw.find(b"\n", at)
+    stop = len(raw) if newline < 0 else newline
+    cr = raw.find(b"\r", at, stop)
+    if cr >= 0:
+        return raw[at:cr], cr + 2 if raw[cr + 1 : cr + 2] == b"\n" else cr + 1
+    return raw[at:stop], stop + 1 if newline >= 0 else stop
+
+
+def _header(raw: bytes, source: str) -> tuple[int, int, frozenset[int], int, int]:
+    """Candidates, seats, withdrawn, and the offset and line number where the ballots start."""
+    at, number = 0, 1
+    line = b""
+    while at < len(raw):
+        line, after = _lines(raw, at)
+        if strip(line.decode("utf-8", "replace")):
+            break
+        at, number = after, number + 1
+    else:
         raise FileFormatError("the file is empty; expected “candidates seats”", source=source)
-    header = _strip(lines[i]).split()
-    if len(header) != 2 or not all(t.isdigit() for t in header):
+    text = line.decode("utf-8", "replace")
+    header = strip(text).split()
+    if len(header) != 2 or not all(t.isascii() and t.isdigit() and len(t) <= 9 for t in header):
         raise FileFormatError(
-            f"expected “number-of-candidates number-of-seats”, found “{lines[i].strip()}”",
+            f"expected “number-of-candidates number-of-seats”, found “{shown(text.strip(), 40)}”",
             source=source,
-            line=i + 1,
+            line=number,
         )
     n, seats = int(header[0]), int(header[1])
     if n < 1 or seats < 1:
         raise FileFormatError(
-            "expected at least one candidate and one seat", source=source, line=i + 1
+            "expected at least one candidate and one seat", source=source, line=number
         )
-    i += 1
-    withdrawn: set[int] = set()
-    while i < len(lines) and not _strip(lines[i]):
-        i += 1
-    if i < len(lines) and _strip(lines[i]).startswith("-"):
-        for token in _strip(lines[i]).split():
-            if not (token.startswith("-") and token[1:].isdigit() and 1 <= int(token[1:]) <= n):
-                raise FileFormatError(
-                    f"expected withdrawn candidates as -1 to -{n}, found “{token}”",
-                    source=source,
-                    line=i + 1,
-                )
-            withdrawn.add(int(token[1:]) - 1)
-        i += 1
-    start = i
-    counts = Counter(lines[start:])
-    ends = [line for line in counts if _strip(line) == "0"]
-    if not ends:
+    if n > MAX_CANDIDATES:
         raise FileFormatError(
-            "expected a line “0” ending the ballots, found none", source=source, line=len(lines)
+            f"expected at most {MAX_CANDIDATES:,} candidates, found {n:,}",
+            source=source,
+            line=number,
         )
-    end = min(lines.index(line, start) for line in ends)
-    counts.subtract(lines[end:])
-    ballots: dict[Ranking, Number] = {}
-    for line, times in counts.items():
-        if times <= 0 or not _strip(line):
-            continue
+    at, number = after, number + 1
+    while at < len(raw):  # blank lines, then perhaps the withdrawn candidates
+        line, after = _lines(raw, at)
+        text = strip(line.decode("utf-8", "replace"))
+        if text:
+            break
+        at, number = after, number + 1
+    else:
+        return n, seats, frozenset(), at, number
+    withdrawn: set[int] = set()
+    if text.startswith("-"):
+        for token in text.split():
+            digits = token[1:]
+            if not (
+                token.startswith("-")
+                and digits.isascii()
+                and digits.isdigit()
+                and len(digits) <= 9
+                and 1 <= int(digits) <= n
+            ):
+                raise FileFormatError(
+                    f"expected withdrawn candidates as -1 to -{n}, found “{shown(token)}”",
+                    source=source,
+                    line=number,
+                )
+            withdrawn.add(int(digits) - 1)
+        at, number = after, number + 1
+    return n, seats, frozenset(withdrawn), at, number
+
+
+def _read_lines(
+    raw: bytes, start: int, plain: PlainLines
+) -> tuple[dict[bytes, Number], dict[bytes, int]]:
+    """The weight of each plain rest from ``start`` on, and the other lines with their counts.
+
+    Lines are counted a block at a time, so that a million line objects never
+    exist at once; identical lines are looked at once.
+    """
+    counts: Counter[bytes] = Counter()
+    at = start
+    while at < len(raw):
+        cut = raw.find(b"\n", at + _BLOCK)
+        cut = len(raw) if cut < 0 else cut + 1
+        counts.update(raw[at:cut].splitlines())
+        at = cut
+    return plain.sort(counts)
+
+
+def _end_of_ballots(raw: bytes, start: int, lenient: dict[bytes, int]) -> int:
+    """Offset of the first line from ``start`` that is just "0" (ending the ballots); -1 if none."""
+    ends = [line for line in lenient if _is_end(line)]
+    if len(ends) == 1 and lenient[ends[0]] == 1:  # the usual case: found from the back
+        return _find_line(raw, start, ends[0], backwards=True)
+    found = [_find_line(raw, start, line) for line in ends]
+    return min(found, default=-1)
+
+
+def _is_end(line: bytes) -> bool:
+    return len(line) < 4096 and strip(line.decode("utf-8", "replace")) == "0"
+
+
+def _find_line(raw: bytes, start: int, line: bytes, backwards: bool = False) -> int:
+    """Offset of the first (or last) line from ``start`` on that is exactly ``line``."""
+    hits = []
+    if raw.startswith(line, start) and raw[start + len(line) : start + len(line) + 1] in (
+        b"",
+        b"\n",
+        b"\r",
+    ):
+        hits.append(start)
+    search = raw.rfind if backwards else raw.find
+    for before in (b"\n", b"\r") if raw.find(b"\r", start) >= 0 else (b"\n",):
+        if raw.endswith(before + line) and len(raw) - len(line) > start:
+            hits.append(len(raw) - len(line))
+        for after in (b"\n", b"\r"):
+            where = search(before + line + after, start)
+            if where >= 0:
+                hits.append(where + 1)
+    if not hits:
+        return -1
+    return max(hits) if backwards else min(hits)
+
+
+def _profile(rests: dict[bytes, Number], lenient: dict[bytes, int], plain: PlainLines) -> Profile:
+    """The ballots: the plain rests' rankings, with the lenient lines' added to them."""
+    n = plain.n
+    levels: dict[Level, int] = {}
+    special: dict[Codes, Number] = {}  # rankings with equal levels, which have no plain rest
+
+    def add(ranking: Ranking, weight: Number) -> None:
+        rest = plain_rest(ranking)
+        if rest is not None:
+            rests[rest] = rests.get(rest, 0) + weight
+            return
+        codes = tuple(
+            level[0] if len(level) == 1 else n + levels.setdefault(level, len(levels))
+            for level in ranking
+        )
+        special[codes] = special.get(codes, 0) + weight
+
+    for line, times in lenient.items():
+        text = line.decode("utf-8", "replace")
+        if times <= 0 or not strip(text):
+            continue  # after the ballots, blank, or only a comment
         try:
-            ranking, weight = _ballot(line, n, source, 0)
-        except FileFormatError as error:
-            raise FileFormatError(
-                error.problem, source=source, line=lines.index(line, start) + 1
-            ) from None
-        ballots[ranking] = ballots.get(ranking, 0) + weight * times
-    names, title = _names(lines, end + 1, n, source)
-    return CountInput(
-        candidates=names,
-        seats=seats,
-        ballots=[(r, w) for r, w in ballots.items() if w],
-        withdrawn=frozenset(withdrawn),
-        title=title,
-    )
+            ranking, weight = ballot_line(text, n)
+            plain.admit(weight)
+        except ValueError as error:
+            raise _Problem(str(error), line=line) from None
+        add(ranking, weight * times)
+    kept = _weighed(rests)
+    laid = plain.codes(kept)
+    if laid is None:  # some rest is not plain after all (odd spacing, a bad number...)
+        for rest in [rest for rest in kept if not plain.is_plain(rest)]:
+            weight = rests.pop(rest)
+            try:
+                ranking, _one = ballot_line("1 " + rest.decode("utf-8", "replace"), n)
+            except ValueError as error:
+                raise _Problem(str(error), rest=rest) from None
+            add(ranking, weight)
+        kept = _weighed(rests)
+        laid = plain.codes(kept)
+        assert laid is not None  # every rest left was written by plain_rest or checked
+    prefs, starts = laid
+    weights = list(rests.values()) if len(kept) == len(rests) else [rests[r] for r in kept]
+    for codes, weight in special.items():
+        if weight:
+            starts.append(len(prefs))
+            prefs.extend(codes)
+            prefs.append(END)
+            weights.append(weight)
+    return Profile(n, prefs, starts, weights, list(levels))
 
 
-def _names(lines: list[str], start: int, n: int, source: str) -> tuple[list[str], str]:
+def _weighed(rests: dict[bytes, Number]) -> list[bytes]:
+    """The rests with a weight (all of them, as a rule: a weight of 0 is rare)."""
+    if 0 in rests.values():
+        return [rest for rest, weight in rests.items() if weight]
+    return list(rests)
+
+
+def _names(lines: list[bytes], n: int) -> tuple[list[str], str]:
+    """Names and title from the lines after the ballots; errors give the line within them."""
     found: list[tuple[str, int]] = []
-    for number in range(start, len(lines)):
-        text = lines[number].strip()
+    for number, raw in enumerate(lines, start=1):
+        try:
+            text = raw.decode("utf-8", "surrogatepass").strip()
+        except UnicodeDecodeError:
+            raise FileFormatError("expected UTF-8 text", line=number) from None
         if not text or text.startswith("#"):
             continue
         if text.startswith('"'):
             quoted = _QUOTED.findall(text)
             if not quoted or text.count('"') % 2:
                 raise FileFormatError(
-                    f"expected a name in double quotes, found {text}",
-                    source=source,
-                    line=number + 1,
+                    f"expected a name in double quotes, found {shown(text, 60)}", line=number
                 )
-            found.extend((name.strip(), number + 1) for name in quoted)
+            found.extend((name.strip(), number) for name in quoted)
         else:
-            found.append((text, number + 1))
+            found.append((text, number))
     if len(found) < n:
-        raise FileFormatError(
-            f"expected {n} candidate names after the ballots, found {len(found)}",
-            source=source,
-            line=len(lines),
-        )
+        raise FileFormatError(f"expected {n} candidate names after the ballots, found {len(found)}")
     if len(found) > n + 1:
         extra, line = found[n + 1]
         raise FileFormatError(
-            f"expected nothing after the title, found “{extra}”", source=source, line=line
+            f"expected nothing after the title, found “{shown(extra, 60)}”", line=line
         )
     names = [name for name, _line in found[:n]]
     title = found[n][0] if len(found) > n else ""

@@ -18,6 +18,8 @@ import io
 from fractions import Fraction
 
 from ballotbox.core.counting.model import CountInput, Number, Ranking
+from ballotbox.core.counting.weights import common_denominator, parse_fraction, parse_weight
+from ballotbox.core.csvtext import rows as csv_rows
 from ballotbox.core.errors import FileFormatError
 
 _WEIGHT = {"weight", "count"}
@@ -28,7 +30,7 @@ def read_csv_rankings(
     text: str, seats: int = 1, source: str = "input", title: str = ""
 ) -> CountInput:
     """Parse a rankings CSV; a bad cell raises FileFormatError with its line."""
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv_rows(csv.reader(io.StringIO(text)), source))
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise FileFormatError("expected a header row of candidate names", source=source, line=1)
     header = [cell.strip() for cell in rows[0]]
@@ -42,6 +44,7 @@ def read_csv_rankings(
         )
     ballots: list[tuple[Ranking, Number]] = []
     colleges: list[str] = []
+    common = 1
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -55,13 +58,19 @@ def read_csv_rankings(
         weight: Number = 1
         if weight_col is not None:
             weight = _weight(row[weight_col].strip() or "1", source, number)
+            try:
+                common = common_denominator(common, weight)
+            except ValueError as error:
+                raise FileFormatError(str(error), source=source, line=number) from None
         ranks: dict[Fraction, list[int]] = {}
         for c, col in enumerate(columns):
             cell = row[col].strip()
             if not cell:
                 continue
             try:
-                rank = Fraction(cell) if cell.lower() not in {"x", "yes", "✓"} else Fraction(1)
+                rank = (
+                    parse_fraction(cell) if cell.lower() not in {"x", "yes", "✓"} else Fraction(1)
+                )
             except ValueError:
                 raise FileFormatError(
                     f"expected a rank number (or blank) for {names[c]}, found “{cell}”",
@@ -89,11 +98,6 @@ def read_csv_rankings(
 
 def _weight(text: str, source: str, line: int) -> Number:
     try:
-        value = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise FileFormatError(
-            f"expected a weight (a number), found “{text}”", source=source, line=line
-        ) from None
-    if value < 0:
-        raise FileFormatError("a weight cannot be negative", source=source, line=line)
-    return value.numerator if value.denominator == 1 else value
+        return parse_weight(text)
+    except ValueError as error:
+        raise FileFormatError(str(error), source=source, line=line) from None

@@ -6,16 +6,12 @@ from collections.abc import Callable
 
 from ballotbox.core.counting.irv import count_irv
 from ballotbox.core.counting.meek import count_meek
-from ballotbox.core.counting.model import (
-    METHODS,
-    REFERENDUM_CHOICES,
-    CountInput,
-    CountOptions,
-    Result,
-)
+from ballotbox.core.counting.model import CountInput, CountOptions, Result
+from ballotbox.core.counting.profile import Profile
 from ballotbox.core.counting.scottish import count_scottish
 from ballotbox.core.counting.simple import count_approval, count_plurality, count_referendum
 from ballotbox.core.errors import InputError
+from ballotbox.core.vocabulary import METHODS, REFERENDUM_ANSWERS
 
 _COUNTS: dict[str, Callable[[CountInput, CountOptions], Result]] = {
     "scottish-stv": count_scottish,
@@ -44,15 +40,16 @@ def validate(method: str, data: CountInput) -> None:
         raise InputError(
             "IRV fills one seat; use scottish-stv or meek-stv for {seats}.", seats=data.seats
         )
-    if method == "referendum" and tuple(data.candidates) != REFERENDUM_CHOICES:
+    if method == "referendum" and tuple(data.candidates) != REFERENDUM_ANSWERS:
         raise InputError("A referendum's choices must be exactly Yes, No, Abstain.")
     if any(not 0 <= c < n for c in data.withdrawn):
         raise InputError("A withdrawn candidate number does not exist.")
     if data.colleges is not None and len(data.colleges) != len(data.ballots):
         raise InputError("There must be one college per ballot.")
-    for _ranking, weight in data.ballots:
-        if weight < 0:
-            raise InputError("A ballot weight cannot be negative.")
+    ballots = data.ballots
+    weights = ballots.weights if isinstance(ballots, Profile) else (w for _r, w in ballots)
+    if any(weight < 0 for weight in weights):
+        raise InputError("A ballot weight cannot be negative.")
 
 
 def count(method: str, data: CountInput, options: CountOptions | None = None) -> Result:

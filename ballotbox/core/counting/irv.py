@@ -11,40 +11,37 @@ result names the final two and the exhausted total.
 from __future__ import annotations
 
 from ballotbox.core.counting.model import CountInput, CountOptions, Number, Result, Round, TieBreak
-from ballotbox.core.counting.prepare import Flat, prepare, resolve_equal
+from ballotbox.core.counting.prepare import (
+    Papers,
+    leave,
+    prepare,
+    targets,
+    transfer,
+)
 from ballotbox.core.counting.ties import TieBreaker
 
 
 def count_irv(data: CountInput, options: CountOptions) -> Result:
     """Count ``data`` by instant-runoff for a single seat."""
     prep = prepare(data, options)
-    n, equal = prep.n, prep.equal
+    n = prep.n
     continuing = [c not in data.withdrawn for c in range(n)]
-    piles: list[dict[Flat, Number]] = [{} for _ in range(n)]
+    target = targets(prep, continuing)
+    prefs, starts = prep.prefs, prep.starts
+    piles: list[Papers] = [([], []) for _ in range(n)]
     totals: list[Number] = [0] * n
     exhausted: Number = 0
 
-    def place(rest: Flat, weight: Number) -> int:
-        for j, x in enumerate(rest):
-            if x >= n:
-                found = resolve_equal(equal[x - n], continuing)
-                if found == -1:
-                    continue
-                if found == -2:
-                    return -1
-                x = found
-            elif not continuing[x]:
-                continue
-            tail = rest[j + 1 :]
-            piles[x][tail] = piles[x].get(tail, 0) + weight
-            totals[x] += weight
-            return x
-        return -1
+    def place(offsets: list[int], weights: list[Number]) -> Number:
+        """Give each paper to its next continuing preference; return the weight with none."""
+        received, lost = transfer(prefs, target, offsets, weights)
+        for to, (where, how_much) in received.items():
+            piles[to][0].extend(where)
+            piles[to][1].extend(how_much)
+            totals[to] += sum(how_much)
+        return lost
 
-    invalid: Number = prep.invalid
-    for flat, weight in prep.groups.items():
-        if place(flat, weight) < 0:
-            invalid += weight
+    invalid: Number = prep.invalid + place(starts, list(prep.weights))
     valid = sum(totals)
     ties = TieBreaker(options.seed, data.candidates)
     history: list[list[Number]] = []
@@ -90,13 +87,10 @@ def count_irv(data: CountInput, options: CountOptions) -> Result:
             purpose="exclude",
             stage=len(rounds) + 1,
         )
-        continuing[loser] = False
-        gained = [0] * n
+        leave(prep, target, continuing, loser)
         before = list(totals)
-        pile, piles[loser] = piles[loser], {}
-        for rest, weight in pile.items():
-            if place(rest, weight) < 0:
-                exhausted += weight
+        pile, piles[loser] = piles[loser], ([], [])
+        exhausted += place(*pile)
         gained = [totals[c] - before[c] for c in range(n)]
         gained[loser] = -before[loser]
         totals[loser] = 0

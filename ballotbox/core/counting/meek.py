@@ -29,13 +29,13 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
+from ballotbox.core.counting.meek_ballots import ELECTED, EXCLUDED, HOPEFUL, MeekBallots
 from ballotbox.core.counting.model import CountInput, CountOptions, Number, Result, Round, TieBreak
-from ballotbox.core.counting.prepare import Flat, prepare, resolve_equal
+from ballotbox.core.counting.prepare import prepare
 from ballotbox.core.counting.slate import GroupRule
 from ballotbox.core.counting.ties import TieBreaker
 from ballotbox.core.errors import InputError
 
-HOPEFUL, ELECTED, EXCLUDED = 1, 2, 0
 MAX_ITERATIONS = 10_000  # per settling; a safety net, never reached in practice
 
 
@@ -49,10 +49,10 @@ class MeekCount:
         self.scale = 10**options.meek_precision
         self.tolerance = int(Fraction(options.meek_tolerance) * self.scale)
         prep = prepare(data, options)
-        self.n, self.equal = prep.n, prep.equal
+        self.n = prep.n
         self.status = [EXCLUDED if c in data.withdrawn else HOPEFUL for c in range(self.n)]
         self.keep = [0 if c in data.withdrawn else self.scale for c in range(self.n)]
-        self.reduced: dict[Flat, Number] = dict(prep.groups)
+        self.ballots = MeekBallots(prep, self.status)
         self.valid: Number = prep.valid
         self.invalid: Number = prep.invalid
         self.ties = TieBreaker(options.seed, data.candidates)
@@ -64,51 +64,14 @@ class MeekCount:
         self.exhausted: Number = 0
         self.quota: Number = 0
         self.iterations = 0
-        self._compress()
 
     # -- arithmetic ---------------------------------------------------------------------------
-
-    def _compress(self) -> None:
-        """Group ballots by the candidates that matter now: up to the first hopeful one."""
-        status, n, equal = self.status, self.n, self.equal
-        alive = [s != EXCLUDED for s in status]
-        out: dict[Flat, Number] = {}
-        for flat, weight in self.reduced.items():
-            first = flat[0] if flat else n
-            if first < n and status[first] == HOPEFUL:
-                key: Flat = flat[:1]
-            else:
-                seq: list[int] = []
-                for x in flat:
-                    if x >= n:
-                        x = resolve_equal(equal[x - n], alive)
-                        if x == -1:
-                            continue
-                        if x == -2:
-                            break
-                    if status[x] == EXCLUDED:
-                        continue
-                    seq.append(x)
-                    if status[x] == HOPEFUL:
-                        break
-                key = tuple(seq)
-            out[key] = out.get(key, 0) + weight
-        self.compressed = out
-
-    def _strike(self, c: int) -> None:
-        """Remove an excluded candidate from the reduced rankings, merging those now equal."""
-        out: dict[Flat, Number] = {}
-        for flat, weight in self.reduced.items():
-            if c in flat:
-                flat = tuple(x for x in flat if x != c)
-            out[flat] = out.get(flat, 0) + weight  # () once every choice is excluded: exhausted
-        self.reduced = out
 
     def _distribute(self) -> None:
         scale, keep = self.scale, self.keep
         votes: list[Number] = [0] * self.n
         exhausted: Number = 0
-        for seq, weight in self.compressed.items():
+        for seq, weight in self.ballots.weights.items():
             rest = scale  # the value of one ballot still to place
             for c in seq:
                 k = keep[c]
@@ -219,8 +182,7 @@ class MeekCount:
         )
         self.status[loser] = EXCLUDED
         self.keep[loser] = 0
-        self._strike(loser)
-        self._compress()
+        self.ballots.moved_on([loser])
         before = list(self.votes)
         self._settle()
         self._record(
@@ -257,7 +219,7 @@ class MeekCount:
                 self.elected.append(c)
                 now.append(c)
         if now:
-            self._compress()
+            self.ballots.moved_on(now)
         self.rounds.append(
             Round(
                 number=len(self.rounds) + 1,

@@ -21,9 +21,6 @@ Level = tuple[int, ...]
 #: A ballot's ranking, most preferred level first.
 Ranking = tuple[Level, ...]
 
-METHODS = ("scottish-stv", "meek-stv", "irv", "plurality", "approval", "referendum")
-REFERENDUM_CHOICES = ("Yes", "No", "Abstain")
-
 
 @dataclass(frozen=True)
 class CountInput:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from ballotbox.core.counting.model import Number, Result, Round, decimal_str, number_str
+from ballotbox.core.spreadsheet import SafeWriter
 
 _ACTIONS = {
     "first-preferences": "First preferences",
@@ -27,7 +27,7 @@ def describe(result: Result, round_: Round) -> str:
 def result_csv(result: Result) -> str:
     """One row per round and candidate: votes, transfer, and the round's action and totals."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(
         [
             "round",

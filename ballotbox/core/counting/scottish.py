@@ -17,8 +17,9 @@
 
 Arithmetic is exact: votes are integers in units of 0.00001 (times the
 ballots' weights, which may be exact fractions for weighted colleges).
-Papers are kept grouped by the part of the ranking not yet used, so a
-million ballots move as a few thousand parcels.
+Identical rankings travel together as one paper with their total weight, so a
+million ballots move as their distinct rankings, and a paper is an offset into
+the rankings laid end to end (see :mod:`prepare`).
 """
 
 from __future__ import annotations
@@ -27,12 +28,11 @@ from dataclasses import replace
 from fractions import Fraction
 
 from ballotbox.core.counting.model import CountInput, CountOptions, Number, Result, Round, TieBreak
-from ballotbox.core.counting.prepare import Flat, prepare, resolve_equal
+from ballotbox.core.counting.prepare import Papers, leave, prepare, targets, transfer
 from ballotbox.core.counting.slate import GroupRule
 from ballotbox.core.counting.ties import TieBreaker
 
 SCALE = 100_000  # five decimal places
-Parcel = dict[Flat, Number]
 
 
 def as_votes(units: Number) -> Number:
@@ -47,13 +47,13 @@ class ScottishCount:
     def __init__(self, data: CountInput, options: CountOptions) -> None:
         self.names = list(data.candidates)
         self.seats = data.seats
-        prep = prepare(data, options)
+        self.prep = prep = prepare(data, options)
         self.n = n = prep.n
-        self.equal = prep.equal
         self.continuing = [c not in data.withdrawn for c in range(n)]
-        # state[x]: 1 = a continuing candidate, 0 = not continuing, 2 = a level of equal rankings
-        self.state = [1 if ok else 0 for ok in self.continuing] + [2] * len(self.equal)
-        self.piles: list[dict[int, Parcel]] = [{} for _ in range(n)]
+        self.target = targets(prep, self.continuing)
+        self.prefs, starts = prep.prefs, prep.starts
+        # piles[c][value]: the papers c holds at that transfer value (units of 0.00001)
+        self.piles: list[dict[int, Papers]] = [{} for _ in range(n)]
         self.totals: list[Number] = [0] * n
         self.exhausted: Number = 0
         self.loss: Number = 0
@@ -66,7 +66,7 @@ class ScottishCount:
         self.seed = options.seed
         self.title = data.title
         self.invalid: Number = prep.invalid
-        gained, unplaced = self._distribute([(SCALE, prep.groups)])
+        gained, unplaced = self._distribute([(SCALE, (starts, list(prep.weights)))])
         self.invalid += as_votes(unplaced)
         self.totals = gained
         self.valid_units: Number = sum(gained)
@@ -74,57 +74,24 @@ class ScottishCount:
         self.quota_votes = int(valid // (self.seats + 1)) + 1
         self.quota = self.quota_votes * SCALE
 
-    def _distribute(self, parcels: list[tuple[int, Parcel]]) -> tuple[list[Number], Number]:
+    def _distribute(self, parcels: list[tuple[int, Papers]]) -> tuple[list[Number], Number]:
         """Move each paper to its next continuing preference at the parcel's value.
 
         Returns the value gained per candidate and the non-transferable value.
         """
-        state, piles, n, equal, continuing = (
-            self.state,
-            self.piles,
-            self.n,
-            self.equal,
-            self.continuing,
-        )
-        gained: list[Number] = [0] * n
+        piles, prefs, target = self.piles, self.prefs, self.target
+        gained: list[Number] = [0] * self.n
         nontransferable: Number = 0
-        for value, parcel in parcels:
-            buckets: dict[int, Parcel] = {}
-            weights: dict[int, Number] = {}
-            lost: Number = 0
-            for rest, weight in parcel.items():
-                target = -1
-                j = 0
-                for j, x in enumerate(rest):  # noqa: B007 - j is used after the loop
-                    st = state[x]
-                    if st == 1:
-                        target = x
-                        break
-                    if st == 2:
-                        found = resolve_equal(equal[x - n], continuing)
-                        if found == -1:
-                            continue
-                        target = found  # -2 (several equal) leaves the paper non-transferable
-                        break
-                if target < 0:
-                    lost += weight
-                    continue
-                tail = rest[j + 1 :]
-                bucket = buckets.get(target)
-                if bucket is None:
-                    buckets[target] = {tail: weight}
-                    weights[target] = weight
+        for value, (offsets, weights) in parcels:
+            received, lost = transfer(prefs, target, offsets, weights)
+            for to, papers in received.items():
+                pile = piles[to].get(value)
+                if pile is None:
+                    piles[to][value] = papers
                 else:
-                    bucket[tail] = bucket.get(tail, 0) + weight
-                    weights[target] += weight
-            for target, bucket in buckets.items():
-                dest = piles[target].get(value)
-                if dest is None:
-                    piles[target][value] = bucket
-                else:
-                    for tail, weight in bucket.items():
-                        dest[tail] = dest.get(tail, 0) + weight
-                gained[target] += weights[target] * value
+                    pile[0].extend(papers[0])
+                    pile[1].extend(papers[1])
+                gained[to] += sum(papers[1]) * value
             nontransferable += lost * value
         return gained, nontransferable
 
@@ -197,8 +164,7 @@ class ScottishCount:
         loser, tie = self.ties.pick(
             tied, self.history, highest=False, purpose="exclude", stage=self._stage()
         )
-        self.continuing[loser] = False
-        self.state[loser] = 0
+        leave(self.prep, self.target, self.continuing, loser)
         parcels = sorted(self.piles[loser].items(), reverse=True)
         self.piles[loser] = {}
         gained, nontransferable = self._distribute(parcels)
@@ -255,8 +221,7 @@ class ScottishCount:
 
     def _mark_elected(self, c: int) -> None:
         self.elected.append(c)
-        self.continuing[c] = False
-        self.state[c] = 0
+        leave(self.prep, self.target, self.continuing, c)
 
     def _elect_remaining(self, continuing: list[int]) -> None:
         """Rule 52: as many continuing candidates as vacancies: all are elected, no transfer."""

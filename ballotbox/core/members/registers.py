@@ -16,8 +16,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ballotbox.core.errors import FileFormatError
-from ballotbox.core.i18n import _
+from ballotbox.core.controlchars import control_character
+from ballotbox.core.csvtext import rows
+from ballotbox.core.errors import FileFormatError, InputError
+from ballotbox.core.i18n import N_, _
 
 FIELDS = ("number", "name", "email", "postcode", "address")
 
@@ -123,9 +125,13 @@ def read_register(
     source: str | bytes | Path,
     org: str,
     mapping: dict[str, str | list[str]] | None = None,
+    *,
+    name: str = "input",
 ) -> RegisterImport:
-    """Read a CSV register (text, bytes or a path); bad rows are reported, not fatal."""
-    name = "input"
+    """Read a CSV register (text, bytes or a path); bad rows are reported, not fatal.
+
+    ``name`` is what errors call the file (a path gives its own).
+    """
     if isinstance(source, Path):
         name = source.name
         source = source.read_bytes()
@@ -133,11 +139,18 @@ def read_register(
         text, encoding = decode(source)
     else:
         text, encoding = source, "text"
+    found = control_character(org)
+    if found:
+        raise InputError(
+            N_("The organisation's name contains the invisible control character {char}."),
+            char=found,
+        )
     result = RegisterImport(org=org, encoding=encoding)
     reader = csv.reader(io.StringIO(text, newline=""), dialect=_sniff(text))
+    lines = rows(reader, name)  # a malformed line is one clear error naming it
     header: list[str] | None = None
     start = 1
-    for row in reader:
+    for row in lines:
         if not any(cell.strip() for cell in row):
             start = reader.line_num + 1
             continue
@@ -149,7 +162,7 @@ def read_register(
     result.columns = {f: [header[i] for i in idx] for f, idx in columns.items()}
     seen: dict[str, int] = {}
     start = reader.line_num + 1
-    for row in reader:
+    for row in lines:
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
@@ -229,6 +242,12 @@ def _member(
 ) -> tuple[Member | None, str]:
     if any(_SURROGATE.search(cell) for cell in row):
         return None, _("undecodable bytes (not UTF-8 or Windows-1252 text)")
+    for cell in row:
+        found = control_character(cell, multiline=True)
+        if found:
+            return None, _("a field holds the invisible control character {char}").format(
+                char=found
+            )
     if len(row) > width and not any(cell.strip() for cell in row[width:]):
         row = row[:width]  # trailing empty cells, as some spreadsheets write them
     if len(row) != width:

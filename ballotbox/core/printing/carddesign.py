@@ -1,35 +1,41 @@
-"""What a card says and where each piece goes, worked out once per print run.
+"""Where each piece of a card goes, worked out once per print run.
 
 Everything that is the same on every card (organisation, title, instructions)
-is laid out once into a PDF form; per card only the token, the SMS example
-(which quotes the card's own token), the serial and the QR code are drawn.
-The layout is checked before the first card: text that does not fit, or that
-the card fonts cannot print, stops the run with a clear error instead of a
-print run of clipped cards.
+is laid out once into PDF forms, one for the front and one for the back; per
+card only the token, the serial, the SMS example (which quotes the card's own
+token) and the QR code are drawn.
+
+No text is ever set below the layout's minimum (8 pt on a business card or a
+sticker, 16 pt on the large-print page).  What does not fit on the front goes
+to the back, a section at a time (how to vote, how to check, the privacy
+note), and the front says to turn over.  Text that fits on neither side stops
+the run before the first card, with a clear error instead of clipped cards.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_, _
-from ballotbox.core.printing.pdfstream import (
-    BOLD,
-    MM,
-    REGULAR,
-    Content,
-    encode_text,
-    text_width,
-    widest,
+from ballotbox.core.printing.cardtext import (
+    SENTINEL,
+    SENTINEL_MEASURE,
+    CardInfo,
+    MethodHint,
+    Paragraph,
+    card_paragraphs,
+    privacy_note,
+    sticker,
+    turn_over,
 )
-from ballotbox.core.tokens.format import Token, group
+from ballotbox.core.printing.pdfstream import BOLD, MM, REGULAR, Content, check_text, text_width
+from ballotbox.core.printing.qr import Matrix
+from ballotbox.core.tokens.format import Token
 
-# Stands for the first two groups of the card's own token in the SMS example;
-# measured as eight digits, which all have the same width in Helvetica.
-SENTINEL = "\ue000"
-_SENTINEL_MEASURE = "0000\u00a00000"
+__all__ = ["CardDesign", "CardInfo", "CardLayoutError", "MethodHint", "Style", "design_card"]
+
+DIGITS_SAMPLE = "0000 0000 0000 0000 0000"
 
 
 class CardLayoutError(InputError):
@@ -37,62 +43,9 @@ class CardLayoutError(InputError):
 
     code = "card_layout"
     template = N_(
-        "The card text does not fit the {layout} layout even at {size} pt; "
+        "The card text does not fit the {layout} layout, front and back, at {size} pt; "
         "shorten the instructions or use the a4 layout."
     )
-
-
-@dataclass(frozen=True, slots=True)
-class MethodHint:
-    """How to fill in the ballot: rank, choose up to ``max_choices``, or yes/no."""
-
-    kind: Literal["rank", "choose", "yesno"]
-    candidates: int = 0
-    max_choices: int = 1
-
-    def instruction(self) -> str:
-        """The one-sentence hint printed on the card."""
-        if self.kind == "rank":
-            return _("Rank the candidates: 1 = first choice, 2 = next, and so on.")
-        if self.kind == "choose":
-            return _("Choose up to {n} of the {candidates} candidates.").format(
-                n=self.max_choices, candidates=self.candidates
-            )
-        return _("Vote YES or NO.")
-
-    def example_choices(self) -> str:
-        """Example choices for the SMS line, built from real candidate numbers."""
-        if self.kind == "yesno":
-            return _("YES")
-        if self.kind == "rank":
-            top = max(1, min(3, self.candidates))
-            return " ".join(str(n) for n in [top, *range(1, top)])
-        picks = max(1, min(2, self.max_choices, self.candidates))
-        return " ".join(str(n) for n in (1, 3)[:picks]) if self.candidates >= 3 else "1"
-
-
-@dataclass(frozen=True, slots=True)
-class CardInfo:
-    """The election facts printed on every card; channels left as None are not offered."""
-
-    organisation: str
-    title: str
-    public_url: str
-    closes: str
-    method: MethodHint
-    web: bool = True
-    sms_number: str | None = None
-    phone_number: str | None = None
-    postal_address: str | None = None
-
-    def vote_url(self, token: Token) -> str:
-        """The link in the QR code: ``<public URL>/v/<20 digits>``."""
-        return f"{self.public_url.rstrip('/')}/v/{token.digits}"
-
-    def web_address(self) -> str:
-        """The public URL as a person would type it (no scheme, no trailing slash)."""
-        address = self.public_url.split("://", 1)[-1]
-        return address.rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,31 +55,34 @@ class Style:
     inset: float
     org: float
     title: float
-    label: float
     token: float
+    min_token: float
     text: float
     min_text: float
     qr: float
     qr_gap: float
+    label: float = 0  # "Your ballot token" above the token; 0 for none
     qr_beside_header: bool = False
-    show_org_line: bool = True
-    show_token_label: bool = True
-    show_privacy_note: bool = True
-    compact: bool = False
+    header_one_line: bool = False  # "Organisation: title" in bold
+    short: bool = False  # a token sticker: the short instructions only
+    back: bool = True  # may print a reverse side
+    leading: float = 1.2  # line height as a multiple of the text size
+    gap: float = 0.2  # space between paragraphs, as a multiple of the text size
 
 
 STYLES: dict[str, Style] = {
     "business": Style(
-        inset=3.5 * MM,
-        org=7,
-        title=9,
-        label=6.5,
+        inset=3 * MM,
+        org=8,
+        title=10,
         token=15,
-        text=7.5,
-        min_text=6,
+        min_token=12,
+        text=9,
+        min_text=8,
         qr=20 * MM,
-        qr_gap=3 * MM,
-        show_token_label=False,
+        qr_gap=2.5 * MM,
+        leading=1.15,
+        gap=0.1,  # the bold lead words mark where each paragraph starts
     ),
     "a4": Style(
         inset=18 * MM,
@@ -134,6 +90,7 @@ STYLES: dict[str, Style] = {
         title=26,
         label=18,
         token=32,
+        min_token=28,
         text=20,
         min_text=16,
         qr=70 * MM,
@@ -141,19 +98,19 @@ STYLES: dict[str, Style] = {
     ),
     "avery": Style(
         inset=3 * MM,
-        org=6,
-        title=7,
-        label=6,
+        org=8,
+        title=8,
         token=14,
-        text=6.5,
-        min_text=5.5,
-        qr=24 * MM,
+        min_token=11,
+        text=8,
+        min_text=8,
+        qr=22 * MM,
         qr_gap=2.5 * MM,
         qr_beside_header=True,
-        show_org_line=False,
-        show_token_label=False,
-        show_privacy_note=False,
-        compact=True,
+        header_one_line=True,
+        short=True,
+        leading=1.15,
+        back=False,
     ),
 }
 
@@ -170,189 +127,317 @@ class Placed:
 
 
 @dataclass(slots=True)
+class Side:
+    """One face of the card: its fixed text, the lines drawn per card, and the serial's place."""
+
+    static: Content = field(default_factory=Content)
+    dynamic: list[Placed] = field(default_factory=list)
+    serial_right: float = 0
+    serial_y: float = 0
+
+    def per_card(self, token: Token, serial: str, size: float) -> Content:
+        """The lines that change from card to card, with this card's token and serial."""
+        content = Content()
+        spelled = token.grouped.replace(" ", "\u00a0")
+        for line in self.dynamic:
+            content.text(line.x, line.y, line.text.replace(SENTINEL, spelled), line.font, line.size)
+        label = _("No. {serial}").format(serial=serial)
+        width = text_width(label, REGULAR, size)
+        content.text(self.serial_right - width, self.serial_y, label, REGULAR, size)
+        return content
+
+
+@dataclass(slots=True)
 class CardDesign:
-    """The static form plus where the per-card pieces go."""
+    """The card's two faces (the back is None for a one-sided layout) and the QR's place."""
 
     width: float
     height: float
-    static: Content
+    front: Side
+    back: Side | None
     token_at: Placed
-    serial_right: float
-    serial_y: float
-    serial_size: float
     qr_left: float
     qr_top: float
     qr_size: float
     text_size: float
-    dynamic: list[Placed] = field(default_factory=list)
 
-    def card_content(self, token: Token, serial: str, matrix: list[list[bool]]) -> Content:
-        """The per-card drawing, in card coordinates (the form is drawn separately)."""
+    @property
+    def static(self) -> Content:
+        """The front's fixed text (one PDF form per run)."""
+        return self.front.static
+
+    def card_content(self, token: Token, serial: str, matrix: Matrix) -> Content:
+        """The per-card drawing of the front, in card coordinates."""
         content = Content()
         t = self.token_at
         content.text(t.x, t.y, token.grouped, t.font, t.size)
-        prefix = group(token.digits[:8]).replace(" ", "\u00a0")
-        for line in self.dynamic:
-            content.text(line.x, line.y, line.text.replace(SENTINEL, prefix), line.font, line.size)
-        label = _("No. {serial}").format(serial=serial)
-        width = text_width(label, REGULAR, self.serial_size)
-        content.text(self.serial_right - width, self.serial_y, label, REGULAR, self.serial_size)
+        content.extend(self.front.per_card(token, serial, self.text_size))
         content.modules(self.qr_left, self.qr_top, self.qr_size / len(matrix), matrix)
         return content
 
-
-def compact_paragraphs(info: CardInfo) -> list[tuple[str, str]]:
-    """The short version for a token sticker; the covering letter gives the full instructions."""
-    parts = [(BOLD, _("Voting closes {closes}.").format(closes=info.closes))]
-    if info.web:
-        parts.append(
-            (REGULAR, _("Online: {address} or scan the code").format(address=info.web_address()))
-        )
-    if info.sms_number:
-        parts.append((REGULAR, _("Text: {number}").format(number=info.sms_number)))
-    if info.phone_number:
-        parts.append((REGULAR, _("Phone: {number}").format(number=info.phone_number)))
-    return parts
-
-
-def paragraphs(info: CardInfo) -> list[tuple[str, str]]:
-    """The instruction paragraphs, in print order, each with its font."""
-    parts = [(BOLD, _("Voting closes {closes}.").format(closes=info.closes))]
-    parts.append((REGULAR, info.method.instruction()))
-    if info.web:
-        parts.append(
-            (
-                REGULAR,
-                _("Online: scan the code or go to {address}").format(address=info.web_address()),
-            )
-        )
-    if info.sms_number:
-        example = "\u00a0".join([SENTINEL, "…", *info.method.example_choices().split()])
-        parts.append(
-            (
-                REGULAR,
-                _("Text {number}: your token then your choices in order, e.g. {example}").format(
-                    number=info.sms_number, example=example
-                ),
-            )
-        )
-    if info.phone_number:
-        parts.append(
-            (
-                REGULAR,
-                _("Phone {number}: key in your token, then your choices.").format(
-                    number=info.phone_number
-                ),
-            )
-        )
-    if info.postal_address:
-        address = ", ".join(p.strip() for p in info.postal_address.splitlines() if p.strip())
-        parts.append(
-            (
-                REGULAR,
-                _("Post your token and choices, no name needed, to {address}.").format(
-                    address=address
-                ),
-            )
-        )
-    return parts
+    def back_content(self, token: Token, serial: str) -> Content:
+        """The per-card drawing of the back (empty for a one-sided layout)."""
+        if self.back is None:
+            return Content()
+        return self.back.per_card(token, serial, self.text_size)
 
 
 def design_card(info: CardInfo, layout: str, width: float, height: float) -> CardDesign:
-    """Lay the card out at the largest text size that fits, or raise ``CardLayoutError``."""
-    for text in (info.organisation, info.title, *(p for _f, p in paragraphs(info))):
-        encode_text(text.replace(SENTINEL, ""))
+    """Lay the card out at the largest text size that fits, or raise ``CardLayoutError``.
+
+    A one-sided card is preferred at any size; the back is used only when the
+    text does not fit on the front even at the layout's smallest size.  Last of
+    all the organisation's name moves to the top of the back, which leaves a
+    long title room for two lines on the front.
+    """
     style = STYLES[layout]
+    _check_printable(info)
+    sizes = []
     size = style.text
     while size >= style.min_text - 1e-9:
-        design = _try_layout(info, style, width, height, size)
-        if design is not None:
-            return design
-        size -= 0.25
+        sizes.append(size)
+        size -= 0.5
+    plans = [(1, False), (2, False), (2, True)] if style.back else [(1, False)]
+    for sides, org_behind in plans:
+        for size in sizes:
+            design = _try(info, style, width, height, size, sides, org_behind)
+            if design is not None:
+                return design
     raise CardLayoutError(layout=layout, size=f"{style.min_text:g}")
 
 
+def _check_printable(info: CardInfo) -> None:
+    """Name the first character the fonts lack, with the whole text it is in."""
+    for text in (info.organisation, info.title):
+        check_text(text, REGULAR)
+        check_text(text, BOLD)
+    for part in card_paragraphs(info):
+        check_text(part.text.replace(SENTINEL, ""), part.font)
+        check_text(part.lead, BOLD)
+
+
 def _measure(text: str, font: str, size: float) -> float:
-    return text_width(text.replace(SENTINEL, _SENTINEL_MEASURE), font, size)
+    return text_width(text.replace(SENTINEL, SENTINEL_MEASURE), font, size)
 
 
-def _try_layout(
-    info: CardInfo, style: Style, width: float, height: float, size: float
-) -> CardDesign | None:
-    static = Content()
-    left, right = style.inset, width - style.inset
-    bottom = style.inset
-    y = height - style.inset
-    qr_top: float | None = y if style.qr_beside_header else None
-    qr_right = left + style.qr + style.qr_gap
+def _runs(words: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Consecutive words in one font joined into runs: [(font, text)…]."""
+    runs: list[tuple[str, str]] = []
+    for word, font in words:
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, f"{runs[-1][1]} {word}")
+        else:
+            runs.append((font, word))
+    return runs
 
-    def column(line_height: float) -> tuple[float, float]:
+
+class _Flow:
+    """Fills one face from the top, line by line, around the QR code."""
+
+    def __init__(
+        self,
+        side: Side,
+        width: float,
+        height: float,
+        inset: float,
+        leading: float = 1.2,
+        gap: float = 0.2,
+    ) -> None:
+        self.side = side
+        self.leading, self.gap = leading, gap
+        self.left, self.right = inset, width - inset
+        self.bottom = inset
+        self.y = height - inset
+        self.qr: tuple[float, float] | None = None  # (top, right edge of the kept-clear area)
+        self.qr_size = 0.0
+
+    def column(self, line_height: float) -> tuple[float, float]:
         # Lines level with the QR code start to its right; below it they use the full width.
-        if qr_top is None:
-            return left, right
-        beside = y - line_height < qr_top and y > qr_top - style.qr - style.qr_gap
-        return (qr_right if beside else left), right
+        if self.qr is None:
+            return self.left, self.right
+        top, clear_right = self.qr
+        beside = self.y - line_height < top and self.y > top - self.qr_size
+        return (clear_right if beside else self.left), self.right
 
-    def put(text: str, font: str, pt: float, grey: float = 0) -> bool:
-        # Greedy, line by line: each line takes the width free at its own height.
-        nonlocal y
-        words = text.split(" ")
+    def lines(self, text: str, font: str, size: float, *, grey: float = 0, lead: str = "") -> bool:
+        """Set ``text`` (after a bold ``lead``) in lines that fit; False if it does not fit."""
+        y0, placed = self.y, []
+        words = [(w, BOLD) for w in lead.split()] + [(w, font) for w in text.split(" ")]
+        space = _measure(" ", REGULAR, size)
         while words:
-            x0, x1 = column(pt * 1.2)
-            line = words.pop(0)
-            while words and _measure(f"{line} {words[0]}", font, pt) <= x1 - x0:
-                line = f"{line} {words.pop(0)}"
-            if _measure(line, font, pt) > x1 - x0:
+            x0, x1 = self.column(size * self.leading)
+            line = [words.pop(0)]
+            used = _measure(line[0][0], line[0][1], size)
+            while words and used + space + _measure(*words[0], size) <= x1 - x0:
+                used += space + _measure(*words[0], size)
+                line.append(words.pop(0))
+            if used > x1 - x0:
+                self.y = y0
                 return False
-            y -= pt * 1.2
-            if SENTINEL in line:
-                dynamic.append(Placed(x0, y + pt * 0.25, line, font, pt))
+            self.y -= size * self.leading
+            x = x0
+            for run_font, run in _runs(line):
+                placed.append(Placed(x, self.y + size * 0.25, run, run_font, size))
+                x += _measure(run, run_font, size) + space
+        if self.y < self.bottom:
+            self.y = y0
+            return False
+        for p in placed:
+            if SENTINEL in p.text:
+                self.side.dynamic.append(p)
             else:
-                static.text(x0, y + pt * 0.25, line, font, pt, grey)
+                self.side.static.text(p.x, p.y, p.text, p.font, p.size, grey=grey)
         return True
 
-    dynamic: list[Placed] = []
+    def paragraphs(self, parts: list[Paragraph], size: float) -> bool:
+        """Set every paragraph (a heading gets half a line above it); False if they do not fit."""
+        for n, part in enumerate(parts):
+            if part.heading and n:
+                self.y -= size * 0.5
+            if not self.lines(part.text, part.font, size, lead=part.lead):
+                return False
+            self.y -= size * self.gap
+        return True
+
+    def fits(self, parts: list[Paragraph], size: float) -> bool:
+        """Whether ``parts`` would fit below what is already set."""
+        y0, static, dynamic = self.y, self.side.static, self.side.dynamic
+        self.side.static, self.side.dynamic = Content(), []
+        try:
+            return self.paragraphs(parts, size)
+        finally:
+            self.y, self.side.static, self.side.dynamic = y0, static, dynamic
+
+
+def _try(
+    info: CardInfo,
+    style: Style,
+    width: float,
+    height: float,
+    size: float,
+    sides: int,
+    org_behind: bool = False,
+) -> CardDesign | None:
+    front = Side(serial_right=width - style.inset, serial_y=style.inset)
+    flow = _Flow(front, width, height, style.inset, style.leading, style.gap)
+    flow.bottom += size * 1.4  # the footer line: the privacy note and the serial
+    if style.qr_beside_header:
+        flow.qr = (flow.y, flow.left + style.qr + style.qr_gap)
+        flow.qr_size = style.qr + style.qr_gap
     ok = True
-    if style.show_org_line:
-        ok &= put(info.organisation, REGULAR, style.org, grey=0.3)
-    title = info.title if style.show_org_line else f"{info.organisation}: {info.title}"
-    ok &= put(title, BOLD, style.title)
-    y -= style.title * 0.2
-    if style.show_token_label:
-        ok &= put(_("Your ballot token"), REGULAR, style.label)
-    x0, x1 = column(style.token * 1.15)
-    sample = "0000 0000 0000 0000 0000"
-    if text_width(sample, BOLD, style.token) > x1 - x0:
+    if style.header_one_line:
+        # One line: "Organisation: title" where it fits, else the title alone.
+        header = f"{info.organisation}: {info.title}"
+        x0, x1 = flow.column(style.title * flow.leading)
+        if text_width(header, BOLD, style.title) > x1 - x0:
+            header = info.title
+        ok &= flow.lines(header, BOLD, style.title)
+    else:
+        title = style.title
+        if org_behind:
+            # The squeezed plan: a long title as small as the text, so it takes fewer lines.
+            title = min(style.title, size)
+        else:
+            ok &= flow.lines(info.organisation, REGULAR, style.org, grey=0.3)
+        ok &= flow.lines(info.title, BOLD, title)
+    flow.y -= style.title * 0.2
+    if style.label:
+        ok &= flow.lines(_("Your ballot token"), REGULAR, style.label)
+    token_at = _token_line(flow, style)
+    if not ok or token_at is None:
         return None
-    y -= style.token * 1.05
-    token_at = Placed(x0, y, sample, BOLD, style.token)
-    y -= style.token * 0.35
-    if qr_top is None:
-        y -= style.qr_gap * 0.75
-        qr_top = y
-    footer = size * 1.3
-    for font, text in (compact_paragraphs if style.compact else paragraphs)(info):
-        ok &= put(text, font, size)
-        y -= size * 0.2
-    if not ok or y < bottom + footer or qr_top - style.qr < bottom + footer:
+    if flow.qr is None:
+        flow.y -= style.qr_gap * 0.6
+        flow.qr = (flow.y, flow.left + style.qr + style.qr_gap)
+        flow.qr_size = style.qr + style.qr_gap * 0.5
+    qr_top = flow.qr[0]
+    # A sticker's QR code may reach the foot: its serial sits to the right.
+    if qr_top - style.qr < (style.inset if style.short else flow.bottom):
         return None
-    serial_size = max(size - 1, 5.5)
-    if style.show_privacy_note:
-        note = _("Keep this card private: the token is your vote.")
-        if widest([note], REGULAR, serial_size) > right - left - 60:
-            return None
-        static.text(left, bottom, note, REGULAR, serial_size, grey=0.3)
+    back: Side | None = None
+    if style.short:
+        ok = flow.paragraphs(sticker(info), size)
+    else:
+        ok = _footer_note(front, style, width, size)
+        parts = card_paragraphs(info)
+        if sides == 1:
+            ok = ok and flow.paragraphs(parts, size)
+        else:
+            back = Side(serial_right=width - style.inset, serial_y=style.inset)
+            behind = _Flow(back, width, height, style.inset, style.leading, style.gap)
+            if org_behind:
+                ok = ok and behind.lines(info.organisation, REGULAR, style.org, grey=0.3)
+                behind.y -= size * 0.3
+            ok = ok and _two_sided(parts, flow, behind, size)
+    if not ok:
+        return None
     return CardDesign(
         width=width,
         height=height,
-        static=static,
+        front=front,
+        back=back,
         token_at=token_at,
-        serial_right=right,
-        serial_y=bottom,
-        serial_size=serial_size,
-        qr_left=left,
+        qr_left=flow.left,
         qr_top=qr_top,
         qr_size=style.qr,
         text_size=size,
-        dynamic=dynamic,
     )
+
+
+def _footer_note(side: Side, style: Style, width: float, size: float) -> bool:
+    """The privacy note on the serial's line, if the two fit side by side."""
+    note = privacy_note().text
+    serial = _("No. {serial}").format(serial="000000")
+    room = width - 2 * style.inset - text_width(serial, REGULAR, size) - size
+    if text_width(note, REGULAR, size) > room:
+        return False
+    side.static.text(style.inset, style.inset, note, REGULAR, size, grey=0.3)
+    return True
+
+
+def _two_sided(parts: list[Paragraph], front: _Flow, back: _Flow, size: float) -> bool:
+    """Put what fits on the front, in order, and the rest on the back.
+
+    Lines drawn per card (the SMS example quoting the card's own token) always
+    stay on the front, so a sheet fed wrongly through a duplex printer can
+    never show one card's token on another card's back; the back carries
+    only fixed text and the serial, which shows whether the sides line up.
+    """
+    back.bottom += size * 1.4
+    if _split(parts, front, back, size):
+        return True
+    # Still too much: the bold leads carry the structure without the plain headings.
+    return _split([p for p in parts if p.lead or not p.heading], front, back, size)
+
+
+def _split(parts: list[Paragraph], front: _Flow, back: _Flow, size: float) -> bool:
+    for keep in range(len(parts) - 1, -1, -1):
+        if keep and parts[keep - 1].heading:
+            continue  # never leave a heading at the foot of the front
+        on_front = [p for n, p in enumerate(parts) if n < keep or SENTINEL in p.text]
+        behind = [p for n, p in enumerate(parts) if n >= keep and SENTINEL not in p.text]
+        if not behind:
+            continue
+        if not behind[0].heading:
+            heading = next((p for p in reversed(parts[:keep]) if p.heading), None)
+            if heading is not None:
+                behind.insert(0, heading)  # the section goes on: its heading again
+        if front.fits([*on_front, turn_over()], size) and back.fits(behind, size):
+            front.paragraphs([*on_front, turn_over()], size)
+            back.paragraphs(behind, size)
+            return True
+    return False
+
+
+def _token_line(flow: _Flow, style: Style) -> Placed | None:
+    """The token's place, at the largest size from the style's that fits the width."""
+    size = style.token
+    x0, x1 = flow.column(size * 1.15)
+    while text_width(DIGITS_SAMPLE, BOLD, size) > x1 - x0:
+        size -= 0.5
+        if size < style.min_token:
+            return None
+    flow.y -= size * 1.05
+    at = Placed(x0, flow.y, DIGITS_SAMPLE, BOLD, size)
+    flow.y -= size * 0.35
+    return at

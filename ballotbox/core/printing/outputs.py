@@ -6,15 +6,9 @@ import hashlib
 from pathlib import Path
 from typing import BinaryIO
 
-from ballotbox.core.errors import InputError
-from ballotbox.core.i18n import N_
+from ballotbox.core.errors import OutputExistsError
 
-
-class OutputExistsError(InputError):
-    """Refusing to overwrite a file: a print run or register must never replace another."""
-
-    code = "output_exists"
-    template = N_("{path} already exists; choose another name or move the old file away.")
+__all__ = ["OutputExistsError", "open_new", "refuse_existing", "sha256_file"]
 
 
 def refuse_existing(*paths: Path) -> None:

@@ -1,17 +1,21 @@
 """QR code matrices for card links.
 
-Two encoders give the same kind of answer, a square grid of dark modules with
-no quiet zone, error correction level M and the mask chosen by the standard's
-penalty rules.  zxing-cpp (C++) takes about 0.08 ms a code; the pure-Python
-``qrcode`` package about 2.7 ms, which alone would cap a print run near 370
-cards a second, so zxing-cpp is used when it is installed.
+Two encoders give the same kind of answer, a square grid of dark modules (1
+or True) with no quiet zone, error correction level M and the mask chosen by
+the standard's penalty rules.  zxing-cpp's rows are ``bytes``, which the PDF
+writer packs into an image mask without a loop per module.  zxing-cpp (C++)
+takes about 0.08 ms a code; the pure-Python ``qrcode`` package about 2.7 ms,
+which alone would cap a print run near 370 cards a second, so zxing-cpp is
+used when it is installed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-Matrix = list[list[bool]]
+_DARK = bytes.maketrans(b"\x00\xff", b"\x01\x00")  # zxing's image: 0 is dark
+
+Matrix = Sequence[Sequence[int]]  # rows of 1/True (dark) and 0/False (light)
 Encoder = Callable[[str], Matrix]
 
 
@@ -31,10 +35,10 @@ def encode_zxing(text: str) -> Matrix:
     import zxingcpp
 
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    pixels: list[list[int]] = memoryview(
-        barcode.to_image(scale=1, add_quiet_zones=False)  # type: ignore[arg-type]
-    ).tolist()  # type: ignore[assignment]
-    return [[pixel == 0 for pixel in row] for row in pixels]
+    image = memoryview(barcode.to_image(scale=1, add_quiet_zones=False))  # type: ignore[arg-type]
+    size = image.shape[0] if image.shape else 0
+    pixels = image.tobytes().translate(_DARK)
+    return [pixels[row * size : (row + 1) * size] for row in range(size)]
 
 
 def default_encoder() -> Encoder:
@@ -44,6 +48,3 @@ def default_encoder() -> Encoder:
     except ImportError:
         return encode_qrcode
     return encode_zxing
-
-
-ENCODERS: dict[str, Encoder] = {"zxing": encode_zxing, "qrcode": encode_qrcode}

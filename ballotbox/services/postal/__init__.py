@@ -6,20 +6,9 @@ query), ``accounts`` (tellers, passwords, sessions, lockout), ``batches``,
 ``keying`` (double entry and adjudication), ``reconcile``, ``voicemail``,
 ``bulk`` (CSV import), ``pages`` (the teller console).  docs/postal.md
 explains what is kept, for how long and why.
+
+Importing this package changes nothing: the letters in hand at the close
+(:func:`reconcile.letters_in_hand`) and the voicemail queue
+(:func:`voicemail.file_message`) reach the services through the context that
+``ballotbox.wiring`` builds.
 """
-
-from sqlmodel import Session
-
-from ballotbox.services.elections import register_late_arrivals
-from ballotbox.services.postal.queries import pending_count
-from ballotbox.storage.models import Election
-
-
-def _letters_in_hand(session: Session, election: Election) -> int:
-    """Letters and messages received before the close and not yet resolved."""
-    assert election.id is not None
-    return pending_count(session, election.id)
-
-
-# At the close, the chain commits to how many letters may still be keyed and cast.
-register_late_arrivals(_letters_in_hand)

@@ -76,22 +76,32 @@ def add_teller(session: Session, ctx: Context, username: str, role: Role, passwo
     return teller
 
 
-def set_password(session: Session, ctx: Context, teller: Teller, password: str) -> None:
-    """Replace a teller's password and clear any lockout."""
+def set_password(session: Session, ctx: Context, teller: Teller, password: str) -> int:
+    """Replace a teller's password, lift any lockout and sign them out everywhere.
+
+    Returns how many sign-in sessions were ended: whoever held the old
+    password must sign in again with the new one.
+    """
     if len(password) < MIN_PASSWORD:
         raise InputError(N_("Use a password of at least {n} characters."), n=MIN_PASSWORD)
+    assert teller.id is not None
     teller.password_hash = hash_password(password)
     teller.failed_logins = 0
     teller.locked_until = None
     session.add(teller)
-    actions.record(session, ctx, teller.id, "password_set")
+    ended = list(queries.sessions_of(session, teller.id))
+    for row in ended:
+        session.delete(row)
+    actions.record(session, ctx, teller.id, "password_set", detail="by the returning officer (CLI)")
+    session.flush()
+    return len(ended)
 
 
 def authenticate(session: Session, ctx: Context, username: str, password: str) -> Teller:
     """The teller whose password this is, or :class:`LoginError` (the same for unknown names).
 
     A wrong password for a known account is written to the action log, so the
-    caller commits after catching the error.
+    caller answers without refusing (its session dependency commits the log).
     """
     teller = queries.teller_by_username(session, username)
     if teller is None or not teller.active:

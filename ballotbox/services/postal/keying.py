@@ -25,7 +25,6 @@ from ballotbox.services.postal.errors import KeyingError, PermissionDeniedError
 from ballotbox.services.postal.matching import Keyed, agree, differences
 from ballotbox.services.postal.roles import Permission
 from ballotbox.services.postal.sealing import entry_key, seal, unseal
-from ballotbox.storage import repository
 from ballotbox.storage.models import Election
 from ballotbox.storage.models_postal import (
     BatchKind,
@@ -89,7 +88,8 @@ def submit_entry(
     if any(e.teller_id == teller.id for e in existing):
         raise KeyingError(
             N_(
-                "You have already keyed letter {number}; a different teller keys it the second time."
+                "You have already keyed letter {number}; "
+                "a different teller keys it the second time."
             ),
             number=number,
         )
@@ -261,8 +261,3 @@ def resolve(
     )
     session.flush()
     return Outcome(letter.number, "resolved", letter.status, letter.reason)
-
-
-def letter_election(session: Session, slug: str) -> Election:
-    """The election called ``slug`` (a thin alias so pages import only postal modules)."""
-    return repository.election_by_slug(session, slug)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from ballotbox.storage.models import Election
 from ballotbox.storage.models_postal import (
@@ -39,6 +40,11 @@ def tellers(session: Session) -> Sequence[Teller]:
 def session_by_hash(session: Session, sid_hash: bytes) -> TellerSession | None:
     """The sign-in session whose id hashes to ``sid_hash``, or None."""
     return session.get(TellerSession, sid_hash)
+
+
+def sessions_of(session: Session, teller_id: int) -> Sequence[TellerSession]:
+    """Every sign-in session of one teller."""
+    return session.exec(select(TellerSession).where(TellerSession.teller_id == teller_id)).all()
 
 
 def expired_sessions(session: Session, now: datetime) -> Sequence[TellerSession]:
@@ -109,9 +115,9 @@ def entries(session: Session, batch_id: int, number: int) -> Sequence[PostalEntr
 def entry_counts(session: Session, batch_id: int) -> dict[int, int]:
     """Letter number → how many entries it has (letters without entries are absent)."""
     rows = session.exec(
-        select(PostalEntry.letter_number, func.count())
+        select(col(PostalEntry.letter_number), func.count())
         .where(PostalEntry.batch_id == batch_id)
-        .group_by(PostalEntry.letter_number)
+        .group_by(col(PostalEntry.letter_number))
     ).all()
     return {number: count for number, count in rows}
 
@@ -152,37 +158,36 @@ def disputed_letters(
     )
     if election_id is not None:
         query = query.where(PostalBatch.election_id == election_id)
-    return session.exec(query).all()  # type: ignore[return-value]
+    return session.exec(query).all()
 
 
 def letter_counts(session: Session, election_id: int) -> list[tuple[int, str, str, bool, int]]:
     """(batch id, status, reason, disputed, letters) for every batch of the election."""
+    batch, status, reason, disputed = (
+        col(PostalLetter.batch_id),
+        col(PostalLetter.status),
+        col(PostalLetter.reason),
+        col(PostalLetter.disputed),
+    )
+    # Five columns: more than sqlmodel's select() overloads type, so the row type is spelt out.
     rows = session.exec(
-        select(
-            PostalLetter.batch_id,
-            PostalLetter.status,
-            PostalLetter.reason,
-            PostalLetter.disputed,
-            func.count(),
-        )
+        Select[int, str, str, bool, int](batch, status, reason, disputed, func.count())
         .join(PostalBatch, col(PostalBatch.id) == col(PostalLetter.batch_id))
         .where(PostalBatch.election_id == election_id)
-        .group_by(
-            PostalLetter.batch_id, PostalLetter.status, PostalLetter.reason, PostalLetter.disputed
-        )
+        .group_by(batch, status, reason, disputed)
     ).all()
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [(b, s, r, d, n) for b, s, r, d, n in rows]
 
 
 def pending_with_entries(session: Session, election_id: int) -> dict[int, dict[int, int]]:
     """Batch id → {entries so far → pending letters}: how far keying has got."""
     counted = (
-        select(PostalEntry.batch_id, PostalEntry.letter_number, func.count().label("n"))
-        .group_by(PostalEntry.batch_id, PostalEntry.letter_number)
+        select(col(PostalEntry.batch_id), col(PostalEntry.letter_number), func.count().label("n"))
+        .group_by(col(PostalEntry.batch_id), col(PostalEntry.letter_number))
         .subquery()
     )
     rows = session.exec(
-        select(PostalLetter.batch_id, counted.c.n, func.count())
+        select(col(PostalLetter.batch_id), counted.c.n, func.count())
         .join(PostalBatch, col(PostalBatch.id) == col(PostalLetter.batch_id))
         .outerjoin(
             counted,
@@ -194,7 +199,7 @@ def pending_with_entries(session: Session, election_id: int) -> dict[int, dict[i
             PostalLetter.status == LetterStatus.PENDING,
             col(PostalLetter.disputed).is_(False),
         )
-        .group_by(PostalLetter.batch_id, counted.c.n)
+        .group_by(col(PostalLetter.batch_id), counted.c.n)
     ).all()
     result: dict[int, dict[int, int]] = {}
     for batch_id, entries_so_far, count in rows:

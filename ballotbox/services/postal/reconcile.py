@@ -10,7 +10,6 @@ with a reason, which goes into the election's hash chain.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from sqlmodel import Session
 
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_
+from ballotbox.core.spreadsheet import SafeWriter
 from ballotbox.services import Context
 from ballotbox.services.elections import iso
 from ballotbox.services.postal import queries
@@ -159,7 +159,7 @@ def _reasons(counter: Counter[str]) -> str:
 def to_csv(report: Reconciliation) -> str:
     """The report as CSV: one row per batch and a total row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for line in [*report.lines, report.total]:
         writer.writerow(
@@ -181,6 +181,16 @@ def to_csv(report: Reconciliation) -> str:
             ]
         )
     return out.getvalue()
+
+
+def letters_in_hand(session: Session, election: Election) -> int:
+    """Letters and phone messages of ``election`` received and not yet resolved.
+
+    Wired as the context's ``late_arrivals``: at the close the chain commits to
+    how many of them may still be keyed and cast.
+    """
+    assert election.id is not None
+    return queries.pending_count(session, election.id)
 
 
 def assert_no_pending(session: Session, election: Election) -> None:
@@ -218,7 +228,7 @@ def override_pending(session: Session, ctx: Context, election: Election, reason:
 def gate_tally(
     session: Session, ctx: Context, election: Election, override_reason: str | None
 ) -> int:
-    """What ``ballotbox tally`` calls first: block on pending letters unless overridden.
+    """What the tally service checks first: block on pending letters unless overridden.
 
     Returns how many pending letters the override let through (0 if none).
     Elections that cannot be counted yet are left to the tally's own error.

@@ -14,7 +14,6 @@ class Permission(StrEnum):
     OPEN_BATCH = "open_batch"
     ADJUDICATE = "adjudicate"
     READ = "read"  # batches, reconciliation report, action log
-    MANAGE = "manage"  # teller accounts, overrides
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

@@ -1,15 +1,14 @@
 """Voicemail: recordings from the phone channel become items of the election's voicemail batch.
 
-The phone channel calls :func:`enqueue_voicemail` for each message left by a
-member who could not finish on the keypad.  The item is keyed twice like a
+The phone channel hands each message left by a member who could not finish on
+the keypad to :func:`file_message` (the context's ``voicemail_sink``), which
+calls :func:`enqueue_voicemail`.  The item is keyed twice like a
 letter (tellers listen to the recording) and its agreed version is cast with
 channel ``phone``.  The recording reference is deleted from the item when the
 item is resolved; deleting the recording itself is the phone channel's job.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from sqlmodel import Session
 
@@ -60,24 +59,23 @@ def enqueue_voicemail(
     session.flush()
 
 
-def phone_sink(ctx: Context) -> Callable[[Session, str | None, str], None]:
-    """The phone channel's voicemail hand-off, filing recordings in the tellers' queue.
+def file_message(
+    session: Session, ctx: Context, election_slug: str | None, recording_ref: str
+) -> None:
+    """The phone channel's voicemail hand-off, filing a recording in the tellers' queue.
 
     A call that named its ballot (by token) files into that election's voicemail
     batch; one that did not files into the only open election, and is refused
     when several are open (the caller is asked to key the token instead).
+    Wired as the context's ``voicemail_sink``.
     """
-
-    def sink(session: Session, election_slug: str | None, recording_ref: str) -> None:
-        if election_slug is not None:
-            election = repository.election_by_slug(session, election_slug)
-        else:
-            open_now = repository.elections(session, [ElectionState.OPEN])
-            if len(open_now) != 1:
-                raise InputError(
-                    N_("Several ballots are open: please key your token so we know which one.")
-                )
-            election = open_now[0]
-        enqueue_voicemail(session, ctx, election, recording_ref)
-
-    return sink
+    if election_slug is not None:
+        election = repository.election_by_slug(session, election_slug)
+    else:
+        open_now = repository.elections(session, [ElectionState.OPEN])
+        if len(open_now) != 1:
+            raise InputError(
+                N_("Several ballots are open: please key your token so we know which one.")
+            )
+        election = open_now[0]
+    enqueue_voicemail(session, ctx, election, recording_ref)

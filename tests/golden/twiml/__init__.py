@@ -29,7 +29,7 @@ def normalise(xml: str) -> str:
 
 
 def check(name: str, xml: str) -> None:
-    """Compare ``xml`` with the golden file ``name.xml`` (or write it under BALLOTBOX_REGEN_GOLDEN)."""
+    """Compare ``xml`` with the golden file ``name.xml`` (rewrite it if BALLOTBOX_REGEN_GOLDEN)."""
     path = GOLDEN / f"{name}.xml"
     actual = normalise(xml)
     if REGEN:

@@ -56,3 +56,32 @@ def test_bad_file_is_a_domain_error_with_the_line(tmp_path: Path) -> None:
     assert out.exit_code != 0
     assert isinstance(out.exception, FileFormatError)
     assert out.exception.line == 2
+
+
+def test_help_names_every_counting_method() -> None:
+    from ballotbox.cli.count import METHOD_HELP
+    from ballotbox.core.counting import METHODS
+
+    assert METHOD_HELP == f"One of: {', '.join(METHODS)}."
+    out = CliRunner().invoke(app, ["count", "--help"])
+    assert all(method in out.output for method in METHODS)
+
+
+def test_a_file_with_a_byte_order_mark_and_windows_line_ends_counts(tmp_path: Path) -> None:
+    path = tmp_path / "bom.blt"
+    path.write_bytes(b"\xef\xbb\xbf" + BLT.replace("\n", "\r\n").encode())
+    out = CliRunner().invoke(app, ["count", str(path), "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["elected"] == ["Ann", "Bob"]
+
+
+@pytest.mark.parametrize("threshold", ["1e999999", "9" * 5000, "two thirds"])
+def test_a_hostile_threshold_is_bad_input(blt: Path, threshold: str) -> None:
+    from ballotbox.core.errors import InputError
+
+    out = CliRunner().invoke(
+        app, ["count", str(blt), "--method", "referendum", "--threshold", threshold]
+    )
+    assert out.exit_code != 0
+    assert isinstance(out.exception, InputError)
+    assert "threshold" in str(out.exception)

@@ -47,7 +47,7 @@ def test_irv_agrees_with_pyrankvote(seed: int) -> None:
     ballots = [
         pyrankvote.Ballot([people[level[0]] for level in r])
         for r, w in data.ballots
-        for _ in range(w)
+        for _ in range(int(w))
     ]
     theirs = pyrankvote.instant_runoff_voting(people, ballots).get_winners()
     if any(r.tie_breaks for r in ours.rounds):

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel
 
-from ballotbox.services.postal import accounts, batches
+from ballotbox.services.postal import accounts, batches, queries
 from ballotbox.storage import repository
 from ballotbox.storage.models_postal import PostalBatch, Role, Teller
 from tests.fixtures.elections import BallotEnv
@@ -46,6 +46,13 @@ def get(s: Session, model: Any, key: Any) -> Any:
     row = s.get(model, key)
     assert row is not None
     return row
+
+
+def teller_named(s: Session, username: str) -> Teller:
+    """The teller called ``username``, or AssertionError."""
+    teller = queries.teller_by_username(s, username)
+    assert teller is not None, username
+    return teller
 
 
 def batch_of(s: Session, batch_id: int) -> PostalBatch:

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +30,15 @@ from ballotbox.core.printing.layouts import UnknownLayoutError
 from ballotbox.core.printing.pdfstream import UnprintableTextError
 from ballotbox.core.printing.qr import encode_qrcode, encode_zxing
 from tests.unit.tokens.conftest import make_cards
+from tests.unit.tokens.pdfcheck import page_text, smallest_text, text_sizes
+
+NAMES = [
+    "Siân Ŵyn",
+    "Tŷ Gwyn",
+    "Łukasz Żółć",
+    "Αλέξανδρος Παπαδόπουλος",
+    "Дмитрий Шостакович",
+]
 
 GROUPED = re.compile(r"\b\d{4} \d{4} \d{4} \d{4} \d{4}\b")
 
@@ -38,28 +48,48 @@ def page_tokens(path: Path) -> list[list[str]]:
     return [GROUPED.findall(page.extract_text()) for page in PdfReader(path).pages]
 
 
-@pytest.mark.parametrize(("layout", "per_page"), [("business", 10), ("a4", 1), ("avery", 14)])
+def serial_positions(path: Path, page: int) -> dict[str, tuple[float, float]]:
+    """Where each card's serial ("No. 000001") is drawn on a page, by pdftotext -bbox."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>(\d{6})<', html)
+    return {serial: (float(x), float(y)) for x, y, serial in words}
+
+
+@pytest.mark.parametrize(
+    ("layout", "per_page", "tokens_per_page"),
+    [("business", 10, [10, 0, 1, 0]), ("a4", 1, [1, 1]), ("avery", 14, [14, 1])],
+)
 def test_every_token_is_printed_once_in_order(
-    tmp_path: Path, info: CardInfo, layout: str, per_page: int
+    tmp_path: Path, info: CardInfo, layout: str, per_page: int, tokens_per_page: list[int]
 ) -> None:
     cards = make_cards(per_page + 1)
     out = tmp_path / "cards.pdf"
     assert render_cards(cards, out, layout, info=info) == len(cards)
     pages = page_tokens(out)
-    assert [len(p) for p in pages] == [per_page, 1]
+    # A business card is two-sided: each sheet's back follows it and carries no token.
+    assert [len(p) for p in pages] == tokens_per_page
     assert [t for p in pages for t in p] == [c.token.grouped for c in cards]
 
 
-def test_card_text_has_serial_closing_date_and_sms_example(tmp_path: Path, info: CardInfo) -> None:
+def test_card_text_has_serial_closing_date_and_a_complete_sms_example(
+    tmp_path: Path, info: CardInfo
+) -> None:
     cards = make_cards(1)
     out = tmp_path / "cards.pdf"
     render_cards(cards, out, info=info)
-    text = " ".join(PdfReader(out).pages[0].extract_text().split())
-    first_two = cards[0].token.grouped[:9]
-    assert "No. 000001" in text
-    assert "Voting closes 5pm, Friday 16 May 2025." in text
-    assert f"e.g. {first_two} … 3 1 2" in text.replace("\xa0", " ")
-    assert "vote.example.org" in text
+    front, back = (" ".join(page_text(out, n).split()) for n in (1, 2))
+    assert "No. 000001" in front and "No. 000001" in back
+    assert "Voting closes 5pm, Friday 16 May 2025." in front
+    assert f"e.g. {cards[0].token.grouped} 3 1 2" in front.replace("\xa0", " ")
+    assert "Turn over" in front
+    for channel in ("vote.example.org", "0800 123 4567", "end with the # key", "FREEPOST"):
+        assert channel in back, channel
+    assert "check your vote" in back and "CHECK and your token" in back
 
 
 def test_refuses_to_overwrite_and_leaves_the_old_file(tmp_path: Path, info: CardInfo) -> None:
@@ -82,7 +112,8 @@ def test_split_writes_parts_and_a_manifest_that_checks_out(tmp_path: Path, info:
     files = manifest["files"]
     assert [f["file"] for f in files] == [p.name for p in part_paths(out, 3)]
     assert [f["cards"] for f in files] == [10, 10, 5]
-    assert [f["pages"] for f in files] == [1, 1, 1]
+    assert [f["pages"] for f in files] == [2, 2, 2]  # front and back of one sheet
+    assert "duplex" in manifest["sheet"]
     assert [(f["first_serial"], f["last_serial"]) for f in files] == [
         ("000001", "000010"),
         ("000011", "000020"),
@@ -101,7 +132,7 @@ def test_split_that_is_not_a_page_multiple_starts_each_file_on_a_fresh_page(
     out = tmp_path / "cards.pdf"
     render_cards(make_cards(14), out, info=info, split=7)
     for path in part_paths(out, 2):
-        assert [len(p) for p in page_tokens(path)] == [7]
+        assert [len(p) for p in page_tokens(path)] == [7, 0]
 
 
 def test_split_refuses_stale_parts_of_an_earlier_run(tmp_path: Path, info: CardInfo) -> None:
@@ -142,15 +173,73 @@ def test_text_that_cannot_fit_is_refused_before_any_file(tmp_path: Path, info: C
     assert not (tmp_path / "cards.pdf").exists()
 
 
-def test_unprintable_characters_are_named(tmp_path: Path, info: CardInfo) -> None:
-    with pytest.raises(UnprintableTextError, match="Ŵ"):
-        render_cards(make_cards(1), tmp_path / "c.pdf", info=replace(info, title="Ŵyl Etholiad"))
+def test_a_character_no_font_has_is_named_with_its_text(tmp_path: Path, info: CardInfo) -> None:
+    title = "選挙 2025"
+    with pytest.raises(UnprintableTextError) as caught:
+        render_cards(make_cards(1), tmp_path / "c.pdf", info=replace(info, title=title))
+    assert "“選”" in str(caught.value) and title in str(caught.value)
+    assert not (tmp_path / "c.pdf").exists()
+
+
+@pytest.mark.parametrize("layout", ["business", "a4", "avery"])
+def test_welsh_greek_and_cyrillic_titles_print_exactly(
+    tmp_path: Path, info: CardInfo, layout: str
+) -> None:
+    out = tmp_path / "cards.pdf"
+    titles = ["Ŵyl Etholiad Tŷ Gwyn", *NAMES]
+    for n, title in enumerate(titles):
+        path = out.with_name(f"cards-{n}.pdf")
+        render_cards(make_cards(1), path, layout, info=replace(info, title=title))
+        assert title in page_text(path, 1), title
+        assert title in PdfReader(path).pages[0].extract_text(), title
 
 
 def test_pdf_special_characters_are_escaped(tmp_path: Path, info: CardInfo) -> None:
     out = tmp_path / "cards.pdf"
     render_cards(make_cards(1), out, info=replace(info, title=r"Vote (2025) \ Café"))
     assert r"Vote (2025) \ Café" in PdfReader(out).pages[0].extract_text()
+
+
+@pytest.mark.parametrize(("layout", "minimum"), [("business", 8), ("a4", 16), ("avery", 8)])
+def test_no_text_under_the_layouts_minimum(
+    tmp_path: Path, info: CardInfo, layout: str, minimum: float
+) -> None:
+    out = tmp_path / "cards.pdf"
+    render_cards(make_cards(12), out, layout, info=info)
+    sizes = text_sizes(out)
+    assert all(page for page in sizes)  # every page has text, backs included
+    assert min(min(page) for page in sizes) >= minimum
+
+
+def test_long_and_right_to_left_titles_wrap_without_breaking_the_card(
+    tmp_path: Path, info: CardInfo
+) -> None:
+    long_title = "Election of the Branch Secretary and Treasurer for 2025–2027"  # 60 characters
+    assert len(long_title) == 60
+    for n, title in enumerate([long_title, "انتخابات الفرع ٢٠٢٥ محمد عبد الله"]):
+        out = tmp_path / f"cards-{n}.pdf"
+        render_cards(make_cards(2), out, info=replace(info, title=title))
+        assert smallest_text(out) >= 8
+        assert len(page_tokens(out)[0]) == 2
+    assert "Election of the Branch Secretary" in " ".join(
+        page_text(tmp_path / "cards-0.pdf").split()
+    )
+
+
+def test_backs_are_mirrored_so_duplex_puts_each_back_behind_its_front(
+    tmp_path: Path, info: CardInfo
+) -> None:
+    out = tmp_path / "cards.pdf"
+    render_cards(make_cards(10), out, info=info)
+    width = float(PdfReader(out).pages[0].mediabox.width)
+    front, back = (serial_positions(out, page) for page in (1, 2))
+    assert sorted(front) == sorted(back) == [f"{n:06d}" for n in range(1, 11)]
+    for serial, (x, y) in front.items():
+        bx, by = back[serial]
+        assert abs(by - y) < 1  # same row
+        # Same place on the card, mirrored across the sheet: the serial is right-aligned,
+        # so its right edge on the back sits where the card's right edge maps on the front.
+        assert (x < width / 2) != (bx < width / 2)
 
 
 def test_cards_are_small_on_disk(tmp_path: Path, info: CardInfo) -> None:
