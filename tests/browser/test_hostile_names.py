@@ -1,4 +1,4 @@
-"""In real Chromium: a candidate named like a refresh tag does not take voters away."""
+"""In real Chromium: a candidate or contest named like a refresh tag does not take voters away."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from ballotbox.definition import definition_from_dict
 from ballotbox.services import elections, issuance
 from tests.fixtures.browser import screenshot
+from tests.fixtures.contest_ballots import three_contests
 from tests.fixtures.elections import BallotEnv
 
 pytestmark = pytest.mark.browser
@@ -30,14 +31,23 @@ def test_the_official_pages_stay_put_whatever_the_names(
         "exec-2027", opens=now - timedelta(hours=1), closes=now + timedelta(days=1)
     )
     doc["candidates"][:2] = [{"number": 1, "name": REFRESH}, {"number": 2, "name": SCRIPT}]
+    # A ballot of three contests: a contest titled like a refresh tag, names like scripts.
+    agm = three_contests("agm-2027", opens=doc["opens"], closes=doc["closes"])
+    agm["contests"][0]["candidates"][0]["name"] = SCRIPT
+    agm["contests"][1]["title"] = REFRESH
+    agm["contests"][1]["candidates"][2]["name"] = REFRESH
+    agm["contests"][2]["title"] = SCRIPT
+    tokens = []
     with sqlite_env.session() as s:
-        election = elections.create(s, sqlite_env.ctx, definition_from_dict(doc))
-        [token] = issuance.issue(s, sqlite_env.ctx, election, 1)
-        elections.open_now(s, sqlite_env.ctx, election)
+        for document in (doc, agm):
+            election = elections.create(s, sqlite_env.ctx, definition_from_dict(document))
+            tokens += issuance.issue(s, sqlite_env.ctx, election, 1)
+            elections.open_now(s, sqlite_env.ctx, election)
     server = live_server(database_url=sqlite_url, key_dir=sqlite_env.settings.key_dir)
     visited: list[str] = []
     page.on("framenavigated", lambda frame: visited.append(frame.url))
-    for path in ("/elections/exec-2027", f"/v/{token.digits}"):
+    paths = ["/elections/exec-2027", "/elections/agm-2027", *(f"/v/{t.digits}" for t in tokens)]
+    for path in paths:
         page.goto(server.url + path)
         page.wait_for_timeout(1500)  # a refresh of 0 seconds would have fired by now
         assert page.url == server.url + path
