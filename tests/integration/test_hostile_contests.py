@@ -12,6 +12,7 @@ naming a contest never use its title as a format string.
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -57,7 +58,7 @@ def publishable(text: str) -> str:
 
 def hostile_document(slug: str, clean: Any = str, **extra: Any) -> dict[str, Any]:
     """The three-contest ballot with every title, description, name and statement hostile."""
-    doc = three_contests(slug, **extra)
+    doc = copy.deepcopy(three_contests(slug, **extra))  # the fixture's candidate lists are shared
     doc.update(title=clean(TITLE), description=clean(DESCRIPTION))
     names = {"A": SLATE, "B": CHAIR}
     for contest in doc["contests"]:
