@@ -93,8 +93,8 @@ async def _unexpected(request: Request, error: Exception) -> Response:
     message = _("Something went wrong on our side; nothing was recorded. Please try again.")
     if wants_json(request):
         return JSONResponse({"error": "internal", "detail": message}, status_code=500)
-    lang = current_locale()
-    page = f'<!doctype html><html lang="{lang}"><title>{_("Error")}</title><p>{message}</p>'
+    lang, title = current_locale(), _("Error")
+    page = f'<!doctype html><html lang="{lang}"><title>{title}</title><p>{message}</p>'
     return HTMLResponse(page, status_code=500)
 
 

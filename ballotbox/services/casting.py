@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from babel.dates import format_date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -31,7 +32,7 @@ from ballotbox.core.errors import (
     UnknownElectionError,
     UnknownTokenError,
 )
-from ballotbox.core.i18n import N_
+from ballotbox.core.i18n import N_, _, current_locale
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.services.context import Context
@@ -160,7 +161,10 @@ def check_can_vote(
 
 
 def _when(moment: Any) -> str:
-    return aware(moment).strftime("%d %B %Y at %H:%M UTC")
+    """A moment in the member's language: "31 January 2027 at 17:00 UTC"."""
+    utc = aware(moment).astimezone(UTC)
+    day = format_date(utc, "d MMMM y", locale=current_locale())
+    return _("{date} at {time} UTC").format(date=day, time=utc.strftime("%H:%M"))
 
 
 def cast(

@@ -100,7 +100,7 @@ def read_back(definition: ElectionDefinition, choices: Sequence[int]) -> str:
     """The whole ballot, read back before confirming."""
     names = definition.candidate_names()
     if definition.method == "referendum":
-        return _("You answered: {answer}.").format(answer=names[choices[0]])
+        return _("You answered: {answer}.").format(answer=_(names[choices[0]]))
     if definition.ranked:
         parts = [
             _("{nth}, {name}").format(nth=ordinal(i), name=names[n])

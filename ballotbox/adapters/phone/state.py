@@ -25,7 +25,7 @@ import nacl.exceptions
 import nacl.secret
 
 MAX_AGE = timedelta(minutes=20)
-STAGES = ("token", "choose", "confirm", "voicemail")
+STAGES = ("language", "token", "choose", "confirm", "voicemail")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class CallState:
     election: str = ""
     choices: list[int] = field(default_factory=list)
     sealed_at: int = 0
+    lang: str = ""  # the language chosen from the first menu, or the ballot's first
 
     def next(self, **changes: Any) -> CallState:
         """A copy with ``changes``; a new stage starts with its tries at zero."""

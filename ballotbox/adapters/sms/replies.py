@@ -114,7 +114,7 @@ def receipt_reply(
 ) -> list[str]:
     """The read-back of an accepted vote, its receipt code and where to check it."""
     if definition.method == "referendum":
-        chosen = _("Your answer: {answer}.").format(answer=receipt.names[0])
+        chosen = _("Your answer: {answer}.").format(answer=_(receipt.names[0]))
     elif definition.ranked:
         order = ", ".join(f"{i} {name}" for i, name in enumerate(receipt.names, start=1))
         chosen = _("Your order: {order}.").format(order=order)
