@@ -84,16 +84,16 @@ def _key(message: Message) -> Key:
     return (message.context, key) if message.context else key
 
 
-def extract_to(path: Path) -> Catalog:
-    """Extract every message from the code, as ``pybabel extract`` with our options."""
+def extract_to(path: Path, root: Path = REPO) -> Catalog:
+    """Extract the messages of the code under ``root`` as ``pybabel extract`` with our options."""
     argv = [
         sys.executable, "-m", "babel.messages.frontend", "-q", "extract",
-        "-F", str(REPO / "babel.cfg"), "-k", "N_", "-c", "i18n:",
+        "-F", str(root / "babel.cfg"), "-k", "N_", "-c", "i18n:",
         "--add-location=file", "--sort-by-file", "-w", str(WIDTH),
         "--project", "ballotbox", "--version", _version(),
         "--copyright-holder", "the ballotbox contributors", "-o", str(path), ".",
     ]  # fmt: skip
-    subprocess.run(argv, cwd=REPO, check=True)
+    subprocess.run(argv, cwd=root, check=True)
     return _read(path)
 
 
