@@ -35,7 +35,8 @@ def fits(page: Page, name: str) -> None:
     assert overflow == [], f"{name}: sticks out at {page.viewport_size}: {overflow[:5]}"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
     # A phone widens its layout to fit what sticks out: the page must keep the screen's width.
-    assert page.evaluate("window.innerWidth") == (page.viewport_size or {}).get("width"), name
+    size = page.viewport_size
+    assert size is not None and page.evaluate("window.innerWidth") == size["width"], name
 
 
 def tab_to(page: Page, text: str, limit: int = 12) -> None:
@@ -52,7 +53,7 @@ def site(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[BallotEnv, dict[str,
     """A published ballot from last week and two open ones, on the real clock's dates."""
     env = build_env(sqlite_url, tmp_path / "keys")
     now = datetime.now(UTC)
-    past = {"opens": now - timedelta(days=7), "closes": now - timedelta(days=6)}
+    past: dict[str, Any] = {"opens": now - timedelta(days=7), "closes": now - timedelta(days=6)}
     env.clock.set(past["opens"])
     done, tokens = env.make_election("done-2026", tokens=4, candidates=3, seats=1, **past)
     for token, choices in zip(tokens, [[1, 2], [2, 3], [1]], strict=False):
@@ -65,7 +66,7 @@ def site(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[BallotEnv, dict[str,
         tally.tally(s, env.ctx, repository.election_by_slug(s, done))
     with env.session() as s:
         publishing.publish(s, env.ctx, repository.election_by_slug(s, done), tmp_path / "out")
-    window = {"opens": now - timedelta(hours=1), "closes": now + timedelta(days=1)}
+    window: dict[str, Any] = {"opens": now - timedelta(hours=1), "closes": now + timedelta(days=1)}
     env.clock.set(now)
     env.make_election("exec-2027", tokens=3, candidates=6, seats=3, **window,
                       description="Tri lle ar bwyllgor gwaith y gangen.")  # fmt: skip
