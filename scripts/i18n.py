@@ -1,6 +1,7 @@
 """Keep the translation catalogues in step with the code (docs/translating.md).
 
     python scripts/i18n.py extract     # code -> ballotbox/locale/ballotbox.pot
+    python scripts/i18n.py init LANG   # start a new language's catalogue from the .pot
     python scripts/i18n.py update      # .pot -> each ballotbox/locale/LANG/LC_MESSAGES/ballotbox.po
     python scripts/i18n.py missing cy  # what a translator has to do, as .po entries
     python scripts/i18n.py compile     # every .po -> its .mo (committed beside it)
@@ -180,6 +181,19 @@ def update(template: Catalog) -> None:
         _write(catalog, po_path(lang))
 
 
+def init(lang: str) -> Path:
+    """Start ``lang``'s catalogue from the template (every message untranslated)."""
+    path = po_path(lang)
+    if path.exists():
+        raise SystemExit(f"{path.relative_to(REPO)} exists: use update")
+    catalog = Catalog(locale=lang, project="ballotbox", version=_version(),
+                      copyright_holder="the ballotbox contributors")  # fmt: skip
+    catalog.update(_read(POT))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write(catalog, path)
+    return path
+
+
 def compile_all() -> None:
     """Write each language's .mo beside its .po."""
     for lang in languages():
@@ -225,6 +239,8 @@ def main(argv: list[str]) -> int:
     command = argv[0] if argv else "check"
     if command == "extract":
         extract_to(POT)
+    elif command == "init" and len(argv) > 1:
+        print(init(argv[1]).relative_to(REPO))
     elif command == "update":
         update(_read(POT))
     elif command == "compile":
