@@ -116,7 +116,9 @@ def po_path(lang: str) -> Path:
 
 def is_officer_only(message: Message) -> bool:
     """True for a message only tellers and officers see (see the module docstring)."""
-    if any((comment or "").strip().startswith(OFFICER_FLAG) for comment in message.auto_comments):
+    # Python's extractor keeps the comment's tag ("i18n: officer"), Jinja's drops it ("officer").
+    flags = {(comment or "").strip() for comment in message.auto_comments}
+    if any(f.startswith(OFFICER_FLAG) or f == "officer" for f in flags):
         return True
     files = {str(filename) for filename, _line in message.locations}
     return bool(files) and all(

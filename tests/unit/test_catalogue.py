@@ -130,6 +130,7 @@ def test_member_facing_follows_paths_and_the_officer_comment(tmp_path: Path) -> 
     )
     (code / "adapters" / "web" / "templates" / "page.html").write_text(
         '<p>{{ _("A page says this.") }}</p>{% trans n=2 %}{{ n }} seats{% endtrans %}\n'
+        '{# i18n: officer #}<p>{{ _("Keyed by") }}</p>\n'
     )
     template = tool.extract_to(tmp_path / "t.pot", root=tmp_path)
     assert set(tool.member_facing(template)) == {
@@ -138,6 +139,7 @@ def test_member_facing_follows_paths_and_the_officer_comment(tmp_path: Path) -> 
     }  # fmt: skip
     assert {m.id for m in template if m.id} - set(tool.member_facing(template)) == {
         "Officer: a command failed.", "Tellers see this.", "Only the officer sees this.",
+        "Keyed by",
     }  # fmt: skip
 
 
