@@ -150,6 +150,19 @@ def test_the_vocabulary_covers_every_word_the_code_stores() -> None:
     assert set(vocabulary.METHODS) == set(METHODS)
 
 
+@pytest.mark.parametrize(
+    "script", ["adapters/audit_pages/static/check.js", "adapters/postal/static/teller.js"]
+)
+def test_a_page_carries_every_string_pybabel_extracts_from_its_script(
+    fresh: Catalog, script: str
+) -> None:
+    extracted = {
+        m.id for m in fresh if m.id and any(f == f"ballotbox/{script}" for f, _ in m.locations)
+    }
+    assert len(extracted) >= 5
+    assert set(script_messages(REPO / "ballotbox" / script)) == extracted
+
+
 def test_scripts_get_their_strings_in_the_page_language() -> None:
     check = REPO / "ballotbox" / "adapters" / "audit_pages" / "static" / "check.js"
     strings = script_messages(check)

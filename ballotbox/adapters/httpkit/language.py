@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import jinja2
 from babel.dates import format_datetime
-from babel.messages.extract import extract_javascript
+from babel.messages.extract import extract
 from fastapi import Request
 from markupsafe import Markup
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -153,8 +153,8 @@ def language_switch(request: Request, repost: bool = True) -> list[dict[str, Any
 def script_messages(path: Path) -> tuple[str, ...]:
     """The ``_("…")`` strings of a script, read the way ``pybabel extract`` reads them."""
     with path.open("rb") as handle:
-        found = extract_javascript(handle, {"_": None}, [], {})
-        return tuple(dict.fromkeys(str(m) for _line, _f, m, _c in found if isinstance(m, str)))
+        found = extract("javascript", handle, keywords={"_": None}, comment_tags=(), options={})
+        return tuple(dict.fromkeys(str(m) for _line, m, _c, _ctx in found if isinstance(m, str)))
 
 
 def js_catalogue(path: Path) -> dict[str, str]:
