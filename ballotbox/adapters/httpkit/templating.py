@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from ballotbox.adapters.httpkit import language
 from ballotbox.adapters.httpkit.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
 from ballotbox.core import i18n
 
@@ -39,6 +40,7 @@ def make_templates(*directories: Path) -> Jinja2Templates:
         gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
     )
     env.filters["grouped"] = group_digits
+    language.install(env)
     return Jinja2Templates(env=env)
 
 

@@ -104,7 +104,7 @@ def read_back(contest: ContestDefinition, choices: Sequence[int]) -> str:
     """One contest's choices, read back before confirming."""
     names = contest.candidate_names()
     if contest.method == "referendum":
-        return _("You answered: {answer}.").format(answer=names[choices[0]])
+        return _("You answered: {answer}.").format(answer=_(names[choices[0]]))
     if contest.ranked:
         parts = [
             _("{nth}, {name}").format(nth=ordinal(i), name=names[n])

@@ -42,11 +42,12 @@ from ballotbox.core.i18n import N_
 TOKEN_DIGITS = 20
 HELP_WORDS = frozenset({"HELP", "INFO", "?", "AIDE", "HELLO", "HI"})
 # Words some members put before the token ("Token: 4821 …", "vote 4821 …"): skipped.
-LEAD_WORDS = frozenset({"TOKEN", "TOKEN:", "VOTE", "VOTE:", "BALLOT", "BALLOT:"})
+LEAD_WORDS = frozenset({"TOKEN", "TOKEN:", "VOTE", "VOTE:", "BALLOT", "BALLOT:", "TOCYN", "TOCYN:"})
 ANSWERS = {
     "YES": 1, "Y": 1, "AYE": 1, "FOR": 1,
     "NO": 2, "N": 2, "NAY": 2, "AGAINST": 2,
     "ABSTAIN": 3, "A": 3, "ABS": 3, "ABSTENTION": 3,
+    "IE": 1, "NA": 2, "NAC": 2, "YMATAL": 3,  # Welsh, as the Welsh replies say
 }  # fmt: skip
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _WORD_SPLIT = re.compile(r"[\s,;/>+&]+")

@@ -160,7 +160,7 @@ def _chosen(contest: ContestDefinition, names: list[str]) -> str:
     if not names:
         return _("{key}: left blank.").format(key=contest.key)
     if contest.method == "referendum":
-        listed = names[0]
+        listed = _(names[0])
     elif contest.ranked:
         listed = ", ".join(f"{i} {name}" for i, name in enumerate(names, start=1))
     else:
@@ -179,7 +179,7 @@ def receipt_reply(
         contest = definition.contests[0]
         names = recorded[contest.key]
         if contest.method == "referendum":
-            chosen = [_("Your answer: {answer}.").format(answer=names[0])]
+            chosen = [_("Your answer: {answer}.").format(answer=_(names[0]))]
         elif contest.ranked:
             order = ", ".join(f"{i} {name}" for i, name in enumerate(names, start=1))
             chosen = [_("Your order: {order}.").format(order=order)]

@@ -24,6 +24,7 @@ from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[im
 from ballotbox.adapters.httpkit.deps import Caster, CasterDep, ContextDep, ReadSessionDep
 from ballotbox.adapters.httpkit.twilio import FailureLimiter, guards_for, twilio_params, twiml
 from ballotbox.adapters.sms import grammar, replies
+from ballotbox.adapters.sms import language as sms_language
 from ballotbox.config import Settings
 from ballotbox.core.errors import (
     BallotboxError,
@@ -32,7 +33,7 @@ from ballotbox.core.errors import (
     TokenVoidError,
     UnknownTokenError,
 )
-from ballotbox.core.i18n import set_locale
+from ballotbox.core.i18n import ballot_languages, current_locale, set_locale
 from ballotbox.core.tokens.format import parse
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context
@@ -58,6 +59,9 @@ def answer(
     """The messages that answer one text; a vote is committed before the reply is made."""
     definition: ElectionDefinition | None = None
     try:
+        language, body = sms_language.split_language(body)  # CYMRAEG / ENGLISH
+        if language:
+            set_locale(language)
         message = grammar.read_message(body)
         if isinstance(message, grammar.Help):
             return replies.help_reply()
@@ -69,6 +73,7 @@ def answer(
             limiter.record_failure(sender, unknown_token=isinstance(error, UnknownTokenError))
             raise
         definition = definition_of(election)
+        set_locale(language or ballot_languages(definition, current_locale())[0])
         if isinstance(message, grammar.BallotRequest):
             return replies.ballot_reply(election, definition)
         choices: list[int] | dict[str, list[int]]

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, Keep, SessionDep, refuse
 from ballotbox.adapters.httpkit.errors import status_for
+from ballotbox.adapters.httpkit.language import remember_form
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.httpkit.templating import make_templates
 from ballotbox.adapters.httpkit.templating import render as kit_render
@@ -46,7 +47,7 @@ def render(
     return kit_render(request, name, context, status_code, using=templates)
 
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(remember_form)])
 
 
 def _counted(ctx: Context, error: BallotboxError, token_text: str | None) -> Keep:
