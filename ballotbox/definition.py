@@ -40,6 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ballotbox.core import i18n
 from ballotbox.core.controlchars import control_characters_in
 from ballotbox.core.errors import DefinitionError
 from ballotbox.core.vocabulary import CHANNELS, RANKED_METHODS, REFERENDUM_ANSWERS, Channel, Method
@@ -174,6 +175,11 @@ class ElectionDefinition(BaseModel):
     opens: datetime
     closes: datetime
     channels: list[Channel] = Field(default_factory=lambda: all_channels(), min_length=1)
+    languages: list[str] = Field(
+        default_factory=lambda: [i18n.DEFAULT_LOCALE],
+        min_length=1,
+        description="the languages members are offered, the primary first (SMS, phone menu)",
+    )
     tie_seed: str = Field(default_factory=lambda: secrets.token_hex(16))
     contests: list[ContestDefinition] = Field(min_length=1, max_length=MAX_CONTESTS)
 
@@ -222,6 +228,25 @@ class ElectionDefinition(BaseModel):
             raise ValueError("a channel is listed twice")
         return value
 
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        codes = []
+        for written in value:
+            code = i18n.normalise(written)
+            if code is None:
+                known = ", ".join(i18n.languages())
+                raise ValueError(f"“{written}” is not a language ballotbox speaks; use {known}")
+            codes.append(code)
+        if len(set(codes)) != len(codes):
+            raise ValueError("a language is listed twice")
+        return codes
+
+    @property
+    def languages_listed(self) -> bool:
+        """True when the definition lists its languages (else it follows the installation's)."""
+        return "languages" in self.model_fields_set
+
     @property
     def single(self) -> bool:
         """True for a ballot with one contest (voted and published without contest keys)."""
@@ -253,6 +278,8 @@ class ElectionDefinition(BaseModel):
         so that such ballots hash and publish exactly as before contests existed.
         """
         data: dict[str, Any] = self.model_dump(mode="json")
+        if not self.languages_listed:  # as before languages existed
+            del data["languages"]
         if not self.is_one_contest_form():
             return data
         contest = data.pop("contests")[0]

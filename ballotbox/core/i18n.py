@@ -97,9 +97,13 @@ def negotiate(header: str, default: str = DEFAULT_LOCALE) -> str:
 def ballot_languages(definition: object, default: str = DEFAULT_LOCALE) -> list[str]:
     """The languages a ballot offers, its primary first; ``[default]`` when it lists none.
 
-    Reads the definition's ``languages`` list (``["cy", "en"]``); a language
-    without a catalogue is left out rather than spoken in English by surprise.
+    Reads the definition's ``languages`` list (``["cy", "en"]``); a definition
+    that does not list them (``languages_listed`` false) follows ``default``,
+    the installation's language.  A language without a catalogue is left out
+    rather than spoken in English by surprise.
     """
+    if not getattr(definition, "languages_listed", True):
+        return [default]
     listed = getattr(definition, "languages", None) or []
     chosen = [code for code in (normalise(str(c)) for c in listed) if code]
     return list(dict.fromkeys(chosen)) or [default]

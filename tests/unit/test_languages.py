@@ -42,6 +42,9 @@ def test_a_ballot_offers_its_listed_languages_primary_first() -> None:
     assert i18n.ballot_languages(SimpleNamespace(languages=["fr", "cy"])) == ["cy"]
     assert i18n.ballot_languages(SimpleNamespace(), default="cy") == ["cy"]
     assert i18n.ballot_languages(SimpleNamespace(languages=[]), default="en") == ["en"]
+    # A definition that does not list its languages follows the installation's.
+    unlisted = SimpleNamespace(languages=["en"], languages_listed=False)
+    assert i18n.ballot_languages(unlisted, default="cy") == ["cy"]
 
 
 def test_using_renders_in_a_language_then_goes_back() -> None:
@@ -80,9 +83,13 @@ def test_welsh_words_work_in_a_text() -> None:
 def test_the_phone_menu_lists_each_language_once_in_ballot_order() -> None:
     welsh_first = SimpleNamespace(languages=["cy", "en"])
     english_only = SimpleNamespace(languages=["en"])
+    welsh_only = SimpleNamespace(languages=["cy"])
     assert menu_languages([welsh_first, english_only], "en") == ["cy", "en"]
-    assert menu_languages([english_only], "en") == ["en"]
-    assert menu_languages([SimpleNamespace()], "en") == ["en"]
+    assert menu_languages([english_only, welsh_first], "en") == ["en", "cy"]
+    # No ballot with more than one language: no menu, even when the ballots differ.
+    assert menu_languages([english_only], "en") == []
+    assert menu_languages([english_only, welsh_only], "en") == []
+    assert menu_languages([SimpleNamespace()], "en") == []
     assert menu_languages([], "en") == []
     assert chosen("2", ["cy", "en"]) == "en"
     assert chosen("1", ["cy", "en"]) == "cy"

@@ -2,8 +2,8 @@
 
 "For English, press 1. Am Gymraeg, pwyswch 2." Each line is said in its own
 language and voice, in the ballot's order (its primary language is 1).  The
-menu is offered when the open ballots on the line list more than one
-language; no key (or a wrong one) keeps the first.  The choice travels in the
+menu is offered when an open ballot on the line lists more than one
+language (it then offers every open ballot's languages); no key (or a wrong one) keeps the first.  The choice travels in the
 call's sealed state, like everything else about the call.  A call that had no
 menu speaks the installation's language until the token names a ballot, then
 that ballot's first language.
@@ -29,10 +29,18 @@ MENU_LINE = N_("For English, press {digit}.")
 
 
 def menu_languages(definitions: list[object], default: str) -> list[str]:
-    """The languages offered by the ballots open on the line, the first ballot's first."""
+    """The languages the first menu offers: none unless an open ballot has more than one.
+
+    Every open ballot's languages, the first ballot's first; a line whose
+    ballots each have one language greets in the installation's language and
+    switches to the ballot's once the token names it.
+    """
+    offered = [i18n.ballot_languages(definition, default) for definition in definitions]
+    if all(len(languages) < 2 for languages in offered):
+        return []
     found: list[str] = []
-    for definition in definitions:
-        found += [code for code in i18n.ballot_languages(definition, default) if code not in found]
+    for languages in offered:
+        found += [code for code in languages if code not in found]
     return found
 
 
@@ -68,4 +76,4 @@ def chosen(keys: str, languages: list[str]) -> str:
     """The language a key picks from the menu (the first for none or a wrong key)."""
     if keys.isdigit() and 1 <= int(keys) <= len(languages):
         return languages[int(keys) - 1]
-    return languages[0]
+    return languages[0] if languages else i18n.current_locale()
