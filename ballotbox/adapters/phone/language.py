@@ -2,11 +2,11 @@
 
 "For English, press 1. Am Gymraeg, pwyswch 2." Each line is said in its own
 language and voice, in the ballot's order (its primary language is 1).  The
-menu is offered when an open ballot on the line lists more than one
-language (it then offers every open ballot's languages); no key (or a wrong one) keeps the first.  The choice travels in the
-call's sealed state, like everything else about the call.  A call that had no
-menu speaks the installation's language until the token names a ballot, then
-that ballot's first language.
+menu is offered when an open ballot on the line lists more than one language
+(it then offers every open ballot's languages); no key (or a wrong one) keeps
+the first.  The choice travels in the call's sealed state, like everything
+else about the call.  A call that had no menu speaks the installation's
+language until the token names a ballot, then that ballot's first language.
 """
 
 from __future__ import annotations
