@@ -37,7 +37,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ballotbox.core.errors import ChoiceError, InputError, TokenLengthError
-from ballotbox.core.i18n import N_
+from ballotbox.core.i18n import N_, _
 
 TOKEN_DIGITS = 20
 HELP_WORDS = frozenset({"HELP", "INFO", "?", "AIDE", "HELLO", "HI"})
@@ -202,12 +202,14 @@ def read_preferences(words: Sequence[str], ballot: Ballot) -> list[int]:
 
 
 def example(contests: Mapping[str, Ballot]) -> str:
-    """A vote for ``contests`` as a member would text it, e.g. ``A 3 1 2 B 2 C YES``."""
+    """A vote for ``contests`` as a member would text it, e.g. ``A 3 1 2 B 2 C YES`` (``C IE``)."""
     parts = []
     for key, ballot in contests.items():
         numbers = sorted(ballot.numbers)
         parts.append(
-            f"{key} YES" if ballot.yes_no else f"{key} " + " ".join(map(str, numbers[:3][::-1]))
+            f"{key} {_('YES')}"
+            if ballot.yes_no
+            else f"{key} " + " ".join(map(str, numbers[:3][::-1]))
         )
     return " ".join(parts)
 
