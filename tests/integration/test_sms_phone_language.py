@@ -1,9 +1,7 @@
 """Texts and calls in Welsh: the CYMRAEG / ENGLISH keywords, a ballot's languages, the phone menu.
 
 Through the real app on SQLite and PostgreSQL, signed as Twilio signs.  A
-ballot lists its languages in its definition (``languages = ["cy", "en"]``);
-until ``ElectionDefinition`` has that field, :func:`offer` gives every ballot
-of the test the list the way the channels read it.
+ballot lists its languages in its definition (``languages = ["cy", "en"]``).
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,17 +16,8 @@ from fastapi.testclient import TestClient
 from ballotbox.adapters.phone.simulator import call
 from ballotbox.adapters.sms.simulator import send
 from ballotbox.core import i18n
-from ballotbox.definition import ElectionDefinition
 from tests.fixtures.elections import BallotEnv
 from tests.fixtures.twilio import AUTH, ballots, client_for
-
-
-def offer(monkeypatch: pytest.MonkeyPatch, languages: list[str]) -> dict[str, Any]:
-    """Extra definition fields that make a ballot offer ``languages``."""
-    if "languages" in ElectionDefinition.model_fields:
-        return {"languages": languages}
-    monkeypatch.setattr(ElectionDefinition, "languages", languages, raising=False)
-    return {}
 
 
 @pytest.fixture
@@ -65,11 +53,9 @@ def test_a_keyword_with_the_token_answers_in_welsh_and_votes(
 
 
 def test_a_welsh_ballot_answers_in_welsh_unless_asked_for_english(
-    ballot_env: BallotEnv, twilio: TestClient, monkeypatch: pytest.MonkeyPatch
+    ballot_env: BallotEnv, twilio: TestClient
 ) -> None:
-    _slug, tokens = ballot_env.make_election(
-        method="referendum", tokens=2, **offer(monkeypatch, ["cy", "en"])
-    )
+    _slug, tokens = ballot_env.make_election(method="referendum", tokens=2, languages=["cy", "en"])
     assert "IE, NA neu YMATAL." in " ".join(
         send(twilio, tokens[0].grouped, auth_token=AUTH).messages
     )
@@ -83,9 +69,9 @@ def test_a_welsh_ballot_answers_in_welsh_unless_asked_for_english(
 
 
 def test_the_phone_offers_a_language_menu_and_votes_in_welsh(
-    ballot_env: BallotEnv, twilio: TestClient, monkeypatch: pytest.MonkeyPatch
+    ballot_env: BallotEnv, twilio: TestClient
 ) -> None:
-    _slug, tokens = ballot_env.make_election(tokens=2, **offer(monkeypatch, ["cy", "en"]))
+    _slug, tokens = ballot_env.make_election(tokens=2, languages=["cy", "en"])
     transcript = call(twilio, f"1#{tokens[0].digits}#3#1##1", auth_token=AUTH)
     assert transcript.said[:2] == ["Am Gymraeg, pwyswch 1.", "For English, press 2."]
     menu = transcript.documents[0]
@@ -107,9 +93,9 @@ def test_the_phone_offers_a_language_menu_and_votes_in_welsh(
 
 
 def test_the_phone_menu_in_english_and_no_key_keeps_the_first(
-    ballot_env: BallotEnv, twilio: TestClient, monkeypatch: pytest.MonkeyPatch
+    ballot_env: BallotEnv, twilio: TestClient
 ) -> None:
-    _slug, tokens = ballot_env.make_election(tokens=2, **offer(monkeypatch, ["cy", "en"]))
+    _slug, tokens = ballot_env.make_election(tokens=2, languages=["cy", "en"])
     english = call(twilio, f"2#{tokens[0].digits}#", auth_token=AUTH)
     assert "Welcome to the Example Organisation ballot line." in english.text
     assert "Thank you. This is the ballot for Test election test-2027." in english.text
@@ -117,10 +103,8 @@ def test_the_phone_menu_in_english_and_no_key_keeps_the_first(
     assert "Croeso i linell bleidleisio Example Organisation." in silent.text
 
 
-def test_no_menu_for_a_ballot_of_one_language(
-    ballot_env: BallotEnv, twilio: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _slug, tokens = ballot_env.make_election(tokens=1, **offer(monkeypatch, ["cy"]))
+def test_no_menu_for_a_ballot_of_one_language(ballot_env: BallotEnv, twilio: TestClient) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1, languages=["cy"])
     transcript = call(twilio, f"{tokens[0].digits}#", auth_token=AUTH)
     # No menu; the greeting is the installation's until the token names the ballot.
     assert transcript.said[0] == "Welcome to the Example Organisation ballot line."
