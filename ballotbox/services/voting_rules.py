@@ -8,13 +8,14 @@ in the same words, that a card is spent or the poll closed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from babel.dates import format_date
 from sqlmodel import Session
 
 from ballotbox.core.errors import ElectionNotOpenError, TokenUsedError, TokenVoidError
-from ballotbox.core.i18n import N_
+from ballotbox.core.i18n import N_, _, current_locale
 from ballotbox.core.tokens.format import Token
 from ballotbox.services import continuity
 from ballotbox.services.context import Context
@@ -112,4 +113,7 @@ def _whole_number(payload: Mapping[str, object], key: str) -> int:
 
 
 def _when(moment: Any) -> str:
-    return aware(moment).strftime("%d %B %Y at %H:%M UTC")
+    """A moment in the member's language: "31 January 2027 at 17:00 UTC"."""
+    utc = aware(moment).astimezone(UTC)
+    day = format_date(utc, "d MMMM y", locale=current_locale())
+    return _("{date} at {time} UTC").format(date=day, time=utc.strftime("%H:%M"))

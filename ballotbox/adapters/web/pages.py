@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.errors import status_for
+from ballotbox.adapters.httpkit.language import remember_form
 from ballotbox.adapters.httpkit.limits import charged, client_address, get_guard
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.httpkit.templating import make_templates
@@ -46,7 +47,7 @@ def render(
     return kit_render(request, name, context, status_code, using=templates)
 
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(remember_form)])
 
 
 def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTMLResponse:
