@@ -212,6 +212,11 @@ class ElectionDefinition(BaseModel):
         min_length=1,
         description="the languages members are offered, the primary first (SMS, phone menu)",
     )
+    sms_transliterate: bool = Field(
+        default=True,
+        description="SMS replies spell names in GSM-7 letters (Siân → Sian), 160 characters a "
+        "part; false keeps every letter, in 70-character parts when a name needs it",
+    )
     tie_seed: str = Field(default_factory=lambda: secrets.token_hex(16))
     contests: list[ContestDefinition] = Field(min_length=1, max_length=MAX_CONTESTS)
 
@@ -315,8 +320,9 @@ class ElectionDefinition(BaseModel):
         so that such ballots hash and publish exactly as before contests existed.
         """
         data: dict[str, Any] = self.model_dump(mode="json")
-        if not self.languages_listed:  # as before languages existed
-            del data["languages"]
+        for name in _WRITTEN_ONLY:  # fields newer than stored ballots: kept only when written
+            if name not in self.model_fields_set:
+                del data[name]
         if not self.is_one_contest_form():
             for written, contest in zip(data["contests"], self.contests, strict=True):
                 written.update({f"title_{code}": title for code, title in contest.titles.items()})
@@ -325,6 +331,10 @@ class ElectionDefinition(BaseModel):
         for name in ("key", "title", "description"):
             contest.pop(name)
         return {**data, **contest}
+
+
+#: Fields a definition stores only when it sets them, so older ballots hash exactly as before.
+_WRITTEN_ONLY = ("languages", "sms_transliterate")
 
 
 def all_channels() -> list[Channel]:

@@ -20,6 +20,7 @@ than a segment, and each message takes the alphabet its own content needs.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,13 +38,17 @@ BASIC = frozenset(
 # The extension table: two septets each (escape + character).
 EXTENSION = frozenset("\f^{}\\[~]|€")
 
+#: Typographic punctuation and spaces, made plain in every SMS (whatever the ballot's settings).
+PUNCTUATION = {
+    "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "…": "...",
+    "–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "\u00a0": " ", "\u202f": " ",
+    "«": '"', "»": '"', "‹": "'", "›": "'", "•": "*", "·": ".",
+}  # fmt: skip
 # Letters whose decomposition does not reach a GSM-7 letter, or reaches the wrong one.
 _SPECIAL = {
     "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "Th", "þ": "th",
     "Œ": "OE", "œ": "oe", "ı": "i", "ŀ": "l", "Ŀ": "L", "ſ": "s", "ĸ": "k",
-    "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "…": "...",
-    "–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "\u00a0": " ", "\u202f": " ",
-    "«": '"', "»": '"', "‹": "'", "›": "'", "•": "*", "·": ".",
+    **PUNCTUATION,
 }  # fmt: skip
 
 
@@ -134,28 +139,31 @@ class Message:
 
 
 def _cut(piece: str, room: int) -> list[str]:
-    """Cut a piece that alone is longer than ``room`` units at spaces, else anywhere."""
+    """Cut a piece that alone is longer than ``room`` units: after commas first (between the
+    choices of a read-back), then at spaces, and only a single over-long word anywhere."""
     out: list[str] = []
     current = ""
-    for word in piece.split():
-        while units(word) > room:  # a single over-long word: cut by characters
-            head = ""
-            for ch in word:
-                if units(head + ch) > room:
-                    break
-                head += ch
-            if current:
-                out.append(current)
-                current = ""
-            out.append(head)
-            word = word[len(head) :]
-        candidate = f"{current} {word}" if current else word
-        if units(candidate) <= room:
-            current = candidate
-        else:
-            if current:
-                out.append(current)
-            current = word
+    for clause in re.split(r"(?<=,) ", piece):
+        words = [clause] if units(clause) <= room else clause.split()
+        for word in words:
+            while units(word) > room:  # a single over-long word: cut by characters
+                head = ""
+                for ch in word:
+                    if units(head + ch) > room:
+                        break
+                    head += ch
+                if current:
+                    out.append(current)
+                    current = ""
+                out.append(head)
+                word = word[len(head) :]
+            candidate = f"{current} {word}" if current else word
+            if units(candidate) <= room:
+                current = candidate
+            else:
+                if current:
+                    out.append(current)
+                current = word
     if current:
         out.append(current)
     return out

@@ -1,30 +1,31 @@
 """Every text ballotbox sends back, and the one place errors become SMS wording.
 
-Replies are split into separate messages of one SMS segment each (160 GSM-7
-characters, or 70 when a name needs Unicode) rather than one long
-concatenated text: basic phones show each piece whole, the cost is the same,
-and a multi-part reply is numbered "1/3", "2/3" … in case the network
-delivers them out of order.  Typographic quotes and dashes become plain ones
-so an error message does not force the whole reply into Unicode.
+Replies are split into separate messages of one SMS segment each rather
+than one long concatenated text: basic phones show each piece whole, the
+cost is the same, and a multi-part reply is numbered "1/3", "2/3" … in case
+the network delivers them out of order.  Pieces (a sentence, a candidate, a
+contest's read-back) are never cut between messages unless one alone is
+longer than a segment.
+
+What a reply costs is in :mod:`ballotbox.core.gsm7`: each message goes in
+GSM-7 (160 characters) unless its own content needs UCS-2 (70).  Typographic
+quotes and dashes become plain ones, and on a ballot that allows it (the
+default, ``sms_transliterate``) names are spelt in GSM-7 letters for SMS
+only ("Siân Ŵyn" → "Sian Wyn"), so one circumflex does not halve a reply.
 """
 
 from __future__ import annotations
 
 from ballotbox.adapters.sms import grammar
+from ballotbox.core import gsm7
 from ballotbox.core.errors import BallotboxError, ChoiceError, RateLimitedError, TokenChecksumError
 from ballotbox.core.i18n import _
 from ballotbox.definition import ContestDefinition, ElectionDefinition
 from ballotbox.services.casting import CastReceipt
 from ballotbox.storage.models import Election
 
-GSM_SEGMENT = 160
-UNICODE_SEGMENT = 70
-# The GSM 03.38 basic character set (without the escape table, which costs two).
-_GSM = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "–": "-", "—": "-"})
+GSM_SEGMENT = gsm7.GSM_SINGLE
+UNICODE_SEGMENT = gsm7.UCS2_SINGLE
 
 
 def plain(text: str) -> str:
@@ -33,45 +34,29 @@ def plain(text: str) -> str:
     Errors may quote what the member typed; a control character quoted back
     would make the TwiML invalid XML, so anything unprintable becomes a space.
     """
-    return "".join(ch if ch.isprintable() else " " for ch in text.translate(_PLAIN))
+    text = "".join(gsm7.PUNCTUATION.get(ch, ch) for ch in text)
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def segment_limit(text: str) -> int:
     """Characters that fit in one SMS for ``text``'s alphabet."""
-    return GSM_SEGMENT if set(text) <= _GSM else UNICODE_SEGMENT
+    return gsm7.single_limit(text)
 
 
-def split_messages(lines: list[str]) -> list[str]:
-    """Pack ``lines`` into as few one-segment messages as they fit, numbered when several."""
-    lines = [plain(line).strip() for line in lines if line.strip()]
-    limit = segment_limit("".join(lines))
-    if len(" ".join(lines)) <= limit:
-        return [" ".join(lines)]
-    long = len(" ".join(lines)) > 8 * limit
-    room = limit - len("99/99 " if long else "9/9 ")  # space for the "n/m " numbering
-    units: list[str] = []
-    for line in lines:
-        if len(line) <= room:
-            units.append(line)
-            continue
-        current = ""
-        for word in line.split():
-            for cut in range(0, len(word), room):
-                piece = word[cut : cut + room]
-                if current and len(current) + 1 + len(piece) <= room:
-                    current = f"{current} {piece}"
-                else:
-                    if current:
-                        units.append(current)
-                    current = piece
-        units.append(current)
-    packed: list[str] = []
-    for unit in units:
-        if packed and len(packed[-1]) + 1 + len(unit) <= room:
-            packed[-1] = f"{packed[-1]} {unit}"
-        else:
-            packed.append(unit)
-    return [f"{i}/{len(packed)} {p}" for i, p in enumerate(packed, start=1)]
+def split_messages(lines: list[str], *, transliterate: bool = True) -> list[str]:
+    """Pack ``lines`` into as few one-segment messages as they fit, numbered when several.
+
+    With ``transliterate`` (a ballot's ``sms_transliterate``), letters outside
+    GSM-7 are spelt with their nearest GSM-7 letters.
+    """
+    pieces = [plain(line) for line in lines]
+    if transliterate:
+        pieces = [gsm7.transliterate(piece) for piece in pieces]
+    return [message.text for message in gsm7.pack(pieces)]
+
+
+def _spelling(definition: ElectionDefinition | None) -> bool:
+    return definition is None or definition.sms_transliterate
 
 
 def help_reply() -> list[str]:
@@ -139,7 +124,7 @@ def _contests_reply(election: Election, definition: ElectionDefinition) -> list[
             example=grammar.example(shapes(definition))
         )
     )  # fmt: skip
-    return split_messages(lines)
+    return split_messages(lines, transliterate=_spelling(definition))
 
 
 def ballot_reply(election: Election, definition: ElectionDefinition) -> list[str]:
@@ -154,7 +139,7 @@ def ballot_reply(election: Election, definition: ElectionDefinition) -> list[str
         lines.extend(f"{c.number} {c.name}," for c in contest.candidates)
         lines[-1] = lines[-1].rstrip(",") + "."
     lines.append(_how_to_reply(definition))
-    return split_messages(lines)
+    return split_messages(lines, transliterate=_spelling(definition))
 
 
 def _chosen(contest: ContestDefinition, names: list[str]) -> str:
@@ -195,7 +180,8 @@ def receipt_reply(
             _("After voting closes, check your token's vote at {url}/elections/{slug}").format(
                 url=public_url, slug=receipt.election
             ),
-        ]
+        ],
+        transliterate=_spelling(definition),
     )
 
 
@@ -208,13 +194,14 @@ def error_reply(error: BallotboxError, definition: ElectionDefinition | None = N
         try:
             title = definition.contest(error.contest).local_title
         except KeyError:
-            return split_messages([error.message])
+            return split_messages([error.message], transliterate=_spelling(definition))
         return split_messages(
             [
                 _("Contest {key}, {title}: {problem}").format(
                     key=error.contest, title=title, problem=error.message
                 )
-            ]
+            ],
+            transliterate=_spelling(definition),
         )
     if isinstance(error, TokenChecksumError):
         text = _("The token has a typing error: check the digits against your card.")
@@ -222,4 +209,4 @@ def error_reply(error: BallotboxError, definition: ElectionDefinition | None = N
         text = _("Too many attempts from this phone. Please wait 15 minutes and try again.")
     else:
         text = error.message
-    return split_messages([text])
+    return split_messages([text], transliterate=_spelling(definition))

@@ -17,6 +17,9 @@ def test_replies_are_split_into_numbered_single_segment_messages() -> None:
         f"{i}/{len(messages)}" for i in range(1, len(messages) + 1)
     ]
     assert "12 Candidate Number 12," in " ".join(messages)  # no candidate cut in two
-    unicode = split_messages(["Zoë Ørsted", "Łukasz " * 20])
+    unicode = split_messages(["Zoë Ørsted", "Łukasz " * 20], transliterate=False)
     assert all(len(m) <= 70 for m in unicode)
+    assert {w for m in unicode for w in m.split()[1:]} == {"Zoë", "Ørsted", "Łukasz"}  # none cut
+    spelt = split_messages(["Zoë Ørsted", "Łukasz " * 20])  # a ballot's default
+    assert spelt == ["Zoe Ørsted " + " ".join(["Lukasz"] * 20)]
     assert split_messages(["“quoted” — dash"]) == ['"quoted" - dash']
