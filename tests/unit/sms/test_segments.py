@@ -75,9 +75,11 @@ def test_ballot_request_and_six_preference_readback_cost_two_gsm7_segments(
 ) -> None:
     definition = _slate(names)
     with using("en"):
-        ballot = replies.ballot_reply(
-            Election(slug="exec-2027", title="Executive 2027"), definition
-        )
+        election = Election(
+            slug="exec-2027", title="Executive 2027", definition=definition.model_dump_json(),
+            opens_at=definition.opens, closes_at=definition.closes,
+        )  # fmt: skip
+        ballot = replies.ballot_reply(election, definition)
         readback = _readback(definition, names)
     assert _costs(ballot) == [(True, 1), (True, 1)]
     assert _costs(readback) == [(True, 1), (True, 1)]
