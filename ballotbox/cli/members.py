@@ -13,7 +13,8 @@ from ballotbox.core.errors import FileFormatError, InputError
 from ballotbox.core.i18n import N_
 
 if TYPE_CHECKING:
-    from ballotbox.core.members.registers import RowProblem
+    from ballotbox.core.members.registers import Member, RowProblem
+    from ballotbox.services.members import ImportReport
 
 members_app = typer.Typer(
     help="Member registers, the card issuance register, stock reports and address labels.",
@@ -58,48 +59,100 @@ def parse_mapping(pairs: list[str]) -> dict[str, str | list[str]] | None:
 @members_app.command("import")
 def import_(
     slug: str = typer.Argument(..., help="The election's slug."),
-    file: Path = typer.Argument(..., help="The register, a CSV export."),
+    file: Path = typer.Argument(..., help="The register: CSV, or Excel's Unicode Text (TAB)."),
     org: str = typer.Option(..., "--org", help="The organisation whose register this is."),
     map_: list[str] = typer.Option(
-        [], "--map", help="Map a field to a column: number=, name=, email=, postcode=, address=."
+        [],
+        "--map",
+        help="Map a field to a column: number=, name=, email=, phone=, postcode=, address=.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what the import would do, every bad row; store nothing."
     ),
     strict: bool = typer.Option(False, "--strict", help="Import nothing if any row is bad."),
+    remove_missing: bool = typer.Option(
+        False,
+        "--remove-missing",
+        help="Also remove this organisation's members who are not in the file (never one "
+        "who was given a card); each removal is logged.",
+    ),
 ) -> None:
-    """Import an organisation's member register (CSV), reporting every bad row by line.
+    """Import an organisation's member register, reporting every bad row by line.
 
-    Columns are recognised by common headers (Membership No, Name, Email,
-    Postcode, Address…) or mapped with --map.  Importing the same organisation
-    again adds new members and updates changed ones.
+    The encoding (UTF-8, UTF-8 with BOM, UTF-16 or Windows-1252) is detected
+    and shown; a file in none of them is refused.  Columns are recognised by
+    common headers (Membership No, Name, Email, Phone, Postcode, Address…) or
+    mapped with --map; columns not used are listed.  A doubtful email or phone
+    is a warning, the member is kept.  Importing the same organisation again
+    adds new members and updates changed ones; --remove-missing also removes
+    those no longer in the file.
 
-    Example: ballotbox members import nec-2027 --org "North West" nw.csv --map number="Member Ref"
+    Example: ballotbox members import nec-2027 nw.csv --org "North West" --dry-run
     """
-    from ballotbox.cli.common import console, session
+    from ballotbox.cli.common import session
+    from ballotbox.cli.members_resolve import actor
     from ballotbox.core.members.registers import read_register
-    from ballotbox.services import issuance_register as registry
+    from ballotbox.services import members as registers
     from ballotbox.storage import repository
 
     if not org.strip():
         raise InputError(N_("--org needs the organisation's name."))
     read = read_register(read_bytes(file), org.strip(), parse_mapping(map_), name=str(file))
-    if strict and read.problems:
+    if strict and read.problems and not dry_run:
         _print_problems(read.problems)
         raise FileFormatError(
             f"{len(read.problems)} bad row(s) and --strict: nothing was imported", source=str(file)
         )
-    with session() as (s, _ctx):
+    with session(write=not dry_run) as (s, ctx):
         election = repository.election_by_slug(s, slug)
-        report = registry.import_register(s, election, read)
+        if dry_run:
+            report = registers.preview_import(s, election, read)
+        else:
+            report = registers.import_register(
+                s, election, read, remove_missing=remove_missing, actor=actor(), ctx=ctx
+            )
+    _print_report(report, remove_missing=remove_missing)
+
+
+def _print_report(report: ImportReport, *, remove_missing: bool) -> None:
+    from ballotbox.cli.common import console
+
     columns = "; ".join(f"{k}: {', '.join(v)}" for k, v in report.columns.items())
-    console.print(f"Columns used ({report.encoding}): {columns}")
+    console.print(f"Read as {report.encoding}. Columns used: {columns}")
+    if report.unknown_columns:
+        console.print(f"Columns not imported: {', '.join(report.unknown_columns)}")
+    verb = "" if report.stored else "would be "
     console.print(
-        f"[bold]{report.org}[/]: {report.added} added, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {len(report.problems)} row(s) left out."
+        f"[bold]{report.org}[/]: {report.added} {verb}added, {report.updated} {verb}updated, "
+        f"{report.unchanged} unchanged, {len(report.problems)} row(s) left out, "
+        f"{len(report.warnings)} warning(s)."
     )
-    if report.not_in_file:
+    if report.removed:
+        console.print(f"Removed {len(report.removed)} member(s) not in this file (logged):")
+        _print_members(report.removed)
+    elif report.missing:
+        what = "would be removed with" if remove_missing else "kept; to remove them, import with"
         console.print(
-            f"{report.not_in_file} member(s) already registered are not in this file; kept."
+            f"{len(report.missing)} member(s) already registered are not in this file; "
+            f"{what} --remove-missing:"
         )
+        _print_members(report.missing)
     _print_problems(report.problems)
+    for warning in report.warnings[:SHOWN]:
+        console.print(f"  line {warning.line}: warning, {warning.field}: {warning.reason} (kept)")
+    if len(report.warnings) > SHOWN:
+        console.print(f"  … and {len(report.warnings) - SHOWN} more warning(s)")
+    if not report.stored:
+        console.print("Dry run: nothing was stored.")
+
+
+def _print_members(members: list[Member]) -> None:
+    from ballotbox.cli.common import console
+
+    for member in members[:SHOWN]:
+        console.print(f"  {member.org} {member.number} {member.name}")
+    if len(members) > SHOWN:
+        console.print(f"  … and {len(members) - SHOWN} more")
 
 
 def _print_problems(problems: list[RowProblem]) -> None:
@@ -139,14 +192,16 @@ def duplicates(
         console.print(f"[bold]Group {number}[/]")
         for member in group.members:
             details = " ".join(p for p in (member.name, member.postcode, member.email) if p)
-            console.print(f"  {member.org} {member.number}: {details}")
+            console.print(f"  id {member.key}: {member.org} {member.number}: {details}")
         for match in group.matches:
             a, b = group.members[match.first], group.members[match.second]
             console.print(f"    {a.org} {a.number} ~ {b.org} {b.number}: {match.reason}")
     if csv_path is not None:
         with open_new(csv_path) as raw, raw_text(raw) as fh:
             writer = SafeWriter(fh)
-            writer.writerow(["group", "org", "number", "name", "postcode", "email", "reasons"])
+            writer.writerow(
+                ["group", "id", "org", "number", "name", "postcode", "email", "reasons"]
+            )
             for number, group in enumerate(groups, start=1):
                 for index, member in enumerate(group.members):
                     reasons = sorted(
@@ -155,6 +210,7 @@ def duplicates(
                     writer.writerow(
                         [
                             number,
+                            member.key,
                             member.org,
                             member.number,
                             member.name,
@@ -164,6 +220,11 @@ def duplicates(
                         ]
                     )
     console.print(f"{len(groups)} possible duplicate group(s); nothing was merged.")
+    if groups:
+        console.print(
+            f'Resolve with: ballotbox members merge {slug} KEEP_ID DROP_ID --reason "…", '
+            f'or ballotbox members remove {slug} ID --reason "…"'
+        )
 
 
 def raw_text(raw: BinaryIO) -> io.TextIOWrapper:
@@ -337,4 +398,7 @@ def labels(
 
 def register(app: typer.Typer) -> None:
     """Add the ``members`` command group."""
+    from ballotbox.cli import members_resolve
+
+    members_resolve.register(members_app)
     app.add_typer(members_app, name="members")
