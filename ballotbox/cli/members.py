@@ -137,9 +137,14 @@ def _print_report(report: ImportReport, *, remove_missing: bool) -> None:
             f"{what} --remove-missing:"
         )
         _print_members(report.missing)
+        for member in report.missing_with_card:
+            console.print(
+                f"  {member.org} {member.number} was given a card, so cannot be removed: "
+                "--remove-missing would import nothing."
+            )
     _print_problems(report.problems)
     for warning in report.warnings[:SHOWN]:
-        console.print(f"  line {warning.line}: warning, {warning.field}: {warning.reason} (kept)")
+        console.print(f"  line {warning.line}: kept, but {warning.reason}")
     if len(report.warnings) > SHOWN:
         console.print(f"  … and {len(report.warnings) - SHOWN} more warning(s)")
     if not report.stored:
@@ -159,7 +164,7 @@ def _print_problems(problems: list[RowProblem]) -> None:
     from ballotbox.cli.common import console
 
     for problem in problems[:SHOWN]:
-        console.print(f"  line {problem.line}: {problem.reason}")
+        console.print(f"  line {problem.line}: left out, {problem.reason}")
     if len(problems) > SHOWN:
         console.print(f"  … and {len(problems) - SHOWN} more")
 

@@ -230,8 +230,8 @@ class NoTokensIssuedError(LifecycleError):
 
     code = "no_tokens_issued"
     template = N_(
-        "“{slug}” has {issued} ballot token(s) issued and {usable} usable, so no one could vote; "
-        "it stays a draft. Issue cards first: ballotbox tokens issue {slug} --count N …"
+        "“{slug}” cannot open: {why}, so no one could vote; it stays a draft. "
+        "Issue cards first: ballotbox tokens issue {slug} --count N …"
     )
 
 

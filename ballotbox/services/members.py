@@ -62,6 +62,7 @@ class ImportReport:
     not_in_file: int = 0
     removed: list[Member] = field(default_factory=list)
     missing: list[Member] = field(default_factory=list)  # registered, not in this file
+    missing_with_card: list[Member] = field(default_factory=list)  # of those, given a card
     problems: list[RowProblem] = field(default_factory=list)
     warnings: list[FieldWarning] = field(default_factory=list)
     columns: dict[str, list[str]] = field(default_factory=dict)
@@ -111,6 +112,9 @@ def preview_import(session: Session, election: Election, register: RegisterImpor
         else:
             report.updated += 1
     report.missing = [as_member(row) for number, row in known.items() if number not in seen]
+    report.missing_with_card = [
+        m for m in report.missing if m.key is not None and repository.card_issues(session, m.key)
+    ]
     report.not_in_file = len(report.missing)
     return report
 
@@ -132,7 +136,7 @@ def import_register(
         _require_unfrozen(election)
         for gone in report.missing:
             assert gone.key is not None
-            _require_no_card(session, gone.key, gone, N_("removed"))
+            _require_no_card(session, gone.key, gone, N_("removed, so nothing was imported"))
     known = {m.number: m for m in repository.members(session, election.id, register.org)}
     for member in register.members:
         row = known.get(member.number)
