@@ -253,4 +253,7 @@ def list_() -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the ``election`` command group."""
+    from ballotbox.cli.election_costs import costs
+
+    election_app.command("costs")(costs)
     app.add_typer(election_app, name="election")

@@ -23,7 +23,7 @@ from ballotbox.storage.models import (
 )
 from ballotbox.storage.models_actions import OfficerAction, UsageCounter
 from ballotbox.storage.models_members import CardIssue, CardRun, RegisteredMember
-from ballotbox.storage.models_postal import PostalBatch
+from ballotbox.storage.models_postal import BatchKind, PostalBatch
 
 
 def add_action(
@@ -104,6 +104,16 @@ def postal_batches(session: Session, election_id: int) -> int:
     return session.exec(
         select(func.count()).select_from(PostalBatch).where(PostalBatch.election_id == election_id)
     ).one()
+
+
+def letters_received(session: Session, election_id: int) -> int:
+    """Letters received in the election's postal batches (not voicemail recordings)."""
+    total = session.exec(
+        select(func.coalesce(func.sum(PostalBatch.letters), 0)).where(
+            PostalBatch.election_id == election_id, PostalBatch.kind == BatchKind.POST
+        )
+    ).one()
+    return int(total)
 
 
 def delete_election_rows(session: Session, election: Election) -> None:

@@ -23,6 +23,7 @@ from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[im
 
 from ballotbox.adapters.httpkit.deps import Caster, CasterDep, ContextDep, ReadSessionDep
 from ballotbox.adapters.httpkit.twilio import FailureLimiter, guards_for, twilio_params, twiml
+from ballotbox.adapters.httpkit.usage import count_metered
 from ballotbox.adapters.sms import grammar, replies
 from ballotbox.config import Settings
 from ballotbox.core.errors import (
@@ -35,7 +36,7 @@ from ballotbox.core.errors import (
 from ballotbox.core.i18n import set_locale
 from ballotbox.core.tokens.format import parse
 from ballotbox.definition import ElectionDefinition
-from ballotbox.services import Context
+from ballotbox.services import Context, costs
 from ballotbox.services.casting import check_can_vote
 from ballotbox.services.elections import definition_of
 
@@ -99,6 +100,9 @@ def sms_webhook(
     def reply() -> str:
         sender, body = params.get("From", ""), params.get("Body", "")
         messages = answer(session, ctx, caster, guards.limiter, sender, body, settings.public_base)
+        # Each reply message is packed into one segment (replies.pack); the text in says its own.
+        received = int(params["NumSegments"]) if params.get("NumSegments", "").isdigit() else 1
+        count_metered(request, ctx, "sms", {costs.SMS_IN: received, costs.SMS_OUT: len(messages)})
         return _SEPARATOR.join(messages)
 
     sid = params.get("MessageSid", "")
