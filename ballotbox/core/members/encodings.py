@@ -53,8 +53,14 @@ def decode_register(data: bytes, source: str = "input") -> Decoded:
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
             return Decoded(_strict(data[len(bom) :], codec, name, source), name)
-    if b"\x00" in data:
-        raise FileFormatError(_no_bom_nul(data), source=source)
+    if _looks_utf16(data):
+        raise FileFormatError(
+            _(
+                "looks like UTF-16 text without a byte-order mark, so its byte order is "
+                "unknown; {fix}"
+            ).format(fix=_SAVE_AS),
+            source=source,
+        )
     try:
         return Decoded(data.decode("utf-8"), UTF8)
     except UnicodeDecodeError:
@@ -86,13 +92,10 @@ def _strict(data: bytes, codec: str, name: str, source: str) -> str:
     return text
 
 
-def _no_bom_nul(data: bytes) -> str:
-    """Why a file with NUL bytes and no byte-order mark is refused."""
-    sample = data[:2000]
-    odd_nuls = sample[1::2].count(0)
-    even_nuls = sample[0::2].count(0)
-    if max(odd_nuls, even_nuls) > len(sample) // 4:
-        return _(
-            "looks like UTF-16 text without a byte-order mark, so its byte order is unknown; {fix}"
-        ).format(fix=_SAVE_AS)
-    return _("holds NUL bytes, so it is not a text file; {fix}").format(fix=_SAVE_AS)
+def _looks_utf16(data: bytes) -> bool:
+    """Many NUL bytes, all on even or all on odd positions: UTF-16 with no byte-order mark.
+
+    A stray NUL in UTF-8 text is left to the row checks, which report its line.
+    """
+    sample = data[:4000]
+    return max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4
