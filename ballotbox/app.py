@@ -24,6 +24,7 @@ from ballotbox.adapters.httpkit.limits import SlowAnswerMiddleware
 from ballotbox.adapters.httpkit.security import SecurityHeadersMiddleware
 from ballotbox.adapters.httpkit.templating import render
 from ballotbox.adapters.phone import routes as phone_routes
+from ballotbox.adapters.phone import status as phone_status
 from ballotbox.adapters.postal import pages as postal_pages
 from ballotbox.adapters.sms import routes as sms_routes
 from ballotbox.adapters.web import api, docs, pages
@@ -203,6 +204,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(audit_router)
     app.include_router(sms_routes.router)
     app.include_router(phone_routes.router)
+    app.include_router(phone_status.router)
     app.include_router(postal_pages.router)
 
     @app.get("/healthz", include_in_schema=False)

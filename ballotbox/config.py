@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -99,6 +100,27 @@ class Settings(BaseSettings):
     )
     flood_delay_seconds: float = Field(
         1.0, ge=0, le=10, description="The delay added to unknown-token answers during a flood."
+    )
+
+    # Unit prices for the cost forecast (ballotbox election costs); docs/costs.md explains them.
+    currency: str = Field("GBP", description="The currency the prices below are in.")
+    price_print_card: Decimal = Field(
+        Decimal("0.06"), ge=0, description="Printing one business-card-size ballot card."
+    )
+    price_print_large_print: Decimal = Field(
+        Decimal("0.12"), ge=0, description="Printing one large-print A4 card."
+    )
+    price_print_ballot_paper: Decimal = Field(
+        Decimal("0.10"), ge=0, description="Printing one postal ballot paper."
+    )
+    price_postage_letter: Decimal = Field(
+        Decimal("0.87"), ge=0, description="Posting one letter (a card out, or a vote back)."
+    )
+    price_sms_segment: Decimal = Field(
+        Decimal("0.04"), ge=0, description="One SMS segment, received or sent."
+    )
+    price_phone_minute: Decimal = Field(
+        Decimal("0.015"), ge=0, description="One minute of an incoming call (billed per minute)."
     )
 
     @field_validator("log_level", mode="before")

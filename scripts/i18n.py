@@ -49,11 +49,15 @@ OFFICER_ONLY = (
     "ballotbox/core/printing/pdfstream.py",
     "ballotbox/core/printing/printrun.py",
     "ballotbox/core/printing/typeface.py",  # print-run errors: a character no font has
+    "ballotbox/services/actions.py",  # the officer action log
     "ballotbox/services/checkpoints.py",
-    "ballotbox/services/continuity.py",  # restoring after a lost head (officer commands)
+    "ballotbox/services/continuity.py",
+    "ballotbox/services/costs.py",  # the cost forecast
+    "ballotbox/services/drafts.py",  # restoring after a lost head (officer commands)
     "ballotbox/services/elections.py",
     "ballotbox/services/issuance.py",
     "ballotbox/services/issuance_register.py",
+    "ballotbox/services/members.py",  # resolving duplicates, removing members
     "ballotbox/services/print_runs.py",
     "ballotbox/services/publishing.py",
     "ballotbox/services/tally.py",

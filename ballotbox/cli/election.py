@@ -1,4 +1,4 @@
-"""``ballotbox election …``: define, open, close, show and list elections."""
+"""``ballotbox election …``: define, edit or delete drafts, open, close, show and list."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from ballotbox.core.errors import FileFormatError
 if TYPE_CHECKING:
     from ballotbox.definition import ContestDefinition, ElectionDefinition
 
-election_app = typer.Typer(help="Define, open, close and inspect elections.", no_args_is_help=True)
+election_app = typer.Typer(
+    help="Define, edit, open, close and inspect elections; see what they cost.",
+    no_args_is_help=True,
+)
 
 
 def read_text(path: Path) -> str:
@@ -44,6 +47,64 @@ def create(file: Path = typer.Argument(..., help="The election definition (TOML)
         f"Created [bold]{election.slug}[/]: {election.title} ({_summary(definition)}). "
         f"Next: ballotbox tokens issue {election.slug} --count N --csv cards.csv"
     )
+
+
+@election_app.command("edit")
+def edit(
+    slug: str = typer.Argument(..., help="The draft's slug."),
+    file: Path = typer.Argument(..., help="The corrected definition (TOML), same slug."),
+) -> None:
+    """Replace a draft's definition with a corrected TOML file, checked like election create.
+
+    Only a draft with no cards yet can be edited (no tokens issued, nothing
+    printed); after that the definition is what the cards were printed for.
+    The slug cannot change.  The edit is kept in the officer action log.
+
+    Example: ballotbox election edit nec-2027 nec-2027.toml
+    """
+    from ballotbox.cli.common import console, session
+    from ballotbox.cli.members_resolve import actor
+    from ballotbox.definition import parse_definition
+    from ballotbox.services import drafts
+    from ballotbox.storage import repository
+
+    definition = parse_definition(read_text(file), source=str(file))
+    with session() as (s, ctx):
+        election = repository.election_by_slug(s, slug)
+        drafts.replace_definition(s, ctx, election, definition, actor=actor())
+    console.print(
+        f"Updated the draft [bold]{slug}[/]: {definition.title} ({_summary(definition)})."
+    )
+
+
+@election_app.command("delete")
+def delete(
+    slug: str = typer.Argument(..., help="The draft's slug."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Delete a draft ballot and its registers, before any card exists for it.
+
+    Refused once tokens are issued or cards printed.  The deletion is kept in
+    the officer action log.
+
+    Example: ballotbox election delete nec-2027-typo --yes
+    """
+    from ballotbox.cli.common import console, session
+    from ballotbox.cli.members_resolve import actor
+    from ballotbox.services import drafts
+    from ballotbox.storage import repository
+
+    with session() as (s, ctx):
+        election = repository.election_by_slug(s, slug)
+        why = drafts.locked_reason(s, election)
+        if why is None and not yes:
+            members = len(repository.members(s, election.id or 0))
+            question = f"Delete the draft {slug} ({election.title}, {members} member(s))?"
+            if not typer.confirm(question, default=False):
+                console.print("Nothing was deleted.")
+                raise typer.Exit(1)
+        drafts.delete_draft(s, ctx, election, actor=actor())
+    console.print(f"Deleted the draft [bold]{slug}[/]; the deletion is in the officer action log.")
 
 
 def _contest_summary(contest: ContestDefinition) -> str:
@@ -192,4 +253,7 @@ def list_() -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the ``election`` command group."""
+    from ballotbox.cli.election_costs import costs
+
+    election_app.command("costs")(costs)
     app.add_typer(election_app, name="election")

@@ -5,110 +5,20 @@ from __future__ import annotations
 import io
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 import typer
 
-from ballotbox.core.errors import FileFormatError, InputError
+from ballotbox.cli.members_import import import_, read_bytes
+from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_
-
-if TYPE_CHECKING:
-    from ballotbox.core.members.registers import RowProblem
 
 members_app = typer.Typer(
     help="Member registers, the card issuance register, stock reports and address labels.",
     no_args_is_help=True,
 )
 SHOWN = 20  # problem rows and members listed on screen; the CSV files have them all
-
-
-def read_bytes(path: Path) -> bytes:
-    """A file's bytes, or one clear error."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FileFormatError("no such file", source=str(path)) from None
-    except OSError as exc:
-        raise FileFormatError(exc.strerror or "cannot be read", source=str(path)) from None
-
-
-def parse_mapping(pairs: list[str]) -> dict[str, str | list[str]] | None:
-    """``--map number="Member Ref"`` options as the mapping ``read_register`` takes."""
-    from ballotbox.core.members.registers import FIELDS
-
-    mapping: dict[str, str | list[str]] = {}
-    for pair in pairs:
-        key, sep, column = pair.partition("=")
-        key = key.strip().lower()
-        if not sep or key not in FIELDS or not column.strip():
-            raise InputError(
-                N_("--map takes FIELD=COLUMN with FIELD one of {fields}, not “{pair}”."),
-                fields=", ".join(FIELDS),
-                pair=pair,
-            )
-        if key == "address":
-            wanted = mapping.setdefault(key, [])
-            assert isinstance(wanted, list)
-            wanted.append(column.strip())
-        else:
-            mapping[key] = column.strip()
-    return mapping or None
-
-
-@members_app.command("import")
-def import_(
-    slug: str = typer.Argument(..., help="The election's slug."),
-    file: Path = typer.Argument(..., help="The register, a CSV export."),
-    org: str = typer.Option(..., "--org", help="The organisation whose register this is."),
-    map_: list[str] = typer.Option(
-        [], "--map", help="Map a field to a column: number=, name=, email=, postcode=, address=."
-    ),
-    strict: bool = typer.Option(False, "--strict", help="Import nothing if any row is bad."),
-) -> None:
-    """Import an organisation's member register (CSV), reporting every bad row by line.
-
-    Columns are recognised by common headers (Membership No, Name, Email,
-    Postcode, Address…) or mapped with --map.  Importing the same organisation
-    again adds new members and updates changed ones.
-
-    Example: ballotbox members import nec-2027 --org "North West" nw.csv --map number="Member Ref"
-    """
-    from ballotbox.cli.common import console, session
-    from ballotbox.core.members.registers import read_register
-    from ballotbox.services import issuance_register as registry
-    from ballotbox.storage import repository
-
-    if not org.strip():
-        raise InputError(N_("--org needs the organisation's name."))
-    read = read_register(read_bytes(file), org.strip(), parse_mapping(map_), name=str(file))
-    if strict and read.problems:
-        _print_problems(read.problems)
-        raise FileFormatError(
-            f"{len(read.problems)} bad row(s) and --strict: nothing was imported", source=str(file)
-        )
-    with session() as (s, _ctx):
-        election = repository.election_by_slug(s, slug)
-        report = registry.import_register(s, election, read)
-    columns = "; ".join(f"{k}: {', '.join(v)}" for k, v in report.columns.items())
-    console.print(f"Columns used ({report.encoding}): {columns}")
-    console.print(
-        f"[bold]{report.org}[/]: {report.added} added, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {len(report.problems)} row(s) left out."
-    )
-    if report.not_in_file:
-        console.print(
-            f"{report.not_in_file} member(s) already registered are not in this file; kept."
-        )
-    _print_problems(report.problems)
-
-
-def _print_problems(problems: list[RowProblem]) -> None:
-    from ballotbox.cli.common import console
-
-    for problem in problems[:SHOWN]:
-        console.print(f"  line {problem.line}: {problem.reason}")
-    if len(problems) > SHOWN:
-        console.print(f"  … and {len(problems) - SHOWN} more")
+members_app.command("import")(import_)  # first in --help: registers come first
 
 
 @members_app.command("duplicates")
@@ -139,14 +49,16 @@ def duplicates(
         console.print(f"[bold]Group {number}[/]")
         for member in group.members:
             details = " ".join(p for p in (member.name, member.postcode, member.email) if p)
-            console.print(f"  {member.org} {member.number}: {details}")
+            console.print(f"  id {member.key}: {member.org} {member.number}: {details}")
         for match in group.matches:
             a, b = group.members[match.first], group.members[match.second]
             console.print(f"    {a.org} {a.number} ~ {b.org} {b.number}: {match.reason}")
     if csv_path is not None:
         with open_new(csv_path) as raw, raw_text(raw) as fh:
             writer = SafeWriter(fh)
-            writer.writerow(["group", "org", "number", "name", "postcode", "email", "reasons"])
+            writer.writerow(
+                ["group", "id", "org", "number", "name", "postcode", "email", "reasons"]
+            )
             for number, group in enumerate(groups, start=1):
                 for index, member in enumerate(group.members):
                     reasons = sorted(
@@ -155,6 +67,7 @@ def duplicates(
                     writer.writerow(
                         [
                             number,
+                            member.key,
                             member.org,
                             member.number,
                             member.name,
@@ -164,6 +77,11 @@ def duplicates(
                         ]
                     )
     console.print(f"{len(groups)} possible duplicate group(s); nothing was merged.")
+    if groups:
+        console.print(
+            f'Resolve with: ballotbox members merge {slug} KEEP_ID DROP_ID --reason "…", '
+            f'or ballotbox members remove {slug} ID --reason "…"'
+        )
 
 
 def raw_text(raw: BinaryIO) -> io.TextIOWrapper:
@@ -337,4 +255,7 @@ def labels(
 
 def register(app: typer.Typer) -> None:
     """Add the ``members`` command group."""
+    from ballotbox.cli import members_resolve
+
+    members_resolve.register(members_app)
     app.add_typer(members_app, name="members")

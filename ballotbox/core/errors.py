@@ -13,6 +13,7 @@ sentence, CLI line) maps these in one place.  The tree::
     │   ├── DefinitionError        an election definition (TOML) has problems
     │   ├── FileFormatError        a .blt, CSV or other file is malformed (line, expected)
     │   ├── SettingsError          a BALLOTBOX_* environment variable has a bad value
+    │   ├── ReasonRequiredError    an officer action that must say why, without a reason
     │   └── OutputExistsError      a file or folder to be written exists (never overwritten)
     ├── NotFoundError
     │   ├── UnknownTokenError      well-formed but not issued for any election
@@ -22,8 +23,12 @@ sentence, CLI line) maps these in one place.  The tree::
     │   ├── TokenVoidError         the card was voided before opening
     │   ├── ElectionNotOpenError   not yet open, or already closed
     │   │   └── VotingPausedError  the database is behind its witnessed chain head
-    │   └── LifecycleError         e.g. counting an election that is still open
-    │       └── ChainBehindError   the same, told to the officer with what to do
+    │   ├── LifecycleError         e.g. counting an election that is still open
+    │   │   ├── ChainBehindError   the same, told to the officer with what to do
+    │   │   ├── NoTokensIssuedError  opening a ballot no one could vote in
+    │   │   └── DraftLockedError   editing or deleting a ballot whose cards exist
+    │   ├── MemberHasCardError     removing or merging away a member who was given a card
+    │   └── RegisterFrozenError    changing the registers of a closed ballot
     └── RateLimitedError           too many failed attempts from one source
 
 Every error carries a stable ``code`` (for JSON and tests) and a message
@@ -210,3 +215,52 @@ class ChainBehindError(LifecycleError):
         "Restore a newer backup, or, if the loss is accepted, record why: "
         'ballotbox election override-restore {slug} --reason "…"'
     )
+
+
+class ReasonRequiredError(InputError):
+    """An action the officer action log must explain was asked for without a reason."""
+
+    code = "reason_required"
+    # i18n: officer
+    template = N_(
+        '{action} needs a reason, which is kept in the officer action log (--reason "…").'
+    )
+
+
+class NoTokensIssuedError(LifecycleError):
+    """Opening a ballot with no usable token: no one could vote in it."""
+
+    code = "no_tokens_issued"
+    # i18n: officer
+    template = N_(
+        "“{slug}” cannot open: {why}, so no one could vote; it stays a draft. "
+        "Issue cards first: ballotbox tokens issue {slug} --count N …"
+    )
+
+
+class DraftLockedError(LifecycleError):
+    """A ballot that can no longer be edited or deleted, and why."""
+
+    code = "draft_locked"
+    # i18n: officer
+    template = N_("“{slug}” cannot be {action}: {why}")
+
+
+class MemberHasCardError(StateError):
+    """A member who was given a card cannot be removed: that card stays valid."""
+
+    code = "member_has_card"
+    # i18n: officer
+    template = N_(
+        "{org} member {number} was given a card ({how}, {on}); it cannot be {action}. "
+        "Cards are not linked to members, so that card cannot be found or cancelled and stays "
+        "valid; removing the member would hide a valid card."
+    )
+
+
+class RegisterFrozenError(StateError):
+    """The registers of a closed ballot are part of its record and do not change."""
+
+    code = "register_frozen"
+    # i18n: officer
+    template = N_("Voting in “{slug}” has closed; its registers are kept as they were.")

@@ -10,6 +10,7 @@ be issued or voided.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -19,14 +20,17 @@ from sqlmodel import Session
 
 from ballotbox.core.audit.chain import canonical_json, document_hash
 from ballotbox.core.audit.commitment import make_commitment
-from ballotbox.core.errors import LifecycleError
-from ballotbox.core.i18n import N_
+from ballotbox.core.errors import LifecycleError, NoTokensIssuedError
+from ballotbox.core.i18n import N_, _
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import checkpoints, continuity
+from ballotbox.services.actions import action_log, record_action
 from ballotbox.services.context import Context
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Candidate, Contest, Election, ElectionState, TokenState
 from ballotbox.storage.order import forget_order_after_commit
+
+log = logging.getLogger(__name__)
 
 
 def iso(moment: datetime) -> str:
@@ -74,7 +78,7 @@ def create(session: Session, ctx: Context, definition: ElectionDefinition) -> El
     session.add(election)
     session.flush()
     assert election.id is not None
-    _add_contests(session, election.id, definition)
+    list_contests(session, election.id, definition)
     ctx.keys.create(definition.slug)
     ledger.start_chain(session, election.id)
     session.flush()
@@ -90,7 +94,7 @@ def create(session: Session, ctx: Context, definition: ElectionDefinition) -> El
     return election
 
 
-def _add_contests(session: Session, election_id: int, definition: ElectionDefinition) -> None:
+def list_contests(session: Session, election_id: int, definition: ElectionDefinition) -> None:
     """List the ballot's contests and their candidates in their tables (for queries)."""
     for position, contest in enumerate(definition.contests):
         session.add(
@@ -144,6 +148,7 @@ def open_now(
         raise LifecycleError(
             N_("The closing time has already passed; change the definition first.")
         )
+    require_tokens(session, election)
     issued = repository.token_hashes(session, election.id)
     void = repository.token_hashes(session, election.id, TokenState.VOID)
     commitment = make_commitment(
@@ -163,6 +168,40 @@ def open_now(
     )
     continuity.witness_after_commit(session, ctx, election, position, head)
     return commitment
+
+
+def require_tokens(session: Session, election: Election) -> None:
+    """Refuse to open a ballot with no usable token (none, or all void): no one could vote."""
+    assert election.id is not None
+    counts = repository.token_counts(session, election.id)
+    usable = counts.get(TokenState.UNUSED, 0)
+    if usable == 0:
+        issued = sum(counts.values())
+        why = (
+            _("no ballot tokens have been issued")
+            if issued == 0
+            else _("all {n} ballot tokens issued have been voided").format(n=issued)
+        )
+        raise NoTokensIssuedError(slug=election.slug, why=why)
+
+
+def _refuse_scheduled_open(session: Session, ctx: Context, election: Election) -> bool:
+    """True (and logged once, with why) when a due opening must wait for tokens."""
+    try:
+        require_tokens(session, election)
+    except NoTokensIssuedError as refusal:
+        if not action_log(session, election.slug, "open_refused"):
+            log.warning("%s was not opened at its scheduled time: %s", election.slug, refusal)
+            record_action(
+                session,
+                "scheduler",
+                "open_refused",
+                election.slug,
+                refusal.message,
+                at=ctx.clock.now(),
+            )
+        return True
+    return False
 
 
 def late_allowance(session: Session, ctx: Context, election: Election) -> int:
@@ -215,6 +254,8 @@ def apply_due_transitions(session: Session, ctx: Context, election: Election) ->
     if election.state == ElectionState.DRAFT and aware(election.opens_at) <= now:
         if aware(election.closes_at) <= now:
             return  # never opened in time; the officer must decide what to do
+        if _refuse_scheduled_open(session, ctx, election):
+            return  # no one could vote: it stays a draft until cards are issued
         open_now(session, ctx, election, at=aware(election.opens_at))
     if election.state == ElectionState.OPEN and aware(election.closes_at) <= now:
         close_now(session, ctx, election, at=aware(election.closes_at))

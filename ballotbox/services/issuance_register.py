@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -34,18 +34,19 @@ from ballotbox.core.errors import (
 )
 from ballotbox.core.i18n import N_
 from ballotbox.core.members.dedupe import DuplicateGroup, find_duplicates
+from ballotbox.core.members.encodings import decode_register
 from ballotbox.core.members.registers import (
     SYNONYMS,
-    Member,
-    RegisterImport,
     RowProblem,
-    decode,
     normalise_header,
 )
 from ballotbox.services.context import Context
+from ballotbox.services.members import ImportReport, as_member, import_register
 from ballotbox.storage import repository
 from ballotbox.storage.models import Election, ElectionState, TokenState
 from ballotbox.storage.models_members import CardIssue, RegisteredMember
+
+__all__ = ["ImportReport", "as_member", "import_register"]  # kept here for existing callers
 
 HOW = ("meeting", "post", "office", "other")
 _ORG_HEADERS = ("org", "organisation", "organization", "register", "branch")
@@ -84,20 +85,6 @@ class IssueFileError(InputError):
         super().__init__(source=source, count=len(problems), listing=listing)
 
 
-@dataclass(slots=True)
-class ImportReport:
-    """What an import did: members added or updated, and the rows left out with reasons."""
-
-    org: str
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    not_in_file: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    columns: dict[str, list[str]] = field(default_factory=dict)
-    encoding: str = ""
-
-
 @dataclass(frozen=True, slots=True)
 class Handout:
     """How a card reached a member; ``reserve`` None means: decided by the election's state."""
@@ -116,46 +103,6 @@ class StockLine:
 
     item: str
     count: int
-
-
-def as_member(row: RegisteredMember) -> Member:
-    """A stored member as the plain record the pure readers, dedupe and labels take."""
-    lines = tuple(line for line in row.address.splitlines() if line.strip())
-    return Member(row.org, row.number, row.name, row.email, row.postcode, lines)
-
-
-def import_register(session: Session, election: Election, register: RegisterImport) -> ImportReport:
-    """Store a read register: new members are added, known ones (same org and number) updated."""
-    assert election.id is not None
-    report = ImportReport(register.org, problems=list(register.problems))
-    report.columns, report.encoding = register.columns, register.encoding
-    known = {m.number: m for m in repository.members(session, election.id, register.org)}
-    seen: set[str] = set()
-    for member in register.members:
-        seen.add(member.number)
-        values = {
-            "name": member.name,
-            "email": member.email,
-            "postcode": member.postcode,
-            "address": "\n".join(member.address),
-        }
-        row = known.get(member.number)
-        if row is None:
-            row = RegisteredMember(election_id=election.id, org=register.org, number=member.number)
-            for key, value in values.items():
-                setattr(row, key, value)
-            report.added += 1
-        elif all(getattr(row, key) == value for key, value in values.items()):
-            report.unchanged += 1
-            continue
-        else:
-            for key, value in values.items():
-                setattr(row, key, value)
-            report.updated += 1
-        session.add(row)
-    report.not_in_file = len(set(known) - seen)
-    session.flush()
-    return report
 
 
 def duplicates(session: Session, election: Election) -> list[DuplicateGroup]:
@@ -252,7 +199,7 @@ def record_bulk(
     date); any bad row records nothing and every problem is reported with its line."""
     if default.reissue:
         raise InputError(N_("Reissues are recorded one at a time, each with its own reason."))
-    text, _encoding = decode(data)
+    text = decode_register(data, source).text
     rows = list(csv_rows(csv.reader(io.StringIO(text, newline="")), source))
     header_at = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
     if header_at is None:

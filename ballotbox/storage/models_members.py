@@ -40,6 +40,7 @@ class RegisteredMember(SQLModel, table=True):
     number: str = Field(max_length=64)
     name: str = Field(default="", max_length=200)
     email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=40)  # as written in the register; never a voter's
     postcode: str = Field(default="", max_length=16)
     address: str = ""  # the lines above the postcode, joined with newlines
 

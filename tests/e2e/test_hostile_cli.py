@@ -110,7 +110,7 @@ def test_hostile_registers_and_lists_are_refused_or_left_out(
     register.write_text(f'number,name\n1,"{FORMULA}"\n2,"Bob\x00"\n3,Cy\n', encoding="utf-8")
     done = run("ballotbox", "members", "import", slug, "--org", "North", str(register), env=cli)
     assert done.returncode == 0, done.stderr
-    assert "line 3: a field holds the invisible control character U+0000" in done.stdout
+    assert "line 3: left out, a field holds the invisible control character U+0000" in done.stdout
     assert sorted(_members(env)) == [("1", FORMULA), ("3", "Cy")]
 
     issued = tmp_path / "issued.csv"

@@ -30,6 +30,7 @@ from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[im
 from ballotbox.adapters.httpkit.deps import Caster, CasterDep, ContextDep, ReadSessionDep, refuse
 from ballotbox.adapters.httpkit.limits import failed, get_guard
 from ballotbox.adapters.httpkit.twilio import twilio_params, twiml
+from ballotbox.adapters.httpkit.usage import count_metered
 from ballotbox.adapters.sms import grammar, replies
 from ballotbox.adapters.sms import language as sms_language
 from ballotbox.config import Settings
@@ -43,7 +44,7 @@ from ballotbox.core.errors import (
 from ballotbox.core.i18n import ballot_languages, current_locale, set_locale, using
 from ballotbox.core.tokens.format import parse
 from ballotbox.definition import ElectionDefinition
-from ballotbox.services import Context
+from ballotbox.services import Context, costs
 from ballotbox.services.batching import NotRecordedError
 from ballotbox.services.casting import CastReceipt, check_can_vote
 from ballotbox.services.elections import definition_of
@@ -169,8 +170,11 @@ def sms_webhook(
     set_locale(settings.locale)
     answer = Answer(request, session, ctx, caster, get_guard(request), params)
     text = answer.first_reply()
-    if text is None:
+    if text is None:  # not a retry: count what the text and its answer cost
         text = answer()
+        received = int(params["NumSegments"]) if params.get("NumSegments", "").isdigit() else 1
+        sent = len(text.split(_SEPARATOR))  # each reply message is one segment (replies)
+        count_metered(request, ctx, "sms", {costs.SMS_IN: received, costs.SMS_OUT: sent})
     response = MessagingResponse()
     for message in text.split(_SEPARATOR):
         response.message(message)

@@ -3,9 +3,12 @@
 Pure parsing: no database.  A bad row never stops the import; it is reported
 with its line number and the reason, and the good rows come back as members.
 Headers are recognised by common synonyms ("Membership No", "Member ID",
-"E-mail", "Post code"…), or mapped explicitly.  Bytes are read as UTF-8 (with
-or without a byte-order mark), then Windows-1252 (Excel's usual export); rows
-that neither can decode are reported as undecodable.
+"E-mail", "Post code"…), or mapped explicitly; columns that match nothing are
+listed, not silently dropped.  Bytes are decoded by
+:mod:`ballotbox.core.members.encodings` (UTF-8, UTF-16 with a byte-order mark,
+Windows-1252), and a file in none of them is refused.  A malformed email
+address or phone number is a warning on that field: the member is kept, since
+neither plays any part in voting.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from ballotbox.core.controlchars import control_character
 from ballotbox.core.csvtext import rows
 from ballotbox.core.errors import FileFormatError, InputError
 from ballotbox.core.i18n import N_, _
+from ballotbox.core.members.encodings import decode_register
 
-FIELDS = ("number", "name", "email", "postcode", "address")
+FIELDS = ("number", "name", "email", "phone", "postcode", "address")
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "number": (
@@ -39,6 +43,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "name": ("name", "fullname", "membername", "displayname"),
     "email": ("email", "emailaddress", "mail"),
+    "phone": (
+        "phone",
+        "phonenumber",
+        "telephone",
+        "tel",
+        "mobile",
+        "mobilenumber",
+        "mobilephone",
+        "landline",
+    ),
     "postcode": ("postcode", "postalcode", "zip", "zipcode"),
     "address": (
         "address",
@@ -59,7 +73,7 @@ _NAME_PARTS = (("title",), ("firstname", "forename", "givenname"), ("surname", "
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
-_SURROGATE = re.compile("[\udc80-\udcff]")
+_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +86,8 @@ class Member:
     email: str = ""
     postcode: str = ""
     address: tuple[str, ...] = ()
+    phone: str = ""
+    key: int | None = None  # the stored member's id, when read back from the database
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +98,17 @@ class RowProblem:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class FieldWarning:
+    """A member kept with a doubtful field: the line, which field, what it holds and why."""
+
+    line: int
+    number: str
+    field: str
+    value: str
+    reason: str
+
+
 @dataclass(slots=True)
 class RegisterImport:
     """The result of reading a register: good members, bad rows, and how it was read."""
@@ -89,8 +116,10 @@ class RegisterImport:
     org: str
     members: list[Member] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
-    encoding: str = "utf-8"
+    encoding: str = "text"
     columns: dict[str, list[str]] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)
+    warnings: list[FieldWarning] = field(default_factory=list)
 
 
 def normalise_header(text: str) -> str:
@@ -103,22 +132,6 @@ def display_postcode(text: str) -> str:
     compact = re.sub(r"\s+", "", text).upper()
     match = _UK_POSTCODE.match(compact)
     return f"{match.group(1)} {match.group(2)}" if match else " ".join(text.upper().split())
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode register bytes: UTF-8, UTF-8 with BOM, then cp1252; else keep bad bytes marked."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    # Both failed: keep going, with undecodable bytes as surrogates that mark their rows bad.
-    return data.decode("utf-8", errors="surrogateescape"), "utf-8 (some rows undecodable)"
 
 
 def read_register(
@@ -136,7 +149,8 @@ def read_register(
         name = source.name
         source = source.read_bytes()
     if isinstance(source, bytes):
-        text, encoding = decode(source)
+        decoded = decode_register(source, name)  # refuses what it cannot read
+        text, encoding = decoded.text, decoded.encoding
     else:
         text, encoding = source, "text"
     found = control_character(org)
@@ -160,6 +174,8 @@ def read_register(
         raise FileFormatError(_("the register is empty"), source=name)
     columns = _columns(header, mapping, name, start)
     result.columns = {f: [header[i] for i in idx] for f, idx in columns.items()}
+    used = {i for indexes in columns.values() for i in indexes}
+    result.unknown_columns = [h for i, h in enumerate(header) if i not in used and h.strip()]
     seen: dict[str, int] = {}
     start = reader.line_num + 1
     for row in lines:
@@ -172,6 +188,7 @@ def read_register(
         else:
             seen[member.number] = line
             result.members.append(member)
+            result.warnings.extend(_warnings(member, line))
     return result
 
 
@@ -240,8 +257,6 @@ def _member(
     seen: dict[str, int],
     line: int,
 ) -> tuple[Member | None, str]:
-    if any(_SURROGATE.search(cell) for cell in row):
-        return None, _("undecodable bytes (not UTF-8 or Windows-1252 text)")
     for cell in row:
         found = control_character(cell, multiline=True)
         if found:
@@ -267,8 +282,6 @@ def _member(
             number=number, first=seen[number]
         )
     email = value("email").lower()
-    if email and not _EMAIL.match(email):
-        return None, _("malformed email address “{email}”").format(email=email)
     address = tuple(
         part.strip()
         for i in columns.get("address", [])
@@ -282,5 +295,20 @@ def _member(
         email=email,
         postcode=display_postcode(value("postcode")),
         address=address,
+        phone=" ".join(value("phone").split()),
     )
     return member, ""
+
+
+def _warnings(member: Member, line: int) -> list[FieldWarning]:
+    """Doubtful emails and phone numbers: kept as written, flagged for the officer."""
+    found = []
+    if member.email and not _EMAIL.match(member.email):
+        reason = _("malformed email address “{email}”").format(email=member.email)
+        found.append(FieldWarning(line, member.number, "email", member.email, reason))
+    if member.phone:
+        digits = sum(ch.isdigit() for ch in member.phone)
+        if not _PHONE_CHARS.match(member.phone) or not 7 <= digits <= 15:
+            reason = _("malformed phone number “{phone}”").format(phone=member.phone)
+            found.append(FieldWarning(line, member.number, "phone", member.phone, reason))
+    return found

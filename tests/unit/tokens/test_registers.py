@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from ballotbox.core.errors import FileFormatError
-from ballotbox.core.members.registers import Member, RowProblem, display_postcode, read_register
+from ballotbox.core.members.registers import (
+    FieldWarning,
+    Member,
+    RowProblem,
+    display_postcode,
+    read_register,
+)
 
 GOOD_AND_BAD = """Membership No,Full Name,E-mail,Post code
 1001,Ann Jones,ann@example.org,m1 1aa
@@ -23,13 +29,19 @@ GOOD_AND_BAD = """Membership No,Full Name,E-mail,Post code
 
 def test_good_rows_become_members_and_bad_rows_are_reported_by_line() -> None:
     result = read_register(GOOD_AND_BAD, org="north")
-    assert [m.number for m in result.members] == ["1001", "1004"]
+    assert [m.number for m in result.members] == ["1001", "1002", "1004"]
     assert result.members[0] == Member("north", "1001", "Ann Jones", "ann@example.org", "M1 1AA")
-    assert result.members[1].name == "Quoted, Name"
-    assert result.members[1].postcode == "EH1 1YZ"
+    assert result.members[2].name == "Quoted, Name"
+    assert result.members[2].postcode == "EH1 1YZ"
+    # A bad email is a warning on that field: the member is kept, the address as written.
+    assert result.members[1].email == "bob-at-example.org"
+    assert result.warnings == [
+        FieldWarning(
+            4, "1002", "email", "bob-at-example.org", "malformed email address “bob-at-example.org”"
+        )
+    ]
     assert result.problems == [
         RowProblem(3, "missing membership number"),
-        RowProblem(4, "malformed email address “bob-at-example.org”"),
         RowProblem(5, "duplicate membership number 1001 (first on line 2)"),
         RowProblem(6, "5 fields where the header has 4"),
         RowProblem(9, "2 fields where the header has 4"),
@@ -79,26 +91,59 @@ def test_split_name_columns_are_joined_and_semicolons_sniffed() -> None:
     assert member.email == "ez@example.org"
 
 
-def test_encodings_utf8_bom_and_cp1252(tmp_path: Path) -> None:
-    text = "Membership Number,Name\n1,José Müller\n"
-    for data, encoding in [
-        (text.encode("utf-8"), "utf-8"),
-        (b"\xef\xbb\xbf" + text.encode("utf-8"), "utf-8-sig"),
-        (text.encode("cp1252"), "cp1252"),
-    ]:
-        path = tmp_path / f"{encoding}.csv"
-        path.write_bytes(data)
-        result = read_register(path, org="o")
-        assert result.encoding == encoding
-        assert result.members[0].name == "José Müller"
+EXCEL_UNICODE_TEXT = (
+    "Membership Number\tName\tMobile\tBranch\n1\tJosé Müller, Jr\t07700 900123\tN\n"
+)
 
 
-def test_undecodable_rows_are_reported_and_the_rest_imported() -> None:
-    # 0x81 is undefined in cp1252 and invalid alone in UTF-8.
-    data = b"Membership Number,Name\n1,Ann\n2,B\x81ob\n3,Cy\n"
-    result = read_register(data, org="o")
-    assert [m.number for m in result.members] == ["1", "3"]
-    assert result.problems == [RowProblem(3, "undecodable bytes (not UTF-8 or Windows-1252 text)")]
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (EXCEL_UNICODE_TEXT.encode("utf-8"), "UTF-8"),
+        (b"\xef\xbb\xbf" + EXCEL_UNICODE_TEXT.encode("utf-8"), "UTF-8 with byte-order mark"),
+        (EXCEL_UNICODE_TEXT.encode("cp1252"), "Windows-1252"),
+        (EXCEL_UNICODE_TEXT.encode("utf-16"), "UTF-16 little-endian (Excel Unicode Text)"),
+        (b"\xfe\xff" + EXCEL_UNICODE_TEXT.encode("utf-16-be"), "UTF-16 big-endian"),
+    ],
+    ids=["utf-8", "utf-8-bom", "cp1252", "utf-16-le", "utf-16-be"],
+)
+def test_each_encoding_is_detected_and_reported(tmp_path: Path, data: bytes, encoding: str) -> None:
+    path = tmp_path / "register.txt"
+    path.write_bytes(data)
+    result = read_register(path, org="o")
+    assert result.encoding == encoding
+    assert result.members == [
+        Member("o", "1", "José Müller, Jr", phone="07700 900123")
+    ]  # TAB-separated, the comma inside the name kept
+    assert result.unknown_columns == ["Branch"]
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "why"),
+    [
+        (b"Membership Number,Name\n1,Ann\n2,B\x81ob\n", 3, "byte 0x81 is no character"),
+        ("Membership Number,Name\n1,Ann\n".encode("utf-16-le"), None, "without a byte-order"),
+        (b"PK\x03\x04\x14\x00\x06\x00", None, "an Excel workbook"),
+        (b"\xef\xbb\xbfnumber,name\n1,\xff\n", 2, "not UTF-8 with byte-order mark text"),
+    ],
+    ids=["not-cp1252", "utf-16-no-bom", "xlsx", "bad-after-bom"],
+)
+def test_undecodable_files_are_refused_with_the_reason(
+    data: bytes, line: int | None, why: str
+) -> None:
+    with pytest.raises(FileFormatError, match=why) as caught:
+        read_register(data, org="o", name="nw.csv")
+    assert caught.value.line == line
+    assert "CSV UTF-8" in caught.value.message  # says what to do
+
+
+def test_doubtful_phone_numbers_are_warnings_and_unknown_columns_listed() -> None:
+    text = "Member No,Name,Phone,Shoe size\n1,Ann,+44 (0)161 496 0000,5\n2,Bob,ring me,9\n"
+    result = read_register(text, org="o")
+    assert [m.phone for m in result.members] == ["+44 (0)161 496 0000", "ring me"]
+    assert [(w.line, w.field, w.number) for w in result.warnings] == [(3, "phone", "2")]
+    assert result.unknown_columns == ["Shoe size"]
+    assert result.problems == []
 
 
 def test_trailing_empty_cells_from_spreadsheets_are_tolerated() -> None:
