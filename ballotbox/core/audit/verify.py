@@ -23,27 +23,32 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ballotbox.core.audit.bundle import BundleData, BundleReadError, parse_bundle, read_files
+from ballotbox.core.audit import crypto
+from ballotbox.core.audit.bundle import BundleReadError, _hex_line, _json
+from ballotbox.core.audit.receipts import open_receipt
 from ballotbox.core.audit.saved_checkpoints import SavedCheckpoints, check_saved, load_saved
+from ballotbox.core.audit.source import BundleSource, MemorySource, Progress, open_source
+from ballotbox.core.audit.verify_ballots import scan_ballots
 from ballotbox.core.audit.verify_checks import (
     Evidence,
     check_blt,
     check_chain,
-    check_checkpoints,
     check_choices,
     check_commitment,
     check_counts,
-    check_lifecycle,
     check_manifest,
     check_order,
     check_token_list,
     check_voted_tokens,
-    contest_ballots,
-    gather,
+    exact_tokens,
+    grouped,
+    parse_cells,
 )
+from ballotbox.core.audit.verify_lifecycle import check_checkpoints, check_lifecycle
 from ballotbox.core.audit.verify_receipts import check_receipt
 from ballotbox.core.audit.verify_recount import compare_documents
-from ballotbox.core.contests import recount
+from ballotbox.core.audit.verify_scan import mset_key, scan_log, scan_tokens
+from ballotbox.core.contests import recount_grouped
 from ballotbox.core.errors import BallotboxError
 
 EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
@@ -86,29 +91,112 @@ def _run(name: str, check: Callable[[], list[str]]) -> CheckResult:
 
 def check_recount(ev: Evidence) -> list[str]:
     """Counting ballots.csv again (every contest, same methods and seed) gives result.json."""
-    seed = ev.commitment["tie_break_seed"] if ev.commitment else ev.data.definition["tie_seed"]
+    seed = ev.commitment["tie_break_seed"] if ev.commitment else ev.definition["tie_seed"]
+    chosen, blank = grouped(ev)
     try:
-        fresh = recount(ev.data.definition, contest_ballots(ev), str(seed))
+        fresh = recount_grouped(ev.definition, chosen, blank, str(seed))
     except (BallotboxError, ValueError) as exc:
         return [f"the recount could not be run: {exc}"]
-    return compare_documents(ev.data.definition, ev.data.result, fresh)
+    return compare_documents(ev.definition, ev.result, fresh)
+
+
+def _positions(statements: Sequence[Any]) -> set[int]:
+    """The log positions that signed statements name (signatures are checked later)."""
+    found = set()
+    for statement in statements:
+        body = statement.get("body") if isinstance(statement, dict) else None
+        position = body.get("position") if isinstance(body, dict) else None
+        if isinstance(position, int):
+            found.add(position)
+    return found
+
+
+def gather(
+    source: BundleSource, receipts: Sequence[Any] = (), saved: Sequence[SavedCheckpoints] = ()
+) -> Evidence:
+    """Read the small files whole and each large file once; BundleReadError if unreadable."""
+    token_key = bytes.fromhex(_hex_line({"token_key": source.whole("token_key")}, "token_key", 32))
+    public_key = _hex_line(
+        {"public_key": source.whole("public_key")}, "public_key", crypto.PUBLIC_KEY_BYTES
+    )
+    documents = {
+        name: _json({name: source.whole(name)}, name, kind)
+        for name, kind in (
+            ("election.json", dict),
+            ("commitment.json", dict),
+            ("checkpoints.json", list),
+            ("result.json", dict),
+            ("manifest.json", dict),
+        )
+    }
+    key = crypto.parse_public_key(public_key)
+    watched = _positions(documents["checkpoints.json"]) | _positions(receipts)
+    for kept in saved:
+        watched |= _positions(kept.statements)
+    hashes = set()
+    for receipt in receipts:
+        body = open_receipt(key, receipt)
+        try:
+            hashes.add(bytes.fromhex(body["token_hash"])) if body else None
+        except (TypeError, ValueError):
+            pass
+    secret = mset_key()
+    tokens = scan_tokens(source, secret)
+    token_rows = exact_tokens(source) if tokens.irregular else None
+    ballots = scan_ballots(source, token_key, secret, hashes)
+    log = scan_log(source, watched)
+    source.hash_rest()
+    definition = documents["election.json"]
+    statement = documents["commitment.json"]
+    ev = Evidence(
+        source=source,
+        definition=definition,
+        public_key=public_key,
+        statement=statement,
+        token_key=token_key,
+        checkpoints=documents["checkpoints.json"],
+        result=documents["result.json"],
+        manifest=documents["manifest.json"],
+        key=key,
+        slug=str(definition.get("slug")),
+        tokens=tokens,
+        ballots=ballots,
+        log=log,
+        commitment=crypto.open_envelope(key, "commitment", statement),
+        token_rows=token_rows,
+    )
+    parse_cells(ev)
+    return ev
+
+
+class _Heads:
+    """The chain heads the log scan kept, indexable like the whole list of them."""
+
+    def __init__(self, ev: Evidence) -> None:
+        self.ev = ev
+
+    def __len__(self) -> int:
+        return self.ev.log.length
+
+    def __getitem__(self, position: int) -> bytes:
+        return self.ev.log.heads[position]
 
 
 def verify_bundle(
-    data: BundleData,
-    files: dict[str, bytes],
+    bundle: BundleSource | dict[str, bytes],
     receipts: Sequence[tuple[str, Any]] = (),
     public_key: str | None = None,
     saved: Sequence[SavedCheckpoints] = (),
 ) -> list[CheckResult]:
-    """Every check of the bundle, then one per receipt given as (label, parsed JSON), then one
-    per file of checkpoints an observer saved during the poll."""
+    """Every check of the bundle (a source, or file bytes by name), then one per receipt given
+    as (label, parsed JSON), then one per file of checkpoints an observer saved during the poll."""
+    source = MemorySource(bundle) if isinstance(bundle, dict) else bundle
+    ev = gather(source, [receipt for _, receipt in receipts], saved)
     results: list[CheckResult] = []
     if public_key is not None:
-        same = public_key.strip().lower() == data.public_key.lower()
+        same = public_key.strip().lower() == ev.public_key.lower()
         problem = () if same else ("public_key: not the key given with --public-key",)
         results.append(CheckResult("public key is the one published at opening", problem))
-    ev = gather(data, files)
     for name, check in CHECKS:
         results.append(_run(name, partial(check, ev)))
     results.append(
@@ -120,7 +208,9 @@ def verify_bundle(
     for label, receipt in receipts:
         results.append(_run(f"receipt {label}", partial(check_receipt, ev, receipt)))
     for kept in saved:
-        check = partial(check_saved, ev.key, ev.slug, data.log, ev.heads, data.checkpoints, kept)
+        check = partial(
+            check_saved, ev.key, ev.slug, ev.log.events, _Heads(ev), ev.checkpoints, kept
+        )
         results.append(
             _run(f"saved checkpoints {kept.label}: the published log extends them", check)
         )
@@ -144,10 +234,15 @@ def verify_path(
     checkpoints: Sequence[Path] = (),
 ) -> list[CheckResult]:
     """Read a bundle (directory or zip), receipt and saved-checkpoint files; run every check."""
-    files = read_files(bundle)
-    data = parse_bundle(files)
+    source = open_source(bundle)
+    if sys.stderr.isatty():
+        source.progress = Progress(source)
     saved = [load_saved(p) for p in checkpoints]
-    return verify_bundle(data, files, [load_receipt(p) for p in receipts], public_key, saved)
+    try:
+        return verify_bundle(source, [load_receipt(p) for p in receipts], public_key, saved)
+    finally:
+        if source.progress is not None:
+            source.progress.done()
 
 
 def render_text(results: Sequence[CheckResult], limit: int = 20) -> str:
