@@ -125,9 +125,9 @@ def grouped_input(contest: Contest, grouped: Mapping[Choices, int]) -> CountInpu
     """The engine's input for one contest from its distinct ballots and how many cast each."""
     listed = candidates(contest)
     ids = {number: i for i, (number, _) in enumerate(listed)}
-    levels: Counter[tuple[tuple[int, ...], ...]] = Counter()
-    for picked, weight in grouped.items():
-        levels[tuple((ids[c],) for c in picked)] += weight
+    level = {number: (i,) for number, i in ids.items()}.__getitem__
+    # Candidate ids rise with their numbers, so sorting by numbers sorts the rankings too.
+    levels = [(tuple(map(level, picked)), weight) for picked, weight in sorted(grouped.items())]
     groups: dict[str, set[int]] = {}
     for entry in contest.get("candidates", []):
         if isinstance(entry, dict) and entry.get("group"):
@@ -135,7 +135,7 @@ def grouped_input(contest: Contest, grouped: Mapping[Choices, int]) -> CountInpu
     return CountInput(
         candidates=[name for _, name in listed],
         seats=int(contest.get("seats", 1)),
-        ballots=sorted(levels.items()),
+        ballots=levels,
         title=str(contest.get("title", "")),
         groups={name: frozenset(members) for name, members in groups.items()},
     )
@@ -178,16 +178,30 @@ def count_ballots(
     return count_grouped(document, {key: Counter(found) for key, found in chosen.items()}, seed)
 
 
+def count_inputs(
+    document: Mapping[str, Any], grouped: Mapping[str, Mapping[Choices, int]]
+) -> dict[str, CountInput]:
+    """Contest key → the engine's input, from each contest's distinct ballots and weights."""
+    return {
+        str(contest["key"]): grouped_input(contest, grouped.get(str(contest["key"]), {}))
+        for contest in contests(document)
+    }
+
+
 def count_grouped(
-    document: Mapping[str, Any], grouped: Mapping[str, Mapping[Choices, int]], seed: str
+    document: Mapping[str, Any],
+    grouped: Mapping[str, Mapping[Choices, int]],
+    seed: str,
+    inputs: Mapping[str, CountInput] | None = None,
 ) -> dict[str, Result]:
     """Count every contest from its distinct non-blank ballots with their weights."""
+    inputs = count_inputs(document, grouped) if inputs is None else inputs
     results: dict[str, Result] = {}
     for contest in contests(document):
         key = str(contest["key"])
         results[key] = count(
             str(contest.get("method")),
-            grouped_input(contest, grouped.get(key, {})),
+            inputs[key],
             count_options(contest, contest_seed(document, key, seed)),
         )
     return results
@@ -226,6 +240,7 @@ def recount_grouped(
     grouped: Mapping[str, Mapping[Choices, int]],
     blank: Mapping[str, int],
     seed: str,
+    inputs: Mapping[str, CountInput] | None = None,
 ) -> dict[str, Any]:
     """The result document from each contest's distinct ballots and blank count (the verifier)."""
-    return result_document(count_grouped(document, grouped, seed), blank)
+    return result_document(count_grouped(document, grouped, seed, inputs), blank)

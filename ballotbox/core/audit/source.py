@@ -62,13 +62,14 @@ class BundleSource:
         except OSError as exc:
             raise BundleReadError(f"{name}: cannot be read ({exc})") from exc
 
-    def whole(self, name: str, limit: int = MAX_WHOLE_BYTES) -> bytes:
+    def whole(self, name: str, limit: int | None = None) -> bytes:
         """A small file's bytes (hashed); BundleReadError if missing or larger than ``limit``."""
+        limit = MAX_WHOLE_BYTES if limit is None else limit
         with self.open(name) as stream:
             data = _read(stream, name, limit + 1)
         if len(data) > limit:
             raise BundleReadError(
-                f"{name}: larger than {limit // MIB} MiB; refused (not a file a bundle holds)"
+                f"{name}: larger than {limit:,} bytes; refused (not a file a bundle holds)"
             )
         self.digests[name] = hashlib.sha256(data).hexdigest()
         return data
@@ -91,7 +92,7 @@ class BundleSource:
                 tail = batch.pop()
                 if len(tail) > MAX_LINE_BYTES:
                     raise BundleReadError(
-                        f"{name}: a line longer than {MAX_LINE_BYTES // MIB} MiB; refused "
+                        f"{name}: a line longer than {MAX_LINE_BYTES:,} bytes; refused "
                         "(not a file a bundle holds)"
                     )
                 if b"\r" in block:

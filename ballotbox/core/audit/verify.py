@@ -40,8 +40,8 @@ from ballotbox.core.audit.verify_checks import (
     check_order,
     check_token_list,
     check_voted_tokens,
+    count_inputs,
     exact_tokens,
-    grouped,
     parse_cells,
 )
 from ballotbox.core.audit.verify_lifecycle import check_checkpoints, check_lifecycle
@@ -92,9 +92,9 @@ def _run(name: str, check: Callable[[], list[str]]) -> CheckResult:
 def check_recount(ev: Evidence) -> list[str]:
     """Counting ballots.csv again (every contest, same methods and seed) gives result.json."""
     seed = ev.commitment["tie_break_seed"] if ev.commitment else ev.definition["tie_seed"]
-    chosen, blank = grouped(ev)
+    inputs, blank = count_inputs(ev)
     try:
-        fresh = recount_grouped(ev.definition, chosen, blank, str(seed))
+        fresh = recount_grouped(ev.definition, {}, blank, str(seed), inputs)
     except (BallotboxError, ValueError) as exc:
         return [f"the recount could not be run: {exc}"]
     return compare_documents(ev.definition, ev.result, fresh)

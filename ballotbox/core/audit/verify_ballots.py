@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ class BallotScan:
     rows: int = 0
     #: Rows whose token is 20 digits with a valid checksum (in the fingerprint).
     well_formed: int = 0
-    voted: int = 0
+    voted: tuple[int, int] = (0, 0)
     #: Problems a row shows by itself: checksum, channel, blank, used twice in a row.
     token_problems: list[str] = field(default_factory=list)
     channel_problems: list[str] = field(default_factory=list)
@@ -85,16 +86,9 @@ def scan_ballots(
             blank_tail = b"," * (width - 2)
         rows = _split(batch, line, scan.header)
         tokens = [row[0] for row in rows]
-        for offset, token in enumerate(tokens):
-            number = line + 1 + offset
-            if token < previous and scan.unsorted_line is None:
-                scan.unsorted_line = number
-            elif token == previous:
-                scan.token_problems.append(
-                    f"ballots.csv, line {number}: token {token.decode()} used twice "
-                    f"(also line {number - 1})"
-                )
-            previous = token
+        if tokens and not (previous < tokens[0] and all(map(operator.lt, tokens, tokens[1:]))):
+            _order(scan, [previous, *tokens], line)
+        previous = tokens[-1] if tokens else previous
         good = [t for t in tokens if len(t) == LENGTH and t.isdigit() and int(t) % 97 == 1]
         if len(good) != len(tokens):
             scan.token_problems.extend(_malformed(tokens, line))
@@ -107,22 +101,35 @@ def scan_ballots(
         scan.well_formed += len(good)
         if watched:
             _keep_receipt_rows(scan, rows, keyed, watched, line)
-        for channel, _count in Counter(row[1] for row in rows).items():
-            if channel not in _CHANNELS:
-                scan.channel_problems.extend(_bad_channel(rows, channel, line))
+        for channel in {row[1] for row in rows} - _CHANNELS:
+            scan.channel_problems.extend(_bad_channel(rows, channel, line))
         for column, counter in enumerate(scan.cells, start=2):
             counter.update([row[column] for row in rows])
-        for offset, text in enumerate(batch):
-            if text.endswith(blank_tail):
-                scan.blank_lines.append(line + 1 + offset)
+        if blank_tail + b"\n" in b"\n".join(batch) + b"\n":
+            scan.blank_lines.extend(
+                line + 1 + offset for offset, text in enumerate(batch) if text.endswith(blank_tail)
+            )
         line += len(batch)
         scan.rows += len(rows)
     if not width:
         raise BundleReadError(
             f"ballots.csv, line 1: header must be {','.join(BALLOTS_HEADER)}"
         )  # fmt: skip
-    scan.voted = voted.total
+    scan.voted = voted.value()
     return scan
+
+
+def _order(scan: BallotScan, tokens: list[bytes], line: int) -> None:
+    """Name the first row out of token order, and each token used twice in a row."""
+    for offset, (before, token) in enumerate(zip(tokens, tokens[1:], strict=False)):
+        number = line + 1 + offset
+        if token < before and scan.unsorted_line is None:
+            scan.unsorted_line = number
+        elif token == before:
+            scan.token_problems.append(
+                f"ballots.csv, line {number}: token {token.decode()} used twice "
+                f"(also line {number - 1})"
+            )
 
 
 def _split(batch: list[bytes], line: int, header: list[str]) -> list[list[bytes]]:

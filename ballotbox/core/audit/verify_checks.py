@@ -35,7 +35,7 @@ from ballotbox.core.audit.commitment import commitment_problems
 from ballotbox.core.audit.source import BundleSource
 from ballotbox.core.audit.verify_ballots import BallotScan
 from ballotbox.core.audit.verify_scan import LogScan, TokenScan
-from ballotbox.core.counting import read_blt
+from ballotbox.core.counting import CountInput, read_blt
 from ballotbox.core.errors import BallotboxError
 from ballotbox.core.tokens.format import LENGTH, Token, is_valid_checksum
 from ballotbox.core.tokens.hashing import token_hash_hex
@@ -67,6 +67,8 @@ class Evidence:
     token_rows: list[tuple[str, str]] | None = None
     #: Each file column's distinct cells parsed: column → cell → choices.
     parsed: dict[str, dict[bytes, tuple[int, ...]]] = field(default_factory=dict)
+    #: Each contest's count input and blank count, built once for the .blt check and recount.
+    prepared: tuple[dict[str, CountInput], dict[str, int]] | None = None
 
     def states(self) -> Counter[str]:
         """How many tokens.csv rows are in each state."""
@@ -122,6 +124,14 @@ def grouped(ev: Evidence) -> tuple[dict[str, Counter[tuple[int, ...]]], dict[str
                 chosen[column][parsed[cell]] += weight
                 blank[column] -= weight
     return chosen, blank
+
+
+def count_inputs(ev: Evidence) -> tuple[dict[str, CountInput], dict[str, int]]:
+    """Contest key → the count input from ballots.csv, and key → blank ballots (built once)."""
+    if ev.prepared is None:
+        chosen, blank = grouped(ev)
+        ev.prepared = (contests.count_inputs(ev.definition, chosen), blank)
+    return ev.prepared
 
 
 def check_manifest(ev: Evidence) -> list[str]:
@@ -375,7 +385,7 @@ def check_blt(ev: Evidence) -> list[str]:
     """Each .blt file holds the same candidates, seats and ballots as ballots.csv."""
     definition = ev.definition
     single = contests.is_single(definition)
-    chosen, _blank = grouped(ev)
+    inputs, _blank = count_inputs(ev)
     problems: list[str] = []
     for contest in contests.contests(definition):
         key = str(contest["key"])
@@ -383,7 +393,7 @@ def check_blt(ev: Evidence) -> list[str]:
         if name not in ev.source.names:
             problems.append(f"{name}: missing from the bundle")
             continue
-        problems.extend(_blt_problems(ev, name, contest, chosen[key], single))
+        problems.extend(_blt_problems(ev, name, contest, inputs[key], single))
     return problems
 
 
@@ -391,7 +401,7 @@ def _blt_problems(
     ev: Evidence,
     name: str,
     contest: contests.Contest,
-    chosen: Counter[tuple[int, ...]],
+    expected: CountInput,
     single: bool,
 ) -> list[str]:
     """One .blt file against its contest in election.json and its column of ballots.csv."""
@@ -400,7 +410,6 @@ def _blt_problems(
         published = read_blt(text, source=name)
     except BallotboxError as exc:
         return [str(exc)]
-    expected = contests.grouped_input(contest, chosen)
     source = "election.json" if single else f"election.json (contest {contest['key']})"
     column = "ballots.csv" if single else f"ballots.csv, contest {contest['key']}"
     problems: list[str] = []
@@ -408,7 +417,7 @@ def _blt_problems(
         problems.append(f"{name}: the candidates differ from {source}")
     if published.seats != expected.seats:
         problems.append(f"{name}: {published.seats} seats; {source} says {expected.seats}")
-    if _tally(published.ballots) != _tally(expected.ballots):
+    if _tally(published.ballots) != dict(expected.ballots):
         problems.append(f"{name}: the ballots differ from {column}")
     return problems
 

@@ -8,9 +8,9 @@ contest's distinct rankings with their counts (what the recount needs).
 
 Whether every ballot's token is one marked ``voted`` in the token list is
 decided without holding either list: both sides are summed under a keyed
-hash whose key this run draws at random (a multiset hash).  A bundle written
-before the key existed cannot make different lists sum alike except by
-chance (about 2^-200).  When the sums differ, or a file is not in the
+hash whose key is secret to this run (a multiset hash, :class:`Fingerprint`).
+A bundle written without that key cannot make different lists sum alike
+except by chance (about 2^-120).  When the sums differ, or a file is not in the
 canonical form the fast path expects, the check reads the lists again in full
 to name every offending line (see verify_checks).
 Pure: standard library only.
@@ -21,8 +21,8 @@ from __future__ import annotations
 import binascii
 import hashlib
 import json
+import operator
 import os
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,29 +35,54 @@ from ballotbox.core.audit.source import BundleSource
 HEX = b"0123456789abcdef"
 TOKENS_HEADER = b"token_hash,state"
 STATES = (b"voted", b"unused", b"void")
-BALLOT_LINE = re.compile(
-    rb'\{"hash":"([0-9a-f]{64})","payload":(\{"commitment":"[0-9a-f]{64}","kind":"ballot"\}),'
-    rb'"position":(0|[1-9][0-9]{0,17})\}'
-)
 _sha256 = hashlib.sha256
 
 
 class Fingerprint:
-    """A multiset hash: the sum of every element's BLAKE2b under a key drawn for this run."""
+    """A multiset hash of token hashes: the sum of a keyed hash of each, under a secret key.
+
+    Each token hash ``h`` counts as two 64-bit values, the interpreter's own keyed hash
+    (SipHash, keyed from os.urandom at start-up) of ``0x00 || h`` and of ``h``, summed
+    separately.  That costs a fraction of a BLAKE2b per element.  When the interpreter's
+    key is fixed (PYTHONHASHSEED set) anyone could know it, so BLAKE2b under a key drawn
+    here is used instead.  Tokens.csv feeds ``0x00 || h`` (its Merkle leaf input);
+    ballots.csv feeds the bare keyed token hash.
+    """
 
     def __init__(self, key: bytes) -> None:
+        self.secret_siphash = os.environ.get("PYTHONHASHSEED", "random") == "random"
         self._base = hashlib.blake2b(digest_size=32, key=key, person=b"ballotbox-mset")
         self.total = 0
+        self.other = 0
+
+    def add_prefixed(self, elements: list[bytes]) -> None:
+        """Add hashes given as ``0x00 || h`` (33 bytes)."""
+        if self.secret_siphash:
+            self.total += sum(map(hash, elements))
+            self.other += sum(hash(element[1:]) for element in elements)
+        else:
+            self._blake(elements)
 
     def add(self, elements: list[bytes]) -> None:
-        """Add raw 32-byte hashes to the multiset."""
+        """Add bare 32-byte hashes."""
+        if self.secret_siphash:
+            self.total += sum(hash(LEAF_PREFIX + element) for element in elements)
+            self.other += sum(map(hash, elements))
+        else:
+            self._blake([LEAF_PREFIX + element for element in elements])
+
+    def _blake(self, prefixed: list[bytes]) -> None:
         base, convert = self._base, int.from_bytes
         total = 0
-        for element in elements:
+        for element in prefixed:
             h = base.copy()
             h.update(element)
             total += convert(h.digest())
         self.total += total
+
+    def value(self) -> tuple[int, int]:
+        """The multiset's fingerprint; equal for equal multisets, else almost surely not."""
+        return self.total, self.other
 
 
 class MerkleBuilder:
@@ -66,9 +91,9 @@ class MerkleBuilder:
     def __init__(self) -> None:
         self.pending: list[bytes | None] = []
 
-    def add_leaves(self, raw: list[bytes]) -> None:
-        """Add keyed token hashes, already in ascending order."""
-        self._add(0, [_sha256(LEAF_PREFIX + h).digest() for h in raw])
+    def add_leaves(self, prefixed: list[bytes]) -> None:
+        """Add keyed token hashes, each after its 0x00 prefix, already in ascending order."""
+        self._add(0, [_sha256(leaf).digest() for leaf in prefixed])
 
     def _add(self, level: int, nodes: list[bytes]) -> None:
         while nodes:
@@ -101,7 +126,7 @@ class TokenScan:
     states: Counter[str] = field(default_factory=Counter)
     merkle_root: bytes = EMPTY_ROOT
     void: list[str] = field(default_factory=list)
-    voted: int = 0
+    voted: tuple[int, int] = (0, 0)
     #: Not canonical (unsorted, duplicate, unknown state, bad hex, quoted): read again in full.
     irregular: bool = False
 
@@ -120,36 +145,34 @@ def scan_tokens(source: BundleSource, key: bytes) -> TokenScan:
         if scan.irregular or not batch:
             continue
         pairs = [line.split(b",") for line in batch]
-        if any(len(pair) != 2 or len(pair[0]) != 64 for pair in pairs):
+        hashes = [pair[0] for pair in pairs]
+        if set(map(len, pairs)) != {2} or set(map(len, hashes)) != {64}:
             scan.irregular = True
             continue
-        hashes = [pair[0] for pair in pairs]
         states = [pair[1] for pair in pairs]
         joined = b"".join(hashes)
-        if joined.translate(None, HEX) or not previous < hashes[0]:
-            scan.irregular = True
-            continue
-        if any(a >= b for a, b in zip(hashes, hashes[1:], strict=False)):
+        ascending = previous < hashes[0] and all(map(operator.lt, hashes, hashes[1:]))
+        counted = Counter(states)
+        if joined.translate(None, HEX) or not ascending or not set(counted) <= set(STATES):
             scan.irregular = True
             continue
         previous = hashes[-1]
-        counted = Counter(states)
-        if not set(counted) <= set(STATES):
-            scan.irregular = True
-            continue
         for state, number in counted.items():
             scan.states[state.decode()] += number
         scan.count += len(pairs)
-        raw = binascii.unhexlify(joined)
-        leaves = [raw[i : i + 32] for i in range(0, len(raw), 32)]
+        # 0x00 || hash for each token: the Merkle leaf's input, unhexed in one call.
+        raw = binascii.unhexlify(b"00" + b"00".join(hashes))
+        leaves = [raw[i : i + 33] for i in range(0, len(raw), 33)]
         merkle.add_leaves(leaves)
         if counted[b"voted"]:
-            voted.add([leaf for leaf, s in zip(leaves, states, strict=True) if s == b"voted"])
+            voted.add_prefixed(
+                [leaf for leaf, s in zip(leaves, states, strict=True) if s == b"voted"]
+            )
         if counted[b"void"]:
             scan.void.extend(
                 h.decode() for h, s in zip(hashes, states, strict=True) if s == b"void"
             )
-    scan.merkle_root, scan.voted = merkle.root(), voted.total
+    scan.merkle_root, scan.voted = merkle.root(), voted.value()
     return scan
 
 
@@ -175,46 +198,75 @@ class LogScan:
     running: dict[int, int] = field(default_factory=dict)
 
 
+# A canonical ballot line: fixed text around the hash, the commitment and the position.
+_HEAD, _MIDDLE, _TAIL = (
+    b'{"hash":"',
+    b'","payload":{"commitment":"',
+    b'","kind":"ballot"},"position":',
+)
+
+
 def scan_log(source: BundleSource, watched: set[int]) -> LogScan:
     """One pass over log.jsonl: recompute every head, compare, keep what the checks need."""
     scan = LogScan()
     head = GENESIS
     chain = hashlib.blake2b(digest_size=32, person=b"ballotbox-chain")
-    fast = BALLOT_LINE.fullmatch
-    unhex = binascii.unhexlify
-    index = 0
+    hexlify = binascii.hexlify
+    index = ballots = 0
     for batch in source.lines("log.jsonl"):
         for line in batch:
-            match = fast(line)
-            if match is not None:
-                canonical, written, position = match[2], match[1], int(match[3])
-                kind: Any = BALLOT_KIND
-            else:
-                entry = _entry(index + 1, line)
-                payload, written, position = entry.payload, entry.hash.encode(), entry.position
-                canonical, kind = canonical_json(payload), payload.get("kind")
+            # A ballot entry in canonical form: its payload is the line's own bytes 85..182.
+            digits = line[194:-1]
+            if (
+                line[:9] == _HEAD
+                and line[73:100] == _MIDDLE
+                and line[164:194] == _TAIL
+                and line[-1:] == b"}"
+                and digits.isdigit()
+                and (digits[:1] != b"0" or digits == b"0")
+                and not line[100:164].translate(None, HEX)
+            ):
+                h = chain.copy()
+                h.update(head)
+                h.update(index.to_bytes(8, "big"))
+                h.update(line[85:182])
+                head = h.digest()
+                ballots += 1
+                if scan.chain_problem is None and (
+                    int(digits) != index or hexlify(head) != line[9:73]
+                ):
+                    scan.chain_problem = _break(index, int(digits), line[9:73], head)
+                if index in watched:
+                    scan.heads[index], scan.running[index] = head, ballots
+                    scan.payloads[index] = json.loads(line[85:182])
+                index += 1
+                continue
+            entry = _entry(index + 1, line)
+            payload = entry.payload
             h = chain.copy()
             h.update(head)
             h.update(index.to_bytes(8, "big"))
-            h.update(canonical)
+            h.update(canonical_json(payload))
             head = h.digest()
             if scan.chain_problem is None:
-                scan.chain_problem = _break(index, position, written, head, unhex)
-            if kind == BALLOT_KIND:
-                scan.ballots += 1
+                scan.chain_problem = _break(index, entry.position, entry.hash.encode(), head)
+            if payload.get("kind") == BALLOT_KIND:
+                ballots += 1
             else:
-                scan.ballots_before[index] = scan.ballots
+                scan.ballots_before[index] = ballots
                 scan.events.append(LogEntry(index, payload, head.hex()))
             if index in watched:
-                scan.heads[index] = head
-                scan.running[index] = scan.ballots
-                scan.payloads[index] = json.loads(canonical) if match else payload
+                scan.heads[index], scan.running[index], scan.payloads[index] = (
+                    head,
+                    ballots,
+                    payload,
+                )
             index += 1
-    scan.length = index
+    scan.length, scan.ballots = index, ballots
     return scan
 
 
-def _break(index: int, position: int, written: bytes, head: bytes, unhex: Any) -> str | None:
+def _break(index: int, position: int, written: bytes, head: bytes) -> str | None:
     """The chain problem at this line, if any (only the first is reported)."""
     where = f"log.jsonl, line {index + 1}"
     if position != index:
@@ -222,11 +274,11 @@ def _break(index: int, position: int, written: bytes, head: bytes, unhex: Any) -
             f"{where}: position {position} where {index} was expected "
             "(an entry was removed, added or moved)"
         )
-    try:
-        same = unhex(written) == head
-    except (binascii.Error, ValueError):
-        same = False
-    return None if same else f"{where}: hash does not match the chain (entry altered or reordered)"
+    return (
+        None
+        if written == head.hex().encode()
+        else f"{where}: hash does not match the chain (entry altered or reordered)"
+    )
 
 
 def _entry(number: int, line: bytes) -> LogEntry:
