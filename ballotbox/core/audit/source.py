@@ -16,6 +16,8 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import multiprocessing
+import os
 import sys
 import time
 import zipfile
@@ -106,6 +108,9 @@ class BundleSource:
             yield [tail.rstrip(b"\r")]
         self.digests[name] = sha.hexdigest()
 
+    def reopen(self) -> None:
+        """Open the bundle afresh (in a forked worker, which must not share a zip's offset)."""
+
     def hash_rest(self) -> None:
         """Hash every file not read yet (stray files, for the manifest check)."""
         for name in self.names:
@@ -157,7 +162,11 @@ class MemorySource(BundleSource):
 class ZipSource(BundleSource):
     """A bundle zip: entries named by their last path component, sizes checked before reading."""
 
+    def reopen(self) -> None:
+        self.archive = zipfile.ZipFile(self.path)
+
     def __init__(self, path: Path) -> None:
+        self.path = path
         try:
             self.archive = zipfile.ZipFile(path)
             infos = [i for i in self.archive.infolist() if not i.is_dir()]
@@ -221,19 +230,22 @@ class Progress:
 
     def __init__(self, source: BundleSource, out: TextIO = sys.stderr) -> None:
         self.total = sum(source.size(n) for n in self.LARGE if n in source.names) or 1
-        self.read = 0
+        # Shared with a forked worker, so the line counts the bytes both processes read.
+        self.read = multiprocessing.get_context().Value("q", 0)
         self.out = out
+        self.pid = os.getpid()
         self.shown = 0.0
 
     def advance(self, name: str, size: int) -> None:
         """Count ``size`` more bytes of ``name``; redraw at most four times a second."""
         if name not in self.LARGE:
             return
-        self.read += size
+        with self.read.get_lock():
+            self.read.value += size
         now = time.monotonic()
-        if now - self.shown >= 0.25:
+        if os.getpid() == self.pid and now - self.shown >= 0.25:
             self.shown = now
-            share = min(self.read / self.total, 1.0)
+            share = min(self.read.value / self.total, 1.0)
             self.out.write(f"\rverifying: {share:4.0%} of the bundle read ({name})   ")
             self.out.flush()
 

@@ -23,12 +23,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ballotbox.core.audit import crypto
-from ballotbox.core.audit.bundle import BundleReadError, _hex_line, _json
-from ballotbox.core.audit.receipts import open_receipt
+from ballotbox.core.audit.bundle import BundleReadError
 from ballotbox.core.audit.saved_checkpoints import SavedCheckpoints, check_saved, load_saved
 from ballotbox.core.audit.source import BundleSource, MemorySource, Progress, open_source
-from ballotbox.core.audit.verify_ballots import scan_ballots
 from ballotbox.core.audit.verify_checks import (
     Evidence,
     check_blt,
@@ -40,15 +37,11 @@ from ballotbox.core.audit.verify_checks import (
     check_order,
     check_token_list,
     check_voted_tokens,
-    count_inputs,
-    exact_tokens,
-    parse_cells,
 )
+from ballotbox.core.audit.verify_gather import gather
 from ballotbox.core.audit.verify_lifecycle import check_checkpoints, check_lifecycle
 from ballotbox.core.audit.verify_receipts import check_receipt
 from ballotbox.core.audit.verify_recount import compare_documents
-from ballotbox.core.audit.verify_scan import mset_key, scan_log, scan_tokens
-from ballotbox.core.contests import recount_grouped
 from ballotbox.core.errors import BallotboxError
 
 EXIT_OK, EXIT_FAILED, EXIT_UNREADABLE = 0, 1, 2
@@ -91,82 +84,12 @@ def _run(name: str, check: Callable[[], list[str]]) -> CheckResult:
 
 def check_recount(ev: Evidence) -> list[str]:
     """Counting ballots.csv again (every contest, same methods and seed) gives result.json."""
-    seed = ev.commitment["tie_break_seed"] if ev.commitment else ev.definition["tie_seed"]
-    inputs, blank = count_inputs(ev)
-    try:
-        fresh = recount_grouped(ev.definition, {}, blank, str(seed), inputs)
-    except (BallotboxError, ValueError) as exc:
-        return [f"the recount could not be run: {exc}"]
-    return compare_documents(ev.definition, ev.result, fresh)
-
-
-def _positions(statements: Sequence[Any]) -> set[int]:
-    """The log positions that signed statements name (signatures are checked later)."""
-    found = set()
-    for statement in statements:
-        body = statement.get("body") if isinstance(statement, dict) else None
-        position = body.get("position") if isinstance(body, dict) else None
-        if isinstance(position, int):
-            found.add(position)
-    return found
-
-
-def gather(
-    source: BundleSource, receipts: Sequence[Any] = (), saved: Sequence[SavedCheckpoints] = ()
-) -> Evidence:
-    """Read the small files whole and each large file once; BundleReadError if unreadable."""
-    token_key = bytes.fromhex(_hex_line({"token_key": source.whole("token_key")}, "token_key", 32))
-    public_key = _hex_line(
-        {"public_key": source.whole("public_key")}, "public_key", crypto.PUBLIC_KEY_BYTES
-    )
-    documents = {
-        name: _json({name: source.whole(name)}, name, kind)
-        for name, kind in (
-            ("election.json", dict),
-            ("commitment.json", dict),
-            ("checkpoints.json", list),
-            ("result.json", dict),
-            ("manifest.json", dict),
-        )
-    }
-    key = crypto.parse_public_key(public_key)
-    watched = _positions(documents["checkpoints.json"]) | _positions(receipts)
-    for kept in saved:
-        watched |= _positions(kept.statements)
-    hashes = set()
-    for receipt in receipts:
-        body = open_receipt(key, receipt)
-        try:
-            hashes.add(bytes.fromhex(body["token_hash"])) if body else None
-        except (TypeError, ValueError):
-            pass
-    secret = mset_key()
-    tokens = scan_tokens(source, secret)
-    token_rows = exact_tokens(source) if tokens.irregular else None
-    ballots = scan_ballots(source, token_key, secret, hashes)
-    log = scan_log(source, watched)
-    source.hash_rest()
-    definition = documents["election.json"]
-    statement = documents["commitment.json"]
-    ev = Evidence(
-        source=source,
-        definition=definition,
-        public_key=public_key,
-        statement=statement,
-        token_key=token_key,
-        checkpoints=documents["checkpoints.json"],
-        result=documents["result.json"],
-        manifest=documents["manifest.json"],
-        key=key,
-        slug=str(definition.get("slug")),
-        tokens=tokens,
-        ballots=ballots,
-        log=log,
-        commitment=crypto.open_envelope(key, "commitment", statement),
-        token_rows=token_rows,
-    )
-    parse_cells(ev)
-    return ev
+    if isinstance(ev.fresh, (BallotboxError, ValueError)):
+        return [f"the recount could not be run: {ev.fresh}"]
+    if isinstance(ev.fresh, Exception):
+        raise ev.fresh
+    assert ev.fresh is not None  # noqa: S101 - gather always counts
+    return compare_documents(ev.definition, ev.result, ev.fresh)
 
 
 class _Heads:

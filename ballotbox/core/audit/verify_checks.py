@@ -69,6 +69,8 @@ class Evidence:
     parsed: dict[str, dict[bytes, tuple[int, ...]]] = field(default_factory=dict)
     #: Each contest's count input and blank count, built once for the .blt check and recount.
     prepared: tuple[dict[str, CountInput], dict[str, int]] | None = None
+    #: The result document counted afresh, or the exception that stopped the count.
+    fresh: dict[str, Any] | Exception | None = None
 
     def states(self) -> Counter[str]:
         """How many tokens.csv rows are in each state."""

@@ -159,3 +159,29 @@ def test_a_ballot_whose_choice_is_no_number_is_unreadable_and_named_by_line(elec
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__]))
+
+
+def test_the_forked_worker_reads_a_zip_and_reports_what_it_finds(
+    generated, tmp_path, monkeypatch, capsys
+):
+    from ballotbox.core.audit import verify_gather
+    from ballotbox.core.audit.bundle import write_zip
+
+    monkeypatch.setattr(verify_gather, "PARALLEL_BYTES", 0)
+    files = {p.name: p.read_bytes() for p in generated.iterdir()}
+    archive = write_zip(files, tmp_path / "bundle.zip", "bundle")
+    assert main([str(archive)]) == 0
+    assert "OK: all 12 checks hold." in capsys.readouterr().out
+    lines = files["log.jsonl"].split(b"\n")
+    at = lines[9000].index(b'"commitment":"') + 14
+    flipped = b"1" if lines[9000][at : at + 1] != b"1" else b"2"
+    lines[9000] = lines[9000][:at] + flipped + lines[9000][at + 1 :]
+    files["log.jsonl"] = b"\n".join(lines)
+    broken = write_zip(files, tmp_path / "broken.zip", "broken")
+    assert main([str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert "log.jsonl, line 9001: hash does not match the chain" in out
+    files["log.jsonl"] = files["log.jsonl"].replace(b"\n", b"\n{", 1)
+    unreadable = write_zip(files, tmp_path / "unreadable.zip", "unreadable")
+    assert main([str(unreadable)]) == 2
+    assert "log.jsonl, line 2: not JSON" in capsys.readouterr().err
