@@ -267,22 +267,24 @@ def run(sizes: list[int], runs: int, seed: int, checkout: Path | None = None) ->
         bundles[size] = path
     print(f"machine: {machine()}", file=sys.stderr)
     walls: dict[int, list[float]] = {s: [] for s in sizes}
+    cpus: dict[int, list[float]] = {s: [] for s in sizes}
     peaks: dict[int, list[float]] = {s: [] for s in sizes}
     for _ in range(runs):
         for size in sizes:
             prefix = [f"PYTHONPATH={checkout}"] if checkout else []
-            wall, _cpu, peak, output = timed([*prefix, VERIFY, str(bundles[size])])
+            wall, cpu, peak, output = timed([*prefix, VERIFY, str(bundles[size])])
             if not output.rstrip().endswith("checks hold."):
                 raise SystemExit(f"the bundle of {size} did not verify:\n{output}")
             walls[size].append(wall)
+            cpus[size].append(cpu)
             peaks[size].append(peak)
-    print("| ballots | wall, median (min–max) | peak RSS, median |")
-    print("|---|---|---|")
+    print(f"| ballots | wall s, median of {runs} (min–max) | CPU s, median | peak RSS MB, median |")
+    print("|---|---|---|---|")
     for size in sizes:
         w = walls[size]
         print(
-            f"| {size:,} | {statistics.median(w):.2f} s ({min(w):.2f}–{max(w):.2f}) "
-            f"| {statistics.median(peaks[size]):.0f} MB |"
+            f"| {size:,} | {statistics.median(w):.2f} ({min(w):.2f}–{max(w):.2f}) "
+            f"| {statistics.median(cpus[size]):.2f} | {statistics.median(peaks[size]):.0f} |"
         )
     print(f"\nload at the end: {Path('/proc/loadavg').read_text().split()[:3]}", file=sys.stderr)
 
