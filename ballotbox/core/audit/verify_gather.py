@@ -114,6 +114,7 @@ def _recount(ev: Evidence) -> dict[str, Any] | Exception:
     seed = ev.commitment["tie_break_seed"] if ev.commitment else ev.definition["tie_seed"]
     try:
         inputs, blank = count_inputs(ev)
+        ev.ballots.cells = []  # the raw cells are in the count inputs now; free them first
         return contests.recount_grouped(ev.definition, {}, blank, str(seed), inputs)
     except (BallotboxError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         return exc
