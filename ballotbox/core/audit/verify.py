@@ -9,6 +9,10 @@ failure naming the file, line, token, position or round concerned.  Exit
 status: 0 when every check holds, 1 when any fails, 2 when the bundle or a
 receipt cannot be read.  Pure: standard library, PyNaCl, ``ballotbox.core.counting``
 and ``tokens``; audit/FORMAT.md says what each check proves.
+
+The large files are streamed (``verify_gather``): memory does not grow with the
+number of ballots, only with the distinct rankings the recount must hold.  On a
+terminal a progress line shows how much of the bundle has been read.
 """
 
 from __future__ import annotations
