@@ -16,7 +16,6 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
-import multiprocessing
 import os
 import sys
 import time
@@ -231,6 +230,9 @@ class Progress:
     def __init__(self, source: BundleSource, out: TextIO = sys.stderr) -> None:
         self.total = sum(source.size(n) for n in self.LARGE if n in source.names) or 1
         # Shared with a forked worker, so the line counts the bytes both processes read.
+        # (Imported here: loading multiprocessing costs every run that has no terminal.)
+        import multiprocessing  # noqa: PLC0415
+
         self.read = multiprocessing.get_context().Value("q", 0)
         self.out = out
         self.pid = os.getpid()

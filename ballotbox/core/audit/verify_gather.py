@@ -10,7 +10,6 @@ Pure: standard library and PyNaCl.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -78,7 +77,12 @@ def _child(send: Any, source: BundleSource, job: Callable[[], Scanned]) -> None:
 def _start(source: BundleSource, job: Callable[[], Scanned]) -> Callable[[], Scanned]:
     """Run ``job`` in a forked worker if that pays; a function that waits for its result."""
     size = sum(source.size(n) for n in ("tokens.csv", "log.jsonl") if n in source.names)
-    if size < PARALLEL_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+    if size < PARALLEL_BYTES:
+        done = job()
+        return lambda: done
+    import multiprocessing  # noqa: PLC0415 - only a large bundle needs it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         done = job()
         return lambda: done
     context = multiprocessing.get_context("fork")
