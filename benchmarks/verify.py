@@ -59,7 +59,7 @@ from ballotbox.core.audit.chain import (  # noqa: E402
 from ballotbox.core.audit.commitment import make_commitment  # noqa: E402
 from ballotbox.core.audit.receipts import make_checkpoint  # noqa: E402
 from ballotbox.core.contests import recount  # noqa: E402
-from ballotbox.core.tokens.format import generate  # noqa: E402
+from ballotbox.core.tokens.format import Token, generate  # noqa: E402
 from ballotbox.core.tokens.hashing import token_hash  # noqa: E402
 
 VERIFY = str(Path(sys.executable).with_name("ballotbox-verify"))
@@ -162,7 +162,7 @@ def make(ballots: int, out: Path, seed: int = 2027) -> None:
     slug = document["slug"]
     issued = round(ballots / TURNOUT)
     seen: set[str] = set()
-    tokens = []
+    tokens: list[Token] = []
     while len(tokens) < issued:
         token = generate(rng.randrange)
         if token.digits not in seen:
