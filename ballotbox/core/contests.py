@@ -118,9 +118,16 @@ def count_input(contest: Contest, choices: Iterable[Sequence[int]]) -> CountInpu
     Each choice is its own preference level; the engine reads plurality,
     approval and referendum ballots as the set of their levels.
     """
+    return grouped_input(contest, Counter(tuple(picked) for picked in choices))
+
+
+def grouped_input(contest: Contest, grouped: Mapping[Choices, int]) -> CountInput:
+    """The engine's input for one contest from its distinct ballots and how many cast each."""
     listed = candidates(contest)
     ids = {number: i for i, (number, _) in enumerate(listed)}
-    grouped = Counter(tuple((ids[c],) for c in picked) for picked in choices)
+    level = {number: (i,) for number, i in ids.items()}.__getitem__
+    # Candidate ids rise with their numbers, so sorting by numbers sorts the rankings too.
+    levels = [(tuple(map(level, picked)), weight) for picked, weight in sorted(grouped.items())]
     groups: dict[str, set[int]] = {}
     for entry in contest.get("candidates", []):
         if isinstance(entry, dict) and entry.get("group"):
@@ -128,7 +135,7 @@ def count_input(contest: Contest, choices: Iterable[Sequence[int]]) -> CountInpu
     return CountInput(
         candidates=[name for _, name in listed],
         seats=int(contest.get("seats", 1)),
-        ballots=sorted(grouped.items()),
+        ballots=levels,
         title=str(contest.get("title", "")),
         groups={name: frozenset(members) for name, members in groups.items()},
     )
@@ -168,12 +175,33 @@ def count_ballots(
 ) -> dict[str, Result]:
     """Count every contest by its method; contest key → result, in ballot order."""
     chosen = contest_choices(document, ballots)
+    return count_grouped(document, {key: Counter(found) for key, found in chosen.items()}, seed)
+
+
+def count_inputs(
+    document: Mapping[str, Any], grouped: Mapping[str, Mapping[Choices, int]]
+) -> dict[str, CountInput]:
+    """Contest key → the engine's input, from each contest's distinct ballots and weights."""
+    return {
+        str(contest["key"]): grouped_input(contest, grouped.get(str(contest["key"]), {}))
+        for contest in contests(document)
+    }
+
+
+def count_grouped(
+    document: Mapping[str, Any],
+    grouped: Mapping[str, Mapping[Choices, int]],
+    seed: str,
+    inputs: Mapping[str, CountInput] | None = None,
+) -> dict[str, Result]:
+    """Count every contest from its distinct non-blank ballots with their weights."""
+    inputs = count_inputs(document, grouped) if inputs is None else inputs
     results: dict[str, Result] = {}
     for contest in contests(document):
         key = str(contest["key"])
         results[key] = count(
             str(contest.get("method")),
-            count_input(contest, chosen[key]),
+            inputs[key],
             count_options(contest, contest_seed(document, key, seed)),
         )
     return results
@@ -205,3 +233,14 @@ def recount(
     """The result document of counting ``ballots`` afresh, as the tally would store it."""
     results = count_ballots(document, ballots, seed)
     return result_document(results, blanks(document, ballots))
+
+
+def recount_grouped(
+    document: Mapping[str, Any],
+    grouped: Mapping[str, Mapping[Choices, int]],
+    blank: Mapping[str, int],
+    seed: str,
+    inputs: Mapping[str, CountInput] | None = None,
+) -> dict[str, Any]:
+    """The result document from each contest's distinct ballots and blank count (the verifier)."""
+    return result_document(count_grouped(document, grouped, seed, inputs), blank)

@@ -2,8 +2,10 @@
 
 The database side (``ballotbox publish``) gathers the election's data into a
 :class:`BundleData` and calls :func:`build_files`, then :func:`write_directory`
-and :func:`write_zip`.  The verifier calls :func:`read_files` and
-:func:`parse_bundle`.  Nothing here checks that the data is *true*; that is
+and :func:`write_zip`.  :func:`read_files` and :func:`parse_bundle` read a
+bundle whole (tests, tools); the verifier streams it (``audit/source.py``)
+and uses this module's row parsers only to name the lines of a bundle that
+fails.  Nothing here checks that the data is *true*; that is
 ``ballotbox.core.audit.verify``'s job.  The format is specified in audit/FORMAT.md.
 Pure: standard library and PyNaCl.
 """

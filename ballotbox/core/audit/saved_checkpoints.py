@@ -16,9 +16,10 @@ restore --checkpoint FILE …``.  Pure: standard library and PyNaCl.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import nacl.signing
 
@@ -26,6 +27,14 @@ from ballotbox.core.audit.bundle import BundleReadError, LogEntry
 from ballotbox.core.audit.receipts import open_checkpoint
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a year of checkpoints every minute is a few MiB
+
+
+class Heads(Protocol):
+    """The chain head at each position of a log (a list, or only the positions asked for)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, position: int) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -56,8 +65,8 @@ def load_saved(path: Path) -> SavedCheckpoints:
 def check_saved(
     key: nacl.signing.VerifyKey,
     slug: str,
-    log: list[LogEntry],
-    heads: list[bytes],
+    log: Sequence[LogEntry],
+    heads: Heads,
     published: list[Any],
     saved: SavedCheckpoints,
 ) -> list[str]:
@@ -105,11 +114,11 @@ def _unsigned(statement: Any, slug: str) -> str:
     return "not signed by this election's key"
 
 
-def _restores(log: list[LogEntry]) -> str:
+def _restores(log: Sequence[LogEntry]) -> str:
     """The officer's restore overrides in the log, quoted, for the reader of the report."""
     notes = [
-        f"line {index + 1}: “{entry.payload.get('reason', '')}”"
-        for index, entry in enumerate(log)
+        f"line {entry.position + 1}: “{entry.payload.get('reason', '')}”"
+        for entry in log
         if entry.payload.get("kind") == "restored"
     ]
     return f"; the log records a database restore at {', '.join(notes)}" if notes else ""

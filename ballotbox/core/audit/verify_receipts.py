@@ -22,15 +22,18 @@ def check_receipt(ev: Evidence, receipt: Any) -> list[str]:
     if body["election"] != ev.slug:
         return [f"the receipt is for election {body['election']!r}, not {ev.slug!r}"]
     problems: list[str] = []
-    rows = [row for row in ev.data.ballots if ev.token_hashes.get(row.line) == body["token_hash"]]
-    if not rows:
+    try:
+        row = ev.ballots.receipt_rows.get(bytes.fromhex(body["token_hash"]))
+    except (TypeError, ValueError):
+        row = None
+    if row is None:
         problems.append(
             f"the ballot accepted for token hash {body['token_hash']} is missing from ballots.csv"
         )
-    elif ballot_hash(rows[0].token, rows[0].recorded()).hex() != body["ballot_hash"]:
+    elif ballot_hash(row[1], _recorded(ev, row[2])).hex() != body["ballot_hash"]:
         problems.append(
-            f"ballots.csv, line {rows[0].line}: the published choices for token "
-            f"{rows[0].token} differ from the ballot the receipt records"
+            f"ballots.csv, line {row[0]}: the published choices for token "
+            f"{row[1]} differ from the ballot the receipt records"
         )
     problems.extend(_log_entry_problems(ev, body))
     return problems
@@ -39,9 +42,8 @@ def check_receipt(ev: Evidence, receipt: Any) -> list[str]:
 def _log_entry_problems(ev: Evidence, body: dict[str, Any]) -> list[str]:
     """The receipt's log position holds its blinded ballot and the head it was given."""
     position = body["position"]
-    if not isinstance(position, int) or not 0 <= position < len(ev.data.log):
+    if not isinstance(position, int) or not 0 <= position < ev.log.length:
         return [f"log position {position} from the receipt is not in log.jsonl"]
-    entry = ev.data.log[position]
     try:
         expected = ballot_commitment(
             bytes.fromhex(body["nonce"]), bytes.fromhex(body["ballot_hash"])
@@ -49,14 +51,23 @@ def _log_entry_problems(ev: Evidence, body: dict[str, Any]) -> list[str]:
     except (TypeError, ValueError):
         return ["the receipt's nonce or ballot hash is not hex"]
     problems: list[str] = []
-    if entry.payload != {"kind": BALLOT_KIND, "commitment": expected.hex()}:
+    if ev.log.payloads[position] != {"kind": BALLOT_KIND, "commitment": expected.hex()}:
         problems.append(
             f"log.jsonl, line {position + 1}: the entry at position {position} "
             "does not open to the receipt's ballot"
         )
-    if ev.heads[position].hex() != body["head"]:
+    if ev.log.heads[position].hex() != body["head"]:
         problems.append(
             f"log.jsonl, line {position + 1}: the chain head at position {position} "
             "differs from the one on the receipt (log rewritten)"
         )
     return problems
+
+
+def _recorded(ev: Evidence, cells: list[bytes]) -> list[int] | dict[str, list[int]]:
+    """A row's ballot as it was hashed at casting: a list, or contest key → list."""
+    if ev.ballots.columns is None:
+        return list(ev.parsed["choices"][cells[0]])
+    return {
+        key: list(ev.parsed[key][cell]) for key, cell in zip(ev.ballots.columns, cells, strict=True)
+    }

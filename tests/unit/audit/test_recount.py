@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from ballotbox.core import contests
-from ballotbox.core.audit.bundle import parse_bundle
 from ballotbox.core.audit.verify import verify_bundle
 from ballotbox.core.audit.verify_recount import compare_results
 from tests.unit.audit.factory import (
@@ -45,7 +44,7 @@ IRV = {**DEFINITION, "slug": "chair-2027", "method": "irv", "seats": 1}
 def test_every_method_recounts_to_its_published_result(definition, votes):
     election = build_election(votes=votes, definition=definition)
     files = election.files()
-    results = verify_bundle(parse_bundle(files), files, [("r", r) for r in election.receipts])
+    results = verify_bundle(files, [("r", r) for r in election.receipts])
     assert [r.problems for r in results if not r.ok] == []
 
 
@@ -67,7 +66,7 @@ def test_the_tally_and_the_recount_count_the_same_document_the_same_way(document
 def test_every_contest_of_a_ballot_recounts_to_its_published_result():
     election = build_contests_election()
     files = election.files()
-    results = verify_bundle(parse_bundle(files), files, [("r", r) for r in election.receipts])
+    results = verify_bundle(files, [("r", r) for r in election.receipts])
     assert [r.problems for r in results if not r.ok] == []
     assert set(election.data.result["contests"]) == {"A", "B", "C"}
     assert election.data.result["blank"] == {"A": 1, "B": 1, "C": 1}

@@ -36,7 +36,7 @@ def verify(
 ) -> list[CheckResult]:
     files = files if files is not None else election.files()
     labelled = [(f"r{i}", r) for i, r in enumerate(receipts or [])]
-    return verify_bundle(parse_bundle(files), files, labelled)
+    return verify_bundle(files, labelled)
 
 
 def problems(results: list[CheckResult]) -> str:
