@@ -34,6 +34,7 @@ from tests.fixtures.contest_ballots import VOTES, make_three_contest_ballot
 from tests.fixtures.elections import OPENS, BallotEnv
 
 CONTESTS_HEAD = "0005"  # 0005_contests.py
+GUARDS = "0006_guards"
 GUARD_TABLES = {"guard_count", "guard_reply"}
 
 
@@ -104,7 +105,7 @@ def test_the_upgraded_database_keeps_counts_and_retry_replies(at_contests: Ballo
 
 def test_downgrading_to_contests_drops_only_the_guards(at_contests: BallotEnv) -> None:
     env = at_contests
-    upgrade(env.engine)
+    migrate(env.engine, "upgrade", GUARDS)
     before = tables(env.engine)
     migrate(env.engine, "downgrade", CONTESTS_HEAD)
     assert tables(env.engine) == before - GUARD_TABLES

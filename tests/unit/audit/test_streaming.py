@@ -84,7 +84,7 @@ def _bench_module():
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A bundle from benchmarks/verify.py big enough that every large file spans several blocks."""
     out = tmp_path_factory.mktemp("bench") / "bundle"
     _bench_module().make(12_000, out, seed=5)
