@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from ballotbox.adapters.httpkit.account_cookie import source_of
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.postal.entry_form import entry_values
@@ -31,10 +32,11 @@ from ballotbox.adapters.postal.web_session import (
 )
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services.elections import definition_of
-from ballotbox.services.postal import accounts, batches, keying, queries, reconcile
+from ballotbox.services import accounts
+from ballotbox.services.postal import batches, keying, queries, reconcile
 from ballotbox.services.postal.errors import AccountLockedError, EntryError, LoginError
 from ballotbox.services.postal.matching import REJECTION_REASONS, SPOILT_REASONS, read_entry
-from ballotbox.services.postal.roles import Permission
+from ballotbox.services.roles import Permission
 from ballotbox.storage import repository
 from ballotbox.storage.models import ElectionState
 from ballotbox.storage.models_postal import PostalBatch, Teller
@@ -60,10 +62,13 @@ def login(
     ctx: ContextDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
+    code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    """Check the password, start a session and go to the console."""
+    """Check the password (and the one-time code, if the account has them) and sign in."""
     try:
-        teller = accounts.authenticate(session, ctx, username, password)
+        teller = accounts.authenticate(
+            session, ctx, username, password, source=source_of(request), code=code
+        )
     except (LoginError, AccountLockedError) as error:
         # Not refused: the failure is the request's work, and it counts towards the lockout.
         return render(
