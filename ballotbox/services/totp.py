@@ -36,7 +36,7 @@ def code_at(secret: str, moment: datetime) -> str:
 
 
 def matching_step(secret: str, code: str, now: datetime, after_step: int) -> int | None:
-    """The step whose code ``code`` is (now, or one step either side), if later than ``after_step``."""
+    """The step of ``code`` (now or one step either side), if it is later than ``after_step``."""
     cleaned = "".join(code.split())
     if not (cleaned.isdigit() and len(cleaned) == 6):
         return None

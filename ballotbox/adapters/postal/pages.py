@@ -31,8 +31,8 @@ from ballotbox.adapters.postal.web_session import (
     status_of,
 )
 from ballotbox.core.errors import BallotboxError
-from ballotbox.services.elections import definition_of
 from ballotbox.services import accounts
+from ballotbox.services.elections import definition_of
 from ballotbox.services.postal import batches, keying, queries, reconcile
 from ballotbox.services.postal.errors import AccountLockedError, EntryError, LoginError
 from ballotbox.services.postal.matching import REJECTION_REASONS, SPOILT_REASONS, read_entry

@@ -7,8 +7,8 @@ from sqlmodel import Session
 from ballotbox.core.errors import InputError, LifecycleError
 from ballotbox.core.i18n import N_
 from ballotbox.services import Context
-from ballotbox.services.postal import actions, queries
 from ballotbox.services.accounts import require
+from ballotbox.services.postal import actions, queries
 from ballotbox.services.postal.errors import UnknownBatchError
 from ballotbox.services.roles import Permission
 from ballotbox.storage.models import Election, ElectionState
