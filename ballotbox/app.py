@@ -15,6 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ballotbox import __version__
+from ballotbox.adapters.admin import ballots as admin_ballots
+from ballotbox.adapters.admin import signin as admin_signin
+from ballotbox.adapters.admin import watch as admin_watch
 from ballotbox.adapters.audit_pages.router import router as audit_router
 from ballotbox.adapters.httpkit.errors import status_for
 from ballotbox.adapters.httpkit.security import LocaleMiddleware, SecurityHeadersMiddleware
@@ -161,6 +164,9 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(sms_routes.router)
     app.include_router(phone_routes.router)
     app.include_router(postal_pages.router)
+    app.include_router(admin_signin.router)
+    app.include_router(admin_ballots.router)
+    app.include_router(admin_watch.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
