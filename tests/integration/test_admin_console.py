@@ -22,7 +22,7 @@ from ballotbox.app import create_app
 from ballotbox.services import accounts
 from ballotbox.storage import repository
 from ballotbox.storage.models_accounts import LoginThrottle, OfficerAction
-from tests.fixtures.admin import PASSWORD, TOML, add_officer, code, csrf, sign_in
+from tests.fixtures.admin import TOML, add_officer, csrf, sign_in
 from tests.fixtures.elections import BallotEnv
 from tests.unit.postal.support import add_tellers
 
