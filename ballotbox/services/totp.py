@@ -49,3 +49,10 @@ def matching_step(secret: str, code: str, now: datetime, after_step: int) -> int
     if found is None or found <= after_step:
         return None
     return found
+
+
+def secret_of(otpauth: str) -> str:
+    """The base32 secret inside an ``otpauth://`` URI."""
+    secret = pyotp.parse_uri(otpauth).secret
+    assert isinstance(secret, str)
+    return secret
