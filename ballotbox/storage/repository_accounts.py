@@ -24,13 +24,13 @@ def forget_throttles(session: Session, username: str) -> int:
     """Delete this account's failure counts (all sources); returns how many were locked."""
     rows = throttles_of(session, username)
     locked = sum(1 for row in rows if row.locked_until is not None)
-    session.exec(delete(LoginThrottle).where(col(LoginThrottle.username) == username))  # type: ignore[call-overload]
+    session.exec(delete(LoginThrottle).where(col(LoginThrottle.username) == username))
     return locked
 
 
 def forget_stale_throttles(session: Session, before: datetime) -> None:
     """Delete failure counts whose last failure is older than ``before``."""
-    session.exec(delete(LoginThrottle).where(col(LoginThrottle.last_failure) < before))  # type: ignore[call-overload]
+    session.exec(delete(LoginThrottle).where(col(LoginThrottle.last_failure) < before))
 
 
 def officer_actions(

@@ -92,7 +92,7 @@ def test_a_whole_ballot_through_the_console_by_keyboard(
     )
     assert added.returncode == 0, added.stderr
     uri = next(line for line in added.stdout.splitlines() if line.startswith("otpauth://"))
-    totp = pyotp.parse_uri(uri)
+    totp = pyotp.TOTP(pyotp.parse_uri(uri).secret)
     server = live_server(database_url=sqlite_url, key_dir=sqlite_env.settings.key_dir)
     base = server.url
 
