@@ -11,8 +11,8 @@ from ballotbox.services import accounts
 from ballotbox.services.context import Context
 from ballotbox.services.elections import aware
 from ballotbox.services.postal import queries
-from ballotbox.services.roles import ROLE_NAMES
-from ballotbox.storage.models_postal import Role
+from ballotbox.services.roles import ROLE_NAMES, Permission
+from ballotbox.storage.models_postal import Role, Teller
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,9 @@ class AccountRow:
     locked_until: datetime | None
 
 
-def accounts_list(session: Session, ctx: Context) -> list[AccountRow]:
-    """Every account, by username."""
+def accounts_list(session: Session, ctx: Context, who: Teller | None = None) -> list[AccountRow]:
+    """Every account, by username (``who`` None: the officer at the command line)."""
+    accounts.require(who, Permission.MANAGE_ACCOUNTS)
     now = ctx.clock.now()
     rows = []
     for account in queries.tellers(session):

@@ -176,6 +176,12 @@ def test_a_whole_ballot_through_the_console_by_keyboard(
     check_page(page, "officer-log")
     page.goto(f"{base}/admin/ballots/no-such-ballot")
     check_page(page, "error")
+    press(page.get_by_role("link", name="Accounts"))
+    expect(page.get_by_role("heading", name="ro", exact=True)).to_be_visible()
+    check_page(page, "accounts")
+    press(page.get_by_role("button", name="New one-time codes for ro"))
+    expect(page.locator("code.uri")).to_contain_text("otpauth://totp/")
+    check_page(page, "new-codes")
 
     bundle = tmp_path / "bundle.zip"
     bundle.write_bytes(httpx.get(f"{base}/elections/branch-2027/bundle.zip").content)

@@ -100,7 +100,7 @@ def test_every_route_refuses_no_session_a_teller_and_a_scrutineer_where_not_allo
                 answer = c.request(
                     method,
                     fill(path),
-                    data={"csrf_token": token, "count": "2"},
+                    data={"csrf_token": token, "count": "2", "password": "x" * 12},
                     follow_redirects=False,
                 )
                 allowed = name == "sam" and method == "GET" and path in readable
@@ -110,7 +110,7 @@ def test_every_route_refuses_no_session_a_teller_and_a_scrutineer_where_not_allo
     with env.read() as s:  # nothing happened: still a draft with its 3 tokens
         election = repository.election_by_slug(s, "test-2027")
         assert election.state == "draft" and election.id is not None
-        assert repository.token_counts(s, election.id) == {"issued": 3}
+        assert repository.token_counts(s, election.id) == {"unused": 3}
         assert s.exec(select(OfficerAction).where(OfficerAction.ballot != None)).all() == []  # noqa: E711
 
 
@@ -284,3 +284,36 @@ def test_pending_letters_block_the_count_until_a_reason_is_given(
         assert election_id is not None
         kinds = [e.kind for e in repository.log_entries(s, election_id)]
     assert "override" in kinds
+
+
+def test_a_returning_officer_resets_another_account_from_the_console(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    secret = add_officer(env, "sam", "scrutineer")
+    with client(env) as sam:
+        assert sign_in(sam, env, "sam", secret).status_code == 303
+        assert sam.get("/admin", follow_redirects=False).status_code == 200
+        listing = officer.get("/admin/accounts").text
+        assert "New password for sam" in listing and "signed in: 1" in listing
+        too_short = _form(officer, "/admin/accounts/sam/password", password="short")
+        assert too_short.status_code == 422 and "at least 10 characters" in too_short.text
+        done = _form(officer, "/admin/accounts/sam/password", password="a new long passphrase")
+        assert done.headers["location"] == "/admin/accounts?done=password"
+        assert sam.get("/admin", follow_redirects=False).status_code == 303  # signed out
+        assert sign_in(sam, env, "sam", secret).status_code == 422  # the old password is gone
+        assert sign_in(sam, env, "sam", secret, password="a new long passphrase").status_code == 303
+        codes = _form(officer, "/admin/accounts/sam/codes")
+        uri = re.search(r'<code class="uri">([^<]+)</code>', codes.text)
+        assert uri is not None
+        new_secret = pyotp.parse_uri(uri.group(1).replace("&amp;", "&")).secret
+        assert new_secret != secret
+        assert sam.get("/admin", follow_redirects=False).status_code == 303  # signed out again
+        old = sign_in(sam, env, "sam", secret, password="a new long passphrase")
+        assert old.status_code == 422  # the old authenticator no longer works
+        assert isinstance(new_secret, str)
+        fresh = sign_in(sam, env, "sam", new_secret, password="a new long passphrase")
+        assert fresh.status_code == 303
+    with env.read() as s:
+        logged = [(e.actor, e.action, e.detail) for e in s.exec(select(OfficerAction)).all()]
+    assert ("ro", "password_reset", "sam") in logged
+    assert ("ro", "one_time_codes_reset", "sam") in logged
