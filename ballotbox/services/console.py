@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_
 from ballotbox.definition import parse_definition
 from ballotbox.services import elections, officer_log, publishing
@@ -65,38 +66,35 @@ def next_step(election: Election, issued: int, now: datetime) -> NextStep:
     return NextStep(N_("Published: nothing left to do."), "done")
 
 
+def _row(session: Session, election: Election, now: datetime) -> BallotRow:
+    view = elections.overview(session, election)
+    state = effective_state(election, now)
+    return BallotRow(
+        election, state, view.issued, view.voted, next_step(election, view.issued, now)
+    )
+
+
 def ballots(session: Session, ctx: Context, who: Teller) -> list[BallotRow]:
     """Every ballot with its state, tokens issued, turnout and next step."""
     require(who, Permission.OVERSEE)
     now = ctx.clock.now()
-    rows = []
-    for election in repository.elections(session):
-        view = elections.overview(session, election)
-        rows.append(
-            BallotRow(
-                election=election,
-                state=effective_state(election, now),
-                issued=view.issued,
-                voted=view.voted,
-                next_step=next_step(election, view.issued, now),
-            )
-        )
-    return rows
+    return [_row(session, election, now) for election in repository.elections(session)]
 
 
 def ballot(session: Session, ctx: Context, who: Teller, slug: str) -> BallotRow:
     """One ballot as on the list (NotFoundError for an unknown slug)."""
     require(who, Permission.OVERSEE)
-    election = repository.election_by_slug(session, slug)
-    view = elections.overview(session, election)
-    now = ctx.clock.now()
-    return BallotRow(
-        election,
-        effective_state(election, now),
-        view.issued,
-        view.voted,
-        next_step(election, view.issued, now),
-    )
+    return _row(session, repository.election_by_slug(session, slug), ctx.clock.now())
+
+
+def definition_text(raw: bytes, source: str) -> str:
+    """An uploaded definition as text: UTF-8 (a byte-order mark is allowed), or InputError."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(
+            N_("{name} is not UTF-8 text; save it as UTF-8 and upload it again."), name=source
+        ) from None
 
 
 def create_draft(session: Session, ctx: Context, who: Teller, text: str, source: str) -> Election:

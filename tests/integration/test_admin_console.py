@@ -328,3 +328,27 @@ def test_a_returning_officer_resets_another_account_from_the_console(
         logged = [(e.actor, e.action, e.detail) for e in s.exec(select(OfficerAction)).all()]
     assert ("ro", "password_reset", "sam") in logged
     assert ("ro", "one_time_codes_reset", "sam") in logged
+
+
+def test_a_definition_file_is_uploaded_or_refused_with_the_reason(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    latin = TOML.format(slug="latin-2027").replace("Bea", "Béa").encode("cp1252")
+    refused = officer.post(
+        "/admin/ballots",
+        data={"csrf_token": csrf(officer, "/admin/ballots/new")},
+        files={"upload": ("ballot.toml", latin, "text/plain")},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    assert "ballot.toml is not UTF-8 text" in refused.text
+    with_bom = "\ufeff" + TOML.format(slug="bom-2027")
+    made = officer.post(
+        "/admin/ballots",
+        data={"csrf_token": csrf(officer, "/admin/ballots/new")},
+        files={"upload": ("ballot.toml", with_bom.encode("utf-8"), "text/plain")},
+        follow_redirects=False,
+    )
+    assert made.headers["location"] == "/admin/ballots/bom-2027?done=created"
+    with env.read() as s:
+        assert repository.find_election(s, "latin-2027") is None

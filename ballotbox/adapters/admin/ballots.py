@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ballotbox.adapters.admin.session import AdminRoute, Overseer, Runner, render, status_of
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.security import verify_csrf
-from ballotbox.core.errors import BallotboxError, InputError
+from ballotbox.core.errors import BallotboxError
 from ballotbox.core.i18n import N_
 from ballotbox.services import console, console_cards
 
@@ -65,22 +65,10 @@ async def create(
 ) -> Response:
     """Create a draft from the uploaded or pasted TOML; every problem is shown at once."""
     text, source = definition, "the pasted definition"
-    if upload is not None and upload.filename:
-        raw = await upload.read(console.MAX_UPLOAD + 1)
-        source = upload.filename
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = ""
-            error: BallotboxError | None = InputError(
-                N_("{name} is not UTF-8 text; save it as UTF-8 and upload it again."), name=source
-            )
-        else:
-            error = None
-        if error is not None:
-            refuse(request)
-            return render(request, "admin_new.html", {"error": error}, status_of(error))
     try:
+        if upload is not None and upload.filename:
+            source = upload.filename
+            text = console.definition_text(await upload.read(console.MAX_UPLOAD + 1), source)
         election = console.create_draft(session, ctx, who, text, source)
     except BallotboxError as error:
         refuse(request)
