@@ -352,3 +352,17 @@ def test_a_definition_file_is_uploaded_or_refused_with_the_reason(
     assert made.headers["location"] == "/admin/ballots/bom-2027?done=created"
     with env.read() as s:
         assert repository.find_election(s, "latin-2027") is None
+
+
+def test_every_form_of_the_console_refuses_a_post_without_its_csrf_token(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    posts = [path for method, path in admin_routes() if method == "POST"]
+    assert len(posts) >= 8
+    for path in [*posts, "/admin/sign-in", "/admin/sign-out"]:
+        answer = officer.post(fill(path), data={"count": "2"}, follow_redirects=False)
+        assert answer.status_code == 403, path
+        assert "expired or came from another site" in answer.text
+    assert officer.get("/admin", follow_redirects=False).status_code == 200  # still signed in
+    with env.read() as s:
+        assert repository.election_by_slug(s, "test-2027").state == "draft"
