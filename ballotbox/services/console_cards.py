@@ -1,4 +1,4 @@
-"""Print runs started from the console, and their files: downloadable once, then deleted.
+"""Print runs started from the console, their files (downloadable once, then deleted), voiding.
 
 The files hold the ballot tokens, so the server keeps them only until the
 officer has downloaded each one.  A run writes into ``<run>.staging`` under
@@ -20,7 +20,8 @@ from sqlmodel import Session
 
 from ballotbox.core.errors import InputError, NotFoundError
 from ballotbox.core.i18n import N_
-from ballotbox.services import officer_log, print_runs
+from ballotbox.core.tokens.format import parse
+from ballotbox.services import issuance, officer_log, print_runs
 from ballotbox.services.accounts import require
 from ballotbox.services.context import Context
 from ballotbox.services.roles import Permission
@@ -126,3 +127,31 @@ def take(session: Session, ctx: Context, who: Teller, slug: str, run: str, name:
         path.parent.rmdir()
     officer_log.record(session, ctx, who, "cards_downloaded", ballot=slug, detail=name)
     return data
+
+
+def void_cards(session: Session, ctx: Context, who: Teller, slug: str, text: str) -> int:
+    """Void the cards whose tokens are typed or scanned in ``text`` (one a line); returns how many.
+
+    Every line must be a well-formed token of this ballot or nothing is voided.
+    The officer log records how many, never which.
+    """
+    require(who, Permission.RUN_BALLOTS)
+    # A scanned card gives its QR code's address, …/v/<token>: the token is after the last /v/.
+    lines = [line.strip().rsplit("/v/", 1)[-1] for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise InputError(N_("Type or scan the tokens to void, one a line."))
+    if len(lines) > MAX_CARDS:
+        raise InputError(N_("Void at most {n} cards at once."), n=MAX_CARDS)
+    parsed = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            parsed.append(parse(line))
+        except InputError as error:
+            raise InputError(
+                N_("Line {number}: {problem}"), number=number, problem=error.message
+            ) from None
+    newly = issuance.void(session, ctx, repository.election_by_slug(session, slug), parsed)
+    officer_log.record(
+        session, ctx, who, "cards_voided", ballot=slug, detail=f"{newly} of {len(parsed)} given"
+    )
+    return newly

@@ -366,3 +366,27 @@ def test_every_form_of_the_console_refuses_a_post_without_its_csrf_token(
     assert officer.get("/admin", follow_redirects=False).status_code == 200  # still signed in
     with env.read() as s:
         assert repository.election_by_slug(s, "test-2027").state == "draft"
+
+
+def test_cards_are_voided_by_typed_or_scanned_tokens_all_or_nothing(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    typed, scanned, spare = env.tokens["test-2027"]
+    bad = _form(
+        officer,
+        "/admin/ballots/test-2027/void",
+        tokens=f"{typed.grouped}\n{typed.digits[:-1]}",
+    )
+    assert bad.status_code == 422 and "Line 2:" in bad.text
+    done = _form(
+        officer,
+        "/admin/ballots/test-2027/void",
+        tokens=f"{typed.grouped}\nhttp://testserver/v/{scanned.digits}\n",
+    )
+    assert done.headers["location"] == "/admin/ballots/test-2027?done=voided"
+    with env.read() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        assert election.id is not None
+        assert repository.token_counts(s, election.id) == {"unused": 1, "void": 2}
+        entry = s.exec(select(OfficerAction).where(OfficerAction.action == "cards_voided")).one()
+    assert entry.detail == "2 of 2 given" and spare.digits[:6] not in entry.detail

@@ -31,6 +31,7 @@ CSRF = [Depends(verify_csrf)]
 DONE = {
     "created": N_("The draft ballot is created."),
     "cards": N_("Cards issued. Download each file below: it is deleted from the server as you do."),
+    "voided": N_("Those cards are void: they can never vote."),
     "opened": N_("Voting is open."),
     "closed": N_("Voting is closed."),
     "counted": N_("The votes are counted. Publish to show the results and the audit bundle."),
@@ -129,6 +130,19 @@ def download(
         media_type=kind,
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
+
+
+@router.post("/ballots/{slug}/void", dependencies=CSRF)
+def void_cards(
+    session: SessionDep,
+    ctx: ContextDep,
+    who: Runner,
+    slug: str,
+    tokens: Annotated[str, Form(max_length=3_000_000)] = "",
+) -> Response:
+    """Void spoiled or leftover cards by their tokens, before voting opens."""
+    console_cards.void_cards(session, ctx, who, slug, tokens)
+    return _back(slug, "voided")
 
 
 @router.post("/ballots/{slug}/open", dependencies=CSRF)
