@@ -16,6 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from ballotbox import __version__
+from ballotbox.adapters.admin import ballots as admin_ballots
+from ballotbox.adapters.admin import people as admin_people
+from ballotbox.adapters.admin import signin as admin_signin
+from ballotbox.adapters.admin import watch as admin_watch
 from ballotbox.adapters.audit_pages.router import router as audit_router
 from ballotbox.adapters.httpkit.bodylimit import BodyLimitMiddleware, BodyLimits
 from ballotbox.adapters.httpkit.errors import status_for
@@ -206,6 +210,10 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(phone_routes.router)
     app.include_router(phone_status.router)
     app.include_router(postal_pages.router)
+    app.include_router(admin_signin.router)
+    app.include_router(admin_ballots.router)
+    app.include_router(admin_watch.router)
+    app.include_router(admin_people.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -18,7 +18,7 @@ import random
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,12 @@ from ballotbox.core.errors import BallotboxError, InputError
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.format import Token
 from ballotbox.definition import ElectionDefinition, definition_from_dict
-from ballotbox.services import Context, casting, elections, issuance, tally
+from ballotbox.services import Context, accounts, casting, elections, issuance, tally, totp
 from ballotbox.services.tally import Count
 from ballotbox.storage import repository
 from ballotbox.storage.db import make_engine, transaction
 from ballotbox.storage.migrate import upgrade
+from ballotbox.storage.models_postal import Role
 from ballotbox.wiring import context_for
 
 MARKER = ".ballotbox-demo"
@@ -75,6 +76,10 @@ class DemoFolderError(InputError):
     template = N_("{folder} exists and is not a ballotbox demo folder; choose another with --dir.")
 
 
+DEMO_OFFICER = "officer"
+DEMO_PASSWORD = "riverside demo only"  # noqa: S105 - printed by the demo; its folder only
+
+
 @dataclass
 class DemoRun:
     """What the demo made, for printing and serving."""
@@ -88,6 +93,20 @@ class DemoRun:
     attempts: list[tuple[str, str]] = field(default_factory=list)
     spare_tokens: list[Token] = field(default_factory=list)
     ballots: int = 0
+    officer: DemoOfficer | None = None
+
+
+@dataclass(frozen=True)
+class DemoOfficer:
+    """The demo's returning officer account for the console at /admin."""
+
+    username: str
+    password: str
+    otpauth: str  # the one-time code secret, as an authenticator app reads it
+
+    def code_now(self) -> str:
+        """The one-time code for this moment (it changes every 30 seconds)."""
+        return totp.code_at(totp.secret_of(self.otpauth), datetime.now(UTC))
 
 
 def annual_ballot(opens: str, closes: str) -> dict[str, Any]:
@@ -217,6 +236,7 @@ def run(
         issuance.void(s, ctx, ballot, spoiled)
         elections.open_now(s, ctx, ballot)
         elections.open_now(s, ctx, repository.election_by_slug(s, trial.slug))
+        _account, uri = accounts.add_officer(s, ctx, DEMO_OFFICER, Role.OFFICER, DEMO_PASSWORD)
     say(
         f"Issued {len(tokens)} cards for “{definition.title}” (contests A, B, C on one card) "
         f"and {len(trial_tokens)} for a second ballot; voided {len(spoiled)}; opened both."
@@ -254,6 +274,7 @@ def run(
         attempts=attempts,
         spare_tokens=trial_tokens[:5],
         ballots=voters,
+        officer=DemoOfficer(DEMO_OFFICER, DEMO_PASSWORD, uri),
     )
 
 

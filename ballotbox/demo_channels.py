@@ -28,7 +28,7 @@ from ballotbox.core.tokens.format import Token
 from ballotbox.core.vocabulary import REFERENDUM_ANSWERS
 from ballotbox.definition import ContestDefinition, ElectionDefinition
 from ballotbox.services import Context
-from ballotbox.services.postal.accounts import add_teller
+from ballotbox.services.accounts import add_teller
 from ballotbox.services.postal.batches import open_batch
 from ballotbox.services.postal.bulk import import_entries
 from ballotbox.storage import repository

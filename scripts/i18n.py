@@ -39,6 +39,8 @@ OFFICER_ONLY = (
     "ballotbox/cli/",
     "ballotbox/demo.py",
     "ballotbox/demo_channels.py",
+    "ballotbox/adapters/admin/",  # the officers' console
+    "ballotbox/adapters/httpkit/account_cookie.py",
     "ballotbox/adapters/postal/",  # the teller console, its pages and teller.js
     "ballotbox/services/postal/",
     "ballotbox/core/members/",  # reading membership registers
@@ -49,16 +51,25 @@ OFFICER_ONLY = (
     "ballotbox/core/printing/pdfstream.py",
     "ballotbox/core/printing/printrun.py",
     "ballotbox/core/printing/typeface.py",  # print-run errors: a character no font has
+    "ballotbox/services/account_views.py",  # officer and teller accounts
+    "ballotbox/services/accounts.py",
     "ballotbox/services/actions.py",  # the officer action log
     "ballotbox/services/checkpoints.py",
     "ballotbox/services/continuity.py",
+    "ballotbox/services/console.py",  # what the officers' console asks of the services
+    "ballotbox/services/console_cards.py",
     "ballotbox/services/costs.py",  # the cost forecast
+    "ballotbox/services/dashboard.py",
     "ballotbox/services/drafts.py",  # restoring after a lost head (officer commands)
     "ballotbox/services/elections.py",
     "ballotbox/services/issuance.py",
     "ballotbox/services/issuance_register.py",
     "ballotbox/services/members.py",  # resolving duplicates, removing members
+    "ballotbox/services/officer_log.py",
+    "ballotbox/services/passwords.py",
     "ballotbox/services/print_runs.py",
+    "ballotbox/services/roles.py",
+    "ballotbox/services/totp.py",
     "ballotbox/services/publishing.py",
     "ballotbox/services/tally.py",
     "ballotbox/storage/backup.py",

@@ -86,6 +86,23 @@ def print_results(outcome: DemoRun) -> None:
         console.print(f"Left blank on {blank} ballot{'' if blank == 1 else 's'}.")
 
 
+def print_console_sign_in(outcome: DemoRun, url: str) -> None:
+    """How to sign in to the officers' console as the demo's returning officer."""
+    from ballotbox.cli.common import console
+
+    officer = outcome.officer
+    if officer is None:
+        return
+    console.print(f"\nOfficers' console: {url}/admin  (runs the ballots; tellers use {url}/teller)")
+    console.print(f"  Username:       {officer.username}")
+    console.print(f"  Password:       {officer.password}")
+    console.print(
+        f"  One-time code:  {officer.code_now()} (right now; it changes every 30 seconds)"
+    )
+    console.print("  For later codes, add this to an authenticator app (or scan it as a QR code):")
+    print(f"  {officer.otpauth}")  # unwrapped, to copy whole
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``demo`` command."""
 
@@ -121,6 +138,7 @@ def register(app: typer.Typer) -> None:
         for label, message in outcome.attempts:
             console.print(f"  • {label}: [italic]{message}[/]")
         console.print(f"\nDemo data in {folder.resolve()} ({time.perf_counter() - started:.1f} s).")
+        print_console_sign_in(outcome, url)
         if not serve:
             return
         console.print(f"\nServing {url}  (Ctrl-C to stop)")

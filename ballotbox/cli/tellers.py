@@ -19,7 +19,7 @@ tellers_app = typer.Typer(
 
 
 def _role(text: str) -> Role:
-    from ballotbox.services.postal.roles import parse_role
+    from ballotbox.services.roles import parse_role
 
     try:
         return parse_role(text)
@@ -54,8 +54,8 @@ def add(
     Example: ballotbox tellers add ann --role supervisor
     """
     from ballotbox.cli.common import console, session
-    from ballotbox.services.postal import accounts
-    from ballotbox.services.postal.roles import ROLE_NAMES
+    from ballotbox.services import accounts
+    from ballotbox.services.roles import ROLE_NAMES
 
     chosen = _role(role)
     password = _password(password_stdin)
@@ -75,17 +75,18 @@ def list_() -> None:
     from rich.table import Table
 
     from ballotbox.cli.common import console, session
+    from ballotbox.services import accounts
     from ballotbox.services.postal import queries
 
-    with session(write=False) as (s, _ctx):
-        rows = list(queries.tellers(s))
+    with session(write=False) as (s, ctx):
+        rows = [(t, accounts.locked_until(s, ctx, t.username)) for t in queries.tellers(s)]
     table = Table("Username", "Role", "Active", "Locked until")
-    for t in rows:
+    for t, until in rows:
         table.add_row(
             t.username,
             t.role,
             "yes" if t.active else "no",
-            t.locked_until.strftime("%Y-%m-%d %H:%M") if t.locked_until else "",
+            until.strftime("%Y-%m-%d %H:%M") if until else "",
         )
     console.print(
         table if rows else "No tellers yet. Add one: ballotbox tellers add NAME --role teller"
@@ -94,21 +95,19 @@ def list_() -> None:
 
 @tellers_app.command("unlock")
 def unlock(username: str = typer.Argument(..., help="The locked teller's username.")) -> None:
-    """Lift a lockout after too many wrong passwords.
+    """Lift a lockout after too many wrong passwords (from every address).
 
     Example: ballotbox tellers unlock ann
     """
     from ballotbox.cli.common import console, session
-    from ballotbox.services.postal import actions, queries
+    from ballotbox.services import accounts
+    from ballotbox.services.postal import queries
 
     with session() as (s, ctx):
         teller = queries.teller_by_username(s, username)
         if teller is None:
             raise InputError(N_("There is no teller called “{name}”."), name=username)
-        teller.locked_until = None
-        teller.failed_logins = 0
-        s.add(teller)
-        actions.record(s, ctx, teller.id, "unlocked", detail="by the returning officer (CLI)")
+        accounts.unlock(s, ctx, teller)
     console.print(f"[bold]{username}[/] can sign in again.")
 
 
@@ -126,7 +125,8 @@ def reset_password(
     Example: ballotbox tellers reset-password ann --password-stdin < new-password.txt
     """
     from ballotbox.cli.common import console, session
-    from ballotbox.services.postal import accounts, queries
+    from ballotbox.services import accounts
+    from ballotbox.services.postal import queries
 
     with session(write=False) as (s, _ctx):
         if queries.teller_by_username(s, username) is None:

@@ -25,7 +25,7 @@ from sqlmodel import Field, SQLModel
 
 
 class Role(StrEnum):
-    """What a teller account may do (see channels/postal/roles.py)."""
+    """What an account may do (see ballotbox/services/roles.py)."""
 
     OFFICER = "officer"
     SUPERVISOR = "supervisor"
@@ -54,17 +54,22 @@ def _when(nullable: bool = False) -> Column:  # type: ignore[type-arg]
 
 
 class Teller(SQLModel, table=True):
-    """A person who keys, supervises or scrutinises postal ballots."""
+    """An account: a returning officer, supervisor, teller or scrutineer (see ``Role``).
+
+    The table keeps its first name (``teller``): tellers came first, and the
+    officers' console signs in against the same accounts.  Lockouts are kept
+    per account *and* source in ``login_throttle`` (models_accounts).
+    """
 
     __tablename__ = "teller"
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True, index=True)
     role: str = Field(max_length=16)
-    password_hash: str = Field(max_length=256)  # Argon2id, libsodium's encoded string
+    password_hash: str = Field(max_length=256)  # Argon2id, PHC string form
     active: bool = True
-    failed_logins: int = 0
-    locked_until: datetime | None = Field(default=None, sa_column=_when(nullable=True))
+    totp_secret: str | None = Field(default=None, max_length=64)  # base32; None: no codes yet
+    totp_step: int = 0  # the last 30-second step whose code was used: no code works twice
     created_at: datetime = Field(sa_column=_when())
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from tests.conftest import REPO
@@ -47,6 +49,13 @@ def test_demo_runs_an_election_end_to_end(tmp_path: Path) -> None:
     assert "Candidate 9 does not exist" in out and "Your ballot is blank" in out
     assert "Traceback" not in out + done.stderr
     assert (tmp_path / "demo" / "ballotbox.db").is_file()
+    # How to sign in to the officers' console, with a code that works now.
+    assert "Officers' console: http://127.0.0.1:8000/admin" in out
+    assert "Username:       officer" in out and "Password:       riverside demo only" in out
+    uri = next(line.strip() for line in out.splitlines() if "otpauth://" in line)
+    printed = re.search(r"One-time code:\s+(\d{6})", out)
+    assert printed is not None
+    assert pyotp.TOTP(pyotp.parse_uri(uri).secret).verify(printed.group(1), valid_window=2)
     # Running it again recreates the demo folder instead of failing.
     again = subprocess.run(
         [str(ballotbox), "demo", "--no-serve", "--dir", str(tmp_path / "demo"), "--voters", "20"],

@@ -237,7 +237,7 @@ def test_the_command_line_from_accounts_to_reconciliation(
         )
         assert done.returncode == 0, done.stderr
     assert (
-        "already a teller"
+        "already an account"
         in cli(
             ballot_env,
             "tellers",

@@ -226,7 +226,7 @@ def test_keying_twice_casts_and_disputes_go_to_another_supervisor(
 def test_a_csrf_pair_made_for_one_teller_session_is_refused_in_another(
     env: BallotEnv, clients: dict[str, TestClient]
 ) -> None:
-    assert BOUND_COOKIES["/teller"] == COOKIE
+    assert BOUND_COOKIES["/teller"] == COOKIE.name
     sid_pair = csrf(clients["sid"], "/teller")  # someone's own, genuine pair
     ann = clients["ann"]
     ann.cookies.set("bb_csrf", sid_pair, path="/")  # planted in Ann's browser

@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import col, select
 
 from ballotbox.core.tokens.hashing import token_hash
-from ballotbox.services import elections
+from ballotbox.services import accounts, elections
 from ballotbox.services.casting import cast
 from ballotbox.services.elections import definition_of
-from ballotbox.services.postal import accounts, batches, keying, reconcile
+from ballotbox.services.postal import batches, keying, reconcile
 from ballotbox.services.postal.errors import (
     KeyingError,
     LoginError,

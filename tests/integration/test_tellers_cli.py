@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from ballotbox.services.postal import accounts
+from ballotbox.services import accounts
 from ballotbox.services.postal.errors import LoginError
 from ballotbox.storage.models_postal import TellerAction
 from tests.fixtures.cli import run_cli

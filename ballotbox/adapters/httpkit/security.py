@@ -73,9 +73,10 @@ class CsrfError(BallotboxError):
     )
 
 
-# The console's sign-in cookie (ballotbox.adapters.postal.web_session.COOKIE): CSRF tokens
-# for its pages are bound to it, so a pair made for one session is refused in another.
-BOUND_COOKIES = {"/teller": "bb_teller"}
+# The consoles' sign-in cookies (ballotbox.adapters.postal.web_session.COOKIE for tellers,
+# ballotbox.adapters.admin.session.COOKIE for officers): CSRF tokens for their pages are bound
+# to them, so a pair made for one session is refused in another.
+BOUND_COOKIES = {"/teller": "bb_teller", "/admin": "bb_admin"}
 
 
 def _binding(request: Request) -> str:

@@ -24,7 +24,7 @@ from ballotbox.services.postal.matching import (
     marks_for,
     read_entry,
 )
-from ballotbox.services.postal.roles import Permission
+from ballotbox.services.roles import Permission
 from ballotbox.storage import repository
 from ballotbox.storage.models_postal import Teller
 

@@ -1,15 +1,12 @@
 """The teller console's sign-in cookie, route class and rendering.
 
-The cookie holds a random session id signed with itsdangerous (HttpOnly,
-SameSite=Strict, Secure when ``settings.secure_cookies``); the table holds
-only the id's SHA-256 (:mod:`ballotbox.services.postal.accounts`).  The signing secret
-is a file in the key directory, made on first use, never in the database.
-Forms use the web channel's CSRF double-submit token.
+The signed cookie is the HTTP kit's (:mod:`ballotbox.adapters.httpkit.account_cookie`),
+over the one account system the officers' console uses too.  Forms use the
+web channel's CSRF double-submit token.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,25 +14,21 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from itsdangerous import BadSignature, URLSafeSerializer
 
+from ballotbox.adapters.httpkit.account_cookie import SessionCookie
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.errors import status_for
 from ballotbox.adapters.httpkit.templating import make_templates, register_phrases
 from ballotbox.adapters.httpkit.templating import render as web_render
 from ballotbox.core.errors import BallotboxError
-from ballotbox.services import Context
-from ballotbox.services.postal import accounts
+from ballotbox.services import Context, accounts
 from ballotbox.services.postal.errors import PermissionDeniedError
 from ballotbox.services.postal.matching import REJECTION_REASONS, SPOILT_REASONS
 from ballotbox.services.postal.reconcile import TOTAL_LABEL
-from ballotbox.services.postal.roles import ROLE_NAMES, Permission, allowed
+from ballotbox.services.roles import ROLE_NAMES, Permission, allowed
 from ballotbox.storage.models_postal import Teller
 
-COOKIE = "bb_teller"
-COOKIE_PATH = "/teller"
-SECRET_FILE = "teller-session.key"  # noqa: S105 - a file name under the key folder, not a secret
-SALT = "ballotbox teller session"
+COOKIE = SessionCookie(name="bb_teller", path="/teller", salt="ballotbox teller session")
 TEMPLATES = Path(__file__).parent / "templates"
 
 templates = make_templates(TEMPLATES)
@@ -88,58 +81,19 @@ class ConsoleRoute(APIRoute):
         return handler
 
 
-def _secret(ctx: Context) -> bytes:
-    path = Path(ctx.keys.key_dir) / SECRET_FILE
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another worker made it first
-            return path.read_bytes()
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(ctx.random_bytes(32))
-        return path.read_bytes()
-
-
-def _serializer(ctx: Context) -> URLSafeSerializer:
-    return URLSafeSerializer(_secret(ctx), salt=SALT)
-
-
 def session_id(request: Request, ctx: Context) -> bytes | None:
     """The session id from the cookie, if it is there and its signature is good."""
-    value = request.cookies.get(COOKIE)
-    if not value:
-        return None
-    try:
-        return bytes.fromhex(str(_serializer(ctx).loads(value)))
-    except (BadSignature, ValueError):
-        return None
+    return COOKIE.read(request, ctx)
 
 
 def set_session_cookie(response: Response, ctx: Context, sid: bytes) -> None:
     """Hand the browser its signed session id."""
-    response.set_cookie(
-        COOKIE,
-        _serializer(ctx).dumps(sid.hex()),
-        httponly=True,
-        samesite="strict",
-        secure=ctx.settings.secure_cookies,
-        path=COOKIE_PATH,
-        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
-    )
+    COOKIE.set(response, ctx, sid)
 
 
 def clear_session_cookie(response: Response, ctx: Context) -> None:
     """Forget the session in the browser."""
-    response.delete_cookie(
-        COOKIE,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=ctx.settings.secure_cookies,
-    )
+    COOKIE.clear(response, ctx)
 
 
 def current_teller(

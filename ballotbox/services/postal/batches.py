@@ -7,10 +7,10 @@ from sqlmodel import Session
 from ballotbox.core.errors import InputError, LifecycleError
 from ballotbox.core.i18n import N_
 from ballotbox.services import Context
+from ballotbox.services.accounts import require
 from ballotbox.services.postal import actions, queries
-from ballotbox.services.postal.accounts import require
 from ballotbox.services.postal.errors import UnknownBatchError
-from ballotbox.services.postal.roles import Permission
+from ballotbox.services.roles import Permission
 from ballotbox.storage.models import Election, ElectionState
 from ballotbox.storage.models_postal import BatchKind, PostalBatch, PostalLetter, Teller
 

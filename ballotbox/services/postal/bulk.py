@@ -43,7 +43,7 @@ from ballotbox.services.postal import queries
 from ballotbox.services.postal.errors import EntryError
 from ballotbox.services.postal.keying import submit_entry
 from ballotbox.services.postal.matching import Keyed, read_entry
-from ballotbox.services.postal.roles import Permission, allowed
+from ballotbox.services.roles import Permission, allowed
 from ballotbox.storage.models import Election
 from ballotbox.storage.models_postal import PostalBatch, Teller
 

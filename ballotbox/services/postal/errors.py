@@ -10,7 +10,8 @@ StateError
 NotFoundError
 └── UnknownBatchError
 RateLimitedError
-└── SignInLimitedError    too many wrong passwords from one address for one username
+├── SignInLimitedError    too many wrong passwords from one address for one username
+└── AccountLockedError    the same, told with the time the pair is free again
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ class SignInLimitedError(RateLimitedError):
     template = N_(
         "Too many wrong passwords from here. Please wait {minutes} minutes and try again, "
         "or ask the returning officer."
+    )
+
+
+class AccountLockedError(RateLimitedError):
+    code = "account_locked"
+    template = N_(
+        "Too many wrong passwords from here: this account is locked from here until {until}. "
+        "Ask the returning officer if you need it sooner."
     )
 
 

@@ -18,13 +18,13 @@ from sqlmodel import Session
 from ballotbox.core.errors import InputError, NotFoundError, StateError
 from ballotbox.core.i18n import N_
 from ballotbox.services import Context
+from ballotbox.services.accounts import require
 from ballotbox.services.casting import cast
 from ballotbox.services.postal import actions, queries
-from ballotbox.services.postal.accounts import require
 from ballotbox.services.postal.errors import KeyingError, PermissionDeniedError
 from ballotbox.services.postal.matching import Keyed, agree, differences
-from ballotbox.services.postal.roles import Permission
 from ballotbox.services.postal.sealing import entry_key, seal, unseal
+from ballotbox.services.roles import Permission
 from ballotbox.storage.models import Election
 from ballotbox.storage.models_postal import (
     BatchKind,

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel
 
-from ballotbox.services.postal import accounts, batches, queries
+from ballotbox.services import accounts
+from ballotbox.services.postal import batches, queries
 from ballotbox.storage import repository
 from ballotbox.storage.models_postal import PostalBatch, Role, Teller
 from tests.fixtures.elections import BallotEnv

@@ -14,8 +14,8 @@ from ballotbox.services.postal.matching import (
     marks_for,
     read_entry,
 )
-from ballotbox.services.postal.roles import Permission, allowed, parse_role
 from ballotbox.services.postal.sealing import entry_key, seal, unseal
+from ballotbox.services.roles import Permission, allowed, parse_role
 
 TOKEN = generate(lambda n: 123456789012345678 % n)
 

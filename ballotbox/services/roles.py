@@ -1,4 +1,4 @@
-"""Teller roles and what each may do.  Pure."""
+"""Account roles (returning officer, supervisor, teller, scrutineer) and what each may do.  Pure."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from ballotbox.storage.models_postal import Role
 
 
 class Permission(StrEnum):
-    """One thing a teller account can be allowed to do."""
+    """One thing an account can be allowed to do."""
 
     KEY = "key"  # key letters (first or second entry)
     OPEN_BATCH = "open_batch"
     ADJUDICATE = "adjudicate"
     READ = "read"  # batches, reconciliation report, action log
+    OVERSEE = "oversee"  # the officers' console, read-only: ballots, dashboards, officer log
+    RUN_BALLOTS = "run_ballots"  # create, issue cards, open, close, count, publish
+    MANAGE_ACCOUNTS = "manage_accounts"  # reset another account's password or one-time codes
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -22,7 +25,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         {Permission.KEY, Permission.OPEN_BATCH, Permission.ADJUDICATE, Permission.READ}
     ),
     Role.TELLER: frozenset({Permission.KEY, Permission.READ}),
-    Role.SCRUTINEER: frozenset({Permission.READ}),
+    Role.SCRUTINEER: frozenset({Permission.READ, Permission.OVERSEE}),
 }
 
 ROLE_NAMES: dict[Role, str] = {

@@ -1,0 +1,189 @@
+"""The officers' console in real Chromium, by keyboard alone: a whole ballot from an empty database.
+
+``ballotbox officers add`` → sign in with Username, Password and One-time code →
+create the ballot → issue cards (the CSV downloaded once) → open → casts by the
+JSON API → close → count → publish → ``ballotbox-verify`` accepts the bundle.
+axe-core (WCAG 2.2 A and AA) runs on every console page on the way, and each
+page is checked at 320 px for sideways scrolling.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Locator, Page, expect
+
+from tests.fixtures.admin import PASSWORD, TOML
+from tests.fixtures.browser import screenshot
+from tests.fixtures.cli import run, run_cli
+from tests.fixtures.elections import BallotEnv
+
+pytestmark = pytest.mark.browser
+
+WCAG = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}
+}
+AXE = Axe()
+
+
+def check_page(page: Page, name: str) -> None:
+    """Screenshot the page, run axe-core on it, and check it fits 320 px without sideways scroll."""
+    screenshot(page, f"admin-{name}")
+    results = AXE.run(page, options=WCAG)
+    problems = [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} element(s), e.g. {v['nodes'][0]['html'][:120]})"
+        for v in results.response["violations"]
+    ]
+    assert problems == [], f"axe-core on {name}:\n" + "\n".join(problems)
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 568})
+    try:
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 320, f"{name} scrolls sideways at 320 px ({wide} px wide)"
+        screenshot(page, f"admin-{name}-320")
+    finally:
+        assert size is not None
+        page.set_viewport_size(size)
+
+
+def press(target: Locator) -> None:
+    """Focus a link or button and press Enter, as a keyboard user does."""
+    target.focus()
+    target.press("Enter")
+
+
+def definition(slug: str) -> str:
+    now = datetime.now(UTC).replace(microsecond=0)
+    text = TOML.format(slug=slug)
+    text = text.replace(
+        "2027-01-10T09:00:00Z", (now + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    )
+    return text.replace(
+        "2027-01-31T17:00:00Z", (now + timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    )
+
+
+def test_the_accessibility_check_can_fail(page: Page) -> None:
+    page.set_content("<!doctype html><html lang=en><title>t</title><main><input></main></html>")
+    with pytest.raises(AssertionError, match="label"):
+        check_page(page, "axe-must-fail")
+
+
+@pytest.mark.slow  # about 45 s: a server, a print run, a count and a verify
+def test_a_whole_ballot_through_the_console_by_keyboard(
+    sqlite_env: BallotEnv, sqlite_url: str, live_server, page: Page, tmp_path: Path
+) -> None:
+    added = run_cli(
+        sqlite_env,
+        "officers",
+        "add",
+        "ro",
+        "--role",
+        "returning-officer",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert added.returncode == 0, added.stderr
+    uri = next(line for line in added.stdout.splitlines() if line.startswith("otpauth://"))
+    totp = pyotp.TOTP(pyotp.parse_uri(uri).secret)
+    server = live_server(database_url=sqlite_url, key_dir=sqlite_env.settings.key_dir)
+    base = server.url
+
+    page.goto(f"{base}/admin")
+    expect(page).to_have_url(f"{base}/admin/sign-in")
+    check_page(page, "sign-in")
+    expect(page.locator("#username")).to_be_focused()
+    page.keyboard.type("ro")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    page.keyboard.type(totp.now())
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Ballots", exact=True)).to_be_visible()
+    check_page(page, "ballots-empty")
+
+    press(page.get_by_role("link", name="Create a ballot"))
+    expect(page.get_by_role("heading", name="Create a ballot")).to_be_visible()
+    check_page(page, "new-ballot")
+    page.locator("#definition").focus()
+    page.keyboard.insert_text(definition("BAD SLUG"))
+    press(page.get_by_role("button", name="Create the draft"))
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    check_page(page, "new-ballot-error")
+    page.locator("#definition").fill("")
+    page.locator("#definition").focus()
+    page.keyboard.insert_text(definition("branch-2027"))
+    press(page.get_by_role("button", name="Create the draft"))
+    expect(page.get_by_role("status")).to_have_text("The draft ballot is created.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Branch committee <b>2027</b> & co")
+    check_page(page, "ballot-draft")
+    press(page.get_by_role("link", name="Ballots").first)
+    expect(
+        page.get_by_role("cell", name="Issue cards: no ballot tokens are issued yet.")
+    ).to_be_visible()
+    check_page(page, "ballots")
+    press(page.get_by_role("link", name="Branch committee <b>2027</b> & co"))
+
+    page.locator("#count").focus()
+    page.keyboard.type("4")
+    page.locator("#csv").focus()
+    page.keyboard.press("Space")
+    press(page.get_by_role("button", name="Issue the cards"))
+    expect(page.get_by_role("status")).to_contain_text("Cards issued")
+    check_page(page, "ballot-cards-waiting")
+    with page.expect_download() as download:
+        press(page.get_by_role("button", name="Download branch-2027-cards.csv"))
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert len(rows) == 4
+    page.goto(f"{base}/admin/ballots/branch-2027")
+    expect(page.get_by_role("button", name="Download branch-2027-cards.csv")).to_have_count(0)
+
+    press(page.get_by_role("button", name="Open voting now"))
+    expect(page.get_by_role("status")).to_have_text("Voting is open.")
+    check_page(page, "ballot-open")
+    for row, choices in zip(rows[:3], ([1, 2], [2, 3], [3]), strict=True):
+        cast = httpx.post(
+            f"{base}/api/v1/elections/branch-2027/ballots",
+            json={"token": row["token"], "choices": choices},
+        )
+        assert cast.status_code == 201, cast.text
+    press(page.get_by_role("link", name="Live dashboard"))
+    expect(page.locator(".big")).to_contain_text("3 / 4")
+    expect(page.locator("main")).not_to_contain_text("Ada")  # never running results
+    check_page(page, "dashboard")
+    page.go_back()
+
+    press(page.get_by_role("button", name="Close voting now"))
+    expect(page.get_by_role("status")).to_have_text("Voting is closed.")
+    check_page(page, "ballot-closed")
+    press(page.get_by_role("button", name="Count the votes"))
+    expect(page.get_by_role("status")).to_contain_text("The votes are counted")
+    check_page(page, "ballot-counted")
+    press(page.get_by_role("button", name="Publish the results"))
+    expect(page.get_by_role("status")).to_contain_text("Published")
+    check_page(page, "ballot-published")
+
+    press(page.get_by_role("link", name="Officer log"))
+    expect(page.get_by_role("heading", name="Officer log")).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(8)  # account, 7 ballot actions
+    check_page(page, "officer-log")
+    page.goto(f"{base}/admin/ballots/no-such-ballot")
+    check_page(page, "error")
+    press(page.get_by_role("link", name="Accounts"))
+    expect(page.get_by_role("heading", name="ro", exact=True)).to_be_visible()
+    check_page(page, "accounts")
+    press(page.get_by_role("button", name="New one-time codes for ro"))
+    expect(page.locator("code.uri")).to_contain_text("otpauth://totp/")
+    check_page(page, "new-codes")
+
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(httpx.get(f"{base}/elections/branch-2027/bundle.zip").content)
+    verified = run("ballotbox-verify", str(bundle), env={"PATH": "/usr/bin:/bin"})
+    assert verified.returncode == 0, verified.stdout + verified.stderr
