@@ -37,6 +37,7 @@ from datetime import datetime
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -50,6 +51,7 @@ MAX_CONTESTS = 26  # one letter each, A–Z
 MAX_DEFINITION_CHARS = 2_000_000  # ample for 999 candidates with long statements
 MAX_CANDIDATES = 999  # candidate numbers run from 1 to 999 (in each contest)
 MAX_PROBLEMS = 50  # listed; the rest are counted
+DEFAULT_TIMEZONE = "Europe/London"
 MULTILINE_FIELDS = frozenset({"description", "statement"})
 
 # The fields of a contest that the one-contest form writes at the top level.
@@ -176,6 +178,9 @@ class ElectionDefinition(BaseModel):
     channels: list[Channel] = Field(default_factory=lambda: all_channels(), min_length=1)
     tie_seed: str = Field(default_factory=lambda: secrets.token_hex(16))
     contests: list[ContestDefinition] = Field(min_length=1, max_length=MAX_CONTESTS)
+    timezone: str | None = Field(
+        None, description="the IANA zone every printed or spoken time is given in"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -215,12 +220,28 @@ class ElectionDefinition(BaseModel):
             raise ValueError("give a time zone, e.g. 2027-01-10T09:00:00Z")
         return value
 
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone name such as Europe/London") from None
+        return value
+
     @field_validator("channels")
     @classmethod
     def _unique_channels(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
             raise ValueError("a channel is listed twice")
         return value
+
+    @property
+    def zone(self) -> str:
+        """The time zone the ballot's times are printed and spoken in (default Europe/London)."""
+        return self.timezone or DEFAULT_TIMEZONE
 
     @property
     def single(self) -> bool:
@@ -253,6 +274,8 @@ class ElectionDefinition(BaseModel):
         so that such ballots hash and publish exactly as before contests existed.
         """
         data: dict[str, Any] = self.model_dump(mode="json")
+        if data["timezone"] is None:  # not written: stored exactly as before the field existed
+            del data["timezone"]
         if not self.is_one_contest_form():
             return data
         contest = data.pop("contests")[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -52,11 +53,13 @@ def check_open(
     state = effective_state(election, now)
     if state == ElectionState.DRAFT:
         raise ElectionNotOpenError(
-            N_("Voting has not opened yet. It opens on {when}."), when=_when(election.opens_at)
+            N_("Voting has not opened yet. It opens on {when}."),
+            when=_when(election, election.opens_at),
         )
     if state != ElectionState.OPEN and not received_in_time(election, state, received_at):
         raise ElectionNotOpenError(
-            N_("Voting closed on {when}."), when=_when(election.closed_at or election.closes_at)
+            N_("Voting closed on {when}."),
+            when=_when(election, election.closed_at or election.closes_at),
         )
     if channel not in definition_of(election).channels:
         raise ElectionNotOpenError(
@@ -98,7 +101,7 @@ def take_late_place(session: Session, election: Election, used: dict[int, int]) 
     cast_late = repository.chain_head(session, election.id).ballots - at_close
     if cast_late + used.get(election.id, 0) >= allowed:
         raise ElectionNotOpenError(
-            N_("Voting closed on {when}."), when=_when(closing_time(election))
+            N_("Voting closed on {when}."), when=_when(election, closing_time(election))
         )
     used[election.id] = used.get(election.id, 0) + 1
 
@@ -111,5 +114,7 @@ def _whole_number(payload: Mapping[str, object], key: str) -> int:
     return value
 
 
-def _when(moment: Any) -> str:
-    return aware(moment).strftime("%d %B %Y at %H:%M UTC")
+def _when(election: Election, moment: Any) -> str:
+    """A time in the ballot's own zone, as a sentence says it: ``31 January 2027 at 17:00 GMT``."""
+    at = aware(moment).astimezone(ZoneInfo(definition_of(election).zone))
+    return f"{at.day} {at:%B %Y} at {at:%H:%M %Z}"

@@ -33,6 +33,7 @@ from ballotbox.services import Context, elections
 from ballotbox.services.casting import check_can_vote
 from ballotbox.services.counters import count_rejection
 from ballotbox.services.elections import definition_of, effective_state
+from ballotbox.services.localtime import election_time
 from ballotbox.storage import repository
 from ballotbox.storage.models import Election, ElectionState
 
@@ -222,5 +223,7 @@ def election_page(
             "view": view,
             "state": effective_state(election, ctx.clock.now()),
             "result": result,
+            "opens": election_time(election, election.opens_at),
+            "closes": election_time(election, election.closes_at),
         },
     )
