@@ -22,8 +22,9 @@ sentence, CLI line) maps these in one place.  The tree::
     │   ├── TokenVoidError         the card was voided before opening
     │   ├── ElectionNotOpenError   not yet open, or already closed
     │   │   └── VotingPausedError  the database is behind its witnessed chain head
-    │   └── LifecycleError         e.g. counting an election that is still open
-    │       └── ChainBehindError   the same, told to the officer with what to do
+    │   ├── LifecycleError         e.g. counting an election that is still open
+    │   │   └── ChainBehindError   the same, told to the officer with what to do
+    │   └── NotCheckableError      votes are checked only once the list is published
     └── RateLimitedError           too many failed attempts from one source
 
 Every error carries a stable ``code`` (for JSON and tests) and a message
@@ -208,4 +209,14 @@ class ChainBehindError(LifecycleError):
         "“{slug}” is on hold: {detail} Votes acknowledged after that point would be lost. "
         "Restore a newer backup, or, if the loss is accepted, record why: "
         'ballotbox election override-restore {slug} --reason "…"'
+    )
+
+
+class NotCheckableError(StateError):
+    """A vote is checked against the published list, so only after publication."""
+
+    code = "not_checkable"
+    template = N_(
+        "Votes can be checked once the results and the list of votes are published, "
+        "after voting has closed. Please try again then."
     )

@@ -109,6 +109,11 @@ def ballots(session: Session, election_id: int) -> Sequence[Ballot]:
     ).all()
 
 
+def ballot_by_hash(session: Session, token_hash: bytes) -> Ballot | None:
+    """The ballot recorded for a token (by its keyed hash), if any."""
+    return session.get(Ballot, token_hash)
+
+
 def chain_head(session: Session, election_id: int, *, for_update: bool = False) -> ChainHead:
     """The newest link of the election's chain (locked when ``for_update``)."""
     query = select(ChainHead).where(ChainHead.election_id == election_id)

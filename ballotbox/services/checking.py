@@ -1,0 +1,169 @@
+"""Checking a vote after publication, by any channel: what is recorded for a token.
+
+Once a ballot is published, its token → vote list is public, so telling a
+caller, a texter or a letter-writer what is recorded for their token reveals
+nothing new: :func:`check_vote` answers with each contest's choices (candidate
+names in order, or the referendum answer), the receipt code, or that the token
+was never used or was void.  Before publication it refuses
+(:class:`NotCheckableError`) for every token alike.  A token that was never
+issued gets the same :class:`UnknownTokenError` as voting, and the same
+failure limits apply: the channel passes its limiter and the source (a
+sender's number, used only as the limiter's keyed hash), exactly as it does
+around ``cast()``.
+
+Nothing about a check is stored or logged: the lookup reads and writes
+nothing, and the token is held only for the length of the call.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlmodel import Session
+
+from ballotbox.core.audit.chain import ballot_hash
+from ballotbox.core.audit.receipts import receipt_code
+from ballotbox.core.errors import (
+    BallotboxError,
+    NotCheckableError,
+    TokenFormatError,
+    UnknownTokenError,
+)
+from ballotbox.core.tokens.format import Token, parse
+from ballotbox.definition import ElectionDefinition
+from ballotbox.services.context import Context
+from ballotbox.services.elections import definition_of
+from ballotbox.services.token_lookup import find_token
+from ballotbox.storage import repository
+from ballotbox.storage.models import Ballot, ElectionState, TokenState
+
+__all__ = [
+    "CheckedVote",
+    "FailureGuard",
+    "RecordedContest",
+    "check_vote",
+    "recorded_code",
+]
+
+VOTED, UNUSED, VOID = "voted", "unused", "void"
+
+
+class FailureGuard(Protocol):
+    """The channel's failed-attempt limiter (the same one it puts around ``cast()``)."""
+
+    def check(self, source: str) -> None:
+        """Raise ``RateLimitedError`` if ``source`` (or everyone) must wait."""
+
+    def record_failure(self, source: str, *, unknown_token: bool) -> None:
+        """Count one failed attempt from ``source``."""
+
+
+@dataclass(frozen=True)
+class RecordedContest:
+    """One contest of a recorded vote: its names in the voter's order ([] = left blank)."""
+
+    key: str
+    title: str
+    method: str
+    names: tuple[str, ...]
+
+    @property
+    def is_referendum(self) -> bool:
+        """True for a yes/no question, whose one name is the answer."""
+        return self.method == "referendum"
+
+
+@dataclass(frozen=True)
+class CheckedVote:
+    """What the published list records for one token."""
+
+    election: str
+    title: str
+    token: Token
+    status: str  # "voted", "unused" or "void"
+    channel: str | None = None
+    contests: tuple[RecordedContest, ...] = ()
+    receipt_code: str | None = None
+
+    @property
+    def voted(self) -> bool:
+        """True when a vote is recorded for the token."""
+        return self.status == VOTED
+
+
+def check_vote(
+    session: Session,
+    ctx: Context,
+    token: Token | str,
+    election_slug: str | None = None,
+    *,
+    guard: FailureGuard | None = None,
+    source: str = "",
+) -> CheckedVote:
+    """What is recorded for ``token`` once its ballot is published, or the domain error.
+
+    With a ``guard``, a source that failed too often is refused first and
+    every failure is counted, as around voting.
+    """
+    if guard is not None:
+        guard.check(source)
+    try:
+        return _lookup(session, ctx, token, election_slug)
+    except BallotboxError as error:
+        if guard is not None and isinstance(error, TokenFormatError | UnknownTokenError):
+            guard.record_failure(source, unknown_token=isinstance(error, UnknownTokenError))
+        raise
+
+
+def _lookup(session: Session, ctx: Context, given: Token | str, slug: str | None) -> CheckedVote:
+    token = given if isinstance(given, Token) else parse(given)
+    if slug is not None:
+        # A named ballot answers alike for every token until it is published.
+        named = repository.election_by_slug(session, slug)
+        if named.state != ElectionState.PUBLISHED:
+            raise NotCheckableError()
+    election, row = find_token(session, ctx, token, slug, lock=False)
+    if election.state != ElectionState.PUBLISHED:
+        raise NotCheckableError()
+    ballot = repository.ballot_by_hash(session, row.token_hash)
+    if ballot is None:
+        status = VOID if row.state == TokenState.VOID else UNUSED
+        return CheckedVote(election.slug, election.title, token, status)
+    return CheckedVote(
+        election.slug,
+        election.title,
+        token,
+        VOTED,
+        channel=ballot.channel,
+        contests=_contests(definition_of(election), json.loads(ballot.choices)),
+        receipt_code=recorded_code(ballot),
+    )
+
+
+def recorded_code(ballot: Ballot) -> str:
+    """The receipt code of the ballot as recorded (what the voter was given, if nothing changed)."""
+    return receipt_code(
+        bytes(ballot.token_hash), ballot_hash(ballot.token, json.loads(ballot.choices))
+    )
+
+
+def _contests(
+    definition: ElectionDefinition, recorded: list[int] | dict[str, list[int]]
+) -> tuple[RecordedContest, ...]:
+    """Each contest's recorded numbers as names, in ballot order."""
+    by_key = recorded if isinstance(recorded, dict) else {definition.keys[0]: recorded}
+    out = []
+    for contest in definition.contests:
+        names = contest.candidate_names()
+        numbers = by_key.get(contest.key, [])
+        out.append(
+            RecordedContest(
+                key=contest.key,
+                title=contest.title,
+                method=contest.method,
+                names=tuple(names.get(n, str(n)) for n in numbers),
+            )
+        )
+    return tuple(out)
