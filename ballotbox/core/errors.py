@@ -24,7 +24,8 @@ sentence, CLI line) maps these in one place.  The tree::
     │   │   └── VotingPausedError  the database is behind its witnessed chain head
     │   ├── LifecycleError         e.g. counting an election that is still open
     │   │   └── ChainBehindError   the same, told to the officer with what to do
-    │   └── NotCheckableError      votes are checked only once the list is published
+    │   ├── NotCheckableError      votes are checked only once the list is published
+    │   └── DisputeLimitError      a token already has the most reports kept
     └── RateLimitedError           too many failed attempts from one source
 
 Every error carries a stable ``code`` (for JSON and tests) and a message
@@ -219,4 +220,14 @@ class NotCheckableError(StateError):
     template = N_(
         "Votes can be checked once the results and the list of votes are published, "
         "after voting has closed. Please try again then."
+    )
+
+
+class DisputeLimitError(StateError):
+    """A token has as many reports as one member could need; more would only be noise."""
+
+    code = "dispute_limit"
+    template = N_(
+        "This token has already been reported {count} times. The returning officer has "
+        "your reports; please write to them if you need to add anything."
     )

@@ -190,4 +190,4 @@ class PublishedFile(SQLModel, table=True):
 
 # The member register and card issuance tables, and the postal tables, live in their own
 # modules; importing them here registers them on the same metadata.
-from ballotbox.storage import models_members, models_postal  # noqa: E402, F401
+from ballotbox.storage import models_members, models_offline, models_postal  # noqa: E402, F401
