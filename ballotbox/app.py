@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ballotbox import __version__
+from ballotbox.adapters.audit_pages.disputes import router as dispute_router
 from ballotbox.adapters.audit_pages.router import router as audit_router
 from ballotbox.adapters.httpkit.errors import status_for
 from ballotbox.adapters.httpkit.security import LocaleMiddleware, SecurityHeadersMiddleware
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(audit_router)
+    app.include_router(dispute_router)
     app.include_router(sms_routes.router)
     app.include_router(phone_routes.router)
     app.include_router(postal_pages.router)
