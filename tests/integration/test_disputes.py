@@ -132,3 +132,20 @@ def test_a_dispute_row_holds_no_sender_time_or_sequence(
             assert "WITHOUT ROWID" in str(sql)
         days = {d.reported_on for d in s.exec(select(Dispute)).all()}
     assert days == {ballot_env.clock.now().date()} and all(type(d) is date for d in days)
+
+
+def test_a_letter_is_recorded_and_listed_from_the_command_line(
+    ballot_env: BallotEnv, tmp_path: Path
+) -> None:
+    from tests.fixtures.cli import one_error_line, run_cli
+
+    slug, tokens, receipts = run_election(ballot_env)
+    publish(ballot_env, slug, tmp_path / "bundle")
+    done = run_cli(ballot_env, "disputes", "add", tokens[0].grouped, "--receipt",
+                   receipts[0]["code"], "--text", "[bold]my vote[/] is wrong")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "code-matches" in done.stdout
+    listed = run_cli(ballot_env, "disputes", "list", slug)
+    assert tokens[0].grouped in listed.stdout and "postal" in listed.stdout
+    assert "[bold]my vote[/] is wrong" in listed.stdout and "1 report(s)." in listed.stdout
+    one_error_line(run_cli(ballot_env, "disputes", "add", "1234"), 2, "token")
