@@ -31,6 +31,7 @@ from ballotbox.core.errors import (
     TokenFormatError,
     UnknownTokenError,
 )
+from ballotbox.core.i18n import _
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services.context import Context
@@ -44,6 +45,7 @@ __all__ = [
     "FailureGuard",
     "RecordedContest",
     "check_vote",
+    "describe",
     "recorded_code",
 ]
 
@@ -167,3 +169,28 @@ def _contests(
             )
         )
     return tuple(out)
+
+
+def describe(vote: CheckedVote) -> list[str]:
+    """The recorded vote in plain sentences, one per contest, for a text or a voice.
+
+    ``1 Ann Example, 2 Cy Twombly`` for a ranked or marked contest, the answer
+    for a yes/no question, "left blank" for a contest without choices; then the
+    receipt code (or that no vote was recorded, or the card was cancelled).
+    """
+    if vote.status == VOID:
+        return [_("This card was cancelled before voting opened. No vote was recorded for it.")]
+    if vote.status == UNUSED:
+        return [_("No vote was recorded for this token.")]
+    lines = []
+    single = len(vote.contests) == 1
+    for contest in vote.contests:
+        if not contest.names:
+            chosen = _("left blank")
+        elif contest.is_referendum or len(contest.names) == 1:
+            chosen = contest.names[0]
+        else:
+            chosen = ", ".join(f"{n} {name}" for n, name in enumerate(contest.names, start=1))
+        lines.append(chosen if single else f"{contest.title}: {chosen}")
+    lines.append(_("Receipt code {code}.").format(code=vote.receipt_code))
+    return lines

@@ -130,3 +130,19 @@ def test_a_check_stores_nothing_and_logs_nothing(
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert tokens[0].digits not in text and tokens[5].digits not in text
     assert "447700900003" not in text
+
+
+def test_describe_says_each_contest_in_plain_words(ballot_env: BallotEnv, tmp_path: Path) -> None:
+    from ballotbox.services.checking import describe
+
+    slug, tokens, receipts = publish_three_contest_ballot(ballot_env, tmp_path / "bundle")
+    with ballot_env.read() as s:
+        third = describe(check_vote(s, ballot_env.ctx, tokens[2], slug))
+        unused = describe(check_vote(s, ballot_env.ctx, tokens[-1], slug))
+    assert third == [
+        "Executive committee: 1 Eve Online, 2 Ann Example, 3 Cy Twombly",
+        "Chair: left blank",
+        "Motion 1: affiliate to the campaign: No",
+        f"Receipt code {receipts[2]['code']}.",
+    ]
+    assert unused == ["No vote was recorded for this token."]
