@@ -8,7 +8,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``print`` group: ``check-list`` and ``results``."""
+    """Add the ``print`` group: ``check-list``, ``results`` and ``dispute-form``."""
     group = typer.Typer(
         help="Print large-print pages to post to members: the check list and the results.",
         no_args_is_help=True,
@@ -54,4 +54,26 @@ def register(app: typer.Typer) -> None:
 
         with session(write=False) as (s, _ctx):
             pages = print_results(s, repository.election_by_slug(s, slug), out)
+        console.print(f"Wrote {out}: {pages} page(s).")
+
+    @group.command("dispute-form")
+    def dispute_form(
+        slug: str = typer.Argument(..., help="The ballot's slug."),
+        out: Path = typer.Option(..., "--out", help="The PDF to write (must not exist)."),
+    ) -> None:
+        """Print the postal form for reporting a wrong vote, for the ballot pack (large print).
+
+        The return address is BALLOTBOX_POSTAL_ADDRESS.  Reports that come back are
+        recorded with: ballotbox disputes add TOKEN --receipt CODE --text "..."
+
+        Example: ballotbox print dispute-form nec-2027 --out dispute-form.pdf
+        """
+        from ballotbox.cli.common import console, session, settings
+        from ballotbox.services.offline_print import print_dispute_form
+        from ballotbox.storage import repository
+
+        address = settings().postal_address or ""
+        with session(write=False) as (s, _ctx):
+            election = repository.election_by_slug(s, slug)
+            pages = print_dispute_form(s, election, out, address)
         console.print(f"Wrote {out}: {pages} page(s).")

@@ -22,6 +22,7 @@ from ballotbox.core.printing.checkpages import (
     CheckRow,
     SheetInfo,
     render_check_list,
+    render_dispute_form,
     render_result_sheet,
 )
 from ballotbox.core.tokens.format import Token
@@ -84,6 +85,14 @@ def print_results(session: Session, election: Election, out: Path) -> int:
             if c.key in result.get("contests", {})
         ]
     return render_result_sheet(contests, out, info=_info(session, election))
+
+
+def print_dispute_form(session: Session, election: Election, out: Path, return_address: str) -> int:
+    """Write the postal form for reporting a wrong vote, to go in the ballot pack."""
+    if not return_address.strip():
+        raise InputError(N_("Set BALLOTBOX_POSTAL_ADDRESS: the form must say where to post it."))
+    info = SheetInfo(title=election.title, slug=election.slug, fingerprint="")
+    return render_dispute_form(out, info=info, return_address=return_address)
 
 
 def _checked_prefix(prefix: str) -> str:

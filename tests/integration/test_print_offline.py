@@ -120,3 +120,18 @@ def test_three_contests_print_names_per_contest_and_every_round(
     assert "Elected: " + ", ".join(result["contests"]["A"]["elected"]) in flat
     assert min(min(page) for page in text_sizes(sheet)) >= 14
     assert _root(ballot_env, slug)[:4] in page_text(sheet, page_count(sheet))
+
+
+def test_the_postal_dispute_form_needs_a_return_address_and_is_large_print(
+    ballot_env: BallotEnv, tmp_path: Path
+) -> None:
+    slug, _tokens = ballot_env.make_election(tokens=1, open_=False)
+    out = tmp_path / "form.pdf"
+    address = {"BALLOTBOX_POSTAL_ADDRESS": "Returning Officer, Freepost BALLOT"}
+    done = run_cli(ballot_env, "print", "dispute-form", slug, "--out", str(out), extra_env=address)
+    assert done.returncode == 0, done.stderr
+    flat = " ".join(page_text(out).split())
+    assert "Report a wrong vote" in flat and "Freepost BALLOT" in flat
+    assert "Do not write your name" in flat and smallest_text(out) >= 14
+    missing = run_cli(ballot_env, "print", "dispute-form", slug, "--out", str(tmp_path / "x.pdf"))
+    one_error_line(missing, 2, "BALLOTBOX_POSTAL_ADDRESS")

@@ -49,6 +49,8 @@ class SheetInfo:
 
     def footer(self) -> list[str]:
         """The running lines at the foot of every page."""
+        if not self.fingerprint:  # printed before opening: there is no commitment yet
+            return [f"{self.title} ({self.slug})"]
         return [
             _("{title} ({slug}). Token commitment fingerprint:").format(
                 title=self.title, slug=self.slug
@@ -188,3 +190,30 @@ def shown(value: object) -> str:
 def _signed(value: object) -> str:
     text = shown(value)
     return text if text.startswith("-") else f"+{text}"
+
+
+def render_dispute_form(out: Path, *, info: SheetInfo, return_address: str) -> int:
+    """Write the postal form for reporting a wrong vote (for the ballot pack); return the pages."""
+    blank = "_" * 8
+    form = Block(space_after=HEADING)
+    form.add(_("Report a wrong vote: {title}").format(title=info.title), BOLD, TITLE)
+    form.add(
+        _(
+            "Use this form only if the vote listed for your token, after the results, is not "
+            "the vote you cast. Do not write your name or address: the report is anonymous."
+        )
+    )
+    fields = Block(space_after=HEADING)
+    fields.add(_("Your ballot token (20 digits, from your card):"), BOLD)
+    fields.add("   ".join(["______"] * 5), size=HEADING)
+    fields.add(_("Your receipt code, if you were given one (8 letters and digits):"), BOLD)
+    fields.add(blank, size=HEADING)
+    fields.add(_("What is wrong (for example, the vote you cast):"), BOLD)
+    for _line in range(6):
+        fields.add("_" * 40, size=HEADING)
+    post = Block()
+    post.add(_("Post it (no name needed) to:"), BOLD)
+    for line in return_address.splitlines() or [return_address]:
+        post.add(line)
+    title = _("Report a wrong vote: {title}").format(title=info.title)
+    return write_large_print([form, fields, post], out, title=title, footer=info.footer())
