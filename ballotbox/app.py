@@ -10,20 +10,23 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ballotbox import __version__
 from ballotbox.adapters.audit_pages.disputes import router as dispute_router
 from ballotbox.adapters.audit_pages.router import router as audit_router
+from ballotbox.adapters.httpkit.bodylimit import BodyLimitMiddleware, BodyLimits
 from ballotbox.adapters.httpkit.errors import status_for
+from ballotbox.adapters.httpkit.limits import SlowAnswerMiddleware
 from ballotbox.adapters.httpkit.security import LocaleMiddleware, SecurityHeadersMiddleware
 from ballotbox.adapters.httpkit.templating import render
 from ballotbox.adapters.phone import routes as phone_routes
 from ballotbox.adapters.postal import pages as postal_pages
 from ballotbox.adapters.sms import routes as sms_routes
-from ballotbox.adapters.web import api, pages
+from ballotbox.adapters.web import api, docs, pages
 from ballotbox.config import Settings, configure_logging, get_settings
 from ballotbox.core import logsafe
 from ballotbox.core.errors import BallotboxError
@@ -31,6 +34,7 @@ from ballotbox.services import Context
 from ballotbox.services.batching import CastBatcher
 from ballotbox.services.checkpoints import sign_due
 from ballotbox.services.elections import apply_all_due
+from ballotbox.services.guards import Guard
 from ballotbox.storage.db import make_engine, transaction
 from ballotbox.storage.migrate import readiness_problem
 from ballotbox.wiring import context_for
@@ -68,8 +72,32 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     return JSONResponse({"error": "invalid_request", "detail": problems}, status_code=422)
 
 
+def _slash_redirect(request: Request) -> Response | None:
+    """For a path that exists only with (or without) a trailing slash: a redirect to it.
+
+    Starlette's own redirect builds the address from the request's ``Host``
+    header, which anyone can set; this one uses the configured public URL.
+    """
+    path = request.scope["path"]
+    toggled = path[:-1] if path.endswith("/") else path + "/"
+    if path == "/" or not toggled.strip("/"):
+        return None
+    routes = request.app.router.routes
+    if any(route.matches(request.scope)[0] != Match.NONE for route in routes):
+        return None  # the address exists: its own 404 stands
+    if not any(
+        route.matches({**request.scope, "path": toggled})[0] != Match.NONE for route in routes
+    ):
+        return None
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    location = request.app.state.settings.public_base + toggled + (f"?{query}" if query else "")
+    return RedirectResponse(location, status_code=307)
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 404 and (redirect := _slash_redirect(request)) is not None:
+        return redirect
     detail = "Page not found." if error.status_code == 404 else str(error.detail)
     if wants_json(request):
         return JSONResponse(
@@ -113,6 +141,7 @@ def _apply_due(app: FastAPI) -> None:
             log.info("election %s changed state on schedule", slug)
         for slug in sign_due(session, app.state.context):
             log.info("election %s: checkpoint signed", slug)
+        app.state.guard.prune(session)  # expired counts and replies: gone within seconds
 
 
 @contextlib.asynccontextmanager
@@ -144,20 +173,27 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         version=__version__,
         description="Verifiable, anonymous ballots. Cast with a token from your card.",
         lifespan=_lifespan,
+        redirect_slashes=False,  # see _slash_redirect: never to an address built from Host
+        docs_url=None,  # served by ballotbox.adapters.web.docs, under the app's own CSP
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.context = context
     app.state.engine = make_engine(settings.database_url)
     app.state.batcher = CastBatcher(app.state.engine, context)
+    app.state.guard = Guard.from_settings(settings, context, app.state.engine)
     app.add_exception_handler(BallotboxError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(SlowAnswerMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limits=BodyLimits.from_settings(settings))
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://"))
     app.add_middleware(LocaleMiddleware, default=settings.locale)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(docs.router)
     app.include_router(audit_router)
     app.include_router(dispute_router)
     app.include_router(sms_routes.router)

@@ -63,6 +63,44 @@ class Settings(BaseSettings):
         10.0, gt=0, description="…or once this many minutes have passed with any new entry."
     )
 
+    max_body_bytes: int = Field(
+        64 * 1024, ge=1024, description="Largest request body for pages without their own limit."
+    )
+    max_upload_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, description="Largest upload under /officer/ (member registers)."
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks of the TLS proxy in front (e.g. "
+        "10.0.0.0/8): their X-Forwarded-For names the client whose failures are limited; "
+        "nobody else's is believed.",
+    )
+    guard_state: Literal["database", "memory"] = Field(
+        "database",
+        description="Where failure counts and Twilio retry replies live: 'database' (shared by "
+        "every worker and host) or 'memory' (one process only: SQLite with one worker).",
+    )
+    limit_window_minutes: float = Field(
+        15.0, gt=0, description="Failed attempts are counted over this many minutes."
+    )
+    limit_web: int = Field(
+        30, ge=1, description="Failed token attempts per client address per window (web, API)."
+    )
+    limit_sms: int = Field(8, ge=1, description="Failed token attempts per sender per window.")
+    limit_phone: int = Field(8, ge=1, description="Failed token attempts per caller per window.")
+    limit_sign_in: int = Field(
+        5, ge=1, description="Wrong teller passwords per address and username per window."
+    )
+    flood_alert: int = Field(
+        50,
+        ge=1,
+        description="Unknown tokens per channel per window that raise the alert and slow the "
+        "answers to unknown tokens (never refusing anyone).",
+    )
+    flood_delay_seconds: float = Field(
+        1.0, ge=0, le=10, description="The delay added to unknown-token answers during a flood."
+    )
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:

@@ -4,6 +4,11 @@
 uvicorn or gunicorn directly.  So the app installs a filter on the access
 logger that blanks the client address and any run of digits long enough to
 be a token (``/v/<token>``) before the line is written.
+
+The line holds the path as sent, so a token may be spelt with its groups
+apart in any way a browser or a person writes them: spaces as ``%20`` or
+``+``, dashes, dots, even the digits themselves percent-encoded (``%34``).
+Twelve or more digits with only such separators between them are redacted.
 """
 
 from __future__ import annotations
@@ -11,7 +16,11 @@ from __future__ import annotations
 import logging
 import re
 
-TOKENISH = re.compile(r"\d[\d\s.\-_]{14,}\d")
+# A digit as it may appear in a request line: plain or percent-encoded (%30 to %39).
+_DIGIT = r"(?:\d|%3[0-9])"
+# What may stand between digit groups: spaces, +, dots, dashes..., or any other %-escape.
+_SEPARATOR = r"(?:[\s.\-_+,/:;|]|%(?:[0-24-9A-Fa-f][0-9A-Fa-f]|3[A-Fa-f]))"
+TOKENISH = re.compile(rf"{_DIGIT}(?:{_SEPARATOR}*{_DIGIT}){{11,}}")
 ACCESS_LOGGERS = ("uvicorn.access", "gunicorn.access")
 
 
@@ -29,6 +38,10 @@ class RedactAccessLog(logging.Filter):
             # uvicorn: (client address, method, path with query, HTTP version, status)
             _client, method, path, version, status = args
             record.args = ("-", method, redact(str(path)), version, status)
+        elif isinstance(args, dict):
+            # gunicorn: atoms by name; "h" is the remote address
+            record.args = {k: "-" if k == "h" else redact(v) if isinstance(v, str) else v
+                           for k, v in args.items()}  # fmt: skip
         else:
             record.msg = redact(str(record.msg))
             if isinstance(args, tuple):

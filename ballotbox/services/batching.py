@@ -10,6 +10,10 @@ disturb the others), then commits once.  Only after that commit does any caller 
 an acknowledged vote is always durable.  If the commit fails, every cast of
 the batch is reported as not recorded.
 
+A caster may hand in ``also``: it runs in the batch's transaction once its
+cast is accepted, so whatever it writes (the SMS line's reply to Twilio's
+retries) is committed exactly when the vote is.  If it fails, the batch does.
+
 There is no waiting for a batch to fill: a batch is whatever arrived while
 the previous one was committing, so a lone vote is never delayed.
 """
@@ -19,11 +23,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from ballotbox.choices import GivenChoices
 from ballotbox.core.errors import BallotboxError
@@ -45,12 +50,17 @@ class NotRecordedError(BallotboxError):
     )
 
 
+#: Written in the cast's own transaction once the cast is accepted (given the receipt).
+Also = Callable[[Session, CastReceipt], None]
+
+
 @dataclass
 class _Job:
     token: Token | str
     choices: GivenChoices
     channel: str
     election_slug: str | None
+    also: Also | None = None
     future: Future[CastReceipt] = field(default_factory=Future)
 
 
@@ -89,6 +99,7 @@ class CastBatcher:
         channel: str,
         *,
         election_slug: str | None = None,
+        also: Also | None = None,
     ) -> CastReceipt:
         """Cast and wait until the ballot is committed; raise the domain error if refused.
 
@@ -96,7 +107,7 @@ class CastBatcher:
         """
         self.start()
         copied = dict(choices) if isinstance(choices, Mapping) else list(choices)
-        job = _Job(token, copied, channel, election_slug)
+        job = _Job(token, copied, channel, election_slug, also)
         self._queue.put(job)
         return job.future.result(timeout=WAIT_S)
 
@@ -125,6 +136,9 @@ class CastBatcher:
         try:
             with transaction(self.engine) as session:
                 outcomes = cast_many(session, self.ctx, requests)
+                for job, outcome in zip(batch, outcomes, strict=True):
+                    if job.also is not None and isinstance(outcome, CastReceipt):
+                        job.also(session, outcome)
         except Exception:  # noqa: BLE001 - the batch failed or its commit did: nothing was recorded
             log.exception("a batch of %d casts could not be recorded", len(batch))
             for job in batch:

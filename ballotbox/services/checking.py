@@ -7,9 +7,9 @@ names in order, or the referendum answer), the receipt code, or that the token
 was never used or was void.  Before publication it refuses
 (:class:`NotCheckableError`) for every token alike.  A token that was never
 issued gets the same :class:`UnknownTokenError` as voting, and the same
-failure limits apply: the channel passes its limiter and the source (a
-sender's number, used only as the limiter's keyed hash), exactly as it does
-around ``cast()``.
+failure limits apply: each channel puts :class:`ballotbox.services.guards.Guard`
+around a check exactly as around a vote (``check`` before, ``failed`` for a
+token error in :data:`TOKEN_FAILURES`, after the request's rollback).
 
 Nothing about a check is stored or logged: the lookup reads and writes
 nothing, and the token is held only for the length of the call.
@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlmodel import Session
 
 from ballotbox.core.audit.chain import ballot_hash
 from ballotbox.core.audit.receipts import receipt_code
 from ballotbox.core.errors import (
-    BallotboxError,
     NotCheckableError,
     TokenFormatError,
     UnknownTokenError,
@@ -42,7 +40,7 @@ from ballotbox.storage.models import Ballot, ElectionState, TokenState
 
 __all__ = [
     "CheckedVote",
-    "FailureGuard",
+    "TOKEN_FAILURES",
     "RecordedContest",
     "check_vote",
     "describe",
@@ -50,16 +48,8 @@ __all__ = [
 ]
 
 VOTED, UNUSED, VOID = "voted", "unused", "void"
-
-
-class FailureGuard(Protocol):
-    """The channel's failed-attempt limiter (the same one it puts around ``cast()``)."""
-
-    def check(self, source: str) -> None:
-        """Raise ``RateLimitedError`` if ``source`` (or everyone) must wait."""
-
-    def record_failure(self, source: str, *, unknown_token: bool) -> None:
-        """Count one failed attempt from ``source``."""
+#: The errors a channel counts against the source, as it does for a vote.
+TOKEN_FAILURES = (TokenFormatError, UnknownTokenError)
 
 
 @dataclass(frozen=True)
@@ -100,27 +90,10 @@ def check_vote(
     ctx: Context,
     token: Token | str,
     election_slug: str | None = None,
-    *,
-    guard: FailureGuard | None = None,
-    source: str = "",
 ) -> CheckedVote:
-    """What is recorded for ``token`` once its ballot is published, or the domain error.
-
-    With a ``guard``, a source that failed too often is refused first and
-    every failure is counted, as around voting.
-    """
-    if guard is not None:
-        guard.check(source)
-    try:
-        return _lookup(session, ctx, token, election_slug)
-    except BallotboxError as error:
-        if guard is not None and isinstance(error, TokenFormatError | UnknownTokenError):
-            guard.record_failure(source, unknown_token=isinstance(error, UnknownTokenError))
-        raise
-
-
-def _lookup(session: Session, ctx: Context, given: Token | str, slug: str | None) -> CheckedVote:
-    token = given if isinstance(given, Token) else parse(given)
+    """What is recorded for ``token`` once its ballot is published, or the domain error."""
+    token = token if isinstance(token, Token) else parse(token)
+    slug = election_slug
     if slug is not None:
         # A named ballot answers alike for every token until it is published.
         named = repository.election_by_slug(session, slug)

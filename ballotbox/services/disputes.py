@@ -24,7 +24,8 @@ proves, so the public count on the audit page separates evidence from noise:
     no receipt given.
 
 Reports are taken only once the list is published (that is what they
-dispute), with the same token checks and failure limits as checking.
+dispute), with the same token checks as checking; the channels apply the
+same failure limits around them.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from ballotbox.core.errors import DisputeLimitError, InputError
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.core.vocabulary import CHANNELS
-from ballotbox.services.checking import CheckedVote, FailureGuard, check_vote
+from ballotbox.services.checking import CheckedVote, check_vote
 from ballotbox.services.context import Context
 from ballotbox.storage import repository
 from ballotbox.storage.models_offline import Dispute
@@ -104,8 +105,6 @@ def report_dispute(
     receipt: str = "",
     text: str = "",
     election_slug: str | None = None,
-    guard: FailureGuard | None = None,
-    source: str = "",
 ) -> DisputeReport:
     """Store one report about ``token``'s published vote, marked by what its receipt proves."""
     if channel not in CHANNELS:
@@ -117,7 +116,7 @@ def report_dispute(
     given = receipt.strip()
     signed = _signed_receipt(given)
     code = "" if signed is not None or not given else normalise_code(given)
-    vote = check_vote(session, ctx, token, election_slug, guard=guard, source=source)
+    vote = check_vote(session, ctx, token, election_slug)
     election = repository.election_by_slug(session, vote.election)
     assert election.id is not None
     count = repository.dispute_count(session, election.id, vote.token.digits)

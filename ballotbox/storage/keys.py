@@ -2,6 +2,9 @@
 
 ``<key_dir>/<slug>/token-hash.key``  32 random bytes: the BLAKE2b key for token hashes.
 ``<key_dir>/<slug>/signing.key``     Ed25519 seed: signs receipts, checkpoints, the commitment.
+``<key_dir>/site.key``               32 random bytes, made on first use: the server's own secret,
+                                     from which the CSRF tokens and the keyed hashes of the
+                                     shared guards are derived (every host needs the same file).
 
 A leaked database without this directory yields no usable tokens.  The
 token-hash key is revealed in the bundle after the close; the signing key never is.
@@ -9,6 +12,7 @@ token-hash key is revealed in the bundle after the close; the signing key never 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +31,7 @@ from ballotbox.core.tokens.hashing import KEY_BYTES, new_key
 
 TOKEN_KEY_FILE = "token-hash.key"  # noqa: S105 - a file name, not a secret
 SIGNING_KEY_FILE = "signing.key"
+SITE_KEY_FILE = "site.key"
 
 
 class KeyMissingError(BallotboxError):
@@ -72,6 +77,24 @@ class KeyStore:
     def token_key(self, slug: str) -> bytes:
         """The token-hash key for ``slug``."""
         return _read(self.folder(slug), TOKEN_KEY_FILE, slug, KEY_BYTES)
+
+    def site_secret(self, purpose: bytes) -> bytes:
+        """A 32-byte secret for ``purpose`` (at most 16 bytes), derived from ``site.key``."""
+        path = self.key_dir / SITE_KEY_FILE
+        try:
+            data = _read_cached(str(path), path.stat().st_mtime_ns)
+        except FileNotFoundError:
+            # Written aside and linked into place, so no worker ever reads a half-made file.
+            draft = path.with_name(f".{SITE_KEY_FILE}.{os.getpid()}.{new_key().hex()[:8]}")
+            _write_secret(draft, new_key())
+            try:
+                os.link(draft, path)
+            except FileExistsError:  # another worker made it first
+                pass
+            finally:
+                draft.unlink()
+            data = _read_cached(str(path), path.stat().st_mtime_ns)
+        return hashlib.blake2b(purpose, key=data, digest_size=32, person=b"bb-site-secret").digest()
 
     def signing_key(self, slug: str) -> SigningKey:
         """The Ed25519 signing key for ``slug`` (cached while the file is unchanged)."""

@@ -188,6 +188,12 @@ class PublishedFile(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-# The member register and card issuance tables, and the postal tables, live in their own
-# modules; importing them here registers them on the same metadata.
-from ballotbox.storage import models_members, models_offline, models_postal  # noqa: E402, F401
+# The member register and card issuance tables, the postal tables, the guards' shared
+# counts and retry replies, and the disputes live in their own modules; importing them
+# here registers them on the same metadata.
+from ballotbox.storage import (  # noqa: E402, F401
+    models_guards,
+    models_members,
+    models_offline,
+    models_postal,
+)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Executable, func
+from sqlalchemy import Connection, Executable, func
 from sqlmodel import Session, col, select
 
 from ballotbox.core.errors import UnknownElectionError
@@ -21,6 +22,7 @@ from ballotbox.storage.models import (
     PublishedFile,
     RejectedAttempt,
 )
+from ballotbox.storage.models_guards import GuardCount, GuardReply
 from ballotbox.storage.models_members import CardIssue, CardRun, RegisteredMember
 from ballotbox.storage.models_offline import Dispute
 
@@ -322,3 +324,67 @@ def dispute_tally(session: Session, election_id: int) -> dict[str, int]:
         .group_by(col(Dispute.receipt_check))
     ).all()
     return {check: count for check, count in rows}
+
+
+# --- guards shared by every worker: failure counts and Twilio retry replies (keyed hashes) ---
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """An INSERT for ``table`` that can take ON CONFLICT clauses on either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
+def guard_counts(connection: Connection, keys: Sequence[bytes], now: int) -> dict[bytes, int]:
+    """The unexpired counts under ``keys`` (read on its own connection, never locking)."""
+    table = GuardCount.__table__  # type: ignore[attr-defined]
+    rows = connection.execute(
+        select(table.c.key, table.c.count).where(table.c.key.in_(keys), table.c.expires > now)
+    ).all()
+    return {bytes(key): count for key, count in rows}
+
+
+def bump_guard_count(session: Session, key: bytes, expires: int) -> int:
+    """Add one to the count under ``key`` (an atomic upsert) and return the new count."""
+    table = GuardCount.__table__  # type: ignore[attr-defined]
+    statement = _insert(session, table).values(key=key, expires=expires, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"], set_={"count": table.c.count + 1}
+    ).returning(table.c.count)
+    return int(session.execute(statement).scalar_one())
+
+
+def guard_reply(connection: Connection, key: bytes, now: int) -> bytes | None:
+    """The unexpired sealed reply under ``key`` (read on its own connection, never locking)."""
+    table = GuardReply.__table__  # type: ignore[attr-defined]
+    sealed = connection.execute(
+        select(table.c.sealed).where(table.c.key == key, table.c.expires > now)
+    ).scalar_one_or_none()
+    return bytes(sealed) if sealed is not None else None
+
+
+def keep_guard_reply(session: Session, key: bytes, expires: int, sealed: bytes, now: int) -> None:
+    """Keep the sealed reply under ``key``; an unexpired reply already there stays (the first)."""
+    table = GuardReply.__table__  # type: ignore[attr-defined]
+    statement = _insert(session, table).values(key=key, expires=expires, sealed=sealed)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"expires": expires, "sealed": sealed},
+            where=(table.c.expires <= now) | table.c.sealed.is_(None),
+        )
+    )
+
+
+def prune_guards(session: Session, now: int) -> int:
+    """Delete every expired count and reply; returns how many rows went."""
+    gone = 0
+    tables = [GuardCount.__table__, GuardReply.__table__]  # type: ignore[attr-defined]
+    for table in tables:
+        gone += session.execute(table.delete().where(table.c.expires <= now)).rowcount  # type: ignore[attr-defined]
+    return gone

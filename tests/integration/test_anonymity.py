@@ -122,8 +122,13 @@ def test_the_server_writes_no_access_log_with_tokens_or_addresses(
         f"{server.url}/api/v1/elections/test-2027/ballots",
         json={"token": tokens[0].digits, "choices": [1]},
     )
+    groups = tokens[1].grouped.split()
+    httpx.get(f"{server.url}/v/{tokens[1].grouped}")  # sent as %20
+    httpx.get(f"{server.url}/v/{'+'.join(groups)}?again={'+'.join(groups)}")
     output = server.output(400)
     assert tokens[0].digits not in output
+    for joined in ("%20".join(groups[1:3]), "+".join(groups[1:3]), "".join(groups[1:3])):
+        assert joined not in output, output
     assert "127.0.0.1:" not in output.replace(f"127.0.0.1:{server.port}", "")
     assert "GET /v/[token]" in output  # the access log is on in this server, and redacted
 
@@ -171,3 +176,46 @@ def _ballots(env: BallotEnv) -> list[Ballot]:
 
     with env.read() as s:
         return list(s.exec(select(Ballot)).all())
+
+
+def test_the_shared_guard_tables_hold_no_number_address_sid_or_token(
+    ballot_env: BallotEnv,
+) -> None:
+    from sqlalchemy import text
+
+    from ballotbox.adapters.phone.simulator import call
+    from ballotbox.adapters.sms.simulator import new_sid, send
+    from ballotbox.storage.models_guards import GuardCount, GuardReply
+    from tests.fixtures.twilio import AUTH, client_for
+
+    assert {c.name for c in GuardCount.__table__.columns} == {"key", "expires", "count"}  # type: ignore[attr-defined]
+    assert {c.name for c in GuardReply.__table__.columns} == {"key", "expires", "sealed"}  # type: ignore[attr-defined]
+    _slug, tokens = ballot_env.make_election(tokens=3)
+    number, caller, address, sid = "+447700900777", "+447700900888", "203.0.113.77", new_sid()
+    with client_for(ballot_env, trusted_proxies="127.0.0.1") as client:
+        send(client, f"{tokens[0].grouped} 1 2", auth_token=AUTH, sender=number, message_sid=sid)
+        send(client, "4821 0937 5512 8840 3316", auth_token=AUTH, sender=number)
+        send(client, f"{tokens[0].grouped} 1", auth_token=AUTH, sender=number)
+        call(client, "000000000000000000" + "00#", auth_token=AUTH, caller=caller)
+        client.post(
+            "/api/v1/elections/test-2027/ballots",
+            json={"token": tokens[0].digits, "choices": [1]},
+            headers={"x-forwarded-for": address},
+        )
+        guard = client.app.state.guard  # type: ignore[attr-defined]
+    with ballot_env.engine.connect() as conn:
+        rows = [r for t in ("guard_count", "guard_reply")
+                for r in conn.execute(text(f"SELECT * FROM {t}")).all()]  # noqa: S608  # fmt: skip
+    assert len(rows) >= 4
+    values = [bytes(v) if isinstance(v, (bytes, memoryview)) else str(v).encode()
+              for row in rows for v in row]  # fmt: skip
+    blob = b"\n".join(values)
+    for needle in (number, number.lstrip("+"), caller.lstrip("+"), address, sid,
+                   tokens[0].digits, tokens[0].grouped, "Vote recorded"):  # fmt: skip
+        assert needle.encode() not in blob, needle
+    ballot_env.clock.advance(timedelta(minutes=31))
+    with ballot_env.session() as s:
+        guard.prune(s)
+    with ballot_env.engine.connect() as conn:
+        for table in ("guard_count", "guard_reply"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0  # noqa: S608

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from ballotbox.app import create_app
 from ballotbox.services import checkpoints, elections, publishing, tally
 from ballotbox.services.casting import cast
 from ballotbox.storage import repository
+from ballotbox.storage.models import RejectedAttempt
 from tests.fixtures.elections import CLOSES, NAMES, BallotEnv
 
 HTML = {"accept": "text/html"}
@@ -102,3 +108,51 @@ def test_after_publishing_the_pages_serve_the_published_bytes(
     check = client.get(f"/elections/{slug}/check", headers=HTML).text
     assert '<script src="/audit/check.js"' in check and "<noscript>" in check
     assert 'name="token"' not in check  # nothing on the page could send a token to the server
+
+
+def test_junk_election_names_in_an_address_make_no_rows_of_their_own(
+    ballot_env: BallotEnv, client: TestClient
+) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    for n in range(40):
+        answer = client.post(
+            f"/api/v1/elections/junk-{n}/ballots", json={"token": tokens[0].digits, "choices": [1]}
+        )
+        assert answer.status_code == 404
+    with ballot_env.read() as s:
+        scopes = {r.scope for r in s.exec(select(RejectedAttempt)).all()}
+        assert scopes == {""}
+        assert repository.rejections(s, "") == {"unknown_election": 40}
+
+
+async def _get_all(urls: list[str]) -> list[int]:
+    limits = httpx.Limits(max_connections=len(urls), max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+        answers = await asyncio.gather(*(http.get(u, headers=HTML) for u in urls))
+    return [a.status_code for a in answers]
+
+
+@pytest.mark.slow
+def test_every_concurrent_refusal_is_counted_on_sqlite(
+    sqlite_env: BallotEnv,
+    live_server,
+    sqlite_url: str,
+) -> None:
+    now = datetime.now(UTC)
+    sqlite_env.clock.set(now)
+    slug, tokens = sqlite_env.make_election(
+        tokens=60, opens=now - timedelta(hours=1), closes=now + timedelta(days=1)
+    )
+    server = live_server(database_url=sqlite_url, key_dir=sqlite_env.settings.key_dir,
+                         env={"BALLOTBOX_LIMIT_WEB": "10000"})  # fmt: skip
+    with sqlite_env.session() as s:  # spend them, so every attempt below is refused
+        for token in tokens:
+            cast(s, sqlite_env.ctx, token, [1], "web")
+    urls = [f"{server.url}/v/{t.digits}" for t in tokens] * 2
+    urls += [f"{server.url}/v/{'1' * 18}{n:02d}" for n in range(80)]  # mistyped: no election
+    with ThreadPoolExecutor(1) as pool:  # the browser fixture may own this thread's loop
+        statuses = pool.submit(asyncio.run, _get_all(urls)).result()
+    assert statuses.count(409) == 120
+    with sqlite_env.read() as s:
+        assert repository.rejections(s, slug) == {"token_used": 120}
+        assert sum(repository.rejections(s, "").values()) == 80

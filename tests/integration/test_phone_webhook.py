@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from ballotbox.adapters.httpkit.twilio import sign
 from ballotbox.adapters.phone.simulator import call
+from ballotbox.core.tokens.format import check_digits
 from ballotbox.services import Context
 from tests.fixtures.elections import BallotEnv
 from tests.fixtures.twilio import AUTH, ballots, client_for
@@ -209,3 +210,37 @@ def test_a_voicemail_lands_in_the_tellers_voicemail_batch(sqlite_env: BallotEnv)
         letters = s.exec(select(PostalLetter).where(PostalLetter.batch_id == batch.id)).all()
     assert [(letter.number, letter.recording_ref) for letter in letters] == [(1, recording)]
     assert ballots(sqlite_env) == []
+
+
+def _unknown(n: int) -> str:
+    payload = f"{n:018d}"
+    return payload + check_digits(payload)
+
+
+def test_a_flood_of_callers_never_shuts_out_a_genuine_caller(ballot_env: BallotEnv) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    with client_for(ballot_env, flood_delay_seconds=0) as phone:
+        # 168 callers x 3 unknown tokens: 504, past the old global limit of 500.
+        for n in range(168):
+            keys = "#".join(_unknown(n * 3 + i) for i in range(3)) + "#"
+            transcript = call(phone, keys, auth_token=AUTH, caller=f"+4477009{n:05d}")
+            assert "Sorry, that was three tries." in " ".join(transcript.said)
+        genuine = call(phone, f"{tokens[0].digits}#1#2##1", auth_token=AUTH, caller="+447700955555")
+        assert "Your vote has been recorded. Thank you." in genuine.said
+    assert len(ballots(ballot_env)) == 1
+
+
+def test_a_withheld_number_counts_as_one_call_not_as_everyone_withholding(
+    sqlite_env: BallotEnv,
+) -> None:
+    _slug, tokens = sqlite_env.make_election(tokens=1)
+    with client_for(sqlite_env, limit_phone=3) as phone:
+        for n in range(4):
+            keys = "#".join(_unknown(n * 3 + i) for i in range(3)) + "#"
+            call(phone, keys, auth_token=AUTH, caller="anonymous")
+        genuine = call(phone, f"{tokens[0].digits}#1##1", auth_token=AUTH, caller="anonymous")
+        assert "Your vote has been recorded. Thank you." in genuine.said
+        for _ in range(3):
+            call(phone, _unknown(99) + "#", auth_token=AUTH, caller="+447700900321")
+        refused = call(phone, _unknown(98) + "#", auth_token=AUTH, caller="+447700900321")
+        assert "Too many attempts from this phone" in " ".join(refused.said)

@@ -1,4 +1,4 @@
-"""The teller console over HTTP: sign-in, lockout, roles, keying, adjudication, reports."""
+"""The teller console over HTTP: sign-in and its limits, roles, keying, adjudication, reports."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from ballotbox.adapters.httpkit.security import BOUND_COOKIES
+from ballotbox.adapters.postal.web_session import COOKIE
 from ballotbox.app import create_app
 from ballotbox.storage.models import Ballot
 from tests.fixtures.elections import BallotEnv
@@ -98,15 +100,40 @@ def test_a_forged_cookie_is_not_a_session(env: BallotEnv) -> None:
         assert c.get("/teller", follow_redirects=False).status_code == 303
 
 
-def test_lockout_over_the_web(env: BallotEnv) -> None:
-    with client(env) as c:
-        for _ in range(4):
-            assert sign_in(c, "bob", "nope nope nope").status_code == 422
-        locked = sign_in(c, "bob", "nope nope nope")
-        assert locked.status_code == 429 and "locked until" in locked.text
-        assert sign_in(c, "bob").status_code == 429
-        env.clock.advance(timedelta(minutes=16))
-        assert sign_in(c, "bob").status_code == 303
+def _try(c: TestClient, name: str, password: str, address: str) -> tuple[int, str]:
+    where = {"x-forwarded-for": address}
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', c.get("/teller/login", headers=where).text
+    )
+    assert token
+    answer = c.post(
+        "/teller/login",
+        data={"csrf_token": token.group(1), "username": name, "password": password},
+        headers=where,
+        follow_redirects=False,
+    )
+    return answer.status_code, answer.text.replace(name, "NAME")
+
+
+def test_wrong_passwords_are_limited_per_address_and_username_and_reveal_no_usernames(
+    env: BallotEnv,
+) -> None:
+    settings = env.settings.model_copy(update={"trusted_proxies": "127.0.0.1"})
+    app = create_app(settings, env.ctx)
+    with TestClient(app, headers=HTML, client=("127.0.0.1", 1)) as c:
+        stranger = "203.0.113.66"
+        known = [_try(c, "bob", "nope nope nope", stranger) for _ in range(6)]
+        unknown = [_try(c, "nobody", "nope nope nope", stranger) for _ in range(6)]
+        assert [status for status, _ in known] == [422] * 5 + [429]
+        assert known == unknown  # the same answers, word for word: no username is revealed
+        assert "Too many wrong passwords from here" in known[-1][1]
+        assert _try(c, "bob", PASSWORD, stranger)[0] == 429
+        # Bob, at his own desk, was never locked out by the stranger.
+        c.cookies.clear()
+        assert _try(c, "bob", PASSWORD, "198.51.100.3")[0] == 303
+        env.clock.advance(timedelta(minutes=31))
+        c.cookies.clear()
+        assert _try(c, "bob", PASSWORD, stranger)[0] == 303
 
 
 def test_roles_over_the_web(env: BallotEnv, clients: dict[str, TestClient]) -> None:
@@ -194,3 +221,15 @@ def test_keying_twice_casts_and_disputes_go_to_another_supervisor(
     ]
     log = clients["sid"].get("/teller/log").text
     assert "keyed" in log and "adjudicated" in log and tokens[0].digits not in log
+
+
+def test_a_csrf_pair_made_for_one_teller_session_is_refused_in_another(
+    env: BallotEnv, clients: dict[str, TestClient]
+) -> None:
+    assert BOUND_COOKIES["/teller"] == COOKIE
+    sid_pair = csrf(clients["sid"], "/teller")  # someone's own, genuine pair
+    ann = clients["ann"]
+    ann.cookies.set("bb_csrf", sid_pair, path="/")  # planted in Ann's browser
+    refused = ann.post("/teller/logout", data={"csrf_token": sid_pair}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert ann.get("/teller", follow_redirects=False).status_code == 200  # still signed in

@@ -14,7 +14,6 @@ from ballotbox.services.casting import cast
 from ballotbox.services.elections import definition_of
 from ballotbox.services.postal import accounts, batches, keying, reconcile
 from ballotbox.services.postal.errors import (
-    AccountLockedError,
     KeyingError,
     LoginError,
     PendingLettersError,
@@ -336,20 +335,17 @@ print(json.dumps({{"imported_first": imported_first, "closed": closed}}))
     assert seen["closed"]["late"] == 2 and seen["closed"]["ballots"] == 0
 
 
-def test_lockout_after_five_failures_for_fifteen_minutes(env: BallotEnv) -> None:
-    for _ in range(4):
+def test_wrong_passwords_never_lock_the_account(env: BallotEnv) -> None:
+    # Locking after five failures let anyone lock a teller out; the console limits
+    # guesses per address and username instead (test_postal_console.py).
+    for _ in range(8):
         with env.session() as s, pytest.raises(LoginError):
             accounts.authenticate(s, env.ctx, "ann", "wrong password")
-    with env.session() as s, pytest.raises(AccountLockedError):
-        accounts.authenticate(s, env.ctx, "ann", "still wrong")
-    with env.session() as s, pytest.raises(AccountLockedError):
-        accounts.authenticate(s, env.ctx, "ann", PASSWORD)  # even the right password
-    env.clock.advance(timedelta(minutes=15, seconds=1))
     with env.session() as s:
         assert accounts.authenticate(s, env.ctx, "ANN", PASSWORD).username == "ann"
     with env.read() as s:
         done = [a.action for a in s.exec(select(TellerAction).order_by(col(TellerAction.id))).all()]
-    assert done.count("login_failed") == 5 and "locked" in done and "login_refused" in done
+    assert done.count("login_failed") == 8 and "locked" not in done
     with env.session() as s, pytest.raises(LoginError):
         accounts.authenticate(s, env.ctx, "nobody", PASSWORD)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -230,8 +232,8 @@ def test_fuzzed_texts_always_get_a_reply_and_cast_only_a_well_formed_vote(
     token = unused[0]
     text = template.replace("{t}", token.digits).replace("{g}", token.grouped)
     before = len(ballots(sqlite_env))
-    with client_for(sqlite_env) as client:
-        reply = send(client, text, auth_token=AUTH)
+    with client_for(sqlite_env) as client:  # each example from its own number: no limit in play
+        reply = send(client, text, auth_token=AUTH, sender=f"+44770{secrets.randbelow(10**7):07d}")
     assert reply.status == 200 and reply.messages and all(reply.messages)
     after = ballots(sqlite_env)
     if len(after) == before:
@@ -253,3 +255,47 @@ def test_messages_parse_as_twiml() -> None:
     ) == ["a", "b"]
     with pytest.raises(ValueError):
         parse_messages("<html/>")
+
+
+def _unknown(n: int) -> str:
+    payload = f"{n:018d}"
+    return payload + check_digits(payload)
+
+
+def test_a_flood_from_many_numbers_never_shuts_out_a_genuine_voter(
+    ballot_env: BallotEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    # 63 numbers x 8 unknown tokens: 504, past the old global limit of 500 that refused everyone.
+    with caplog.at_level(logging.WARNING), client_for(ballot_env, flood_delay_seconds=0) as client:
+        for n in range(63):
+            sender = f"+4477009{n:05d}"
+            for i in range(8):
+                reply = send(client, f"{_unknown(n * 8 + i)} 1", auth_token=AUTH, sender=sender)
+                assert reply.messages[0].startswith("That token was not issued")
+        blocked = send(client, f"{tokens[0].grouped} 1", auth_token=AUTH, sender="+447700900062")
+        assert blocked.messages[0].startswith("Too many attempts from this phone")
+        genuine = send(client, f"{tokens[0].grouped} 1", auth_token=AUTH, sender="+447700955555")
+        assert "Vote recorded" in genuine.messages[0]
+        audit = client.get("/elections/test-2027/audit", headers={"accept": "text/html"}).text
+    assert 'id="flood-sms">504<' in audit
+    assert len(ballots(ballot_env)) == 1
+    assert "ALERT: 50 well-formed unknown tokens by sms" in caplog.text
+    assert "+447700" not in caplog.text
+
+
+def test_during_a_flood_unknown_tokens_are_answered_late_and_valid_ones_at_once(
+    sqlite_env: BallotEnv,
+) -> None:
+    _slug, tokens = sqlite_env.make_election(tokens=1)
+    with client_for(sqlite_env, flood_alert=3, flood_delay_seconds=1.5) as client:
+        times = []
+        for n in range(4):
+            started = time.monotonic()
+            send(client, _unknown(n), auth_token=AUTH, sender=f"+4477009{n:05d}")
+            times.append(time.monotonic() - started)
+        started = time.monotonic()
+        genuine = send(client, f"{tokens[0].grouped} 1", auth_token=AUTH, sender="+447700955555")
+        valid = time.monotonic() - started
+    assert max(times[:2]) < 1.5 <= min(times[2:])
+    assert "Vote recorded" in genuine.messages[0] and valid < 1.5

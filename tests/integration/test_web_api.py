@@ -7,8 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from ballotbox.app import create_app
+from ballotbox.core.tokens.format import check_digits
+from ballotbox.storage.models import Ballot
 from tests.fixtures.elections import BallotEnv
 
 
@@ -19,6 +22,7 @@ def client(ballot_env: BallotEnv) -> Iterator[TestClient]:
 
 
 URL = "/api/v1/elections/test-2027/ballots"
+HTML = {"accept": "text/html"}
 
 
 def test_api_statuses_and_error_shape(ballot_env: BallotEnv, client: TestClient) -> None:
@@ -173,3 +177,80 @@ def test_no_500_and_no_stack_trace_for_junk(client: TestClient) -> None:
     ]:
         r = client.post(path, data={**data, "csrf_token": csrf(client)})
         assert r.status_code < 500 and "Traceback" not in r.text
+
+
+def unknown_token(n: int) -> str:
+    """A well-formed token (right length and check digits) that was never issued."""
+    payload = f"{n:018d}"
+    return payload + check_digits(payload)
+
+
+def test_one_client_over_its_failure_limit_gets_429_while_another_is_served(
+    ballot_env: BallotEnv,
+) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=2)
+    # Behind the TLS proxy (127.0.0.1 here), X-Forwarded-For names each client.
+    settings = ballot_env.settings.model_copy(
+        update={"limit_web": 5, "trusted_proxies": "127.0.0.0/8"}
+    )
+    app = create_app(settings, ballot_env.ctx)
+    guesser = {"x-forwarded-for": "203.0.113.9"}
+    voter = {"x-forwarded-for": "198.51.100.20, 127.0.0.1"}
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
+        for n in range(5):
+            answer = client.post(URL, json={"token": unknown_token(n), "choices": [1]},
+                                 headers=guesser)  # fmt: skip
+            assert answer.status_code == 404
+        refused = client.post(URL, json={"token": tokens[0].digits, "choices": [1]},
+                              headers=guesser)  # fmt: skip
+        assert refused.status_code == 429 and refused.json()["error"] == "rate_limited"
+        page = client.get(f"/v/{tokens[0].digits}", headers={**guesser, **HTML})
+        assert page.status_code == 429 and "Too many attempts" in page.text
+        served = client.post(URL, json={"token": tokens[1].digits, "choices": [1]}, headers=voter)
+        assert served.status_code == 201
+    with ballot_env.read() as s:
+        assert [b.token for b in s.exec(select(Ballot)).all()] == [tokens[1].digits]
+
+
+def test_a_client_cannot_dodge_its_limit_with_a_forwarded_for_header(
+    ballot_env: BallotEnv,
+) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    settings = ballot_env.settings.model_copy(update={"limit_web": 3})  # no trusted proxy
+    with TestClient(create_app(settings, ballot_env.ctx), client=("203.0.113.9", 1)) as client:
+        for n in range(3):
+            client.post(URL, json={"token": unknown_token(n), "choices": [1]},
+                        headers={"x-forwarded-for": f"192.0.2.{n}"})  # fmt: skip
+        again = client.post(URL, json={"token": tokens[0].digits, "choices": [1]},
+                            headers={"x-forwarded-for": "192.0.2.99"})  # fmt: skip
+        assert again.status_code == 429
+
+
+def test_a_trailing_slash_redirect_never_trusts_the_host_header(ballot_env: BallotEnv) -> None:
+    ballot_env.make_election(tokens=1)
+    settings = ballot_env.settings.model_copy(update={"public_url": "https://vote.example.org/"})
+    with TestClient(create_app(settings, ballot_env.ctx)) as client:
+        answer = client.get(
+            "/elections/test-2027/?x=1", headers={"host": "evil.example"}, follow_redirects=False
+        )
+        assert answer.status_code == 307
+        assert answer.headers["location"] == "https://vote.example.org/elections/test-2027?x=1"
+        assert client.get("/nope/", follow_redirects=False).status_code == 404
+        assert client.get("/elections/test-2027", headers=HTML).status_code == 200
+
+
+def test_a_planted_csrf_cookie_and_field_are_refused(ballot_env: BallotEnv) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    with TestClient(create_app(ballot_env.settings, ballot_env.ctx)) as client:
+        genuine = csrf(client)
+        nonce = genuine.partition(".")[0]
+        for planted in ("a" * 43, f"{nonce}.{'A' * 43}", f"{nonce}.", "x.y"):
+            client.cookies.set("bb_csrf", planted)
+            answer = client.post(
+                "/ballot", data={"token": tokens[0].digits, "csrf_token": planted}, headers=HTML
+            )
+            assert answer.status_code == 403, planted
+        client.cookies.set("bb_csrf", genuine)
+        ok = client.post("/ballot", data={"token": tokens[0].digits, "csrf_token": genuine},
+                         headers=HTML)  # fmt: skip
+        assert ok.status_code == 200

@@ -3,8 +3,9 @@
 ``/elections/{slug}/dispute`` takes a token, the receipt (its code, or the
 whole signed receipt the voting page gave) and a description, and stores a
 report through :func:`ballotbox.services.disputes.report_dispute`.  The
-client address is used only by the in-memory failure limiter, as on every
-token form; it is never stored or logged.
+client address is used only for the failure limit, as on every token form
+(a keyed hash that expires, :mod:`ballotbox.services.guards`); it is never
+stored in clear or logged.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from fastapi.responses import HTMLResponse
 from ballotbox.adapters.audit_pages.templating import templates
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.errors import status_for
+from ballotbox.adapters.httpkit.limits import client_address, failed, get_guard
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.httpkit.templating import render as kit_render
-from ballotbox.adapters.httpkit.twilio import guards_for
 from ballotbox.core.errors import BallotboxError, TokenFormatError, UnknownTokenError
+from ballotbox.services.checking import TOKEN_FAILURES
 from ballotbox.services.disputes import DisputeTextError, ReceiptFormatError, report_dispute
 from ballotbox.storage import repository
 from ballotbox.storage.models import ElectionState
@@ -44,7 +46,11 @@ def _form(request: Request, slug: str, session: Any, **extra: Any) -> HTMLRespon
     error = extra.get("error")
     status = status_for(error) if isinstance(error, BallotboxError) else 200
     if isinstance(error, BallotboxError):
-        refuse(request)
+        keep = None
+        if isinstance(error, TOKEN_FAILURES):  # charged to the address, as a vote's would be
+            unknown = isinstance(error, UnknownTokenError)
+            keep = failed(request, "web", client_address(request), unknown_token=unknown)
+        refuse(request, keep=keep)
         extra["field"] = _field_for(error)
     context = {
         "election": election,
@@ -75,11 +81,10 @@ def send_dispute(
 ) -> HTMLResponse:
     """Store a report (no sender details) and say what its receipt shows."""
     values = {"token": token, "receipt": receipt, "text": text}
-    source = request.client.host if request.client else ""
-    guard = guards_for(request, "web").limiter
     try:
+        get_guard(request).check("web", client_address(request))
         report = report_dispute(session, ctx, token, channel="web", receipt=receipt, text=text,
-                                election_slug=slug, guard=guard, source=source)  # fmt: skip
+                                election_slug=slug)  # fmt: skip
     except BallotboxError as error:
         return _form(request, slug, session, error=error, values=values)
     return _form(request, slug, session, report=report)

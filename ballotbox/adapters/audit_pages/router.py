@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from ballotbox.adapters.audit_pages.templating import render
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep
+from ballotbox.adapters.httpkit.limits import get_guard
 from ballotbox.core.audit.bundle import is_bundle_file, pretty_json
 from ballotbox.core.audit.chain import document_hash
 from ballotbox.core.errors import NotFoundError
@@ -120,6 +121,9 @@ def audit_page(slug: str, request: Request, session: SessionDep, ctx: ContextDep
             "checkpoints": signed,
             "rejected": repository.rejections(session, slug),
             "rejected_elsewhere": repository.rejections(session, ""),
+            "flood": get_guard(request).flood(),
+            "flood_alert": ctx.settings.flood_alert,
+            "flood_minutes": int(get_guard(request).limits.window_s // 60),
             "counted": election.state in COUNTED,
             "published": election.state == ElectionState.PUBLISHED,
             "disputes": dispute_summary(session, election.id),

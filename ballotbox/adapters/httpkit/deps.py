@@ -34,6 +34,7 @@ from sqlmodel import Session
 from ballotbox.choices import GivenChoices
 from ballotbox.core.tokens.format import Token
 from ballotbox.services import Context
+from ballotbox.services.batching import Also
 from ballotbox.services.casting import CastReceipt
 from ballotbox.storage.db import writer
 
@@ -97,7 +98,7 @@ def refuse(request: Request, keep: Keep | None = None) -> None:
 
     The route then shows its error page from the state as it was before the
     request.  ``keep`` is recorded all the same, in a transaction of its own
-    after the rollback (it gets the request's session).
+    after the rollback (on a session of its own that writes: see _record_kept).
     """
     setattr(request.state, _REFUSED, True)
     session: Session | None = getattr(request.state, _SESSION, None)
@@ -112,15 +113,25 @@ def refuse(request: Request, keep: Keep | None = None) -> None:
 
 
 def _record_kept(request: Request, session: Session) -> None:
+    """Commit what a refused request keeps, each in a transaction of its own.
+
+    On a session that takes SQLite's write lock when each transaction begins
+    (whatever the request's method): a keep that reads before it writes (the
+    election a refused token belongs to) would otherwise fail to upgrade its
+    read lock under load, and its count would be lost.
+    """
     kept: list[Keep] = getattr(request.state, _KEEP, [])
     setattr(request.state, _KEEP, [])
-    for keep in kept:
-        try:
-            keep(session)
-            session.commit()
-        except Exception as exc:  # noqa: BLE001 - a record must never turn a clear error into a 500
-            session.rollback()
-            log.warning("a refused request could not keep its record (%s)", type(exc).__name__)
+    if not kept:
+        return
+    with Session(writer(request.app.state.engine), expire_on_commit=False) as writing:
+        for keep in kept:
+            try:
+                keep(writing)
+                writing.commit()
+            except Exception as exc:  # noqa: BLE001 - a record must never turn a clear error into a 500
+                writing.rollback()
+                log.warning("a refused request could not keep its record (%s)", type(exc).__name__)
 
 
 #: Route parameter types: ``session: SessionDep`` and ``ctx: ContextDep`` in every adapter.
@@ -139,6 +150,7 @@ class Caster(Protocol):
         channel: str,
         *,
         election_slug: str | None = None,
+        also: Also | None = None,
     ) -> CastReceipt: ...
 
 

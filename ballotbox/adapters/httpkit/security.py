@@ -1,13 +1,20 @@
 """Security headers on every response, and CSRF protection for forms.
 
-The CSRF defence is a double-submit token: a random value in a SameSite=Strict
-cookie that every form repeats in a hidden field.  Pages with tokens in their
+The CSRF defence is a signed double-submit token: a SameSite=Strict cookie
+that every form repeats in a hidden field, holding a random nonce and an
+HMAC of it under the server's secret (``site.key``), bound on the teller
+console to the teller's sign-in cookie.  A cookie and field that someone
+planted together are refused: without the secret they cannot make the HMAC,
+and a pair they fetched for themselves is bound to their session, not the
+teller's.  Pages with tokens in their
 address (``/v/<token>``) must never leak it, hence ``Referrer-Policy:
 no-referrer`` and ``Cache-Control: no-store`` everywhere.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 
@@ -67,21 +74,54 @@ class CsrfError(BallotboxError):
     )
 
 
+# The console's sign-in cookie (ballotbox.adapters.postal.web_session.COOKIE): CSRF tokens
+# for its pages are bound to it, so a pair made for one session is refused in another.
+BOUND_COOKIES = {"/teller": "bb_teller"}
+
+
+def _binding(request: Request) -> str:
+    path: str = request.scope.get("path", "")
+    for prefix, cookie in BOUND_COOKIES.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return request.cookies.get(cookie, "")
+    return ""
+
+
+def _mac(request: Request, nonce: str) -> str:
+    secret = request.app.state.context.keys.site_secret(b"csrf")
+    message = f"{nonce}|{_binding(request)}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _genuine(request: Request, token: str | None) -> bool:
+    nonce, _, mac = (token or "").partition(".")
+    return bool(nonce) and hmac.compare_digest(mac.encode(), _mac(request, nonce).encode())
+
+
 def csrf_token(request: Request) -> str:
-    """The token for forms on this page; set as a cookie by :func:`remember_csrf`."""
+    """The token for forms on this page (the kit's ``render`` sets it as the cookie too)."""
     token = request.cookies.get(CSRF_COOKIE)
-    if not token or len(token) != 43:
-        token = getattr(request.state, "csrf_token", None) or secrets.token_urlsafe(32)
+    if not _genuine(request, token):
+        token = getattr(request.state, "csrf_token", None)
+        if not _genuine(request, token):
+            nonce = secrets.token_urlsafe(24)
+            token = f"{nonce}.{_mac(request, nonce)}"
     request.state.csrf_token = token
-    return token
+    return str(token)
 
 
 async def verify_csrf(request: Request) -> None:
-    """Reject a form post whose hidden token does not match its cookie."""
+    """Reject a form post whose hidden token does not match its cookie or is not ours."""
     form = await request.form()
     sent = form.get(CSRF_FIELD)
     cookie = request.cookies.get(CSRF_COOKIE)
-    if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
+    if (
+        not isinstance(sent, str)
+        or not cookie
+        or not hmac.compare_digest(sent.encode(), cookie.encode())
+        or not _genuine(request, cookie)
+    ):
         raise CsrfError()
 
 

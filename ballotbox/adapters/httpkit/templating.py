@@ -3,6 +3,19 @@
 The kit's own templates (``base.html``, the error page and the partials that
 several adapters share) sit beside this module; each adapter adds its own
 folder in front with :func:`make_templates`.
+
+Nothing that comes from data (a definition, a register, a text, a letter) is
+ever rendered as HTML:
+
+* ``_()`` in a template is only for the page's own sentences.  Its output is
+  escaped before Jinja marks it safe, and its ``%`` parameters are escaped by
+  Jinja, so even a catalogue entry cannot inject markup.
+* A value that may be one of the application's own words (an election state,
+  a channel, a referendum answer, a spoilt reason) goes through the
+  ``phrase`` filter: translated when it is one of the registered
+  :data:`VOCABULARY`, shown as it is (and autoescaped) otherwise.  Passing
+  data to ``_()`` would turn a name with ``%`` into a crash, and is refused
+  by a test that reads every template.
 """
 
 from __future__ import annotations
@@ -14,9 +27,12 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from ballotbox.adapters.httpkit.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
 from ballotbox.core import i18n
+from ballotbox.core.vocabulary import CHANNELS, REFERENDUM_ANSWERS
+from ballotbox.storage.models import ElectionState
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -25,6 +41,29 @@ def group_digits(value: str) -> str:
     """Show a token in groups of four."""
     digits = "".join(ch for ch in str(value) if ch.isdigit())
     return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+# The application's own words that pages show from data fields; see the module docstring.
+VOCABULARY: set[str] = {*(s.value for s in ElectionState), *CHANNELS, *REFERENDUM_ANSWERS}
+
+
+def register_phrases(*words: str) -> None:
+    """Add the application's own words (marked with ``N_()``) to what ``phrase`` translates."""
+    VOCABULARY.update(words)
+
+
+def phrase(value: object) -> str:
+    """``value`` translated if it is one of the application's own words, else unchanged."""
+    text = str(value)
+    return i18n._(text) if text in VOCABULARY else text
+
+
+def _escaped_gettext(message: str) -> Markup:
+    return escape(i18n._(message))
+
+
+def _escaped_ngettext(singular: str, plural: str, n: int) -> Markup:
+    return escape(i18n.ngettext(singular, plural, n))
 
 
 def make_templates(*directories: Path) -> Jinja2Templates:
@@ -36,9 +75,10 @@ def make_templates(*directories: Path) -> Jinja2Templates:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
+        gettext=_escaped_gettext, ngettext=_escaped_ngettext, newstyle=True
     )
     env.filters["grouped"] = group_digits
+    env.filters["phrase"] = phrase
     return Jinja2Templates(env=env)
 
 

@@ -5,11 +5,13 @@ The call: greeting → token (digits then ``#``, checked at once, three tries)
 start again → ``cast()`` → the receipt code spelt out.  Each answer's
 ``<Gather>`` posts back to this same address with the call's progress sealed
 in the ``s`` query parameter (see :mod:`ballotbox.adapters.phone.state`).  The caller
-ID is used only as a keyed hash in the in-memory failure limiter.
+ID is used only for the failure limit, as a keyed hash that expires (a
+withheld number counts as the call alone: :func:`caller_source`).
 
 The vote is cast in the request's transaction, which the session dependency
 commits before the TwiML goes back, so a caller never hears "recorded" for a
-vote that is not on disk; a step that fails calls ``refuse`` and says so.
+vote that is not on disk; a step that fails calls ``refuse`` and says so (a
+failed token attempt keeps its failure count: ``refuse(..., keep=...)``).
 """
 
 from __future__ import annotations
@@ -22,13 +24,8 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
-from ballotbox.adapters.httpkit.twilio import (
-    FailureLimiter,
-    auth_token,
-    guards_for,
-    twilio_params,
-    twiml,
-)
+from ballotbox.adapters.httpkit.limits import failed, get_guard
+from ballotbox.adapters.httpkit.twilio import auth_token, caller_source, twilio_params, twiml
 from ballotbox.adapters.phone import keypad, state, voicemail
 from ballotbox.adapters.phone.script import (
     Script,
@@ -78,7 +75,7 @@ class Call:
         self.session = session
         self.ctx = ctx
         self.params = params
-        self.limiter: FailureLimiter = guards_for(request, "phone").limiter
+        self.guard = get_guard(request)
         self.script = Script(self.settings.phone_voice, self.settings.phone_language)
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -150,22 +147,19 @@ class Call:
             return self.retry_token(progress, _("I did not hear any keys."))
         if keys.strip("0") == "" and voicemail.offered(self.settings, self.ctx):
             return self.offer_voicemail(progress)
-        sender = self.params.get("From", "")
+        caller = caller_source(self.params)
         try:
-            self.limiter.check(sender)
+            self.guard.check("phone", caller)
             token = keypad.read_token(keys)
             election = check_can_vote(self.session, self.ctx, token, "phone")
         except RateLimitedError as error:
             return twiml(self.script.say(spoken(error)).hangup())
-        except TokenFormatError as error:
-            self.limiter.record_failure(sender, unknown_token=False)
+        except (TokenFormatError, UnknownTokenError, TokenUsedError, TokenVoidError) as error:
+            unknown = isinstance(error, UnknownTokenError)
+            refuse(self.request, keep=failed(self.request, "phone", caller, unknown_token=unknown))
+            if isinstance(error, (TokenUsedError, TokenVoidError)):
+                return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
             return self.retry_token(progress, spoken(error))
-        except UnknownTokenError as error:
-            self.limiter.record_failure(sender, unknown_token=True)
-            return self.retry_token(progress, spoken(error))
-        except (TokenUsedError, TokenVoidError) as error:
-            self.limiter.record_failure(sender, unknown_token=False)
-            return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
         except BallotboxError as error:
             return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
         definition = definition_of(election)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
+from ballotbox.adapters.httpkit.limits import client_address, get_guard
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.postal.entry_form import entry_values
 from ballotbox.adapters.postal.pages_review import router as review_router
@@ -31,8 +32,9 @@ from ballotbox.adapters.postal.web_session import (
 )
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services.elections import definition_of
+from ballotbox.services.guards import SIGN_IN, SIGN_IN_FROM
 from ballotbox.services.postal import accounts, batches, keying, queries, reconcile
-from ballotbox.services.postal.errors import AccountLockedError, EntryError, LoginError
+from ballotbox.services.postal.errors import EntryError, LoginError, SignInLimitedError
 from ballotbox.services.postal.matching import REJECTION_REASONS, SPOILT_REASONS, read_entry
 from ballotbox.services.postal.roles import Permission
 from ballotbox.storage import repository
@@ -61,11 +63,24 @@ def login(
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
-    """Check the password, start a session and go to the console."""
+    """Check the password, start a session and go to the console.
+
+    Wrong passwords are limited per address and username together (and more
+    loosely per address), never per account alone, and an unknown username
+    is answered exactly as a known one: nobody can lock a teller out from
+    elsewhere, and no answer tells which usernames exist.
+    """
+    guard, address = get_guard(request), client_address(request)
+    pair = f"{address}\n{username.strip().lower()}"
     try:
+        if guard.over_limit(SIGN_IN, pair) or guard.over_limit(SIGN_IN_FROM, address):
+            raise SignInLimitedError(minutes=int(guard.limits.window_s // 60))
         teller = accounts.authenticate(session, ctx, username, password)
-    except (LoginError, AccountLockedError) as error:
-        # Not refused: the failure is the request's work, and it counts towards the lockout.
+    except (LoginError, SignInLimitedError) as error:
+        # Not refused: the failure is the request's work, and the dependency commits it.
+        if isinstance(error, LoginError):
+            guard.failed(session, SIGN_IN, pair, unknown_token=False)
+            guard.failed(session, SIGN_IN_FROM, address, unknown_token=False)
         return render(
             request,
             "teller_login.html",

@@ -21,12 +21,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.errors import status_for
-from ballotbox.adapters.httpkit.templating import make_templates
+from ballotbox.adapters.httpkit.templating import make_templates, register_phrases
 from ballotbox.adapters.httpkit.templating import render as web_render
 from ballotbox.core.errors import BallotboxError
 from ballotbox.services import Context
 from ballotbox.services.postal import accounts
 from ballotbox.services.postal.errors import PermissionDeniedError
+from ballotbox.services.postal.matching import REJECTION_REASONS, SPOILT_REASONS
+from ballotbox.services.postal.reconcile import TOTAL_LABEL
 from ballotbox.services.postal.roles import ROLE_NAMES, Permission, allowed
 from ballotbox.storage.models_postal import Teller
 
@@ -38,6 +40,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 templates = make_templates(TEMPLATES)
 templates.env.globals["ROLE_NAMES"] = {role.value: name for role, name in ROLE_NAMES.items()}
+register_phrases(*SPOILT_REASONS.values(), *REJECTION_REASONS.values(), TOTAL_LABEL)
 
 
 class SignInRequired(Exception):

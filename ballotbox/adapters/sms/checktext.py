@@ -5,7 +5,7 @@ is recorded for the token: every contest's candidates in order or its answer,
 and the receipt code; or that no vote was recorded, or the card was
 cancelled.  ``DISPUTE <token> <code>`` records a report that the published
 vote is not the one cast, marked by whether the code is the published vote's.
-The sender's number is used only by the failure limiter, as around voting.
+The sender's number is used only for the failure limit, as around voting.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from ballotbox.core.i18n import _
 from ballotbox.services import Context
-from ballotbox.services.checking import CheckedVote, FailureGuard, check_vote, describe
+from ballotbox.services.checking import CheckedVote, check_vote, describe
 from ballotbox.services.disputes import DisputeReport, report_dispute
 
 
@@ -24,11 +24,9 @@ def check_text(vote: CheckedVote) -> str:
     return " ".join([head, *describe(vote)])
 
 
-def check_reply(
-    session: Session, ctx: Context, token: str, *, guard: FailureGuard, sender: str
-) -> str:
+def check_reply(session: Session, ctx: Context, token: str) -> str:
     """``CHECK <token>``: what is recorded for it (the domain error when it cannot be told)."""
-    return check_text(check_vote(session, ctx, token, guard=guard, source=sender))
+    return check_text(check_vote(session, ctx, token))
 
 
 def dispute_text(report: DisputeReport) -> str:
@@ -42,10 +40,6 @@ def dispute_text(report: DisputeReport) -> str:
     return " ".join(said)
 
 
-def dispute_reply(
-    session: Session, ctx: Context, token: str, code: str, *, guard: FailureGuard, sender: str
-) -> str:
+def dispute_reply(session: Session, ctx: Context, token: str, code: str) -> str:
     """``DISPUTE <token> <code>``: store the report and say what the code showed."""
-    report = report_dispute(session, ctx, token, channel="sms", receipt=code, guard=guard,
-                            source=sender)  # fmt: skip
-    return dispute_text(report)
+    return dispute_text(report_dispute(session, ctx, token, channel="sms", receipt=code))

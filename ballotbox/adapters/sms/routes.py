@@ -1,15 +1,21 @@
 """``POST /sms/twilio``: Twilio Messaging's inbound webhook, answered in TwiML.
 
 Signed requests only (:func:`ballotbox.adapters.httpkit.twilio.twilio_params`).  The
-sender's number is used for one thing, a keyed hash in the in-memory failure
-limiter; it is never stored, logged or passed to ``cast()``.  A retried
-``MessageSid`` gets the reply already given, word for word.
+sender's number is used for one thing, the failure limit, where it is only a
+keyed hash that expires (:mod:`ballotbox.services.guards`); it is never
+stored in clear, logged or passed to ``cast()``.  A retried ``MessageSid``
+gets the reply already given, word for word, from whichever worker or host
+it reaches.
 
 The vote goes through the group-commit batcher, like the web's: it is
-committed before the reply is written (and remembered for a retry), so a
-member is never told that a vote counted which is not on disk.  The request's
-own session only reads, and does not hold SQLite's write lock while the
-batcher commits.
+committed before the reply is written, and the reply is kept for Twilio's
+retries in that same transaction (the batcher's ``also``), so a member is
+never told that a vote counted which is not on disk, and a retry never gets
+"already used" for a vote that counted.  The request's own session only
+reads, and does not hold SQLite's write lock while the batcher commits.
+What else an answer keeps (a failed attempt's count, a reply that reports
+no vote) is recorded through ``refuse(request, keep=...)``, after the
+read-only transaction, in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
 
-from ballotbox.adapters.httpkit.deps import Caster, CasterDep, ContextDep, ReadSessionDep
-from ballotbox.adapters.httpkit.twilio import FailureLimiter, guards_for, twilio_params, twiml
+from ballotbox.adapters.httpkit.deps import Caster, CasterDep, ContextDep, ReadSessionDep, refuse
+from ballotbox.adapters.httpkit.limits import failed, get_guard
+from ballotbox.adapters.httpkit.twilio import twilio_params, twiml
 from ballotbox.adapters.sms import grammar, replies
 from ballotbox.config import Settings
 from ballotbox.core.errors import (
@@ -36,51 +43,109 @@ from ballotbox.core.i18n import set_locale
 from ballotbox.core.tokens.format import parse
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context
-from ballotbox.services.casting import check_can_vote
+from ballotbox.services.batching import NotRecordedError
+from ballotbox.services.casting import CastReceipt, check_can_vote
 from ballotbox.services.elections import definition_of
+from ballotbox.services.guards import Guard
 
 router = APIRouter(include_in_schema=False)
 
 ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
-# Separates the messages of one reply while it sits in the retry cache.
+# Separates the messages of one reply while it sits in the retry store.
 _SEPARATOR = "\x1e"
+_TOKEN_FAILURES = (TokenFormatError, UnknownTokenError, TokenUsedError, TokenVoidError)
 
 
-def answer(
-    session: Session,
-    ctx: Context,
-    caster: Caster,
-    limiter: FailureLimiter,
-    sender: str,
-    body: str,
-    public_url: str,
-) -> list[str]:
-    """The messages that answer one text; a vote is committed before the reply is made."""
-    definition: ElectionDefinition | None = None
-    try:
-        message = grammar.read_message(body)
-        if isinstance(message, grammar.Help):
-            return replies.help_reply()
-        limiter.check(sender)
+class Answer:
+    """The messages that answer one text, and what the answer keeps for retries and limits."""
+
+    def __init__(
+        self,
+        request: Request,
+        session: Session,
+        ctx: Context,
+        caster: Caster,
+        guard: Guard,
+        params: dict[str, str],
+    ) -> None:
+        self.request, self.session, self.ctx, self.caster = request, session, ctx, caster
+        self.guard = guard
+        self.public_url = request.app.state.settings.public_base
+        self.sid = params.get("MessageSid", "")
+        self.sender, self.body = params.get("From", ""), params.get("Body", "")
+
+    def first_reply(self) -> str | None:
+        """The reply already given to this message (a retry), if it was kept."""
+        return self.guard.recall(self.sid, self.body) if self.sid else None
+
+    def __call__(self) -> str:
+        """Read the text, vote if it is a vote; the reply as one string."""
+        sender = self.sender
+        failure: BallotboxError | None = None
+        definition: ElectionDefinition | None = None
         try:
-            token = parse(message.token)
-            election = check_can_vote(session, ctx, token, "sms")
-        except (TokenFormatError, UnknownTokenError, TokenUsedError, TokenVoidError) as error:
-            limiter.record_failure(sender, unknown_token=isinstance(error, UnknownTokenError))
-            raise
-        definition = definition_of(election)
-        if isinstance(message, grammar.BallotRequest):
-            return replies.ballot_reply(election, definition)
-        choices: list[int] | dict[str, list[int]]
-        if definition.single:
-            [shape] = replies.shapes(definition).values()
-            choices = grammar.read_preferences(message.preferences, shape)
-        else:
-            choices = grammar.read_ballot(message.preferences, replies.shapes(definition))
-        receipt = caster(token, choices, "sms", election_slug=election.slug)  # committed
-        return replies.receipt_reply(receipt, definition, public_url)
-    except BallotboxError as error:  # nothing was written: the session only read
-        return replies.error_reply(error, definition)
+            message = grammar.read_message(self.body)
+            if isinstance(message, grammar.Help):
+                return self.kept(replies.help_reply())
+            self.guard.check("sms", sender)
+            try:
+                token = parse(message.token)
+                election = check_can_vote(self.session, self.ctx, token, "sms")
+            except _TOKEN_FAILURES as error:
+                failure = error
+                raise
+            definition = definition_of(election)
+            if isinstance(message, grammar.BallotRequest):
+                return self.kept(replies.ballot_reply(election, definition))
+            choices: list[int] | dict[str, list[int]]
+            if definition.single:
+                [shape] = replies.shapes(definition).values()
+                choices = grammar.read_preferences(message.preferences, shape)
+            else:
+                choices = grammar.read_ballot(message.preferences, replies.shapes(definition))
+            said: list[str] = []
+
+            def remember(session: Session, receipt: CastReceipt) -> None:
+                said.extend(replies.receipt_reply(receipt, definition, self.public_url))
+                if self.sid:  # in the vote's own transaction
+                    self.guard.remember(session, self.sid, self.body, _SEPARATOR.join(said))
+
+            self.caster(token, choices, "sms", election_slug=election.slug, also=remember)
+            return _SEPARATOR.join(said)  # committed, and so is the reply for retries
+        except BallotboxError as error:
+            if isinstance(error, TokenUsedError) and (first := self.first_reply()) is not None:
+                return first  # a retry whose first delivery voted meanwhile: never charged
+            if isinstance(error, _TOKEN_FAILURES) and failure is None:
+                failure = error  # refused by the batcher (spent at that very moment)
+            final = not isinstance(error, NotRecordedError)  # a retry should try again
+            return self.kept(replies.error_reply(error, definition), failure=failure, final=final)
+
+    def kept(
+        self, messages: list[str], *, failure: BallotboxError | None = None, final: bool = True
+    ) -> str:
+        """``messages`` as the reply, kept for retries along with ``failure``'s count, if any.
+
+        The request's session only read: it is rolled back, and what the
+        answer keeps is committed on its own (``refuse``'s ``keep``).  A reply
+        that is not ``final`` (the vote could not be recorded) is not kept.
+        """
+        text = _SEPARATOR.join(messages)
+        charge = None
+        if failure is not None:
+            unknown = isinstance(failure, UnknownTokenError)
+            charge = failed(self.request, "sms", self.sender, unknown_token=unknown)
+        recorded = bool(self.sid) and final
+        if charge is None and not recorded:
+            return text
+
+        def keep(session: Session) -> None:
+            if charge is not None:
+                charge(session)
+            if recorded:
+                self.guard.remember(session, self.sid, self.body, text)
+
+        refuse(self.request, keep=keep)
+        return text
 
 
 @router.post("/sms/twilio")
@@ -94,15 +159,10 @@ def sms_webhook(
     """Twilio Messaging webhook: vote, send the ballot or help, reply in TwiML."""
     settings: Settings = request.app.state.settings
     set_locale(settings.locale)
-    guards = guards_for(request, "sms")
-
-    def reply() -> str:
-        sender, body = params.get("From", ""), params.get("Body", "")
-        messages = answer(session, ctx, caster, guards.limiter, sender, body, settings.public_base)
-        return _SEPARATOR.join(messages)
-
-    sid = params.get("MessageSid", "")
-    text = guards.replies.reply_once(sid, reply) if sid else reply()
+    answer = Answer(request, session, ctx, caster, get_guard(request), params)
+    text = answer.first_reply()
+    if text is None:
+        text = answer()
     response = MessagingResponse()
     for message in text.split(_SEPARATOR):
         response.message(message)

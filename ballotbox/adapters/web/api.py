@@ -14,11 +14,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, Keep, SessionDep, refuse
+from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, SessionDep, refuse
+from ballotbox.adapters.httpkit.limits import charged, client_address, get_guard
 from ballotbox.core.errors import BallotboxError
 from ballotbox.definition import ContestDefinition
 from ballotbox.services import Context, elections
-from ballotbox.services.counters import count_rejection
 from ballotbox.services.elections import aware, effective_state, iso
 from ballotbox.storage import repository
 
@@ -81,11 +81,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Unknown token or election."},
     409: {"model": ErrorOut, "description": "Token already used or void, or voting not open."},
     422: {"model": ErrorOut, "description": "Malformed token or invalid choices."},
+    429: {
+        "model": ErrorOut,
+        "description": "Too many failed token attempts from this client: wait and try again.",
+    },
 }
-
-
-def _counted(ctx: Context, error: BallotboxError, slug: str) -> Keep:
-    return lambda session: count_rejection(session, ctx, error, slug=slug)
 
 
 @router.post(
@@ -100,10 +100,12 @@ def cast_ballot(
     caster: CasterDep,
 ) -> ReceiptOut:
     """Cast a ballot with a token; returns the signed receipt."""
+    guard, source = get_guard(request), client_address(request)
     try:
+        guard.check("web", source)  # before any look-up: this client's failures used up
         receipt = caster(ballot.token, ballot.choices, "web", election_slug=slug)
-    except BallotboxError as error:  # counted for the live audit page, then answered as usual
-        refuse(request, keep=_counted(ctx, error, slug))
+    except BallotboxError as error:  # counted for the audit page and charged to the client
+        refuse(request, keep=charged(request, error, source=source, slug=slug))
         raise
     first = next(iter(receipt.ballot))  # the one-contest shape: choices and names as before
     return ReceiptOut(

@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, Keep, SessionDep, refuse
+from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.errors import status_for
+from ballotbox.adapters.httpkit.limits import charged, client_address, get_guard
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.httpkit.templating import make_templates
 from ballotbox.adapters.httpkit.templating import render as kit_render
@@ -31,7 +32,6 @@ from ballotbox.core.errors import BallotboxError
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.services import Context, elections
 from ballotbox.services.casting import check_can_vote
-from ballotbox.services.counters import count_rejection
 from ballotbox.services.elections import definition_of, effective_state
 from ballotbox.services.localtime import election_time
 from ballotbox.storage import repository
@@ -50,14 +50,10 @@ def render(
 router = APIRouter(include_in_schema=False)
 
 
-def _counted(ctx: Context, error: BallotboxError, token_text: str | None) -> Keep:
-    return lambda session: count_rejection(session, ctx, error, token_text=token_text)
-
-
 def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTMLResponse:
     error = extra.get("error")
-    if isinstance(error, BallotboxError):  # refused, but counted for the live audit page
-        refuse(request, keep=_counted(ctx, error, extra.get("token_text")))
+    if isinstance(error, BallotboxError):  # refused, but counted and charged to the client
+        refuse(request, keep=charged(request, error, token_text=extra.get("token_text")))
     now = ctx.clock.now()
     listed = [(e, effective_state(e, now)) for e in repository.elections(session)]
     status = status_for(error) if isinstance(error, BallotboxError) else 200
@@ -97,8 +93,14 @@ def _ballot_page(
     )
 
 
+def _may_try(request: Request) -> None:
+    """Refuse, before any look-up, a client whose token attempts keep failing."""
+    get_guard(request).check("web", client_address(request))
+
+
 def _start(request: Request, session: Session, ctx: Context, text: str) -> HTMLResponse:
     try:
+        _may_try(request)
         token = parse(text)
         election = check_can_vote(session, ctx, token, "web")
     except BallotboxError as error:
@@ -132,6 +134,7 @@ async def review(request: Request, session: SessionDep, ctx: ContextDep) -> HTML
     """Check the ballot and show it back, every contest, before it is cast."""
     fields = await _fields(request)
     try:
+        _may_try(request)
         token = parse(next(iter(fields.get("token", [])), ""))
         election = check_can_vote(session, ctx, token, "web")
     except BallotboxError as error:
@@ -166,6 +169,7 @@ async def change(request: Request, session: SessionDep, ctx: ContextDep) -> HTML
     """Back from the review page to the ballot, with the choices still marked."""
     fields = await _fields(request)
     try:
+        _may_try(request)
         parsed = parse(next(iter(fields.get("token", [])), ""))
         election = check_can_vote(session, ctx, parsed, "web")
         definition = definition_of(election)
@@ -184,6 +188,7 @@ async def cast_ballot(
     """Cast the reviewed ballot (every contest at once) and show the receipt."""
     fields = await _fields(request)
     try:
+        _may_try(request)
         parsed = parse(next(iter(fields.get("token", [])), ""))
         receipt = caster(parsed, posted_choices(fields), "web")
     except BallotboxError as error:

@@ -1,9 +1,11 @@
-"""Teller accounts: Argon2id passwords, lockout after repeated failures, sign-in sessions.
+"""Teller accounts: Argon2id passwords and sign-in sessions.
 
 Passwords are hashed with libsodium's Argon2id (PyNaCl ``pwhash.argon2id``).
-After :data:`MAX_FAILURES` wrong passwords in a row an account is locked for
-:data:`LOCKOUT` by the injected clock; while locked even the right password
-is refused.  A session id is 32 random bytes; the browser holds it (signed,
+Wrong passwords never lock an account: then anyone could lock a teller out
+on polling day, and the refusal would tell which usernames exist.  Password
+guessing is limited instead per address and username together by the
+console (:mod:`ballotbox.services.guards`), with the same answer for unknown
+usernames.  A session id is 32 random bytes; the browser holds it (signed,
 see :mod:`ballotbox.adapters.postal.web_session`) and the table holds only its SHA-256.
 """
 
@@ -23,12 +25,10 @@ from ballotbox.core.i18n import N_
 from ballotbox.services import Context
 from ballotbox.services.elections import aware
 from ballotbox.services.postal import actions, queries
-from ballotbox.services.postal.errors import AccountLockedError, LoginError, PermissionDeniedError
+from ballotbox.services.postal.errors import LoginError, PermissionDeniedError
 from ballotbox.services.postal.roles import ROLE_NAMES, Permission, allowed
 from ballotbox.storage.models_postal import Role, Teller, TellerSession
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=10)
 MIN_PASSWORD = 10
 SID_BYTES = 32
@@ -98,30 +98,18 @@ def set_password(session: Session, ctx: Context, teller: Teller, password: str) 
 
 
 def authenticate(session: Session, ctx: Context, username: str, password: str) -> Teller:
-    """The teller whose password this is; LoginError or AccountLockedError otherwise.
+    """The teller whose password this is, or :class:`LoginError` (the same for unknown names).
 
-    Failures are counted even though the caller's request fails, so the caller
-    must commit after catching these errors.
+    A wrong password for a known account is written to the action log, so the
+    caller answers without refusing (its session dependency commits the log).
     """
-    now = ctx.clock.now()
     teller = queries.teller_by_username(session, username)
     if teller is None or not teller.active:
         password_matches(_decoy_hash(), password)
         raise LoginError()
-    if teller.locked_until is not None and aware(teller.locked_until) > now:
-        actions.record(session, ctx, teller.id, "login_refused", detail="account locked")
-        raise AccountLockedError(until=aware(teller.locked_until).strftime("%H:%M UTC"))
     if not password_matches(teller.password_hash, password):
-        teller.failed_logins += 1
         actions.record(session, ctx, teller.id, "login_failed")
-        if teller.failed_logins >= MAX_FAILURES:
-            teller.locked_until = now + LOCKOUT
-            teller.failed_logins = 0
-            actions.record(session, ctx, teller.id, "locked", detail=f"{MAX_FAILURES} failures")
-        session.add(teller)
         session.flush()
-        if teller.locked_until is not None and aware(teller.locked_until) > now:
-            raise AccountLockedError(until=aware(teller.locked_until).strftime("%H:%M UTC"))
         raise LoginError()
     teller.failed_logins = 0
     teller.locked_until = None

@@ -10,7 +10,7 @@ StateError
 NotFoundError
 └── UnknownBatchError
 RateLimitedError
-└── AccountLockedError    too many failed logins
+└── SignInLimitedError    too many wrong passwords from one address for one username
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ class LoginError(InputError):
     template = N_("Wrong username or password.")
 
 
-class AccountLockedError(RateLimitedError):
-    code = "account_locked"
+class SignInLimitedError(RateLimitedError):
+    code = "sign_in_limited"
     template = N_(
-        "Too many wrong passwords: this account is locked until {until}. "
-        "Ask the returning officer if you need it sooner."
+        "Too many wrong passwords from here. Please wait {minutes} minutes and try again, "
+        "or ask the returning officer."
     )
 
 

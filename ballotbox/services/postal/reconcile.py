@@ -27,6 +27,8 @@ from ballotbox.storage import ledger, repository
 from ballotbox.storage.models import Election, ElectionState
 from ballotbox.storage.models_postal import BatchKind, LetterStatus, PostalBatch
 
+TOTAL_LABEL = N_("All batches")  # the label of the report's last line
+
 
 @dataclass
 class Line:
@@ -119,7 +121,7 @@ def reconcile(session: Session, election: Election) -> Reconciliation:
     for batch_id, by_entries in queries.pending_with_entries(session, election.id).items():
         lines[batch_id].unkeyed = by_entries.get(0, 0)
         lines[batch_id].keyed_once = sum(n for k, n in by_entries.items() if k >= 1)
-    total = Line(N_("All batches"), "total", sum(line.received for line in lines.values()))
+    total = Line(TOTAL_LABEL, "total", sum(line.received for line in lines.values()))
     for line in lines.values():
         total.statuses.update(line.statuses)
         total.spoilt.update(line.spoilt)

@@ -4,8 +4,8 @@ One table, ``dispute``: the ballot, the token, the receipt code given, whether
 the receipt is valid for that token, the channel, the day (never the time)
 and the member's words.  Its key is random, so rows keep no arrival order.
 
-Revision ID: 0009
-Revises: 0005 (the newest revision on the offline branch; the integrator puts it
+Revision ID: 0009_offline
+Revises: 0006_guards (the newest revision on the offline branch; the integrator puts it
 after 0008_officers)
 Create Date: 2026-12-01
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision = "0009"
-down_revision = "0005"
+revision = "0009_offline"
+down_revision = "0006_guards"  # the newest on this branch; 0008_officers once merged
 branch_labels = None
 depends_on = None
 
