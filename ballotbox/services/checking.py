@@ -44,6 +44,7 @@ __all__ = [
     "RecordedContest",
     "check_vote",
     "describe",
+    "published_vote",
     "recorded_code",
 ]
 
@@ -115,6 +116,18 @@ def check_vote(
         contests=_contests(definition_of(election), json.loads(ballot.choices)),
         receipt_code=recorded_code(ballot),
     )
+
+
+def published_vote(session: Session, ctx: Context, token: Token | str) -> CheckedVote | None:
+    """What is recorded for ``token`` if its ballot is published; None while it is not.
+
+    For a channel that takes a bare token both to vote and to check: it checks
+    once the ballot is published and votes before.  Token errors are raised.
+    """
+    try:
+        return check_vote(session, ctx, token)
+    except NotCheckableError:
+        return None
 
 
 def recorded_code(ballot: Ballot) -> str:

@@ -14,18 +14,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi.responses import Response
-from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import refuse
 from ballotbox.adapters.httpkit.twilio import twiml
 from ballotbox.adapters.phone import state
 from ballotbox.adapters.phone.script import ordinal, spoken
-from ballotbox.core.errors import BallotboxError, NotCheckableError
+from ballotbox.core.errors import BallotboxError
 from ballotbox.core.i18n import _
 from ballotbox.core.phonetic import spell
-from ballotbox.core.tokens.format import Token
 from ballotbox.core.vocabulary import RANKED_METHODS
-from ballotbox.services import Context
 from ballotbox.services.checking import CheckedVote, RecordedContest, check_vote
 from ballotbox.services.disputes import report_dispute
 
@@ -34,14 +31,6 @@ if TYPE_CHECKING:
 
 TRIES = 3
 AGAIN, REPORT = "1", "9"
-
-
-def published_vote(session: Session, ctx: Context, token: Token) -> CheckedVote | None:
-    """What is recorded for ``token`` if its ballot is published; None while it is not."""
-    try:
-        return check_vote(session, ctx, token)
-    except NotCheckableError:
-        return None
 
 
 def contest_sentence(contest: RecordedContest, *, several: bool) -> str:

@@ -26,7 +26,7 @@ from sqlmodel import Session
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.limits import failed, get_guard
 from ballotbox.adapters.httpkit.twilio import auth_token, caller_source, twilio_params, twiml
-from ballotbox.adapters.phone import keypad, state, voicemail
+from ballotbox.adapters.phone import checkcall, keypad, state, voicemail
 from ballotbox.adapters.phone.script import (
     Script,
     ballot_intro,
@@ -53,6 +53,7 @@ from ballotbox.core.i18n import _, set_locale
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context
 from ballotbox.services.casting import cast, check_can_vote
+from ballotbox.services.checking import published_vote
 from ballotbox.services.elections import definition_of, effective_state
 from ballotbox.storage import repository
 from ballotbox.storage.models import ElectionState
@@ -151,6 +152,9 @@ class Call:
         try:
             self.guard.check("phone", caller)
             token = keypad.read_token(keys)
+            published = published_vote(self.session, self.ctx, token)
+            if published is not None:  # after publication a token is checked, not voted
+                return checkcall.read_vote(self, progress, published)
             election = check_can_vote(self.session, self.ctx, token, "phone")
         except RateLimitedError as error:
             return twiml(self.script.say(spoken(error)).hangup())
@@ -346,6 +350,8 @@ def phone_webhook(
             return call.choose(progress, keys)
         if progress.stage == "confirm":
             return call.confirm(progress, keys)
+        if progress.stage == "checked":
+            return checkcall.after_check(call, progress, keys)
         return call.recorded(progress)
     except BallotboxError as error:  # e.g. the election was deleted mid-call: still TwiML
         refuse(request)
