@@ -33,13 +33,14 @@ from ballotbox.adapters.phone.script import (
     candidate_list,
     choice_prompt,
     contest_heading,
+    echo,
     how_to_choose,
     read_back,
     read_back_contest,
-    spell,
     spoken,
 )
 from ballotbox.config import Settings
+from ballotbox.core import phonetic
 from ballotbox.core.errors import (
     BallotboxError,
     ChoiceError,
@@ -63,6 +64,7 @@ router = APIRouter(include_in_schema=False)
 ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
 PATH = "/phone/twilio"
 TRIES = 3
+CONFIRM_TRIES = 5  # a vote about to be confirmed is not given up lightly
 
 
 class Call:
@@ -202,16 +204,15 @@ class Call:
             raise state.StateError("no such contest")
         contest = definition.contests[progress.contest]
         try:
-            entry = keypad.read_entry(keys, skip=not definition.single)
+            entry = keypad.read_entry(keys)
             if isinstance(entry, keypad.Repeat):
                 if not definition.single:  # which contest this is, then its list
                     self.script.say(contest_heading(contest))
                 if definition.single or contest.method != "referendum":
                     self.script.say(candidate_list(contest))
                 return self.ask_choice(progress, definition)
-            if isinstance(entry, keypad.Skip):
-                self.script.say(_("Contest {key} skipped.").format(key=contest.key))
-                return self.contest_done(progress.next(choices=[]), definition)
+            if isinstance(entry, keypad.Undo):
+                return self.undo(progress, definition)
             if isinstance(entry, keypad.Finish):
                 if progress.choices:
                     return self.contest_done(progress, definition)
@@ -227,9 +228,23 @@ class Call:
         except ChoiceError as error:
             self.script.say(spoken(error))
             return self.ask_choice(progress, definition)
+        self.script.say(echo(contest, choices))
         progress = progress.next(choices=choices, tries=0)
         if len(choices) >= contest.choice_limit:
             return self.contest_done(progress, definition)
+        return self.ask_choice(progress, definition)
+
+    def undo(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
+        """``*``: take back the last choice; before any, skip the contest (of several)."""
+        contest = definition.contests[progress.contest]
+        if progress.choices:
+            removed = contest.candidate_names()[progress.choices[-1]]
+            self.script.say(_("{name} removed.").format(name=removed))
+            return self.ask_choice(progress.next(choices=progress.choices[:-1]), definition)
+        if not definition.single:
+            self.script.say(_("Contest {key} skipped.").format(key=contest.key))
+            return self.contest_done(progress.next(choices=[]), definition)
+        self.script.say(_("There is no choice to take back yet."))
         return self.ask_choice(progress, definition)
 
     def contest_done(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
@@ -254,18 +269,20 @@ class Call:
         return self.confirm_prompt(progress.next(stage="confirm"), definition)
 
     def confirm_prompt(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
-        """Read the whole ballot back and ask for 1 (confirm) or 2 (start again)."""
+        """Read the whole ballot back and ask for 1 (confirm), 2 (start again) or 3 (again)."""
         if definition.single:
             self.script.say(read_back(definition.contests[0], progress.choices))
         else:
             self.script.say(_("Here is your whole ballot."))
             for contest in definition.contests:
                 self.script.say(read_back_contest(contest, progress.ballot.get(contest.key, [])))
-        prompt = _("Press 1 to confirm your vote, or 2 to start your choices again.")
+        prompt = _(
+            "Press 1 to confirm your vote, 2 to start your choices again, or 3 to hear them again."
+        )
         return twiml(self.script.gather(self.url(progress), prompt, num_digits=1))
 
     def confirm(self, progress: state.CallState, keys: str) -> Response:
-        """1 casts the ballot; 2 starts the choices again; anything else asks again."""
+        """1 casts the ballot; 2 starts the choices again; 3, silence or another key repeats."""
         definition = self.definition(progress)
         if keys == "2":
             self.script.say(_("Let's start your choices again."))
@@ -273,11 +290,21 @@ class Call:
             if definition.single:
                 return self.ask_choice(again, definition)
             return self.start_contest(again, definition)
+        if keys == "3":
+            return self.confirm_prompt(progress, definition)
         if keys != "1":
             progress = progress.next(tries=progress.tries + 1)
-            if progress.tries >= TRIES:
-                self.script.say(_("Your vote was not recorded. Goodbye."))
+            if progress.tries >= CONFIRM_TRIES:
+                self.script.say(
+                    _(
+                        "Your vote has not been recorded, and your token can still be used. "
+                        "To vote, please call this number again and key your token. Goodbye."
+                    )
+                )
                 return twiml(self.script.hangup())
+            self.script.say(
+                _("I did not hear 1, 2 or 3.") if not keys else _("That was not 1, 2 or 3.")
+            )
             return self.confirm_prompt(progress, definition)
         choices = progress.choices if definition.single else progress.ballot
         try:
@@ -289,7 +316,7 @@ class Call:
             refuse(self.request)
             self.script.say(spoken(error)).say(_("Your vote was not recorded. Goodbye."))
             return twiml(self.script.hangup())
-        code = spell(receipt.code)
+        code = phonetic.spell(receipt.code)
         self.script.say(_("Your vote has been recorded. Thank you."))
         self.script.say(_("Your receipt code is: {code}. Again: {code}.").format(code=code))
         self.script.say(
