@@ -20,8 +20,9 @@ from ballotbox.adapters.audit_pages.disputes import router as dispute_router
 from ballotbox.adapters.audit_pages.router import router as audit_router
 from ballotbox.adapters.httpkit.bodylimit import BodyLimitMiddleware, BodyLimits
 from ballotbox.adapters.httpkit.errors import status_for
+from ballotbox.adapters.httpkit.language import LocaleMiddleware
 from ballotbox.adapters.httpkit.limits import SlowAnswerMiddleware
-from ballotbox.adapters.httpkit.security import LocaleMiddleware, SecurityHeadersMiddleware
+from ballotbox.adapters.httpkit.security import SecurityHeadersMiddleware
 from ballotbox.adapters.httpkit.templating import render
 from ballotbox.adapters.phone import routes as phone_routes
 from ballotbox.adapters.postal import pages as postal_pages
@@ -30,6 +31,7 @@ from ballotbox.adapters.web import api, docs, pages
 from ballotbox.config import Settings, configure_logging, get_settings
 from ballotbox.core import logsafe
 from ballotbox.core.errors import BallotboxError
+from ballotbox.core.i18n import _, current_locale
 from ballotbox.services import Context
 from ballotbox.services.batching import CastBatcher
 from ballotbox.services.checkpoints import sign_due
@@ -98,7 +100,10 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if error.status_code == 404 and (redirect := _slash_redirect(request)) is not None:
         return redirect
-    detail = "Page not found." if error.status_code == 404 else str(error.detail)
+    detail = {
+        404: _("Page not found."),
+        405: _("This page is reached from a form: go back to the start and try again."),
+    }.get(error.status_code, str(error.detail))
     if wants_json(request):
         return JSONResponse(
             {"error": f"http_{error.status_code}", "detail": detail},
@@ -119,10 +124,12 @@ async def _unexpected(request: Request, error: Exception) -> Response:
         getattr(request.scope.get("route"), "path", "?"),
         exc_info=(type(error), error, None),
     )
-    message = "Something went wrong on our side; nothing was recorded. Please try again."
+    message = _("Something went wrong on our side; nothing was recorded. Please try again.")
     if wants_json(request):
         return JSONResponse({"error": "internal", "detail": message}, status_code=500)
-    return HTMLResponse(f"<!doctype html><title>Error</title><p>{message}</p>", status_code=500)
+    lang, title = current_locale(), _("Error")
+    page = f'<!doctype html><html lang="{lang}"><title>{title}</title><p>{message}</p>'
+    return HTMLResponse(page, status_code=500)
 
 
 async def _transition_loop(app: FastAPI) -> None:

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ballotbox.core import i18n
 from ballotbox.core.controlchars import control_characters_in
 from ballotbox.core.errors import DefinitionError
 from ballotbox.core.vocabulary import CHANNELS, RANKED_METHODS, REFERENDUM_ANSWERS, Channel, Method
@@ -53,6 +54,7 @@ MAX_CANDIDATES = 999  # candidate numbers run from 1 to 999 (in each contest)
 MAX_PROBLEMS = 50  # listed; the rest are counted
 DEFAULT_TIMEZONE = "Europe/London"
 MULTILINE_FIELDS = frozenset({"description", "statement"})
+TITLE_IN = re.compile(r"^title_([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?)$")  # title_cy: a translation
 
 # The fields of a contest that the one-contest form writes at the top level.
 CONTEST_FIELDS = (
@@ -118,6 +120,37 @@ class ContestDefinition(BaseModel):
     threshold: str = Field("1/2", description="referendum: share of votes cast Yes must exceed")
     abstentions_count: bool = False
     group_minimums: list[GroupMinimum] = Field(default_factory=list)
+    # The title in other languages, written title_cy = "…" (candidate names are never translated).
+    titles: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _title_translations(cls, data: Any) -> Any:
+        """Gather ``title_<language>`` keys into :attr:`titles`."""
+        if not isinstance(data, dict) or not any(TITLE_IN.match(str(k)) for k in data):
+            return data
+        titles = {k: v for k, v in data.items() if TITLE_IN.match(str(k))}
+        rest = {k: v for k, v in data.items() if k not in titles}
+        return {**rest, "titles": {TITLE_IN.match(k)[1]: v for k, v in titles.items()}}  # type: ignore[index]
+
+    @field_validator("titles")
+    @classmethod
+    def _known_title_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        checked: dict[str, str] = {}
+        for written, title in value.items():
+            code = i18n.normalise(written)
+            if code is None:
+                known = ", ".join(f"title_{c}" for c in i18n.languages())
+                raise ValueError(f"title_{written}: no language “{written}”; use {known}")
+            if not isinstance(title, str) or not title.strip() or len(title) > 200:
+                raise ValueError(f"title_{written}: give the title, at most 200 characters")
+            checked[code] = title.strip()
+        return checked
+
+    @property
+    def local_title(self) -> str:
+        """The title in the language being spoken or shown, else as written."""
+        return self.titles.get(i18n.current_locale(), self.title)
 
     @field_validator("key")
     @classmethod
@@ -176,6 +209,11 @@ class ElectionDefinition(BaseModel):
     opens: datetime
     closes: datetime
     channels: list[Channel] = Field(default_factory=lambda: all_channels(), min_length=1)
+    languages: list[str] = Field(
+        default_factory=lambda: [i18n.DEFAULT_LOCALE],
+        min_length=1,
+        description="the languages members are offered, the primary first (SMS, phone menu)",
+    )
     tie_seed: str = Field(default_factory=lambda: secrets.token_hex(16))
     contests: list[ContestDefinition] = Field(min_length=1, max_length=MAX_CONTESTS)
     timezone: str | None = Field(
@@ -238,6 +276,25 @@ class ElectionDefinition(BaseModel):
             raise ValueError("a channel is listed twice")
         return value
 
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        codes = []
+        for written in value:
+            code = i18n.normalise(written)
+            if code is None:
+                known = ", ".join(i18n.languages())
+                raise ValueError(f"“{written}” is not a language ballotbox speaks; use {known}")
+            codes.append(code)
+        if len(set(codes)) != len(codes):
+            raise ValueError("a language is listed twice")
+        return codes
+
+    @property
+    def languages_listed(self) -> bool:
+        """True when the definition lists its languages (else it follows the installation's)."""
+        return "languages" in self.model_fields_set
+
     @property
     def zone(self) -> str:
         """The time zone the ballot's times are printed and spoken in (default Europe/London)."""
@@ -265,7 +322,12 @@ class ElectionDefinition(BaseModel):
         if not self.single:
             return False
         only = self.contests[0]
-        return only.key == "A" and only.title == self.title and not only.description
+        return (
+            only.key == "A"
+            and only.title == self.title
+            and not only.description
+            and not only.titles
+        )
 
     def document(self) -> dict[str, Any]:
         """The canonical JSON document stored, committed to and published.
@@ -276,7 +338,11 @@ class ElectionDefinition(BaseModel):
         data: dict[str, Any] = self.model_dump(mode="json")
         if data["timezone"] is None:  # not written: stored exactly as before the field existed
             del data["timezone"]
+        if not self.languages_listed:  # as before languages existed
+            del data["languages"]
         if not self.is_one_contest_form():
+            for written, contest in zip(data["contests"], self.contests, strict=True):
+                written.update({f"title_{code}": title for code, title in contest.titles.items()})
             return data
         contest = data.pop("contests")[0]
         for name in ("key", "title", "description"):

@@ -206,6 +206,7 @@ class ChainBehindError(LifecycleError):
     """The officer's view of :class:`VotingPausedError`: what is missing and what to do."""
 
     code = "chain_behind"
+    # i18n: officer
     template = N_(
         "“{slug}” is on hold: {detail} Votes acknowledged after that point would be lost. "
         "Restore a newer backup, or, if the loss is accepted, record why: "

@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from sqlmodel import Session
 
 from ballotbox.core.errors import ElectionNotOpenError, TokenUsedError, TokenVoidError
-from ballotbox.core.i18n import N_
+from ballotbox.core.i18n import N_, _, current_locale
 from ballotbox.core.tokens.format import Token
 from ballotbox.services import continuity
 from ballotbox.services.context import Context
@@ -115,6 +116,9 @@ def _whole_number(payload: Mapping[str, object], key: str) -> int:
 
 
 def _when(election: Election, moment: Any) -> str:
-    """A time in the ballot's own zone, as a sentence says it: ``31 January 2027 at 17:00 GMT``."""
+    """A moment in the member's language and the ballot's zone: "31 January 2027 at 17:00 GMT"."""
     at = aware(moment).astimezone(ZoneInfo(definition_of(election).zone))
-    return f"{at.day} {at:%B %Y} at {at:%H:%M %Z}"
+    day = format_date(at, "d MMMM y", locale=current_locale())
+    return _("{date} at {time} {zone}").format(
+        date=day, time=at.strftime("%H:%M"), zone=at.strftime("%Z")
+    )

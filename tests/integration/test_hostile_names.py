@@ -10,6 +10,7 @@ never used as a gettext format string.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -57,7 +58,7 @@ class _Scan(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self.text: list[str] = []
-        self._inline_script = False
+        self._inline_script = self._data_block = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -70,13 +71,23 @@ class _Scan(HTMLParser):
             self.problems.append(f"<{tag}>")
         if tag == "meta" and any(name == "http-equiv" for name, _ in attrs):
             self.problems.append("<meta http-equiv>")
-        self._inline_script = tag == "script" and not dict(attrs).get("src")
+        named = dict(attrs)
+        self._inline_script = tag == "script" and not named.get("src")
+        # A JSON data block (a script's translations) is never run; it must stay JSON.
+        self._data_block = self._inline_script and named.get("type") == "application/json"
 
     def handle_endtag(self, tag: str) -> None:
-        self._inline_script = False
+        self._inline_script = self._data_block = False
 
     def handle_data(self, data: str) -> None:
-        if self._inline_script:
+        if self._data_block:
+            try:
+                json.loads(data)
+            except ValueError:
+                self.problems.append(f"broken JSON data block {data[:40]!r}")
+            if "<" in data:
+                self.problems.append(f"'<' in a JSON data block {data[:40]!r}")
+        elif self._inline_script:
             self.problems.append(f"inline script {data[:40]!r}")
         self.text.append(data)
 

@@ -21,7 +21,6 @@ import secrets
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ballotbox.core import i18n
 from ballotbox.core.errors import BallotboxError
 from ballotbox.core.i18n import N_
 
@@ -123,26 +122,3 @@ async def verify_csrf(request: Request) -> None:
         or not _genuine(request, cookie)
     ):
         raise CsrfError()
-
-
-class LocaleMiddleware:
-    """Render each request in the configured language, or the browser's when a catalogue exists."""
-
-    def __init__(self, app: ASGIApp, *, default: str) -> None:
-        self.app = app
-        self.default = default
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            i18n.set_locale(
-                self._choose(dict(scope.get("headers", [])).get(b"accept-language", b""))
-            )
-        await self.app(scope, receive, send)
-
-    def _choose(self, header: bytes) -> str:
-        for part in header.decode("latin-1").split(","):
-            tag = part.split(";")[0].strip().lower()
-            for candidate in (tag.replace("-", "_"), tag.split("-")[0]):
-                if candidate and i18n.available(candidate):
-                    return candidate
-        return self.default

@@ -29,8 +29,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from ballotbox.adapters.httpkit import language
 from ballotbox.adapters.httpkit.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
-from ballotbox.core import i18n
+from ballotbox.core import i18n, vocabulary
 from ballotbox.core.vocabulary import CHANNELS, REFERENDUM_ANSWERS
 from ballotbox.storage.models import ElectionState
 
@@ -44,7 +45,12 @@ def group_digits(value: str) -> str:
 
 
 # The application's own words that pages show from data fields; see the module docstring.
-VOCABULARY: set[str] = {*(s.value for s in ElectionState), *CHANNELS, *REFERENDUM_ANSWERS}
+VOCABULARY: set[str] = {
+    *(s.value for s in ElectionState),
+    *CHANNELS,
+    *REFERENDUM_ANSWERS,
+    *vocabulary.WORDS,
+}
 
 
 def register_phrases(*words: str) -> None:
@@ -79,6 +85,7 @@ def make_templates(*directories: Path) -> Jinja2Templates:
     )
     env.filters["grouped"] = group_digits
     env.filters["phrase"] = phrase
+    language.install(env)
     return Jinja2Templates(env=env)
 
 

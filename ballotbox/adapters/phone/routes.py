@@ -27,6 +27,7 @@ from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.limits import failed, get_guard
 from ballotbox.adapters.httpkit.twilio import auth_token, caller_source, twilio_params, twiml
 from ballotbox.adapters.phone import checkcall, keypad, state, voicemail
+from ballotbox.adapters.phone import language as phone_language
 from ballotbox.adapters.phone.script import (
     Script,
     ballot_intro,
@@ -50,7 +51,7 @@ from ballotbox.core.errors import (
     TokenVoidError,
     UnknownTokenError,
 )
-from ballotbox.core.i18n import _, set_locale
+from ballotbox.core.i18n import _, ballot_languages, current_locale, set_locale
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context
 from ballotbox.services.casting import cast, check_can_vote
@@ -116,8 +117,33 @@ class Call:
             )
         return twiml(self.script.gather(self.url(progress), prompt))
 
-    def start(self) -> Response:
-        """A new call: greet with the organisation and, if only one ballot is open, its title."""
+    def speak(self, language: str) -> None:
+        """Say everything from here on in ``language`` (text and voice)."""
+        set_locale(language)
+        self.script = phone_language.script_for(language, self.settings)
+
+    def languages(self) -> list[str]:
+        """The languages the ballots open on the line offer (a menu when more than one)."""
+        now = self.ctx.clock.now()
+        definitions = [
+            definition_of(e) for e in repository.elections(self.session)
+            if effective_state(e, now) == ElectionState.OPEN
+        ]  # fmt: skip
+        on_line = [d for d in definitions if "phone" in d.channels]
+        return phone_language.menu_languages(list(on_line), self.settings.locale)
+
+    def choose_language(self, progress: state.CallState, keys: str) -> Response:
+        """The menu was answered: carry on in the chosen language."""
+        language = phone_language.chosen(keys, self.languages())
+        self.speak(language)
+        return self.start(progress.next(stage="token", lang=language))
+
+    def start(self, progress: state.CallState | None = None) -> Response:
+        """A new call: the language menu if offered, then greet with the organisation and,
+        if only one ballot is open, its title."""
+        if progress is None and len(languages := self.languages()) > 1:
+            action = self.url(state.CallState(stage="language"))
+            return twiml(phone_language.menu(action, languages, self.settings))
         now = self.ctx.clock.now()
         open_ = [
             e for e in repository.elections(self.session)
@@ -131,7 +157,7 @@ class Call:
         )
         if len(open_) == 1:
             self.script.say(_("This is the vote for {title}.").format(title=open_[0].title))
-        return self.ask_token(state.CallState())
+        return self.ask_token(progress or state.CallState())
 
     def retry_token(self, progress: state.CallState, why: str) -> Response:
         """Say why the token was not taken; ask again, or say goodbye after three tries."""
@@ -156,6 +182,8 @@ class Call:
             token = keypad.read_token(keys)
             published = published_vote(self.session, self.ctx, token)
             if published is not None:  # after publication a token is checked, not voted
+                checked = repository.election_by_slug(self.session, published.election)
+                progress = self.in_ballot_language(progress, definition_of(checked))
                 return checkcall.read_vote(self, progress, published)
             election = check_can_vote(self.session, self.ctx, token, "phone")
         except RateLimitedError as error:
@@ -169,6 +197,7 @@ class Call:
         except BallotboxError as error:
             return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
         definition = definition_of(election)
+        progress = self.in_ballot_language(progress, definition)
         title = election.title
         self.script.say(_("Thank you. This is the ballot for {title}.").format(title=title))
         progress = progress.next(stage="choose", token=token.digits, election=election.slug)
@@ -179,6 +208,16 @@ class Call:
         self.script.say(candidate_list(contest))
         self.script.say(how_to_choose(contest))
         return self.ask_choice(progress, definition)
+
+    def in_ballot_language(
+        self, progress: state.CallState, definition: ElectionDefinition
+    ) -> state.CallState:
+        """No language chosen at a menu: the ballot's first language from here on."""
+        if progress.lang:
+            return progress
+        progress = progress.next(lang=ballot_languages(definition, current_locale())[0])
+        self.speak(progress.lang)
+        return progress
 
     def start_contest(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
         """Announce the contest the call has reached (of several), its candidates, and ask."""
@@ -370,7 +409,11 @@ def phone_webhook(
         call.script.say(_("Sorry, we lost track of your call. Let's start again."))
         return call.ask_token(state.CallState())
     keys = params.get("Digits", "")
+    if progress.lang:
+        call.speak(progress.lang)
     try:
+        if progress.stage == "language":
+            return call.choose_language(progress, keys)
         if progress.stage == "token":
             return call.token(progress, keys)
         if progress.stage == "choose":

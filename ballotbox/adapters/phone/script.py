@@ -111,7 +111,7 @@ def read_back(contest: ContestDefinition, choices: Sequence[int]) -> str:
     """One contest's choices, read back before confirming."""
     names = contest.candidate_names()
     if contest.method == "referendum":
-        return _("You answered: {answer}.").format(answer=names[choices[0]])
+        return _("You answered: {answer}.").format(answer=_(names[choices[0]]))
     if contest.ranked:
         parts = [
             _("{nth}, {name}").format(nth=ordinal(i), name=names[n])
@@ -133,14 +133,14 @@ def contest_heading(contest: ContestDefinition) -> str:
     """A contest announced by its key and title, and its seats when there are several."""
     if contest.seats > 1:
         return _("Contest {key}, {title}, {seats} seats.").format(
-            key=contest.key, title=contest.title, seats=contest.seats
+            key=contest.key, title=contest.local_title, seats=contest.seats
         )
-    return _("Contest {key}, {title}.").format(key=contest.key, title=contest.title)
+    return _("Contest {key}, {title}.").format(key=contest.key, title=contest.local_title)
 
 
 def read_back_contest(contest: ContestDefinition, choices: Sequence[int]) -> str:
     """One contest of several in the read-back: its key and title, then its choices or blank."""
-    heading = _("Contest {key}, {title}.").format(key=contest.key, title=contest.title)
+    heading = _("Contest {key}, {title}.").format(key=contest.key, title=contest.local_title)
     if not choices:
         return heading + " " + _("Left blank.")
     return heading + " " + read_back(contest, choices)

@@ -25,7 +25,7 @@ import nacl.exceptions
 import nacl.secret
 
 MAX_AGE = timedelta(minutes=20)
-STAGES = ("token", "choose", "confirm", "voicemail", "checked")
+STAGES = ("language", "token", "choose", "confirm", "voicemail", "checked")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class CallState:
     sealed_at: int = 0
     contest: int = 0
     ballot: dict[str, list[int]] = field(default_factory=dict)
+    lang: str = ""  # the language chosen from the first menu, or the ballot's first
 
     def next(self, **changes: Any) -> CallState:
         """A copy with ``changes``; a new stage starts with its tries at zero."""

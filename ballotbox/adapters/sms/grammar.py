@@ -39,16 +39,17 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ballotbox.core.errors import ChoiceError, InputError, TokenLengthError
-from ballotbox.core.i18n import N_
+from ballotbox.core.i18n import N_, _
 
 TOKEN_DIGITS = 20
 HELP_WORDS = frozenset({"HELP", "INFO", "?", "AIDE", "HELLO", "HI"})
 # Words some members put before the token ("Token: 4821 …", "vote 4821 …"): skipped.
-LEAD_WORDS = frozenset({"TOKEN", "TOKEN:", "VOTE", "VOTE:", "BALLOT", "BALLOT:"})
+LEAD_WORDS = frozenset({"TOKEN", "TOKEN:", "VOTE", "VOTE:", "BALLOT", "BALLOT:", "TOCYN", "TOCYN:"})
 ANSWERS = {
     "YES": 1, "Y": 1, "AYE": 1, "FOR": 1,
     "NO": 2, "N": 2, "NAY": 2, "AGAINST": 2,
     "ABSTAIN": 3, "A": 3, "ABS": 3, "ABSTENTION": 3,
+    "IE": 1, "NA": 2, "NAC": 2, "YMATAL": 3,  # Welsh, as the Welsh replies say
 }  # fmt: skip
 # After publication: check a token's recorded vote, or report it with the receipt code.
 CHECK_WORDS = frozenset({"CHECK", "CHECK:", "VERIFY", "GWIRIO"})
@@ -239,12 +240,14 @@ def read_preferences(words: Sequence[str], ballot: Ballot) -> list[int]:
 
 
 def example(contests: Mapping[str, Ballot]) -> str:
-    """A vote for ``contests`` as a member would text it, e.g. ``A 3 1 2 B 2 C YES``."""
+    """A vote for ``contests`` as a member would text it, e.g. ``A 3 1 2 B 2 C YES`` (``C IE``)."""
     parts = []
     for key, ballot in contests.items():
         numbers = sorted(ballot.numbers)
         parts.append(
-            f"{key} YES" if ballot.yes_no else f"{key} " + " ".join(map(str, numbers[:3][::-1]))
+            f"{key} {_('YES')}"
+            if ballot.yes_no
+            else f"{key} " + " ".join(map(str, numbers[:3][::-1]))
         )
     return " ".join(parts)
 

@@ -110,7 +110,9 @@ def shapes(definition: ElectionDefinition) -> dict[str, grammar.Ballot]:
 def _contest_line(contest: ContestDefinition) -> str:
     """A contest's heading in the ballot reply: key, title, and how to vote in it."""
     if contest.method == "referendum":
-        return _("{key}: {title}: YES, NO or ABSTAIN.").format(key=contest.key, title=contest.title)
+        return _("{key}: {title}: YES, NO or ABSTAIN.").format(
+            key=contest.key, title=contest.local_title
+        )
     if contest.ranked and contest.seats > 1:
         how = _("number in order of preference, {seats} seats").format(seats=contest.seats)
     elif contest.ranked:
@@ -119,7 +121,7 @@ def _contest_line(contest: ContestDefinition) -> str:
         how = _("choose up to {limit}").format(limit=contest.choice_limit)
     else:
         how = _("choose any number")
-    return _("{key}: {title} ({how}):").format(key=contest.key, title=contest.title, how=how)
+    return _("{key}: {title} ({how}):").format(key=contest.key, title=contest.local_title, how=how)
 
 
 def _contests_reply(election: Election, definition: ElectionDefinition) -> list[str]:
@@ -160,7 +162,7 @@ def _chosen(contest: ContestDefinition, names: list[str]) -> str:
     if not names:
         return _("{key}: left blank.").format(key=contest.key)
     if contest.method == "referendum":
-        listed = names[0]
+        listed = _(names[0])
     elif contest.ranked:
         listed = ", ".join(f"{i} {name}" for i, name in enumerate(names, start=1))
     else:
@@ -179,7 +181,7 @@ def receipt_reply(
         contest = definition.contests[0]
         names = recorded[contest.key]
         if contest.method == "referendum":
-            chosen = [_("Your answer: {answer}.").format(answer=names[0])]
+            chosen = [_("Your answer: {answer}.").format(answer=_(names[0]))]
         elif contest.ranked:
             order = ", ".join(f"{i} {name}" for i, name in enumerate(names, start=1))
             chosen = [_("Your order: {order}.").format(order=order)]
@@ -204,7 +206,7 @@ def error_reply(error: BallotboxError, definition: ElectionDefinition | None = N
     """
     if isinstance(error, ChoiceError) and error.contest and definition and not definition.single:
         try:
-            title = definition.contest(error.contest).title
+            title = definition.contest(error.contest).local_title
         except KeyError:
             return split_messages([error.message])
         return split_messages(

@@ -31,6 +31,7 @@ from ballotbox.adapters.httpkit.deps import Caster, CasterDep, ContextDep, ReadS
 from ballotbox.adapters.httpkit.limits import failed, get_guard
 from ballotbox.adapters.httpkit.twilio import twilio_params, twiml
 from ballotbox.adapters.sms import checktext, grammar, replies
+from ballotbox.adapters.sms import language as sms_language
 from ballotbox.config import Settings
 from ballotbox.core.errors import (
     BallotboxError,
@@ -39,7 +40,7 @@ from ballotbox.core.errors import (
     TokenVoidError,
     UnknownTokenError,
 )
-from ballotbox.core.i18n import set_locale
+from ballotbox.core.i18n import ballot_languages, current_locale, set_locale, using
 from ballotbox.core.tokens.format import parse
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context
@@ -86,7 +87,10 @@ class Answer:
         failure: BallotboxError | None = None
         definition: ElectionDefinition | None = None
         try:
-            message = grammar.read_message(self.body)
+            language, body = sms_language.split_language(self.body)  # CYMRAEG / ENGLISH
+            if language:
+                set_locale(language)
+            message = grammar.read_message(body)
             if isinstance(message, grammar.Help):
                 return self.kept(replies.help_reply())
             self.guard.check("sms", sender)
@@ -102,6 +106,7 @@ class Answer:
                 failure = error
                 raise
             definition = definition_of(election)
+            set_locale(language or ballot_languages(definition, current_locale())[0])
             if isinstance(message, grammar.BallotRequest):
                 return self.kept(replies.ballot_reply(election, definition))
             choices: list[int] | dict[str, list[int]]
@@ -112,8 +117,11 @@ class Answer:
                 choices = grammar.read_ballot(message.preferences, replies.shapes(definition))
             said: list[str] = []
 
+            locale = current_locale()
+
             def remember(session: Session, receipt: CastReceipt) -> None:
-                said.extend(replies.receipt_reply(receipt, definition, self.public_url))
+                with using(locale):  # the batcher's thread: answer in the member's language
+                    said.extend(replies.receipt_reply(receipt, definition, self.public_url))
                 if self.sid:  # in the vote's own transaction
                     self.guard.remember(session, self.sid, self.body, _SEPARATOR.join(said))
 

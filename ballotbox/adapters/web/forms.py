@@ -82,7 +82,7 @@ class ContestEntry:
         if not self.suffix:
             return self.error.message
         return _("Contest {key}, {title}: {problem}").format(
-            key=self.key, title=self.contest.title, problem=self.error.message
+            key=self.key, title=self.contest.local_title, problem=self.error.message
         )
 
     def fail(self, error: ChoiceError, field_id: str) -> None:

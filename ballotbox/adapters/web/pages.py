@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.errors import status_for
+from ballotbox.adapters.httpkit.language import remember_form
 from ballotbox.adapters.httpkit.limits import charged, client_address, get_guard
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.adapters.httpkit.templating import make_templates
@@ -33,7 +34,6 @@ from ballotbox.core.tokens.format import Token, parse
 from ballotbox.services import Context, elections
 from ballotbox.services.casting import check_can_vote
 from ballotbox.services.elections import definition_of, effective_state
-from ballotbox.services.localtime import election_time
 from ballotbox.storage import repository
 from ballotbox.storage.models import Election, ElectionState
 
@@ -47,7 +47,7 @@ def render(
     return kit_render(request, name, context, status_code, using=templates)
 
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(remember_form)])
 
 
 def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTMLResponse:
@@ -228,7 +228,6 @@ def election_page(
             "view": view,
             "state": effective_state(election, ctx.clock.now()),
             "result": result,
-            "opens": election_time(election, election.opens_at),
-            "closes": election_time(election, election.closes_at),
+            "zone": definition_of(election).zone,  # times in the ballot's own time zone
         },
     )

@@ -5,9 +5,30 @@
  * same file for everyone.  Unused and void tokens are published only as keyed
  * hashes, so this script computes BLAKE2b(token, key = the revealed token key)
  * itself (RFC 7693, below) to say whether a token that did not vote was issued.
+ *
+ * Every sentence goes through _("…"): pybabel extracts them into the catalogue
+ * and the page carries the page language's translations as JSON
+ * (#js-messages, see ballotbox/adapters/httpkit/language.py).
  */
 (function () {
   "use strict";
+
+  // ---- the page's language ----
+  var MESSAGES = {};
+  if (typeof document !== "undefined") {
+    var block = document.getElementById("js-messages");
+    if (block) { try { MESSAGES = JSON.parse(block.textContent); } catch (e) { MESSAGES = {}; } }
+  }
+
+  /** `text` in the page's language, its {name} placeholders filled from `values`. */
+  function _(text, values) {
+    var out = Object.prototype.hasOwnProperty.call(MESSAGES, text) ? MESSAGES[text] : text;
+    return out.replace(/\{(\w+)\}/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
+
+  var CHANNELS = { web: _("web"), sms: _("sms"), phone: _("phone"), postal: _("postal") };
 
   // ---- BLAKE2b (RFC 7693) on BigInt 64-bit words: one short hash per lookup ----
   var MASK = (1n << 64n) - 1n;
@@ -88,9 +109,9 @@
   // ---- the token: 20 digits, ISO 7064 MOD 97-10 (the number is ≡ 1 mod 97) ----
   function readToken(text) {
     var digits = text.replace(/[\s.\-]/g, "");
-    if (!/^[0-9]*$/.test(digits)) { return { error: "A token has only digits (spaces, dashes and dots are ignored)." }; }
-    if (digits.length !== 20) { return { error: "A token has 20 digits; you typed " + digits.length + "." }; }
-    if (BigInt(digits) % 97n !== 1n) { return { error: "Those 20 digits are not a valid token: please check for a typing mistake." }; }
+    if (!/^[0-9]*$/.test(digits)) { return { error: _("A token has only digits (spaces, dashes and dots are ignored).") }; }
+    if (digits.length !== 20) { return { error: _("A token has 20 digits; you typed {count}.", { count: digits.length }) }; }
+    if (BigInt(digits) % 97n !== 1n) { return { error: _("Those 20 digits are not a valid token: please check for a typing mistake.") }; }
     return { digits: digits };
   }
 
@@ -121,7 +142,7 @@
     var list = null, unused = null, voided = null;
 
     form.hidden = false;
-    status.textContent = "Downloading the published list…";
+    status.textContent = _("Downloading the published list…");
     fetch(form.getAttribute("data-list"), { credentials: "omit", cache: "force-cache" })
       .then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
@@ -131,20 +152,20 @@
         list = data;
         unused = new Set(data.unused);
         voided = new Set(data.void);
-        status.textContent = "The list is here: " + Object.keys(data.ballots).length +
-          " ballots. Lookups happen on this device only.";
+        status.textContent = _("The list is here: {count} ballots. Lookups happen on this device only.",
+          { count: Object.keys(data.ballots).length });
         form.setAttribute("data-ready", "true");
       })
       .catch(function (error) {
-        status.textContent = "The published list could not be downloaded (" + error.message +
-          "). Use the download link below instead.";
+        status.textContent = _("The published list could not be downloaded ({reason}). Use the download link below instead.",
+          { reason: error.message });
       });
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       answer.textContent = "";
       answer.className = "check-answer";
-      if (!list) { answer.textContent = "The list has not arrived yet; try again in a moment."; return; }
+      if (!list) { answer.textContent = _("The list has not arrived yet; try again in a moment."); return; }
       var token = readToken(input.value);
       if (token.error) {
         answer.classList.add("check-problem");
@@ -155,25 +176,27 @@
       }
       input.removeAttribute("aria-invalid");
       var ballot = list.ballots[token.digits];
-      answer.appendChild(el("p", "Token " + grouped(token.digits), "check-token"));
+      answer.appendChild(el("p", _("Token {token}", { token: grouped(token.digits) }), "check-token"));
       if (ballot) {
         answer.classList.add("check-voted");
-        answer.appendChild(el("h3", "A vote is recorded for this token"));
-        answer.appendChild(el("p", "Cast by " + ballot[0] + ". Receipt code: ", ""));
+        answer.appendChild(el("h3", _("A vote is recorded for this token")));
+        answer.appendChild(el("p", _("Cast by {channel}.", { channel: CHANNELS[ballot[0]] || ballot[0] }) +
+          " " + _("Receipt code") + ": ", ""));
         answer.lastChild.appendChild(el("strong", ballot[2], "code"));
         if (Array.isArray(ballot[1])) {
-          answer.appendChild(el("p", "Recorded choices, in the order given:"));
+          answer.appendChild(el("p", _("Recorded choices, in the order given:")));
           answer.appendChild(choiceList(ballot[1], list.candidates));
         } else {
           // A ballot of several contests: every contest of the row, in ballot order.
-          answer.appendChild(el("p", "Recorded choices in each contest, in the order given:"));
+          answer.appendChild(el("p", _("Recorded choices in each contest, in the order given:")));
           (list.contests || []).forEach(function (contest) {
             var picked = ballot[1][contest.key] || [];
-            answer.appendChild(el("h4", "Contest " + contest.key + ": " + contest.title, "contest-heading"));
+            answer.appendChild(el("h4", _("Contest {key}: {title}", { key: contest.key, title: contest.title }),
+              "contest-heading"));
             if (picked.length) {
               answer.appendChild(choiceList(picked, contest.candidates));
             } else {
-              answer.appendChild(el("p", "Left blank", "blank"));
+              answer.appendChild(el("p", _("Left blank"), "blank"));
             }
           });
         }
@@ -181,16 +204,16 @@
         var hash = blake2bHex(new TextEncoder().encode(token.digits), hexBytes(list.token_key), 32);
         if (unused.has(hash)) {
           answer.classList.add("check-unused");
-          answer.appendChild(el("h3", "No vote is recorded for this token"));
-          answer.appendChild(el("p", "It was issued for this ballot and never used. If you did not vote, this is what you should see."));
+          answer.appendChild(el("h3", _("No vote is recorded for this token")));
+          answer.appendChild(el("p", _("It was issued for this ballot and never used. If you did not vote, this is what you should see.")));
         } else if (voided.has(hash)) {
           answer.classList.add("check-unused");
-          answer.appendChild(el("h3", "This token was made void before voting opened"));
-          answer.appendChild(el("p", "A void token could never vote."));
+          answer.appendChild(el("h3", _("This token was made void before voting opened")));
+          answer.appendChild(el("p", _("A void token could never vote.")));
         } else {
           answer.classList.add("check-problem");
-          answer.appendChild(el("h3", "This token is not in this election's list"));
-          answer.appendChild(el("p", "Check the digits against your card, and that this is the right ballot."));
+          answer.appendChild(el("h3", _("This token is not in this election's list")));
+          answer.appendChild(el("p", _("Check the digits against your card, and that this is the right ballot.")));
         }
       }
       answer.focus();

@@ -1,7 +1,19 @@
 // Teller console: check a token's MOD 97-10 check digits as it is typed.
 // Only a help for the eyes: the server checks again and is the authority.
+// Sentences go through _("…") so that pybabel extracts them; the page carries their
+// translations as JSON (#js-messages; the console itself is English only for now).
 (function () {
   "use strict";
+  var MESSAGES = {};
+  var block = document.getElementById("js-messages");
+  if (block) { try { MESSAGES = JSON.parse(block.textContent); } catch (e) { MESSAGES = {}; } }
+
+  function _(text, values) {
+    var out = Object.prototype.hasOwnProperty.call(MESSAGES, text) ? MESSAGES[text] : text;
+    return out.replace(/\{(\w+)\}/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
   var LENGTH = 20;
   var SEPARATORS = /[\s\-._\u00a0\u2009\u202f\u2010-\u2014]/g;
 
@@ -18,11 +30,11 @@
   function verdict(text) {
     var digits = text.replace(SEPARATORS, "");
     if (!digits) return { state: "empty", text: "" };
-    if (/[^0-9]/.test(digits)) return { state: "bad", text: "Only digits: check the token." };
-    if (digits.length < LENGTH) return { state: "short", text: digits.length + " of " + LENGTH + " digits" };
-    if (digits.length > LENGTH) return { state: "bad", text: digits.length + " digits: a token has " + LENGTH + "." };
-    if (mod97(digits) === 1) return { state: "ok", text: "✓ Check digits correct" };
-    return { state: "bad", text: "✗ Check digits wrong: look at the letter again" };
+    if (/[^0-9]/.test(digits)) return { state: "bad", text: _("Only digits: check the token.") };
+    if (digits.length < LENGTH) return { state: "short", text: _("{count} of {length} digits", { count: digits.length, length: LENGTH }) };
+    if (digits.length > LENGTH) return { state: "bad", text: _("{count} digits: a token has {length}.", { count: digits.length, length: LENGTH }) };
+    if (mod97(digits) === 1) return { state: "ok", text: _("✓ Check digits correct") };
+    return { state: "bad", text: _("✗ Check digits wrong: look at the letter again") };
   }
 
   function attach(input) {
