@@ -175,7 +175,7 @@ class Call:
         if keys == "":
             return self.retry_token(progress, _("I did not hear any keys."))
         if keys.strip("0") == "" and voicemail.offered(self.settings, self.ctx):
-            return self.offer_voicemail(progress)
+            return voicemail.offer(self, progress)
         caller = caller_source(self.params)
         try:
             self.guard.check("phone", caller)
@@ -365,33 +365,6 @@ class Call:
         )
         return twiml(self.script.hangup())
 
-    def offer_voicemail(self, progress: state.CallState) -> Response:
-        """Record a spoken message for the tellers."""
-        prompt = _(
-            "After the tone, please read out the token from your card, slowly, then your "
-            "choices. Press hash when you have finished."
-        )
-        return twiml(self.script.record(self.url(progress.next(stage="voicemail")), prompt))
-
-    def recorded(self, progress: state.CallState) -> Response:
-        """The message was recorded: hand its reference, and nothing else, to the tellers."""
-        url = self.params.get("RecordingUrl", "")
-        sink = voicemail.sink_of(self.ctx)
-        if sink is None or not voicemail.is_recording_url(url):
-            self.script.say(_("Sorry, no message was recorded. Goodbye."))
-            return twiml(self.script.hangup())
-        now = self.ctx.clock.now()
-        open_ = [
-            e.slug for e in repository.elections(self.session)
-            if effective_state(e, now) == ElectionState.OPEN
-            and "phone" in definition_of(e).channels
-        ]  # fmt: skip
-        voicemail.enqueue_voicemail(
-            self.session, self.ctx, sink, open_[0] if len(open_) == 1 else None, url
-        )
-        self.script.say(_("Thank you. Your message will be keyed by the tellers. Goodbye."))
-        return twiml(self.script.hangup())
-
 
 @router.post(PATH)
 def phone_webhook(
@@ -422,7 +395,7 @@ def phone_webhook(
             return call.confirm(progress, keys)
         if progress.stage == "checked":
             return checkcall.after_check(call, progress, keys)
-        return call.recorded(progress)
+        return voicemail.recorded(call, progress)
     except BallotboxError as error:  # e.g. the election was deleted mid-call: still TwiML
         refuse(request)
         return twiml(Script(call.script.voice, call.script.language).say(spoken(error)).hangup())
