@@ -118,3 +118,17 @@ def test_dispute_by_text_is_stored_without_the_number_and_marked_by_its_code(
     with ballot_env.engine.connect() as conn:
         for row in conn.exec_driver_sql("SELECT * FROM dispute").all():
             assert not any("447700900321" in str(value) for value in row)
+
+
+def test_a_long_check_by_text_is_packed_into_one_segment_messages(
+    ballot_env: BallotEnv, twilio: TestClient, tmp_path: Path
+) -> None:
+    from ballotbox.adapters.sms.replies import segment_limit
+
+    _slug, tokens, receipts = publish_three_contest_ballot(ballot_env, tmp_path / "bundle")
+    reply = send(twilio, f"CHECK {tokens[2].digits}", auth_token=AUTH)
+    assert all(len(m) <= segment_limit(m) for m in reply.messages)
+    joined = " ".join(m.split(" ", 1)[1] if len(reply.messages) > 1 else m for m in reply.messages)
+    assert "Executive committee: 1 Eve Online, 2 Ann Example, 3 Cy Twombly." in joined
+    assert "Chair: left blank." in joined and "affiliate to the campaign: No." in joined
+    assert f"Receipt code {receipts[2]['code']}." in joined

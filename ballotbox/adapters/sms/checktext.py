@@ -12,21 +12,24 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from ballotbox.adapters.sms.replies import split_messages
 from ballotbox.core.i18n import _
 from ballotbox.services import Context
 from ballotbox.services.checking import CheckedVote, check_vote, describe
 from ballotbox.services.disputes import DisputeReport, report_dispute
 
 
-def check_text(vote: CheckedVote) -> str:
-    """The reply to a check: the ballot, the token's last digits, then the recorded vote."""
+def check_messages(vote: CheckedVote) -> list[str]:
+    """The reply to a check, in as few one-segment messages as it fits (GSM-7 where it can):
+    the ballot, the token's last digits, then each contest's recorded vote and the code."""
     head = _("{title}, token ending {last}:").format(title=vote.title, last=vote.token.digits[-4:])
-    return " ".join([head, *describe(vote)])
+    lines = [line if line.endswith(".") else f"{line}." for line in describe(vote)]
+    return split_messages([head, *lines])
 
 
-def check_reply(session: Session, ctx: Context, token: str) -> str:
+def check_reply(session: Session, ctx: Context, token: str) -> list[str]:
     """``CHECK <token>``: what is recorded for it (the domain error when it cannot be told)."""
-    return check_text(check_vote(session, ctx, token))
+    return check_messages(check_vote(session, ctx, token))
 
 
 def dispute_text(report: DisputeReport) -> str:

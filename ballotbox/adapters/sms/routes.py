@@ -100,7 +100,7 @@ class Answer:
                 token = parse(message.token)
                 published = published_vote(self.session, self.ctx, token)
                 if published is not None and isinstance(message, grammar.BallotRequest):
-                    return self.kept([checktext.check_text(published)])  # the token alone
+                    return self.kept(checktext.check_messages(published))  # the token alone
                 election = check_can_vote(self.session, self.ctx, token, "sms")
             except _TOKEN_FAILURES as error:
                 failure = error
@@ -142,7 +142,7 @@ class Answer:
         retried message is never recorded twice.
         """
         if isinstance(message, grammar.Check):
-            return self.kept([checktext.check_reply(self.session, self.ctx, message.token)])
+            return self.kept(checktext.check_reply(self.session, self.ctx, message.token))
         with transaction(self.request.app.state.engine) as session:
             text = checktext.dispute_reply(session, self.ctx, message.token, message.code)
             if self.sid:
