@@ -107,7 +107,8 @@ def test_downgrading_to_contests_drops_only_the_guards(at_contests: BallotEnv) -
     upgrade(env.engine)
     before = tables(env.engine)
     migrate(env.engine, "downgrade", CONTESTS_HEAD)
-    assert tables(env.engine) == before - GUARD_TABLES
+    later = {"dispute"}  # tables of the revisions after 0006_guards (0009_offline)
+    assert tables(env.engine) == before - GUARD_TABLES - later
     with env.read() as s:
         assert repository.election_by_slug(s, "agm-2027").title == "Annual ballot 2027"
     upgrade(env.engine)
