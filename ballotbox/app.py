@@ -20,6 +20,7 @@ from ballotbox.adapters.admin import ballots as admin_ballots
 from ballotbox.adapters.admin import people as admin_people
 from ballotbox.adapters.admin import signin as admin_signin
 from ballotbox.adapters.admin import watch as admin_watch
+from ballotbox.adapters.audit_pages.disputes import router as dispute_router
 from ballotbox.adapters.audit_pages.router import router as audit_router
 from ballotbox.adapters.httpkit.bodylimit import BodyLimitMiddleware, BodyLimits
 from ballotbox.adapters.httpkit.errors import status_for
@@ -206,6 +207,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(api.router)
     app.include_router(docs.router)
     app.include_router(audit_router)
+    app.include_router(dispute_router)
     app.include_router(sms_routes.router)
     app.include_router(phone_routes.router)
     app.include_router(phone_status.router)

@@ -37,6 +37,7 @@ from datetime import datetime
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -51,6 +52,7 @@ MAX_CONTESTS = 26  # one letter each, A–Z
 MAX_DEFINITION_CHARS = 2_000_000  # ample for 999 candidates with long statements
 MAX_CANDIDATES = 999  # candidate numbers run from 1 to 999 (in each contest)
 MAX_PROBLEMS = 50  # listed; the rest are counted
+DEFAULT_TIMEZONE = "Europe/London"
 MULTILINE_FIELDS = frozenset({"description", "statement"})
 TITLE_IN = re.compile(r"^title_([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?)$")  # title_cy: a translation
 
@@ -219,6 +221,9 @@ class ElectionDefinition(BaseModel):
     )
     tie_seed: str = Field(default_factory=lambda: secrets.token_hex(16))
     contests: list[ContestDefinition] = Field(min_length=1, max_length=MAX_CONTESTS)
+    timezone: str | None = Field(
+        None, description="the IANA zone every printed or spoken time is given in"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -258,6 +263,17 @@ class ElectionDefinition(BaseModel):
             raise ValueError("give a time zone, e.g. 2027-01-10T09:00:00Z")
         return value
 
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone name such as Europe/London") from None
+        return value
+
     @field_validator("channels")
     @classmethod
     def _unique_channels(cls, value: list[str]) -> list[str]:
@@ -283,6 +299,11 @@ class ElectionDefinition(BaseModel):
     def languages_listed(self) -> bool:
         """True when the definition lists its languages (else it follows the installation's)."""
         return "languages" in self.model_fields_set
+
+    @property
+    def zone(self) -> str:
+        """The time zone the ballot's times are printed and spoken in (default Europe/London)."""
+        return self.timezone or DEFAULT_TIMEZONE
 
     @property
     def single(self) -> bool:
@@ -334,7 +355,7 @@ class ElectionDefinition(BaseModel):
 
 
 #: Fields a definition stores only when it sets them, so older ballots hash exactly as before.
-_WRITTEN_ONLY = ("languages", "sms_transliterate")
+_WRITTEN_ONLY = ("languages", "sms_transliterate", "timezone")
 
 
 def all_channels() -> list[Channel]:

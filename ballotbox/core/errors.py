@@ -27,6 +27,8 @@ sentence, CLI line) maps these in one place.  The tree::
     │   │   ├── ChainBehindError   the same, told to the officer with what to do
     │   │   ├── NoTokensIssuedError  opening a ballot no one could vote in
     │   │   └── DraftLockedError   editing or deleting a ballot whose cards exist
+    │   ├── NotCheckableError      votes are checked only once the list is published
+    │   ├── DisputeLimitError      a token already has the most reports kept
     │   ├── MemberHasCardError     removing or merging away a member who was given a card
     │   └── RegisterFrozenError    changing the registers of a closed ballot
     └── RateLimitedError           too many failed attempts from one source
@@ -264,3 +266,23 @@ class RegisterFrozenError(StateError):
     code = "register_frozen"
     # i18n: officer
     template = N_("Voting in “{slug}” has closed; its registers are kept as they were.")
+
+
+class NotCheckableError(StateError):
+    """A vote is checked against the published list, so only after publication."""
+
+    code = "not_checkable"
+    template = N_(
+        "Votes can be checked once the results and the list of votes are published, "
+        "after voting has closed. Please try again then."
+    )
+
+
+class DisputeLimitError(StateError):
+    """A token has as many reports as one member could need; more would only be noise."""
+
+    code = "dispute_limit"
+    template = N_(
+        "This token has already been reported {count} times. The returning officer has "
+        "your reports; please write to them if you need to add anything."
+    )

@@ -114,7 +114,6 @@ def open_ballot(session: Session, ctx: Context, who: Teller, slug: str) -> int:
     """Open voting now; returns how many tokens the signed commitment covers."""
     require(who, Permission.RUN_BALLOTS)
     election = _election(session, slug)
-    # TODO(registers branch): refuse to open with 0 tokens issued, in elections.open_now.
     commitment = elections.open_now(session, ctx, election)
     issued = int(commitment["body"]["tokens_issued"])
     officer_log.record(session, ctx, who, "opened", ballot=slug, detail=f"{issued} tokens")

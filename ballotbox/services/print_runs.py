@@ -21,9 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
@@ -53,7 +51,14 @@ from ballotbox.core.printing.papers import (
 from ballotbox.definition import ContestDefinition, ElectionDefinition
 from ballotbox.services import issuance
 from ballotbox.services.context import Context
-from ballotbox.services.elections import aware, definition_of
+from ballotbox.services.elections import definition_of
+from ballotbox.services.localtime import (  # noqa: F401  (re-exported)
+    DEFAULT_TIMEZONE,
+    POSTING_DAYS,
+    ballot_timezone,
+    closing_text,
+    posting_text,
+)
 from ballotbox.storage import repository
 from ballotbox.storage.models import Election
 from ballotbox.storage.models_members import CardRun
@@ -101,36 +106,6 @@ def removed_on_failure() -> Iterator[list[Path]]:
 def serial(number: int, *, reserve: bool) -> str:
     """The serial printed on a card: ``000123`` for main stock, ``R00123`` for the reserve."""
     return f"R{number:05d}" if reserve else f"{number:06d}"
-
-
-DEFAULT_TIMEZONE = "Europe/London"
-POSTING_DAYS = 3  # a paper posted this many days before the close arrives in time (UK post)
-
-
-def ballot_timezone(definition: ElectionDefinition) -> str:
-    """The time zone the ballot's times are printed in (the definition's, else Europe/London)."""
-    return str(getattr(definition, "timezone", None) or DEFAULT_TIMEZONE)
-
-
-def _zone(timezone: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            N_("“{timezone}” is not a time zone name such as Europe/London."), timezone=timezone
-        ) from None
-
-
-def closing_text(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
-    """The closing time as printed, in the ballot's zone: ``17:00 BST, Friday 16 May 2025``."""
-    at = aware(moment).astimezone(_zone(timezone))
-    return f"{at:%H:%M} {at:%Z}, {at:%A} {at.day} {at:%B %Y}"
-
-
-def posting_text(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
-    """The last posting date for a postal paper: ``POSTING_DAYS`` before the close's date."""
-    day = aware(moment).astimezone(_zone(timezone)).date() - timedelta(days=POSTING_DAYS)
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def method_hint(contest: ContestDefinition) -> MethodHint:

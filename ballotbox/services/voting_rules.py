@@ -8,8 +8,9 @@ in the same words, that a card is spent or the poll closed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from sqlmodel import Session
@@ -53,11 +54,13 @@ def check_open(
     state = effective_state(election, now)
     if state == ElectionState.DRAFT:
         raise ElectionNotOpenError(
-            N_("Voting has not opened yet. It opens on {when}."), when=_when(election.opens_at)
+            N_("Voting has not opened yet. It opens on {when}."),
+            when=_when(election, election.opens_at),
         )
     if state != ElectionState.OPEN and not received_in_time(election, state, received_at):
         raise ElectionNotOpenError(
-            N_("Voting closed on {when}."), when=_when(election.closed_at or election.closes_at)
+            N_("Voting closed on {when}."),
+            when=_when(election, election.closed_at or election.closes_at),
         )
     if channel not in definition_of(election).channels:
         raise ElectionNotOpenError(
@@ -99,7 +102,7 @@ def take_late_place(session: Session, election: Election, used: dict[int, int]) 
     cast_late = repository.chain_head(session, election.id).ballots - at_close
     if cast_late + used.get(election.id, 0) >= allowed:
         raise ElectionNotOpenError(
-            N_("Voting closed on {when}."), when=_when(closing_time(election))
+            N_("Voting closed on {when}."), when=_when(election, closing_time(election))
         )
     used[election.id] = used.get(election.id, 0) + 1
 
@@ -112,8 +115,10 @@ def _whole_number(payload: Mapping[str, object], key: str) -> int:
     return value
 
 
-def _when(moment: Any) -> str:
-    """A moment in the member's language: "31 January 2027 at 17:00 UTC"."""
-    utc = aware(moment).astimezone(UTC)
-    day = format_date(utc, "d MMMM y", locale=current_locale())
-    return _("{date} at {time} UTC").format(date=day, time=utc.strftime("%H:%M"))
+def _when(election: Election, moment: Any) -> str:
+    """A moment in the member's language and the ballot's zone: "31 January 2027 at 17:00 GMT"."""
+    at = aware(moment).astimezone(ZoneInfo(definition_of(election).zone))
+    day = format_date(at, "d MMMM y", locale=current_locale())
+    return _("{date} at {time} {zone}").format(
+        date=day, time=at.strftime("%H:%M"), zone=at.strftime("%Z")
+    )

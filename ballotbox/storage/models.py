@@ -189,12 +189,13 @@ class PublishedFile(SQLModel, table=True):
 
 
 # The member register and card issuance tables, the postal tables, the guards' shared counts
-# and retry replies, the officer action log and usage counters, and sign-in throttles live in
-# their own modules; importing them here registers them on the same metadata.
+# and retry replies, the officer action log and usage counters, sign-in throttles and
+# disputes live in their own modules; importing them here registers them on the same metadata.
 from ballotbox.storage import (  # noqa: E402, F401
     models_accounts,
     models_actions,
     models_guards,
     models_members,
+    models_offline,
     models_postal,
 )

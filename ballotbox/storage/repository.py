@@ -24,6 +24,7 @@ from ballotbox.storage.models import (
 )
 from ballotbox.storage.models_guards import GuardCount, GuardReply
 from ballotbox.storage.models_members import CardIssue, CardRun, RegisteredMember
+from ballotbox.storage.models_offline import Dispute
 
 
 def find_election(session: Session, slug: str) -> Election | None:
@@ -109,6 +110,11 @@ def ballots(session: Session, election_id: int) -> Sequence[Ballot]:
     return session.exec(
         select(Ballot).where(Ballot.election_id == election_id).order_by(col(Ballot.token))
     ).all()
+
+
+def ballot_by_hash(session: Session, token_hash: bytes) -> Ballot | None:
+    """The ballot recorded for a token (by its keyed hash), if any."""
+    return session.get(Ballot, token_hash)
 
 
 def chain_head(session: Session, election_id: int, *, for_update: bool = False) -> ChainHead:
@@ -291,6 +297,33 @@ def last_event(session: Session, election_id: int, kind: str) -> dict[str, objec
         .limit(1)
     ).first()
     return json.loads(entry.payload) if entry else None
+
+
+def disputes(session: Session, election_id: int) -> Sequence[Dispute]:
+    """Every dispute about the election, by token (never in the order they came)."""
+    return session.exec(
+        select(Dispute)
+        .where(Dispute.election_id == election_id)
+        .order_by(col(Dispute.token), col(Dispute.id))
+    ).all()
+
+
+def dispute_count(session: Session, election_id: int, token: str | None = None) -> int:
+    """How many disputes the election has (about ``token`` only, if given)."""
+    query = select(func.count()).select_from(Dispute).where(Dispute.election_id == election_id)
+    if token is not None:
+        query = query.where(Dispute.token == token)
+    return int(session.exec(query).one())
+
+
+def dispute_tally(session: Session, election_id: int) -> dict[str, int]:
+    """How many disputes the election has for each receipt check (``signed-differs`` …)."""
+    rows = session.exec(
+        select(Dispute.receipt_check, func.count())
+        .where(Dispute.election_id == election_id)
+        .group_by(col(Dispute.receipt_check))
+    ).all()
+    return {check: count for check, count in rows}
 
 
 # --- guards shared by every worker: failure counts and Twilio retry replies (keyed hashes) ---

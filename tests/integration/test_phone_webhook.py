@@ -91,12 +91,20 @@ def test_three_token_typing_errors_end_the_call_without_a_vote(
     assert ballots(ballot_env) == []
 
 
-def test_start_again_and_never_confirming_casts_nothing(
+def test_never_confirming_repeats_then_tells_how_to_vote_and_casts_nothing(
     ballot_env: BallotEnv, phone: TestClient
 ) -> None:
     _slug, tokens = ballot_env.make_election(tokens=1)
-    transcript = call(phone, f"{tokens[0].digits}#1##9#8#7", auth_token=AUTH)
-    assert "Your vote was not recorded. Goodbye." in transcript.said
+    # Wrong keys and silence at the confirmation repeat the read-back (3 hears it again)
+    # five times before the call ends, and the caller is told how to vote after all.
+    transcript = call(phone, [tokens[0].digits, "1", "", "9", "3", "", "8", "7", "6"],
+                      auth_token=AUTH)  # fmt: skip
+    said = transcript.said
+    assert said.count("Your choices are: first, Ann Example.") == 6
+    assert "I did not hear 1, 2 or 3." in said and "That was not 1, 2 or 3." in said
+    assert said[-1].startswith("Your vote has not been recorded, and your token can still be used.")
+    assert "call this number again and key your token" in said[-1]
+    assert transcript.hung_up_by_server and transcript.sent[-1] == "6"
     assert ballots(ballot_env) == []
 
 
@@ -244,3 +252,34 @@ def test_a_withheld_number_counts_as_one_call_not_as_everyone_withholding(
             call(phone, _unknown(99) + "#", auth_token=AUTH, caller="+447700900321")
         refused = call(phone, _unknown(98) + "#", auth_token=AUTH, caller="+447700900321")
         assert "Too many attempts from this phone" in " ".join(refused.said)
+
+
+def test_each_choice_is_echoed_by_name_and_star_takes_back_the_last(
+    ballot_env: BallotEnv, phone: TestClient
+) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1, candidates=4)
+    transcript = call(phone, f"{tokens[0].digits}#*#2#4#*#3##1", auth_token=AUTH)
+    said = transcript.said
+    assert "There is no choice to take back yet." in said  # a one-contest ballot, nothing chosen
+    assert "Your first choice: Bob Builder." in said
+    assert "Your second choice: Dee Dee." in said
+    assert "Dee Dee removed." in said
+    assert "Your second choice: Cy Twombly." in said
+    assert "Your choices are: first, Bob Builder; second, Cy Twombly." in said
+    [ballot] = ballots(ballot_env)
+    assert json.loads(ballot.choices) == [2, 3]
+
+
+def test_the_receipt_code_is_spelt_with_the_phonetic_alphabet(
+    ballot_env: BallotEnv, phone: TestClient
+) -> None:
+    from ballotbox.core.phonetic import spell
+
+    _slug, tokens = ballot_env.make_election(method="referendum", tokens=1)
+    transcript = call(phone, f"{tokens[0].digits}#1#1", auth_token=AUTH)
+    assert "You answered: Yes." in transcript.said
+    from ballotbox.services.checking import recorded_code
+
+    [ballot] = ballots(ballot_env)
+    code = spell(recorded_code(ballot))
+    assert f"Your receipt code is: {code}. Again: {code}." in transcript.said

@@ -102,7 +102,7 @@ def test_closed_voting_says_when_it_closed(ballot_env: BallotEnv, sms: TestClien
     ballot_env.clock.set(CLOSES + timedelta(minutes=1))
     reply = send(sms, f"{tokens[0].grouped} 1", auth_token=AUTH)
     check("sms_error_closed", reply.body)
-    assert reply.messages == ["Voting closed on 31 January 2027 at 17:00 UTC."]
+    assert reply.messages == ["Voting closed on 31 January 2027 at 17:00 GMT."]
     assert ballots(ballot_env) == []
 
 

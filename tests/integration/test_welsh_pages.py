@@ -187,7 +187,7 @@ def every_page(client: TestClient, env: BallotEnv) -> dict[str, tuple[Any, str]]
         ),
         "error, not open yet": (
             client.get(f"/v/{env.tokens['later-2027'][0].digits}"),
-            "Mae'n agor ar 11 Mawrth 2027 am 09:00 UTC.",
+            "Mae'n agor ar 11 Mawrth 2027 am 09:00 GMT.",  # in the ballot's zone (London)
         ),
         "error, closed": (
             client.get(f"/v/{env.tokens['done-2026'][3].digits}"),

@@ -31,6 +31,7 @@ from ballotbox.core.audit.chain import document_hash
 from ballotbox.core.errors import NotFoundError
 from ballotbox.core.i18n import N_
 from ballotbox.services import Context, checkpoints, elections, publishing
+from ballotbox.services.disputes import dispute_summary
 from ballotbox.services.elections import definition_document, definition_of, effective_state
 from ballotbox.storage import repository
 from ballotbox.storage.keys import KeyMissingError
@@ -125,6 +126,7 @@ def audit_page(slug: str, request: Request, session: SessionDep, ctx: ContextDep
             "flood_minutes": int(get_guard(request).limits.window_s // 60),
             "counted": election.state in COUNTED,
             "published": election.state == ElectionState.PUBLISHED,
+            "disputes": dispute_summary(session, election.id),
         },
     )
 

@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_datetime
@@ -179,13 +180,16 @@ def js_messages(script: str) -> Markup:
     return Markup(f'<script type="application/json" id="js-messages">{safe}</script>')  # noqa: S704
 
 
-def long_date(value: datetime | None) -> str:
-    """A date and time as members read them, in the page language: ``10 Ionawr 2027, 09:00 UTC``."""
+def long_date(value: datetime | None, zone: str = "UTC") -> str:
+    """A date and time as members read them, in the page language and the ballot's time zone:
+    ``10 Ionawr 2027, 09:00 GMT``."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return format_datetime(value, "d MMMM y, HH:mm 'UTC'", tzinfo=UTC, locale=i18n.current_locale())
+    at = value.astimezone(ZoneInfo(zone))
+    day = format_datetime(at, "d MMMM y, HH:mm", tzinfo=at.tzinfo, locale=i18n.current_locale())
+    return f"{day} {at:%Z}"
 
 
 def install(env: jinja2.Environment) -> None:

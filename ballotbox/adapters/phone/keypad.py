@@ -5,8 +5,8 @@ hands over the keys pressed before ``#`` as ``Digits`` (``0``-``9`` and
 ``*``); every entry is read here and either understood or refused with a
 sentence the caller can act on.  Key ``0`` alone is never a candidate (numbers
 start at 1), so it means "read me the list again"; ``#`` alone (an empty
-entry) means "I have finished"; ``*`` alone skips a contest (on a ballot of
-several contests; a one-contest ballot refuses it as before).
+entry) means "I have finished"; ``*`` alone takes back the last choice (and,
+before any choice in a contest of several, skips the contest).
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ class Pick:
 
 
 @dataclass(frozen=True)
-class Skip:
-    """``* #``: leave this contest blank."""
+class Undo:
+    """``* #``: take back the last choice (none yet, in a contest of several: skip it)."""
 
 
-Entry = Finish | Repeat | Pick | Skip
+Entry = Finish | Repeat | Pick | Undo
 
 
 def read_token(keys: str) -> Token:
@@ -51,14 +51,13 @@ def read_token(keys: str) -> Token:
     return parse(keys)
 
 
-def read_entry(keys: str, *, skip: bool = False) -> Entry:
-    """One keyed entry in the choices stage: finish, repeat, a number (not yet checked), or
-    with ``skip`` (a ballot of several contests) ``*`` to skip the contest."""
+def read_entry(keys: str) -> Entry:
+    """One keyed entry in the choices stage: finish, repeat, undo, or a number (not yet checked)."""
     keys = keys.strip()
     if keys == "":
         return Finish()
-    if keys == "*" and skip:
-        return Skip()
+    if keys == "*":
+        return Undo()
     if not (keys.isascii() and keys.isdigit()):
         raise ChoiceError(N_("Use only the number keys, then the hash key."))
     if keys.strip("0") == "":

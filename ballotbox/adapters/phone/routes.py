@@ -26,7 +26,7 @@ from sqlmodel import Session
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.limits import failed, get_guard
 from ballotbox.adapters.httpkit.twilio import auth_token, caller_source, twilio_params, twiml
-from ballotbox.adapters.phone import keypad, state, voicemail
+from ballotbox.adapters.phone import checkcall, keypad, state, voicemail
 from ballotbox.adapters.phone import language as phone_language
 from ballotbox.adapters.phone.script import (
     Script,
@@ -34,13 +34,14 @@ from ballotbox.adapters.phone.script import (
     candidate_list,
     choice_prompt,
     contest_heading,
+    echo,
     how_to_choose,
     read_back,
     read_back_contest,
-    spell,
     spoken,
 )
 from ballotbox.config import Settings
+from ballotbox.core import phonetic
 from ballotbox.core.errors import (
     BallotboxError,
     ChoiceError,
@@ -54,6 +55,7 @@ from ballotbox.core.i18n import _, ballot_languages, current_locale, set_locale
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context
 from ballotbox.services.casting import cast, check_can_vote
+from ballotbox.services.checking import published_vote
 from ballotbox.services.elections import definition_of, effective_state
 from ballotbox.storage import repository
 from ballotbox.storage.models import ElectionState
@@ -63,6 +65,7 @@ router = APIRouter(include_in_schema=False)
 ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
 PATH = "/phone/twilio"
 TRIES = 3
+CONFIRM_TRIES = 5  # a vote about to be confirmed is not given up lightly
 
 
 class Call:
@@ -172,11 +175,16 @@ class Call:
         if keys == "":
             return self.retry_token(progress, _("I did not hear any keys."))
         if keys.strip("0") == "" and voicemail.offered(self.settings, self.ctx):
-            return self.offer_voicemail(progress)
+            return voicemail.offer(self, progress)
         caller = caller_source(self.params)
         try:
             self.guard.check("phone", caller)
             token = keypad.read_token(keys)
+            published = published_vote(self.session, self.ctx, token)
+            if published is not None:  # after publication a token is checked, not voted
+                checked = repository.election_by_slug(self.session, published.election)
+                progress = self.in_ballot_language(progress, definition_of(checked))
+                return checkcall.read_vote(self, progress, published)
             election = check_can_vote(self.session, self.ctx, token, "phone")
         except RateLimitedError as error:
             return twiml(self.script.say(spoken(error)).hangup())
@@ -189,9 +197,7 @@ class Call:
         except BallotboxError as error:
             return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
         definition = definition_of(election)
-        if not progress.lang:  # no menu: the ballot's first language from here on
-            progress = progress.next(lang=ballot_languages(definition, current_locale())[0])
-            self.speak(progress.lang)
+        progress = self.in_ballot_language(progress, definition)
         title = election.title
         self.script.say(_("Thank you. This is the ballot for {title}.").format(title=title))
         progress = progress.next(stage="choose", token=token.digits, election=election.slug)
@@ -202,6 +208,16 @@ class Call:
         self.script.say(candidate_list(contest))
         self.script.say(how_to_choose(contest))
         return self.ask_choice(progress, definition)
+
+    def in_ballot_language(
+        self, progress: state.CallState, definition: ElectionDefinition
+    ) -> state.CallState:
+        """No language chosen at a menu: the ballot's first language from here on."""
+        if progress.lang:
+            return progress
+        progress = progress.next(lang=ballot_languages(definition, current_locale())[0])
+        self.speak(progress.lang)
+        return progress
 
     def start_contest(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
         """Announce the contest the call has reached (of several), its candidates, and ask."""
@@ -227,16 +243,15 @@ class Call:
             raise state.StateError("no such contest")
         contest = definition.contests[progress.contest]
         try:
-            entry = keypad.read_entry(keys, skip=not definition.single)
+            entry = keypad.read_entry(keys)
             if isinstance(entry, keypad.Repeat):
                 if not definition.single:  # which contest this is, then its list
                     self.script.say(contest_heading(contest))
                 if definition.single or contest.method != "referendum":
                     self.script.say(candidate_list(contest))
                 return self.ask_choice(progress, definition)
-            if isinstance(entry, keypad.Skip):
-                self.script.say(_("Contest {key} skipped.").format(key=contest.key))
-                return self.contest_done(progress.next(choices=[]), definition)
+            if isinstance(entry, keypad.Undo):
+                return self.undo(progress, definition)
             if isinstance(entry, keypad.Finish):
                 if progress.choices:
                     return self.contest_done(progress, definition)
@@ -252,9 +267,23 @@ class Call:
         except ChoiceError as error:
             self.script.say(spoken(error))
             return self.ask_choice(progress, definition)
+        self.script.say(echo(contest, choices))
         progress = progress.next(choices=choices, tries=0)
         if len(choices) >= contest.choice_limit:
             return self.contest_done(progress, definition)
+        return self.ask_choice(progress, definition)
+
+    def undo(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
+        """``*``: take back the last choice; before any, skip the contest (of several)."""
+        contest = definition.contests[progress.contest]
+        if progress.choices:
+            removed = contest.candidate_names()[progress.choices[-1]]
+            self.script.say(_("{name} removed.").format(name=removed))
+            return self.ask_choice(progress.next(choices=progress.choices[:-1]), definition)
+        if not definition.single:
+            self.script.say(_("Contest {key} skipped.").format(key=contest.key))
+            return self.contest_done(progress.next(choices=[]), definition)
+        self.script.say(_("There is no choice to take back yet."))
         return self.ask_choice(progress, definition)
 
     def contest_done(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
@@ -279,18 +308,20 @@ class Call:
         return self.confirm_prompt(progress.next(stage="confirm"), definition)
 
     def confirm_prompt(self, progress: state.CallState, definition: ElectionDefinition) -> Response:
-        """Read the whole ballot back and ask for 1 (confirm) or 2 (start again)."""
+        """Read the whole ballot back and ask for 1 (confirm), 2 (start again) or 3 (again)."""
         if definition.single:
             self.script.say(read_back(definition.contests[0], progress.choices))
         else:
             self.script.say(_("Here is your whole ballot."))
             for contest in definition.contests:
                 self.script.say(read_back_contest(contest, progress.ballot.get(contest.key, [])))
-        prompt = _("Press 1 to confirm your vote, or 2 to start your choices again.")
+        prompt = _(
+            "Press 1 to confirm your vote, 2 to start your choices again, or 3 to hear them again."
+        )
         return twiml(self.script.gather(self.url(progress), prompt, num_digits=1))
 
     def confirm(self, progress: state.CallState, keys: str) -> Response:
-        """1 casts the ballot; 2 starts the choices again; anything else asks again."""
+        """1 casts the ballot; 2 starts the choices again; 3, silence or another key repeats."""
         definition = self.definition(progress)
         if keys == "2":
             self.script.say(_("Let's start your choices again."))
@@ -298,11 +329,21 @@ class Call:
             if definition.single:
                 return self.ask_choice(again, definition)
             return self.start_contest(again, definition)
+        if keys == "3":
+            return self.confirm_prompt(progress, definition)
         if keys != "1":
             progress = progress.next(tries=progress.tries + 1)
-            if progress.tries >= TRIES:
-                self.script.say(_("Your vote was not recorded. Goodbye."))
+            if progress.tries >= CONFIRM_TRIES:
+                self.script.say(
+                    _(
+                        "Your vote has not been recorded, and your token can still be used. "
+                        "To vote, please call this number again and key your token. Goodbye."
+                    )
+                )
                 return twiml(self.script.hangup())
+            self.script.say(
+                _("I did not hear 1, 2 or 3.") if not keys else _("That was not 1, 2 or 3.")
+            )
             return self.confirm_prompt(progress, definition)
         choices = progress.choices if definition.single else progress.ballot
         try:
@@ -314,7 +355,7 @@ class Call:
             refuse(self.request)
             self.script.say(spoken(error)).say(_("Your vote was not recorded. Goodbye."))
             return twiml(self.script.hangup())
-        code = spell(receipt.code)
+        code = phonetic.spell(receipt.code)
         self.script.say(_("Your vote has been recorded. Thank you."))
         self.script.say(_("Your receipt code is: {code}. Again: {code}.").format(code=code))
         self.script.say(
@@ -322,33 +363,6 @@ class Call:
                 url=f"{self.settings.public_base}/elections/{receipt.election}"
             )
         )
-        return twiml(self.script.hangup())
-
-    def offer_voicemail(self, progress: state.CallState) -> Response:
-        """Record a spoken message for the tellers."""
-        prompt = _(
-            "After the tone, please read out the token from your card, slowly, then your "
-            "choices. Press hash when you have finished."
-        )
-        return twiml(self.script.record(self.url(progress.next(stage="voicemail")), prompt))
-
-    def recorded(self, progress: state.CallState) -> Response:
-        """The message was recorded: hand its reference, and nothing else, to the tellers."""
-        url = self.params.get("RecordingUrl", "")
-        sink = voicemail.sink_of(self.ctx)
-        if sink is None or not voicemail.is_recording_url(url):
-            self.script.say(_("Sorry, no message was recorded. Goodbye."))
-            return twiml(self.script.hangup())
-        now = self.ctx.clock.now()
-        open_ = [
-            e.slug for e in repository.elections(self.session)
-            if effective_state(e, now) == ElectionState.OPEN
-            and "phone" in definition_of(e).channels
-        ]  # fmt: skip
-        voicemail.enqueue_voicemail(
-            self.session, self.ctx, sink, open_[0] if len(open_) == 1 else None, url
-        )
-        self.script.say(_("Thank you. Your message will be keyed by the tellers. Goodbye."))
         return twiml(self.script.hangup())
 
 
@@ -379,7 +393,9 @@ def phone_webhook(
             return call.choose(progress, keys)
         if progress.stage == "confirm":
             return call.confirm(progress, keys)
-        return call.recorded(progress)
+        if progress.stage == "checked":
+            return checkcall.after_check(call, progress, keys)
+        return voicemail.recorded(call, progress)
     except BallotboxError as error:  # e.g. the election was deleted mid-call: still TwiML
         refuse(request)
         return twiml(Script(call.script.voice, call.script.language).say(spoken(error)).hangup())

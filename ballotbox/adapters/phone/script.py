@@ -54,11 +54,6 @@ def spoken(error: BallotboxError) -> str:
     return error.message
 
 
-def spell(code: str) -> str:
-    """A receipt code read one character at a time."""
-    return ", ".join(code)
-
-
 def candidate_list(contest: ContestDefinition) -> str:
     """The candidates as they are read out."""
     if contest.method == "referendum":
@@ -94,10 +89,22 @@ def choice_prompt(
     else:
         text = _("Enter the number of a candidate you choose, then hash.")
     if chosen:
-        text += " " + _("Press hash alone to finish.")
+        text += " " + _(
+            "Press hash alone to finish, or star then hash to take back your last choice."
+        )
     elif several:
         text += " " + _("To skip this contest, press star then hash.")
     return text
+
+
+def echo(contest: ContestDefinition, choices: Sequence[int]) -> str:
+    """The choice just keyed, said back with its name: "Your second choice: Ann Example." """
+    name = contest.candidate_names()[choices[-1]]
+    if contest.method == "referendum":
+        return _("You answered: {answer}.").format(answer=name)
+    if contest.ranked:
+        return _("Your {nth} choice: {name}.").format(nth=ordinal(len(choices)), name=name)
+    return _("You chose {name}.").format(name=name)
 
 
 def read_back(contest: ContestDefinition, choices: Sequence[int]) -> str:

@@ -25,7 +25,7 @@ import nacl.exceptions
 import nacl.secret
 
 MAX_AGE = timedelta(minutes=20)
-STAGES = ("language", "token", "choose", "confirm", "voicemail")
+STAGES = ("language", "token", "choose", "confirm", "voicemail", "checked")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ members (docs/twilio.md has the full version)::
     HELP                          instructions
     <token>                       the ballot: title, candidates, how to reply
     <token> <preferences>         a vote
+    CHECK <token>                 after publication: the vote recorded for the token
+    DISPUTE <token> <code>        after publication: report that it is not the vote cast
 
 The token may be split by spaces, dashes or dots, as printed on the card.
 On a ballot of one contest, preferences are candidate numbers in order:
@@ -49,6 +51,9 @@ ANSWERS = {
     "ABSTAIN": 3, "A": 3, "ABS": 3, "ABSTENTION": 3,
     "IE": 1, "NA": 2, "NAC": 2, "YMATAL": 3,  # Welsh, as the Welsh replies say
 }  # fmt: skip
+# After publication: check a token's recorded vote, or report it with the receipt code.
+CHECK_WORDS = frozenset({"CHECK", "CHECK:", "VERIFY", "GWIRIO"})
+DISPUTE_WORDS = frozenset({"DISPUTE", "DISPUTE:", "REPORT", "HERIO"})
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _WORD_SPLIT = re.compile(r"[\s,;/>+&]+")
 _TOKEN_PART = re.compile(r"^[0-9][0-9.\-_]*$|^[.\-_]*[0-9][0-9.\-_]*$")
@@ -78,7 +83,22 @@ class Vote:
     preferences: tuple[str, ...]
 
 
-Message = Help | BallotRequest | Vote
+@dataclass(frozen=True)
+class Check:
+    """``CHECK <token>``: what is recorded for the token (once published)."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """``DISPUTE <token> <code>``: the published vote is not the one cast."""
+
+    token: str
+    code: str
+
+
+Message = Help | BallotRequest | Vote | Check | Dispute
 
 
 @dataclass(frozen=True)
@@ -123,6 +143,8 @@ def read_message(text: str) -> Message:
         return Help()
     while words and words[0] in LEAD_WORDS:
         words = words[1:]
+    if words and words[0] in CHECK_WORDS | DISPUTE_WORDS:
+        return _check_or_dispute(words)
     if not words or not _is_token_part(words[0]):
         if words and words[0] in ANSWERS:
             raise InputError(N_("Start with the ballot token from your card, then your answer."))
@@ -145,6 +167,22 @@ def read_message(text: str) -> Message:
     if not rest or (len(rest) == 1 and rest[0] in HELP_WORDS):
         return BallotRequest(digits)
     return Vote(digits, tuple(rest))
+
+
+def _check_or_dispute(words: list[str]) -> Check | Dispute:
+    """``CHECK <token>`` or ``DISPUTE <token> <code>`` (the code may be split by spaces)."""
+    keyword, rest = words[0], words[1:]
+    digits = ""
+    used = 0
+    while used < len(rest) and len(digits) < TOKEN_DIGITS and _is_token_part(rest[used]):
+        digits += _digits(rest[used])
+        used += 1
+    if not digits:
+        raise InputError(N_("Text {word} and then the ballot token from your card."),
+                         word=keyword.rstrip(":"))  # fmt: skip
+    if keyword in CHECK_WORDS:
+        return Check(digits)
+    return Dispute(digits, "".join(rest[used:]))
 
 
 def _answer(word: str) -> int:

@@ -31,7 +31,7 @@ from ballotbox.adapters.httpkit.deps import Caster, CasterDep, ContextDep, ReadS
 from ballotbox.adapters.httpkit.limits import failed, get_guard
 from ballotbox.adapters.httpkit.twilio import twilio_params, twiml
 from ballotbox.adapters.httpkit.usage import count_metered
-from ballotbox.adapters.sms import grammar, replies
+from ballotbox.adapters.sms import checktext, grammar, replies
 from ballotbox.adapters.sms import language as sms_language
 from ballotbox.config import Settings
 from ballotbox.core.errors import (
@@ -47,8 +47,10 @@ from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context, costs
 from ballotbox.services.batching import NotRecordedError
 from ballotbox.services.casting import CastReceipt, check_can_vote
+from ballotbox.services.checking import published_vote
 from ballotbox.services.elections import definition_of
 from ballotbox.services.guards import Guard
+from ballotbox.storage.db import transaction
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,7 +96,12 @@ class Answer:
                 return self.kept(replies.help_reply())
             self.guard.check("sms", sender)
             try:
+                if isinstance(message, grammar.Check | grammar.Dispute):
+                    return self.after_publication(message)
                 token = parse(message.token)
+                published = published_vote(self.session, self.ctx, token)
+                if published is not None and isinstance(message, grammar.BallotRequest):
+                    return self.kept(checktext.check_messages(published))  # the token alone
                 election = check_can_vote(self.session, self.ctx, token, "sms")
             except _TOKEN_FAILURES as error:
                 failure = error
@@ -128,6 +135,20 @@ class Answer:
                 failure = error  # refused by the batcher (spent at that very moment)
             final = not isinstance(error, NotRecordedError)  # a retry should try again
             return self.kept(replies.error_reply(error, definition), failure=failure, final=final)
+
+    def after_publication(self, message: grammar.Check | grammar.Dispute) -> str:
+        """``CHECK``: the recorded vote; ``DISPUTE``: a report, in a transaction of its own.
+
+        The report and the reply kept for Twilio's retries commit together, so a
+        retried message is never recorded twice.
+        """
+        if isinstance(message, grammar.Check):
+            return self.kept(checktext.check_reply(self.session, self.ctx, message.token))
+        with transaction(self.request.app.state.engine) as session:
+            text = checktext.dispute_reply(session, self.ctx, message.token, message.code)
+            if self.sid:
+                self.guard.remember(session, self.sid, self.body, text)
+        return text
 
     def kept(
         self, messages: list[str], *, failure: BallotboxError | None = None, final: bool = True

@@ -228,5 +228,6 @@ def election_page(
             "view": view,
             "state": effective_state(election, ctx.clock.now()),
             "result": result,
+            "zone": definition_of(election).zone,  # times in the ballot's own time zone
         },
     )

@@ -22,6 +22,8 @@ def normalise(xml: str) -> str:
     """The reply with run-specific parts masked, pretty-printed."""
     xml = re.sub(r"Receipt code [A-Z2-7]{8}", "Receipt code XXXXXXXX", xml)
     xml = re.sub(r"(?:[A-Z2-7], ){7}[A-Z2-7]", "X, X, X, X, X, X, X, X", xml)
+    spelt = r"(?:[A-Z] for [A-Z][a-z-]+|the number [2-7])"  # a code read phonetically
+    xml = re.sub(rf"{spelt}(?:, {spelt}){{7}}", "X for X-ray, …", xml)
     xml = re.sub(r"\?s=[A-Za-z0-9_%\-]+", "?s=SEALED", xml)
     xml = re.sub(r"/Recordings/RE[0-9a-f]{32}", "/Recordings/RE0", xml)
     pretty = minidom.parseString(xml).toprettyxml(indent="  ")  # noqa: S318 - our own output

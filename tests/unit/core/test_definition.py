@@ -96,3 +96,19 @@ def test_impossible_group_minimum_is_refused() -> None:
     with pytest.raises(DefinitionError) as error:
         parse_definition(text)
     assert "impossible" in error.value.message
+
+
+def test_timezone_defaults_to_london_and_is_not_written_when_not_given() -> None:
+    d = parse_definition(with_candidates(EXAMPLE, 8))
+    assert d.zone == "Europe/London" and d.timezone is None
+    assert "timezone" not in d.document()  # stored byte for byte as before the field existed
+    athens = parse_definition(with_candidates(EXAMPLE + 'timezone = "Europe/Athens"\n', 8))
+    assert athens.zone == "Europe/Athens" and athens.document()["timezone"] == "Europe/Athens"
+
+
+def test_an_unknown_timezone_is_reported_with_its_line() -> None:
+    text = with_candidates(EXAMPLE + 'timezone = "Mars/Olympus"\n', 8)
+    with pytest.raises(DefinitionError) as problem:
+        parse_definition(text)
+    assert "timezone" in str(problem.value) and "line 8" in str(problem.value)
+    assert "Europe/London" in str(problem.value)

@@ -13,6 +13,7 @@ from ballotbox.adapters.phone.keypad import (
     Finish,
     Pick,
     Repeat,
+    Undo,
     add_choice,
     read_entry,
     read_token,
@@ -52,13 +53,14 @@ def test_a_keyed_token_is_checked_for_length_and_checksum_at_once() -> None:
         ("3", Pick(3)),
         ("012", Pick(12)),
         ("999", Pick(999)),
+        ("*", Undo()),
     ],
 )
 def test_entries(keys: str, entry: object) -> None:
     assert read_entry(keys) == entry
 
 
-@pytest.mark.parametrize("keys", ["*", "1*", "1000", "12345678901234567890"])
+@pytest.mark.parametrize("keys", ["**", "1*", "*1", "1000", "12345678901234567890"])
 def test_bad_entries_are_choice_errors(keys: str) -> None:
     with pytest.raises(ChoiceError):
         read_entry(keys)

@@ -1,0 +1,134 @@
+"""Checking and disputing by phone and text, through the real Twilio-signed webhooks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ballotbox.adapters.phone.simulator import call
+from ballotbox.adapters.sms.simulator import send
+from ballotbox.core.phonetic import spell
+from ballotbox.core.tokens.format import generate
+from ballotbox.storage import repository
+from tests.fixtures.contest_ballots import publish_three_contest_ballot
+from tests.fixtures.elections import BallotEnv
+from tests.fixtures.twilio import AUTH, client_for
+from tests.integration.test_publish import publish, run_election
+
+
+@pytest.fixture
+def twilio(ballot_env: BallotEnv) -> Iterator[TestClient]:
+    """The app with Twilio on, without its lifespan (no clock loop racing the test)."""
+    client = client_for(ballot_env)
+    yield client
+    client.app.state.engine.dispose()  # type: ignore[attr-defined]
+
+
+def _disputes(env: BallotEnv, slug: str) -> list[tuple[str, str, str]]:
+    with env.read() as s:
+        election = repository.election_by_slug(s, slug)
+        return [(d.token, d.channel, d.receipt_check)
+                for d in repository.disputes(s, election.id or 0)]  # fmt: skip
+
+
+def test_a_caller_hears_the_recorded_vote_again_and_can_report_it(
+    ballot_env: BallotEnv, twilio: TestClient, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    slug, tokens, receipts = run_election(ballot_env)
+    publish(ballot_env, slug, tmp_path / "bundle")
+    caplog.set_level(logging.DEBUG)
+    transcript = call(twilio, f"{tokens[0].digits}#1#9", auth_token=AUTH, caller="+447700900777")
+    said = transcript.said
+    vote = "The recorded vote is: first, Ann Example; second, Cy Twombly; third, Bob Builder."
+    assert said.count(vote) == 2  # heard, then heard again after 1
+    code = f"The receipt code is: {spell(receipts[0]['code'])}."
+    assert said.count(code) == 2
+    assert any("Your report has been recorded, without your phone number" in s for s in said)
+    assert transcript.hung_up_by_server
+    assert _disputes(ballot_env, slug) == [(tokens[0].digits, "phone", "none")]
+    server_log = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    assert tokens[0].digits not in server_log and "447700900777" not in server_log
+
+
+def test_a_caller_hears_every_contest_or_that_no_vote_was_recorded(
+    ballot_env: BallotEnv, twilio: TestClient, tmp_path: Path
+) -> None:
+    slug, tokens, _receipts = publish_three_contest_ballot(ballot_env, tmp_path / "bundle")
+    said = call(twilio, f"{tokens[2].digits}#", auth_token=AUTH).said
+    assert "Contest A, Executive committee: first, Eve Online; second, Ann Example; third, " \
+           "Cy Twombly." in said  # fmt: skip
+    assert "Contest B, Chair: left blank." in said
+    assert "Contest C, Motion 1: affiliate to the campaign: the answer No." in said
+    unused = call(twilio, f"{tokens[-1].digits}#", auth_token=AUTH).said
+    assert "No vote was recorded for this token." in unused
+    # Silence at the menu repeats it, then says goodbye: the call never hangs.
+    quiet = call(twilio, [tokens[-1].digits, "", "", ""], auth_token=AUTH)
+    assert quiet.said[-1] == "Thank you for checking. Goodbye." and quiet.hung_up_by_server
+
+
+def test_before_publication_a_check_call_votes_as_before(
+    ballot_env: BallotEnv, twilio: TestClient
+) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    said = call(twilio, f"{tokens[0].digits}#", auth_token=AUTH).said
+    assert any("This is the ballot for" in s for s in said)
+    assert not any("recorded vote" in s for s in said)
+
+
+def test_check_by_text_replies_with_the_names_and_the_code(
+    ballot_env: BallotEnv, twilio: TestClient, tmp_path: Path
+) -> None:
+    slug, tokens, receipts = run_election(ballot_env)
+    publish(ballot_env, slug, tmp_path / "bundle")
+    for text in (f"CHECK {tokens[0].grouped}", f"check {tokens[0].digits}", tokens[0].grouped):
+        reply = send(twilio, text, auth_token=AUTH)
+        joined = " ".join(reply.messages)
+        assert "1 Ann Example, 2 Cy Twombly, 3 Bob Builder" in joined, text
+        assert f"Receipt code {receipts[0]['code']}." in joined
+        assert len(reply.messages) == 1
+    unused = " ".join(send(twilio, f"CHECK {tokens[5].digits}", auth_token=AUTH).messages)
+    assert "No vote was recorded for this token." in unused
+    stranger = " ".join(send(twilio, f"CHECK {generate().digits}", auth_token=AUTH).messages)
+    assert "not" in stranger.lower() and "Receipt" not in stranger
+
+
+def test_check_by_text_waits_for_publication(ballot_env: BallotEnv, twilio: TestClient) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    reply = " ".join(send(twilio, f"CHECK {tokens[0].digits}", auth_token=AUTH).messages)
+    assert "once the results and the list of votes are published" in reply
+
+
+def test_dispute_by_text_is_stored_without_the_number_and_marked_by_its_code(
+    ballot_env: BallotEnv, twilio: TestClient, tmp_path: Path
+) -> None:
+    slug, tokens, receipts = run_election(ballot_env)
+    publish(ballot_env, slug, tmp_path / "bundle")
+    right = send(twilio, f"DISPUTE {tokens[0].grouped} {receipts[0]['code']}", auth_token=AUTH)
+    assert "matches the vote published" in " ".join(right.messages)
+    wrong = send(twilio, f"dispute {tokens[1].digits} {receipts[0]['code']}", auth_token=AUTH,
+                 sender="+447700900321")  # fmt: skip
+    assert "not the code of the vote published" in " ".join(wrong.messages)
+    assert sorted(_disputes(ballot_env, slug)) == sorted(
+        [(tokens[0].digits, "sms", "code-matches"), (tokens[1].digits, "sms", "not-valid")]
+    )
+    with ballot_env.engine.connect() as conn:
+        for row in conn.exec_driver_sql("SELECT * FROM dispute").all():
+            assert not any("447700900321" in str(value) for value in row)
+
+
+def test_a_long_check_by_text_is_packed_into_one_segment_messages(
+    ballot_env: BallotEnv, twilio: TestClient, tmp_path: Path
+) -> None:
+    from ballotbox.adapters.sms.replies import segment_limit
+
+    _slug, tokens, receipts = publish_three_contest_ballot(ballot_env, tmp_path / "bundle")
+    reply = send(twilio, f"CHECK {tokens[2].digits}", auth_token=AUTH)
+    assert all(len(m) <= segment_limit(m) for m in reply.messages)
+    joined = " ".join(m.split(" ", 1)[1] if len(reply.messages) > 1 else m for m in reply.messages)
+    assert "Executive committee: 1 Eve Online, 2 Ann Example, 3 Cy Twombly." in joined
+    assert "Chair: left blank." in joined and "affiliate to the campaign: No." in joined
+    assert f"Receipt code {receipts[2]['code']}." in joined
