@@ -16,6 +16,7 @@ server (``--client python`` forces it).
     apt-get install wrk
     .venv/bin/python benchmarks/cast.py                # all four configurations
     .venv/bin/python benchmarks/cast.py --seconds 10 --concurrency 16 --only postgresql
+    .venv/bin/python benchmarks/cast.py --only postgresql --workers 2 --runs 5
 """
 
 from __future__ import annotations
@@ -258,6 +259,9 @@ def main() -> None:
         "--runs", type=int, default=3, help="repeat each configuration; medians are reported"
     )
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--workers", type=int, choices=[1, 2], action="append", help="only these worker counts"
+    )
     parser.add_argument("--seconds", type=int, default=10, help="wrk: seconds per measurement")
     parser.add_argument(
         "--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python"
@@ -276,7 +280,7 @@ def main() -> None:
         )
         print("|---|---|---|---|---|---|---|")
         for backend in backends:
-            for workers in (1, 2):
+            for workers in args.workers or (1, 2):
                 if args.client == "wrk":
                     runs = [
                         run_one_wrk(
