@@ -295,6 +295,14 @@ def main() -> None:
                         )
                         for _ in range(args.runs)
                     ]
+                for r in runs:
+                    v = {k: float(r[k]) for k in ("casts_per_s", "p50_ms", "p99_ms", "ref_per_s")}  # type: ignore[arg-type]
+                    print(
+                        f"<!-- run: {v['casts_per_s']:.0f} casts/s, p50 {v['p50_ms']:.1f} ms, "
+                        f"p99 {v['p99_ms']:.1f} ms, /healthz {v['ref_per_s']:.0f} req/s, "
+                        f"load {os.getloadavg()[0]:.1f} -->",
+                        flush=True,
+                    )
                 med = {
                     k: statistics.median(float(r[k]) for r in runs)  # type: ignore[arg-type]
                     for k in ("casts_per_s", "p50_ms", "p99_ms", "ref_per_s")

@@ -44,6 +44,7 @@ from ballotbox.core.clock import Clock
 from ballotbox.core.errors import RateLimitedError
 from ballotbox.services.context import Context
 from ballotbox.storage import repository
+from ballotbox.storage.db import reader
 
 log = logging.getLogger("ballotbox.guards")
 
@@ -98,9 +99,12 @@ class DatabaseStore:
 
     engine: Engine
 
+    def __post_init__(self) -> None:
+        self._reader = reader(self.engine)
+
     def counts(self, keys: Sequence[bytes], now: int) -> dict[bytes, int]:
         """Read on a connection of its own, so a check never holds a lock."""
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             return repository.guard_counts(connection, keys, now)
 
     def bump(self, session: Session, key: bytes, expires: int) -> int:
@@ -109,7 +113,7 @@ class DatabaseStore:
 
     def recall(self, key: bytes, now: int) -> bytes | None:
         """The unexpired reply under ``key``, read on a connection of its own."""
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             return repository.guard_reply(connection, key, now)
 
     def remember(self, session: Session, key: bytes, expires: int, now: int, sealed: bytes) -> None:

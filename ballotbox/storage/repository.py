@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Executable, func
+from sqlalchemy import Connection, Executable, func, null
 from sqlmodel import Session, col, select
 
 from ballotbox.core.errors import UnknownElectionError
@@ -63,6 +63,31 @@ def candidates(session: Session, election_id: int, contest_key: str) -> Sequence
     ).all()
 
 
+def election_slugs(session: Session) -> Sequence[str]:
+    """Every election's slug, oldest first."""
+    return session.exec(select(Election.slug).order_by(col(Election.id))).all()
+
+
+def tokens_with_elections(
+    session: Session, hashes: Sequence[bytes], *, for_update: bool = False
+) -> Sequence[tuple[BallotToken, Election]]:
+    """The token rows whose keyed hashes are in ``hashes``, each with its election.
+
+    ``for_update`` locks the token rows (not the elections), in hash order, so
+    two batches sharing tokens queue instead of deadlocking.
+    """
+    if not hashes:
+        return []
+    query = (
+        select(BallotToken, Election)
+        .join(Election, col(Election.id) == col(BallotToken.election_id))
+        .where(col(BallotToken.token_hash).in_(hashes))
+    )
+    if for_update:
+        query = query.order_by(col(BallotToken.token_hash)).with_for_update(of=BallotToken)
+    return session.exec(query).all()
+
+
 def tokens_by_hash(
     session: Session, hashes: Sequence[bytes], *, for_update: bool = False
 ) -> Sequence[BallotToken]:
@@ -117,6 +142,30 @@ def chain_head(session: Session, election_id: int, *, for_update: bool = False) 
     if for_update:
         query = query.with_for_update()
     return session.exec(query).one()
+
+
+def lock_chain_head(
+    session: Session, election_id: int, position: int | None
+) -> tuple[ChainHead, bytes | None]:
+    """Lock the election's chain head; with it, the hash of the entry at ``position`` (if any).
+
+    One round trip for what appending needs: the head to extend, and an
+    earlier entry to compare with the head witnessed outside the database.
+    """
+    at = (
+        select(LogEntry.entry_hash)
+        .where(LogEntry.election_id == election_id, LogEntry.position == position)
+        .scalar_subquery()
+        if position is not None
+        else null()
+    )
+    query = (
+        select(ChainHead, at)
+        .where(ChainHead.election_id == election_id)
+        .with_for_update(of=ChainHead)
+    )
+    head, entry = session.exec(query).one()
+    return head, None if entry is None else bytes(entry)
 
 
 def chain_tip(session: Session, election_id: int) -> tuple[int, bytes] | None:
