@@ -79,9 +79,22 @@ def prepare(url: str, key_dir: Path, count: int) -> list[str]:
     return [t.digits for t in tokens]
 
 
-def start_server(url: str, key_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "BALLOTBOX_DATABASE_URL": url, "BALLOTBOX_KEY_DIR": str(key_dir)}
+def start_server(
+    url: str,
+    key_dir: Path,
+    workers: int,
+    *,
+    port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """uvicorn as in production (access log off) on ``port``; returns it and its base URL."""
+    port = port or free_port()
+    env = {
+        **os.environ,
+        "BALLOTBOX_DATABASE_URL": url,
+        "BALLOTBOX_KEY_DIR": str(key_dir),
+        **(extra_env or {}),
+    }
     proc = subprocess.Popen(
         [
             sys.executable,
