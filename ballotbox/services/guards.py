@@ -37,6 +37,7 @@ from typing import Protocol
 import nacl.exceptions
 import nacl.secret
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from ballotbox.config import Settings
@@ -52,6 +53,7 @@ CHANNELS = ("web", "sms", "phone")
 SIGN_IN = "sign-in"  # one address with one teller username
 SIGN_IN_FROM = "sign-in-from"  # one address, whatever the usernames
 REPLY_TTL_S = 900
+_PENDING_REPLIES = "ballotbox_guard_replies"
 _PAD = 256
 
 
@@ -117,8 +119,26 @@ class DatabaseStore:
             return repository.guard_reply(connection, key, now)
 
     def remember(self, session: Session, key: bytes, expires: int, now: int, sealed: bytes) -> None:
-        """In the caller's transaction: kept exactly when what the reply reports is."""
-        repository.keep_guard_reply(session, key, expires, sealed, now)
+        """In the caller's transaction: kept exactly when what the reply reports is.
+
+        Written just before that transaction commits, every reply of a batch of
+        casts in one statement (not one round trip per vote while the chain is locked).
+        """
+        pending: list[tuple[bytes, int, bytes]] | None = session.info.get(_PENDING_REPLIES)
+        if pending is None:
+            pending = session.info[_PENDING_REPLIES] = []
+
+            def write(writing: Session) -> None:
+                replies = writing.info.pop(_PENDING_REPLIES, [])
+                repository.keep_guard_replies(writing, replies, now)
+
+            def drop(dropping: Session, previous: SessionTransaction) -> None:
+                if previous.parent is None and not previous.nested:  # rolled back: never written
+                    dropping.info.pop(_PENDING_REPLIES, None)
+
+            event.listen(session, "before_commit", write, once=True)
+            event.listen(session, "after_soft_rollback", drop)
+        pending.append((key, expires, sealed))
 
     def prune(self, session: Session, now: int) -> int:
         """Delete what has expired."""

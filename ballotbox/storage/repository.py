@@ -386,12 +386,26 @@ def guard_reply(connection: Connection, key: bytes, now: int) -> bytes | None:
 
 def keep_guard_reply(session: Session, key: bytes, expires: int, sealed: bytes, now: int) -> None:
     """Keep the sealed reply under ``key``; an unexpired reply already there stays (the first)."""
+    keep_guard_replies(session, [(key, expires, sealed)], now)
+
+
+def keep_guard_replies(
+    session: Session, replies: Sequence[tuple[bytes, int, bytes]], now: int
+) -> None:
+    """Keep each (key, expires, sealed) in one statement; the first reply under a key stays."""
     table = GuardReply.__table__  # type: ignore[attr-defined]
-    statement = _insert(session, table).values(key=key, expires=expires, sealed=sealed)
+    first: dict[bytes, tuple[bytes, int, bytes]] = {}
+    for reply in replies:
+        first.setdefault(reply[0], reply)
+    if not first:
+        return
+    statement = _insert(session, table).values(
+        [{"key": k, "expires": e, "sealed": v} for k, e, v in first.values()]
+    )
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["key"],
-            set_={"expires": expires, "sealed": sealed},
+            set_={"expires": statement.excluded.expires, "sealed": statement.excluded.sealed},
             where=(table.c.expires <= now) | table.c.sealed.is_(None),
         )
     )
