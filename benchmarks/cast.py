@@ -16,6 +16,7 @@ server (``--client python`` forces it).
     apt-get install wrk
     .venv/bin/python benchmarks/cast.py                # all four configurations
     .venv/bin/python benchmarks/cast.py --seconds 10 --concurrency 16 --only postgresql
+    .venv/bin/python benchmarks/cast.py --only postgresql --workers 2 --runs 5
 """
 
 from __future__ import annotations
@@ -78,9 +79,22 @@ def prepare(url: str, key_dir: Path, count: int) -> list[str]:
     return [t.digits for t in tokens]
 
 
-def start_server(url: str, key_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "BALLOTBOX_DATABASE_URL": url, "BALLOTBOX_KEY_DIR": str(key_dir)}
+def start_server(
+    url: str,
+    key_dir: Path,
+    workers: int,
+    *,
+    port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """uvicorn as in production (access log off) on ``port``; returns it and its base URL."""
+    port = port or free_port()
+    env = {
+        **os.environ,
+        "BALLOTBOX_DATABASE_URL": url,
+        "BALLOTBOX_KEY_DIR": str(key_dir),
+        **(extra_env or {}),
+    }
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -258,6 +272,9 @@ def main() -> None:
         "--runs", type=int, default=3, help="repeat each configuration; medians are reported"
     )
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--workers", type=int, choices=[1, 2], action="append", help="only these worker counts"
+    )
     parser.add_argument("--seconds", type=int, default=10, help="wrk: seconds per measurement")
     parser.add_argument(
         "--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python"
@@ -276,7 +293,7 @@ def main() -> None:
         )
         print("|---|---|---|---|---|---|---|")
         for backend in backends:
-            for workers in (1, 2):
+            for workers in args.workers or (1, 2):
                 if args.client == "wrk":
                     runs = [
                         run_one_wrk(
@@ -291,6 +308,14 @@ def main() -> None:
                         )
                         for _ in range(args.runs)
                     ]
+                for r in runs:
+                    v = {k: float(r[k]) for k in ("casts_per_s", "p50_ms", "p99_ms", "ref_per_s")}  # type: ignore[arg-type]
+                    print(
+                        f"<!-- run: {v['casts_per_s']:.0f} casts/s, p50 {v['p50_ms']:.1f} ms, "
+                        f"p99 {v['p99_ms']:.1f} ms, /healthz {v['ref_per_s']:.0f} req/s, "
+                        f"load {os.getloadavg()[0]:.1f} -->",
+                        flush=True,
+                    )
                 med = {
                     k: statistics.median(float(r[k]) for r in runs)  # type: ignore[arg-type]
                     for k in ("casts_per_s", "p50_ms", "p99_ms", "ref_per_s")

@@ -4,6 +4,8 @@
 #   chromium       the browser Playwright drives (never `playwright install`)
 #   poppler-utils  pdftoppm, which renders card PDFs in the tests
 #   fonts-*        so pages and screenshots render real text
+# With --bench, also what the benchmarks need:
+#   wrk            the HTTP load generator of benchmarks/cast.py
 #
 # Idempotent: installs nothing (and asks no registry) when all are present.
 # Without root or apt-get it only says what is missing; the tests that need
@@ -26,6 +28,9 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 if ! command -v pdftoppm >/dev/null 2>&1; then
     missing+=(poppler-utils)
+fi
+if [ "${1:-}" = "--bench" ] && ! command -v wrk >/dev/null 2>&1; then
+    missing+=(wrk)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

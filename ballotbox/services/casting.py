@@ -49,7 +49,7 @@ from ballotbox.services.voting_rules import (
     take_late_place,
 )
 from ballotbox.storage import ledger
-from ballotbox.storage.models import Ballot, Election, ElectionState, TokenState
+from ballotbox.storage.models import ChainHead, Election, ElectionState
 
 __all__ = [
     "CastReceipt",
@@ -127,8 +127,10 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
 
     Every check runs before anything is written, so a refused ballot writes
     nothing and cannot disturb the others.  The tokens are locked in hash
-    order and each election's chain head once, so concurrent batches queue
-    rather than deadlock; the writes go out as a few multi-row statements.
+    order, then each election's chain head once (in one query with what the
+    continuity check needs), so concurrent batches queue rather than deadlock;
+    the writes go out as one statement per election on PostgreSQL
+    (:func:`ballotbox.storage.ledger.append_ballots`).
     """
     for request in requests:
         if request.channel not in CHANNELS:
@@ -137,7 +139,12 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
     involved = {id(m.election): m.election for m in _matches(found)}.values()
     for election in involved:
         apply_due_transitions(session, ctx, election)
-    on_hold = {e.id for e in involved if continuity.gap(session, ctx, e) is not None}
+    heads: dict[int | None, ChainHead] = {}
+    on_hold: set[int | None] = set()
+    for election in sorted(involved, key=lambda e: e.id or 0):  # locked in one order
+        heads[election.id], gap = continuity.lock_head(session, ctx, election)
+        if gap is not None:
+            on_hold.add(election.id)
     rules = _BatchRules(session, ctx, on_hold)
     checked: list[Outcome | _Accepted] = [
         rules.check(i, request, match) if isinstance(match, TokenMatch) else match
@@ -145,12 +152,11 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
     ]
     accepted = [o for o in checked if isinstance(o, _Accepted)]
     receipts: dict[int, CastReceipt] = {}
-    for election_id in sorted({a.match.election.id or 0 for a in accepted}):
-        ballots = [a for a in accepted if a.match.election.id == election_id]
-        receipts.update(
-            zip([a.index for a in ballots], _record(session, ctx, ballots), strict=True)
-        )
     try:
+        for election_id in sorted({a.match.election.id or 0 for a in accepted}):
+            ballots = [a for a in accepted if a.match.election.id == election_id]
+            recorded = _record(session, ctx, ballots, heads[election_id])
+            receipts.update(zip([a.index for a in ballots], recorded, strict=True))
         session.flush()
     except IntegrityError:
         # Only possible if another transaction spent a token without the row lock; the
@@ -218,29 +224,23 @@ def _matches(found: Sequence[TokenMatch | BallotboxError]) -> list[TokenMatch]:
     return [m for m in found if isinstance(m, TokenMatch)]
 
 
-def _record(session: Session, ctx: Context, accepted: Sequence[_Accepted]) -> list[CastReceipt]:
-    """Store one election's accepted ballots, chain them, and sign their receipts."""
+def _record(
+    session: Session, ctx: Context, accepted: Sequence[_Accepted], locked: ChainHead
+) -> list[CastReceipt]:
+    """Store one election's accepted ballots, chain them (``locked``: its head), sign receipts."""
     election = accepted[0].match.election
     assert election.id is not None
-    payloads, digests, nonces = [], [], []
+    payloads, digests, nonces, ballots = [], [], [], []
     for a in accepted:
         digest = ballot_hash(a.match.token.digits, a.recorded)
         nonce = ctx.random_bytes(NONCE_BYTES)
-        session.add(
-            Ballot(
-                token_hash=a.match.row.token_hash,
-                election_id=election.id,
-                token=a.match.token.digits,
-                channel=a.channel,
-                choices=json.dumps(a.recorded),
-            )
+        ballots.append(
+            ledger.NewBallot(a.match.row, a.match.token.digits, a.channel, json.dumps(a.recorded))
         )
-        a.match.row.state = TokenState.VOTED
-        session.add(a.match.row)
         payloads.append({"kind": "ballot", "commitment": ballot_commitment(nonce, digest).hex()})
         digests.append(digest)
         nonces.append(nonce)
-    linked = ledger.append_many(session, election.id, payloads)
+    linked = ledger.append_ballots(session, locked, ballots, payloads)
     continuity.witness_after_commit(session, ctx, election, *linked[-1])
     key = ctx.keys.signing_key(election.slug)
     receipts = []
@@ -261,10 +261,10 @@ def _record(session: Session, ctx: Context, accepted: Sequence[_Accepted]) -> li
 def _receipt(election: Election, accepted: _Accepted, signed: dict[str, Any]) -> CastReceipt:
     """The receipt and read-back for one recorded ballot."""
     definition = definition_of(election)
-    names = {
-        key: [definition.contest(key).candidate_names()[n] for n in numbers]
-        for key, numbers in accepted.ballot.items()
-    }
+    names = {}
+    for key, numbers in accepted.ballot.items():
+        named = definition.contest(key).candidate_names()
+        names[key] = [named[n] for n in numbers]
     return CastReceipt(
         election=election.slug,
         title=election.title,

@@ -28,7 +28,7 @@ from ballotbox.core.i18n import N_
 from ballotbox.services.context import Context
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.aftercommit import after_commit
-from ballotbox.storage.models import Election
+from ballotbox.storage.models import ChainHead, Election
 from ballotbox.storage.witness import Witness, read_witness, record
 
 REASON_MAX = 500
@@ -73,20 +73,47 @@ class Gap:
 def gap(session: Session, ctx: Context, election: Election) -> Gap | None:
     """The gap between this database and the witnessed head, or None when the chain extends it."""
     assert election.id is not None
-    witnessed = read_witness(ctx.keys.folder(election.slug))
-    if witnessed is None or witnessed.election != election.slug:
+    witnessed = _witnessed(ctx, election)
+    if witnessed is None:
         return None
     tip = repository.chain_tip(session, election.id)
     length, head = tip if tip is not None else (0, b"")
+    at_witness = (
+        repository.entry_hash(session, election.id, witnessed.position)
+        if length - 1 > witnessed.position
+        else None
+    )
+    return _compare(witnessed, length, head, at_witness)
+
+
+def lock_head(session: Session, ctx: Context, election: Election) -> tuple[ChainHead, Gap | None]:
+    """Lock ``election``'s chain head for appending, with its gap (as :func:`gap`), in one query."""
+    assert election.id is not None
+    witnessed = _witnessed(ctx, election)
+    head, at_witness = repository.lock_chain_head(
+        session, election.id, witnessed.position if witnessed is not None else None
+    )
+    if witnessed is None:
+        return head, None
+    return head, _compare(witnessed, head.length, head.head, at_witness)
+
+
+def _witnessed(ctx: Context, election: Election) -> Witness | None:
+    witnessed = read_witness(ctx.keys.folder(election.slug))
+    return witnessed if witnessed is not None and witnessed.election == election.slug else None
+
+
+def _compare(witnessed: Witness, length: int, head: bytes, at_witness: bytes | None) -> Gap | None:
+    """The gap, from the chain's ``length``, ``head`` and its entry at the witnessed position."""
     if length - 1 == witnessed.position:
         found: bytes | None = head
     elif length - 1 > witnessed.position:
-        found = repository.entry_hash(session, election.id, witnessed.position)
+        found = at_witness
     else:
         found = None
     if found is not None and found.hex() == witnessed.head:
         return None
-    return Gap(election.slug, witnessed, length)
+    return Gap(witnessed.election, witnessed, length)
 
 
 def require_continuity(session: Session, ctx: Context, election: Election) -> None:

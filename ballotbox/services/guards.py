@@ -37,6 +37,7 @@ from typing import Protocol
 import nacl.exceptions
 import nacl.secret
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from ballotbox.config import Settings
@@ -44,6 +45,7 @@ from ballotbox.core.clock import Clock
 from ballotbox.core.errors import RateLimitedError
 from ballotbox.services.context import Context
 from ballotbox.storage import repository
+from ballotbox.storage.db import reader
 
 log = logging.getLogger("ballotbox.guards")
 
@@ -51,6 +53,7 @@ CHANNELS = ("web", "sms", "phone")
 SIGN_IN = "sign-in"  # one address with one teller username
 SIGN_IN_FROM = "sign-in-from"  # one address, whatever the usernames
 REPLY_TTL_S = 900
+_PENDING_REPLIES = "ballotbox_guard_replies"
 _PAD = 256
 
 
@@ -98,9 +101,12 @@ class DatabaseStore:
 
     engine: Engine
 
+    def __post_init__(self) -> None:
+        self._reader = reader(self.engine)
+
     def counts(self, keys: Sequence[bytes], now: int) -> dict[bytes, int]:
         """Read on a connection of its own, so a check never holds a lock."""
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             return repository.guard_counts(connection, keys, now)
 
     def bump(self, session: Session, key: bytes, expires: int) -> int:
@@ -109,12 +115,30 @@ class DatabaseStore:
 
     def recall(self, key: bytes, now: int) -> bytes | None:
         """The unexpired reply under ``key``, read on a connection of its own."""
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             return repository.guard_reply(connection, key, now)
 
     def remember(self, session: Session, key: bytes, expires: int, now: int, sealed: bytes) -> None:
-        """In the caller's transaction: kept exactly when what the reply reports is."""
-        repository.keep_guard_reply(session, key, expires, sealed, now)
+        """In the caller's transaction: kept exactly when what the reply reports is.
+
+        Written just before that transaction commits, every reply of a batch of
+        casts in one statement (not one round trip per vote while the chain is locked).
+        """
+        pending: list[tuple[bytes, int, bytes]] | None = session.info.get(_PENDING_REPLIES)
+        if pending is None:
+            pending = session.info[_PENDING_REPLIES] = []
+
+            def write(writing: Session) -> None:
+                replies = writing.info.pop(_PENDING_REPLIES, [])
+                repository.keep_guard_replies(writing, replies, now)
+
+            def drop(dropping: Session, previous: SessionTransaction) -> None:
+                if previous.parent is None and not previous.nested:  # rolled back: never written
+                    dropping.info.pop(_PENDING_REPLIES, None)
+
+            event.listen(session, "before_commit", write, once=True)
+            event.listen(session, "after_soft_rollback", drop)
+        pending.append((key, expires, sealed))
 
     def prune(self, session: Session, now: int) -> int:
         """Delete what has expired."""

@@ -8,6 +8,7 @@ instead of deadlocking.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from ballotbox.core.tokens.format import Token, parse
 from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.services.context import Context
 from ballotbox.storage import repository
+from ballotbox.storage.keys import KeyMissingError
 from ballotbox.storage.models import BallotToken, Election
 
 
@@ -42,32 +44,74 @@ def find_tokens(
     A token that does not parse gets its format error; a slug that names no
     election, UnknownElectionError; a token issued for no election (or not for
     the one named), UnknownTokenError.
+
+    One query finds the rows with their elections (read fresh, every time).
+    Which keys to hash under comes from the elections this database held last
+    time; when that may be out of date (a token not found, a slug not known)
+    the list is read again and the look-up repeated for what changed.
     """
-    every = list(repository.elections(session))
-    by_slug = {e.slug: e for e in every}
-    keys = {e.slug: ctx.keys.token_key(e.slug) for e in every}
+    known = _slugs(session, fresh=False)
+    try:
+        found = _find(session, ctx, wanted, known, lock=lock)
+    except KeyMissingError:  # an election no longer here: read the list again
+        known = ()
+        found = [UnknownTokenError() for _ in wanted]
+    if any(isinstance(f, UnknownTokenError | UnknownElectionError) for f in found):
+        now_known = _slugs(session, fresh=True)
+        if now_known != known:
+            again = [i for i, f in enumerate(found) if isinstance(f, BallotboxError)]
+            redone = _find(session, ctx, [wanted[i] for i in again], now_known, lock=lock)
+            for i, result in zip(again, redone, strict=True):
+                found[i] = result
+    return found
+
+
+def _find(
+    session: Session, ctx: Context, wanted: Sequence[Wanted], slugs: tuple[str, ...], *, lock: bool
+) -> list[TokenMatch | BallotboxError]:
+    keys = {slug: ctx.keys.token_key(slug) for slug in slugs}
     found: list[TokenMatch | BallotboxError] = []
-    candidates: dict[int, tuple[Token, dict[bytes, Election]]] = {}
+    candidates: dict[int, tuple[Token, dict[bytes, str]]] = {}
     for i, (given, slug) in enumerate(wanted):
         try:
             token = given if isinstance(given, Token) else parse(given)
-            if slug is not None and slug not in by_slug:
+            if slug is not None and slug not in keys:
                 raise UnknownElectionError(slug=slug)
         except BallotboxError as error:
             found.append(error)
             continue
-        scope = [by_slug[slug]] if slug is not None else every
-        candidates[i] = (token, {token_hash(token, keys[e.slug]): e for e in scope})
+        scope = [slug] if slug is not None else slugs
+        candidates[i] = (token, {token_hash(token, keys[s]): s for s in scope})
         found.append(UnknownTokenError())  # until its row turns up below
     hashes = sorted({h for _token, by_hash in candidates.values() for h in by_hash})
     rows = {
-        row.token_hash: row for row in repository.tokens_by_hash(session, hashes, for_update=lock)
+        row.token_hash: (row, election)
+        for row, election in repository.tokens_with_elections(session, hashes, for_update=lock)
     }
     for i, (token, by_hash) in candidates.items():
-        match = next((h for h in by_hash if h in rows), None)
-        if match is not None:
-            found[i] = TokenMatch(token, by_hash[match], rows[match])
+        for digest, slug in by_hash.items():
+            row_election = rows.get(digest)
+            if row_election is not None and row_election[1].slug == slug:
+                found[i] = TokenMatch(token, row_election[1], row_election[0])
+                break
     return found
+
+
+# The slugs of each database's elections, as last read (see find_tokens): by database URL.
+_known: dict[str, tuple[str, ...]] = {}
+_known_lock = threading.Lock()
+
+
+def _slugs(session: Session, *, fresh: bool) -> tuple[str, ...]:
+    where = str(session.get_bind().engine.url)
+    with _known_lock:
+        cached = _known.get(where)
+    if cached is not None and not fresh:
+        return cached
+    slugs = tuple(repository.election_slugs(session))
+    with _known_lock:
+        _known[where] = slugs
+    return slugs
 
 
 def find_token(

@@ -9,17 +9,21 @@ production database; there ``cast()`` locks the rows it changes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from ballotbox.storage import textguard  # noqa: F401  (refuses unstorable text before a flush)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PING_AFTER_IDLE_S = 5.0
+_IDLE_SINCE = "ballotbox_idle_since"
 
 
 def normalise_url(url: str) -> str:
@@ -44,10 +48,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has sat idle for a while.
+
+    A connection that went back to the pool moments ago was working then; a
+    ping on every checkout (``pool_pre_ping``) would add a round trip to every
+    transaction, the casts' included.  One idle longer than PING_AFTER_IDLE_S
+    (the server may have restarted or dropped it meanwhile) is pinged, and
+    replaced if dead.  A connection that dies while busy fails its transaction,
+    which is rolled back and reported like any other failure.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        if not engine.dialect._do_ping_w_event(dbapi_connection):  # noqa: SLF001 - as pre_ping does
+            raise DisconnectionError("the pooled connection was closed while idle")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -73,6 +103,18 @@ def writer(engine: Engine) -> Engine:
     if is_sqlite(engine):
         return engine.execution_options(sqlite_immediate=True)
     return engine
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine for single reads outside any transaction.
+
+    On PostgreSQL its connections run in autocommit: a read that needs no
+    transaction costs one round trip, not three (BEGIN, the read, ROLLBACK).
+    SQLite reads cost no round trip, and keep their own transactions.
+    """
+    if is_sqlite(engine):
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @contextmanager

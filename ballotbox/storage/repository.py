@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Executable, func
+from sqlalchemy import Connection, Executable, func, null
 from sqlmodel import Session, col, select
 
 from ballotbox.core.errors import UnknownElectionError
@@ -62,6 +62,31 @@ def candidates(session: Session, election_id: int, contest_key: str) -> Sequence
         .where(Candidate.election_id == election_id, Candidate.contest_key == contest_key)
         .order_by(col(Candidate.number))
     ).all()
+
+
+def election_slugs(session: Session) -> Sequence[str]:
+    """Every election's slug, oldest first."""
+    return session.exec(select(Election.slug).order_by(col(Election.id))).all()
+
+
+def tokens_with_elections(
+    session: Session, hashes: Sequence[bytes], *, for_update: bool = False
+) -> Sequence[tuple[BallotToken, Election]]:
+    """The token rows whose keyed hashes are in ``hashes``, each with its election.
+
+    ``for_update`` locks the token rows (not the elections), in hash order, so
+    two batches sharing tokens queue instead of deadlocking.
+    """
+    if not hashes:
+        return []
+    query = (
+        select(BallotToken, Election)
+        .join(Election, col(Election.id) == col(BallotToken.election_id))
+        .where(col(BallotToken.token_hash).in_(hashes))
+    )
+    if for_update:
+        query = query.order_by(col(BallotToken.token_hash)).with_for_update(of=BallotToken)
+    return session.exec(query).all()
 
 
 def tokens_by_hash(
@@ -123,6 +148,30 @@ def chain_head(session: Session, election_id: int, *, for_update: bool = False) 
     if for_update:
         query = query.with_for_update()
     return session.exec(query).one()
+
+
+def lock_chain_head(
+    session: Session, election_id: int, position: int | None
+) -> tuple[ChainHead, bytes | None]:
+    """Lock the election's chain head; with it, the hash of the entry at ``position`` (if any).
+
+    One round trip for what appending needs: the head to extend, and an
+    earlier entry to compare with the head witnessed outside the database.
+    """
+    at = (
+        select(LogEntry.entry_hash)
+        .where(LogEntry.election_id == election_id, LogEntry.position == position)
+        .scalar_subquery()
+        if position is not None
+        else null()
+    )
+    query = (
+        select(ChainHead, at)
+        .where(ChainHead.election_id == election_id)
+        .with_for_update(of=ChainHead)
+    )
+    head, entry = session.exec(query).one()
+    return head, None if entry is None else bytes(entry)
 
 
 def chain_tip(session: Session, election_id: int) -> tuple[int, bytes] | None:
@@ -370,12 +419,26 @@ def guard_reply(connection: Connection, key: bytes, now: int) -> bytes | None:
 
 def keep_guard_reply(session: Session, key: bytes, expires: int, sealed: bytes, now: int) -> None:
     """Keep the sealed reply under ``key``; an unexpired reply already there stays (the first)."""
+    keep_guard_replies(session, [(key, expires, sealed)], now)
+
+
+def keep_guard_replies(
+    session: Session, replies: Sequence[tuple[bytes, int, bytes]], now: int
+) -> None:
+    """Keep each (key, expires, sealed) in one statement; the first reply under a key stays."""
     table = GuardReply.__table__  # type: ignore[attr-defined]
-    statement = _insert(session, table).values(key=key, expires=expires, sealed=sealed)
+    first: dict[bytes, tuple[bytes, int, bytes]] = {}
+    for reply in replies:
+        first.setdefault(reply[0], reply)
+    if not first:
+        return
+    statement = _insert(session, table).values(
+        [{"key": k, "expires": e, "sealed": v} for k, e, v in first.values()]
+    )
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["key"],
-            set_={"expires": expires, "sealed": sealed},
+            set_={"expires": statement.excluded.expires, "sealed": statement.excluded.sealed},
             where=(table.c.expires <= now) | table.c.sealed.is_(None),
         )
     )

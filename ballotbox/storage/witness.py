@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -112,7 +113,8 @@ def record(folder: Path, update: Witness, *, replace: bool = False) -> Witness:
             return current
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / WITNESS_FILE
-    temporary = folder / f".{WITNESS_FILE}.{os.getpid()}.tmp"
+    # Per thread too: the batcher and the clock loop (checkpoints) of one worker both write.
+    temporary = folder / f".{WITNESS_FILE}.{os.getpid()}.{threading.get_ident()}.tmp"
     data = json.dumps(merged.to_json(), indent=2, sort_keys=True).encode()
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:

@@ -98,7 +98,7 @@ def cast_ballot(
     session: SessionDep,  # where a refused cast is counted
     ctx: ContextDep,
     caster: CasterDep,
-) -> ReceiptOut:
+) -> JSONResponse:
     """Cast a ballot with a token; returns the signed receipt."""
     guard, source = get_guard(request), client_address(request)
     try:
@@ -108,14 +108,18 @@ def cast_ballot(
         refuse(request, keep=charged(request, error, source=source, slug=slug))
         raise
     first = next(iter(receipt.ballot))  # the one-contest shape: choices and names as before
-    return ReceiptOut(
-        election=receipt.election,
-        channel=receipt.channel,
-        ballot=receipt.ballot,
-        ballot_names=receipt.ballot_names,
-        choices=receipt.ballot[first],
-        names=receipt.ballot_names[first],
-        receipt=receipt.receipt,
+    # Already plain JSON values in ReceiptOut's shape: sent as they are, not validated again.
+    return JSONResponse(
+        {
+            "election": receipt.election,
+            "channel": receipt.channel,
+            "ballot": receipt.ballot,
+            "ballot_names": receipt.ballot_names,
+            "choices": receipt.ballot[first],
+            "names": receipt.ballot_names[first],
+            "receipt": receipt.receipt,
+        },
+        status_code=201,
     )
 
 

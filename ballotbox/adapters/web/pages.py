@@ -125,14 +125,21 @@ def ballot(
 
 
 async def _fields(request: Request) -> dict[str, list[str]]:
+    """The posted form, read in the event loop; the routes that take it run in a thread."""
     form = await request.form()
     return {name: [str(v) for v in form.getlist(name)] for name in form}
 
 
+# The routes below are plain ``def``: they query the database and wait for the batcher,
+# which must never happen in the event loop (it would hold up every other request).
+FieldsDep = Annotated[dict[str, list[str]], Depends(_fields)]
+
+
 @router.post("/ballot/review", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
-async def review(request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+def review(
+    request: Request, session: SessionDep, ctx: ContextDep, fields: FieldsDep
+) -> HTMLResponse:
     """Check the ballot and show it back, every contest, before it is cast."""
-    fields = await _fields(request)
     try:
         _may_try(request)
         token = parse(next(iter(fields.get("token", [])), ""))
@@ -165,9 +172,10 @@ async def review(request: Request, session: SessionDep, ctx: ContextDep) -> HTML
 
 
 @router.post("/ballot/change", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
-async def change(request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+def change(
+    request: Request, session: SessionDep, ctx: ContextDep, fields: FieldsDep
+) -> HTMLResponse:
     """Back from the review page to the ballot, with the choices still marked."""
-    fields = await _fields(request)
     try:
         _may_try(request)
         parsed = parse(next(iter(fields.get("token", [])), ""))
@@ -182,11 +190,10 @@ async def change(request: Request, session: SessionDep, ctx: ContextDep) -> HTML
 
 
 @router.post("/ballot/cast", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
-async def cast_ballot(
-    request: Request, session: SessionDep, ctx: ContextDep, caster: CasterDep
+def cast_ballot(
+    request: Request, session: SessionDep, ctx: ContextDep, caster: CasterDep, fields: FieldsDep
 ) -> HTMLResponse:
     """Cast the reviewed ballot (every contest at once) and show the receipt."""
-    fields = await _fields(request)
     try:
         _may_try(request)
         parsed = parse(next(iter(fields.get("token", [])), ""))
