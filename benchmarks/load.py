@@ -49,11 +49,12 @@ from urllib.parse import urlencode
 import aiohttp
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO))
 
+from cast import percentile, prepare, start_server  # noqa: E402  (benchmarks/ is not a package)
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]  # noqa: E402
 
-from benchmarks.cast import percentile, prepare, start_server  # noqa: E402
 from tests.fixtures.databases import create_database, drop_database, libpq_url  # noqa: E402
 from tests.fixtures.pgserver import free_port, new_server  # noqa: E402
 
