@@ -1,8 +1,4 @@
-"""``ballotbox tellers reset-password``: a new password, old sign-ins ended.
-
-(Wrong passwords never lock an account: the console limits guesses per
-address and username instead, see tests/integration/test_postal_console.py.)
-"""
+"""``ballotbox tellers reset-password``: a new password, the lockout lifted, old sign-ins ended."""
 
 from __future__ import annotations
 
@@ -10,7 +6,7 @@ import pytest
 from sqlmodel import col, select
 
 from ballotbox.services import accounts
-from ballotbox.services.postal.errors import LoginError
+from ballotbox.services.postal.errors import AccountLockedError, LoginError
 from ballotbox.storage.models_postal import TellerAction
 from tests.fixtures.cli import run_cli
 from tests.fixtures.elections import BallotEnv
@@ -25,16 +21,20 @@ def env(ballot_env: BallotEnv) -> BallotEnv:
     return ballot_env
 
 
-def _fail_a_few(env: BallotEnv, name: str) -> None:
-    for _ in range(6):
+def _lock_out(env: BallotEnv, name: str) -> None:
+    for _ in range(accounts.MAX_FAILURES - 1):
         with env.session() as s, pytest.raises(LoginError):
             accounts.authenticate(s, env.ctx, name, "not the password")
+    with env.session() as s, pytest.raises(AccountLockedError):
+        accounts.authenticate(s, env.ctx, name, "not the password")  # the last straw
+    with env.session() as s, pytest.raises(AccountLockedError):
+        accounts.authenticate(s, env.ctx, name, PASSWORD)  # now even the right one is refused
 
 
 def test_reset_sets_the_password_unlocks_and_signs_out_everywhere(env: BallotEnv) -> None:
     with env.session() as s:
         sid = accounts.start_session(s, env.ctx, accounts.authenticate(s, env.ctx, "ann", PASSWORD))
-    _fail_a_few(env, "ann")
+    _lock_out(env, "ann")
 
     done = run_cli(env, "tellers", "reset-password", "ANN", "--password-stdin", stdin=NEW + "\n")
 

@@ -9,97 +9,34 @@ page; either way the request is refused, so nothing it changed is committed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
+from fastapi import Depends
 
 from ballotbox.adapters.httpkit.account_cookie import SessionCookie
-from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
-from ballotbox.adapters.httpkit.errors import status_for
-from ballotbox.adapters.httpkit.templating import make_templates
-from ballotbox.adapters.httpkit.templating import render as kit_render
-from ballotbox.core.errors import BallotboxError
-from ballotbox.services import accounts
-from ballotbox.services.postal.errors import PermissionDeniedError
-from ballotbox.services.roles import ROLE_NAMES, Permission, allowed
+from ballotbox.adapters.httpkit.console import Console, SignInRequired, status_of
+from ballotbox.services.roles import Permission
 from ballotbox.storage.models_postal import Teller
+
+__all__ = [
+    "COOKIE", "SIGN_IN", "AdminRoute", "Overseer", "Runner", "Signed", "SignInRequired",
+    "current_officer", "error_page", "needs", "render", "status_of", "templates",
+]  # fmt: skip
 
 COOKIE = SessionCookie(name="bb_admin", path="/admin", salt="ballotbox officers' console")
 SIGN_IN = "/admin/sign-in"
-TEMPLATES = Path(__file__).parent / "templates"
+CONSOLE = Console.of(COOKIE, SIGN_IN, Path(__file__).parent / "templates", "admin_error.html",
+                     "officer")  # fmt: skip
 
-templates = make_templates(TEMPLATES)
-templates.env.globals["ROLE_NAMES"] = {role.value: name for role, name in ROLE_NAMES.items()}
-
-
-class SignInRequired(Exception):
-    """No valid session: the route class sends the browser to the sign-in page."""
-
-
-def render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200
-) -> HTMLResponse:
-    """Render a console page with the CSRF token and the signed-in officer."""
-    officer: Teller | None = getattr(request.state, "officer", None)
-    extra = {
-        "officer": officer,
-        "can": (lambda p: officer is not None and allowed(officer.role, Permission(p))),
-    }
-    return kit_render(request, name, {**extra, **context}, status_code, using=templates)
-
-
-def status_of(error: BallotboxError) -> int:
-    """HTTP status for a domain error on a console page."""
-    return 403 if isinstance(error, PermissionDeniedError) else status_for(error)
-
-
-def error_page(request: Request, error: BallotboxError) -> HTMLResponse:
-    """Refuse the request and show ``error`` on a console page."""
-    refuse(request)
-    return render(request, "admin_error.html", {"error": error}, status_code=status_of(error))
-
-
-class AdminRoute(APIRoute):
-    """Console routes: no session → the sign-in page; a domain error → a console error page."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        original = super().get_route_handler()
-
-        async def handler(request: Request) -> Response:
-            try:
-                return await original(request)
-            except SignInRequired:
-                refuse(request)
-                return RedirectResponse(SIGN_IN, status_code=303)
-            except BallotboxError as error:
-                return error_page(request, error)
-
-        return handler
-
-
-def current_officer(request: Request, session: SessionDep, ctx: ContextDep) -> Teller:
-    """The signed-in account, or SignInRequired."""
-    sid = COOKIE.read(request, ctx)
-    officer = accounts.teller_for_session(session, ctx, sid) if sid else None
-    if officer is None:
-        raise SignInRequired()
-    request.state.officer = officer
-    return officer
-
-
-def needs(permission: Permission) -> Callable[[Teller], Teller]:
-    """A dependency: the signed-in account, if its role allows ``permission``."""
-
-    def dependency(officer: Annotated[Teller, Depends(current_officer)]) -> Teller:
-        accounts.require(officer, permission)
-        return officer
-
-    return dependency
-
+templates = CONSOLE.templates
+render = CONSOLE.render
+error_page = CONSOLE.error_page
+#: Console routes: no session → the sign-in page; a domain error → a console error page.
+AdminRoute = CONSOLE.route_class()
+#: The signed-in account, or SignInRequired.
+current_officer = CONSOLE.signed_in
+needs = CONSOLE.needs
 
 #: Route parameter types: who may look, and who may act.
 Overseer = Annotated[Teller, Depends(needs(Permission.OVERSEE))]

@@ -16,6 +16,7 @@ from pathlib import Path
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ballotbox.adapters.httpkit.limits import client_address
 from ballotbox.services import Context, accounts
 
 SECRET_FILE = "teller-session.key"  # noqa: S105 - a file name under the key folder, not a secret
@@ -81,5 +82,6 @@ def _secret(ctx: Context) -> bytes:
 
 
 def source_of(request: Request) -> str:
-    """Where a sign-in attempt came from, for the lockout (the peer address)."""
-    return request.client.host if request.client is not None else "unknown"
+    """Where a sign-in attempt came from, for the lockout: the client as the failure limits
+    see it (behind a trusted proxy, the address it forwards; an IPv6 client as its /64)."""
+    return client_address(request)

@@ -7,78 +7,34 @@ web channel's CSRF double-submit token.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
+from fastapi import Request, Response
 
 from ballotbox.adapters.httpkit.account_cookie import SessionCookie
-from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
-from ballotbox.adapters.httpkit.errors import status_for
-from ballotbox.adapters.httpkit.templating import make_templates, register_phrases
-from ballotbox.adapters.httpkit.templating import render as web_render
-from ballotbox.core.errors import BallotboxError
-from ballotbox.services import Context, accounts
-from ballotbox.services.postal.errors import PermissionDeniedError
+from ballotbox.adapters.httpkit.console import Console, SignInRequired, status_of
+from ballotbox.adapters.httpkit.templating import register_phrases
+from ballotbox.services import Context
 from ballotbox.services.postal.matching import REJECTION_REASONS, SPOILT_REASONS
 from ballotbox.services.postal.reconcile import TOTAL_LABEL
-from ballotbox.services.roles import ROLE_NAMES, Permission, allowed
-from ballotbox.storage.models_postal import Teller
+
+__all__ = [
+    "COOKIE", "ConsoleRoute", "SignInRequired", "clear_session_cookie", "current_teller", "needs",
+    "render", "session_id", "set_session_cookie", "status_of", "templates",
+]  # fmt: skip
 
 COOKIE = SessionCookie(name="bb_teller", path="/teller", salt="ballotbox teller session")
-TEMPLATES = Path(__file__).parent / "templates"
-
-templates = make_templates(TEMPLATES)
-templates.env.globals["ROLE_NAMES"] = {role.value: name for role, name in ROLE_NAMES.items()}
+CONSOLE = Console.of(COOKIE, "/teller/login", Path(__file__).parent / "templates",
+                     "teller_error.html", "teller")  # fmt: skip
 register_phrases(*SPOILT_REASONS.values(), *REJECTION_REASONS.values(), TOTAL_LABEL)
 
-
-class SignInRequired(Exception):
-    """No valid teller session: the route class sends the browser to the sign-in page."""
-
-
-def render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200
-) -> HTMLResponse:
-    """Render a console page with the CSRF token and the signed-in teller."""
-    teller: Teller | None = getattr(request.state, "teller", None)
-    extra = {
-        "teller": teller,
-        "can": (lambda p: teller is not None and allowed(teller.role, Permission(p))),
-    }
-    return web_render(request, name, {**extra, **context}, status_code, using=templates)
-
-
-def status_of(error: BallotboxError) -> int:
-    """HTTP status for a domain error on a console page."""
-    return 403 if isinstance(error, PermissionDeniedError) else status_for(error)
-
-
-class ConsoleRoute(APIRoute):
-    """Routes of the console: no session → sign-in page; a domain error → a console page.
-
-    Either way the request is refused: nothing it changed is committed.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        original = super().get_route_handler()
-
-        async def handler(request: Request) -> Response:
-            try:
-                return await original(request)
-            except SignInRequired:
-                refuse(request)
-                return RedirectResponse("/teller/login", status_code=303)
-            except BallotboxError as error:
-                refuse(request)
-                return render(
-                    request, "teller_error.html", {"error": error}, status_code=status_of(error)
-                )
-
-        return handler
+templates = CONSOLE.templates
+render = CONSOLE.render
+#: Routes of the console: no session → sign-in page; a domain error → a console page.
+ConsoleRoute = CONSOLE.route_class()
+#: The signed-in teller, or SignInRequired.
+current_teller = CONSOLE.signed_in
+needs = CONSOLE.needs
 
 
 def session_id(request: Request, ctx: Context) -> bytes | None:
@@ -94,27 +50,3 @@ def set_session_cookie(response: Response, ctx: Context, sid: bytes) -> None:
 def clear_session_cookie(response: Response, ctx: Context) -> None:
     """Forget the session in the browser."""
     COOKIE.clear(response, ctx)
-
-
-def current_teller(
-    request: Request,
-    session: SessionDep,
-    ctx: ContextDep,
-) -> Teller:
-    """The signed-in teller, or SignInRequired."""
-    sid = session_id(request, ctx)
-    teller = accounts.teller_for_session(session, ctx, sid) if sid else None
-    if teller is None:
-        raise SignInRequired()
-    request.state.teller = teller
-    return teller
-
-
-def needs(permission: Permission) -> Callable[[Teller], Teller]:
-    """A dependency: the signed-in teller, if their role allows ``permission``."""
-
-    def dependency(teller: Annotated[Teller, Depends(current_teller)]) -> Teller:
-        accounts.require(teller, permission)
-        return teller
-
-    return dependency

@@ -51,8 +51,8 @@ class SignInLimitedError(RateLimitedError):
 class AccountLockedError(RateLimitedError):
     code = "account_locked"
     template = N_(
-        "Too many wrong passwords from here: this account is locked from here until {until}. "
-        "Ask the returning officer if you need it sooner."
+        "Too many wrong passwords from here: this account is locked until {until} for this "
+        "address. Ask the returning officer if you need it sooner."
     )
 
 
