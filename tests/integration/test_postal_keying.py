@@ -14,6 +14,7 @@ from ballotbox.services.casting import cast
 from ballotbox.services.elections import definition_of
 from ballotbox.services.postal import batches, keying, reconcile
 from ballotbox.services.postal.errors import (
+    AccountLockedError,
     KeyingError,
     LoginError,
     PendingLettersError,
@@ -335,19 +336,23 @@ print(json.dumps({{"imported_first": imported_first, "closed": closed}}))
     assert seen["closed"]["late"] == 2 and seen["closed"]["ballots"] == 0
 
 
-def test_wrong_passwords_never_lock_the_account(env: BallotEnv) -> None:
-    # Locking after five failures let anyone lock a teller out; the console limits
-    # guesses per address and username instead (test_postal_console.py).
-    for _ in range(8):
+def test_wrong_passwords_lock_the_account_only_from_where_they_came(env: BallotEnv) -> None:
+    # Locking after five failures from anywhere let anyone lock a teller out; the lockout is
+    # for the account from that source only (the web keys it by client address).
+    for _ in range(accounts.MAX_FAILURES - 1):
         with env.session() as s, pytest.raises(LoginError):
-            accounts.authenticate(s, env.ctx, "ann", "wrong password")
-    with env.session() as s:
-        assert accounts.authenticate(s, env.ctx, "ANN", PASSWORD).username == "ann"
+            accounts.authenticate(s, env.ctx, "ann", "wrong password", source="203.0.113.9")
+    with env.session() as s, pytest.raises(AccountLockedError):
+        accounts.authenticate(s, env.ctx, "ann", "wrong again", source="203.0.113.9")
+    with env.session() as s, pytest.raises(AccountLockedError):
+        accounts.authenticate(s, env.ctx, "ann", PASSWORD, source="203.0.113.9")
+    with env.session() as s:  # Ann, from her own desk, is not locked out
+        assert accounts.authenticate(s, env.ctx, "ANN", PASSWORD, source="198.51.100.3")
     with env.read() as s:
         done = [a.action for a in s.exec(select(TellerAction).order_by(col(TellerAction.id))).all()]
-    assert done.count("login_failed") == 8 and "locked" not in done
-    with env.session() as s, pytest.raises(LoginError):
-        accounts.authenticate(s, env.ctx, "nobody", PASSWORD)
+    assert done.count("login_failed") == accounts.MAX_FAILURES and done.count("locked") == 1
+    with env.session() as s, pytest.raises(LoginError):  # an unknown name: the same answer
+        accounts.authenticate(s, env.ctx, "nobody", PASSWORD, source="198.51.100.3")
 
 
 def test_sessions_expire_and_end(env: BallotEnv) -> None:
