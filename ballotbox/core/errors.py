@@ -264,3 +264,19 @@ class RegisterFrozenError(StateError):
     code = "register_frozen"
     # i18n: officer
     template = N_("Voting in “{slug}” has closed; its registers are kept as they were.")
+
+
+class UnknownCardFormatError(InputError):
+    """A member's card format was set to something that is not one."""
+
+    code = "unknown_card_format"
+    # i18n: officer
+    template = N_("“{value}” is not a card format; use one of {formats}.")
+
+
+class UnknownLanguageError(InputError):
+    """A member's language was set to one ballotbox has no catalogue for."""
+
+    code = "unknown_language"
+    # i18n: officer
+    template = N_("“{value}” is not a language ballotbox has; use one of {languages}.")
