@@ -72,7 +72,9 @@ def issue(
             raise InputError(
                 N_("--by-format sets each format's count and layout: leave out --count, --layout.")
             )
-        _issue_by_format(slug, print_runs.PrintJob(pdf=pdf, csv=csv_path, split=split))
+        _issue_by_format(
+            slug, print_runs.PrintJob(pdf=pdf, csv=csv_path, split=split, reserve=reserve)
+        )
         return
     if count is None:
         raise InputError(N_("Give --count N, or --by-format to issue one card per member."))

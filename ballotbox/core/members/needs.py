@@ -25,7 +25,6 @@ FORMAT_LAYOUTS = {
     "ballot-paper-large": "ballot-paper-large",
 }
 _FORMAT_WORDS = {
-    "": STANDARD,
     "standard": STANDARD,
     "normal": STANDARD,
     "regular": STANDARD,
@@ -59,6 +58,8 @@ def _compact(text: str) -> str:
 
 def card_format(text: str) -> str | None:
     """The card format ``text`` names ("Large print" → ``large-print``; blank → standard)."""
+    if not text.strip():
+        return STANDARD
     return _FORMAT_WORDS.get(_compact(text))
 
 

@@ -61,6 +61,7 @@ def test_a_register_without_the_columns_gives_standard_cards_and_no_language() -
         ("ballot paper", "ballot-paper"),
         ("Ballot paper (large)", "ballot-paper-large"),
         ("braille", None),
+        ("?", None),
     ],
 )
 def test_card_format_spellings(text: str, expected: str | None) -> None:
