@@ -55,6 +55,7 @@ OFFICER_ONLY = (
     "ballotbox/services/costs.py",  # the cost forecast
     "ballotbox/services/drafts.py",  # restoring after a lost head (officer commands)
     "ballotbox/services/elections.py",
+    "ballotbox/services/format_runs.py",  # card runs split by format
     "ballotbox/services/issuance.py",
     "ballotbox/services/issuance_register.py",
     "ballotbox/services/members.py",  # resolving duplicates, removing members
