@@ -85,7 +85,12 @@ def issue_by_format(
         raise InputError(N_("--by-format is for members' cards; reserve stock has no format."))
     groups = members_by_format(session, election, only_without_card=True)
     if not groups:
-        raise InputError(N_("Every registered member has a card recorded: nothing to issue."))
+        raise InputError(
+            N_(
+                "No registered member is without a card, so --by-format has nothing to issue "
+                "(import a register with ballotbox members import, or give --count)."
+            )
+        )
     jobs = {
         fmt: replace(
             job,

@@ -123,8 +123,13 @@ def test_a_split_run_prints_each_format_in_its_layout_and_labels_split_the_same_
 
 
 def test_by_format_refuses_a_count_or_a_layout(ballot_env: BallotEnv, tmp_path: Path) -> None:
-    imported(ballot_env, tmp_path)
+    ballot_env.make_election(SLUG, tokens=0, open_=False)
     cards = str(tmp_path / "cards.pdf")
+    empty = run_cli(ballot_env, "tokens", "issue", SLUG, "--by-format", "--pdf", cards)
+    assert empty.returncode != 0 and "nothing to issue" in empty.stderr, empty.stderr
+    path = tmp_path / "register.csv"
+    path.write_text(REGISTER)
+    assert run_cli(ballot_env, "members", "import", SLUG, str(path), "--org", "U").returncode == 0
     for extra in (("-n", "3"), ("--layout", "a4"), ("--reserve",)):
         done = run_cli(ballot_env, "tokens", "issue", SLUG, "--by-format", "--pdf", cards, *extra)
         assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
