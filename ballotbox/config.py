@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     flood_delay_seconds: float = Field(
         1.0, ge=0, le=10, description="The delay added to unknown-token answers during a flood."
     )
+    min_format_group: int = Field(
+        10,
+        ge=1,
+        description="members report warns when fewer members than this share a card format "
+        "(a small group is a small anonymity set; docs/cards.md).",
+    )
 
     # Unit prices for the cost forecast (ballotbox election costs); docs/costs.md explains them.
     currency: str = Field("GBP", description="The currency the prices below are in.")

@@ -62,6 +62,7 @@ OFFICER_ONLY = (
     "ballotbox/services/dashboard.py",
     "ballotbox/services/drafts.py",  # restoring after a lost head (officer commands)
     "ballotbox/services/elections.py",
+    "ballotbox/services/format_runs.py",  # card runs split by format
     "ballotbox/services/issuance.py",
     "ballotbox/services/issuance_register.py",
     "ballotbox/services/localtime.py",  # a definition's bad time zone (the officer's file)

@@ -179,23 +179,35 @@ def report(
     from ballotbox.cli.common import console, session
     from ballotbox.core.printing.outputs import open_new, refuse_existing
     from ballotbox.core.spreadsheet import SafeWriter
+    from ballotbox.services import format_runs
     from ballotbox.services import issuance_register as registry
     from ballotbox.storage import repository
 
     for path in (csv_path, without_csv):
         if path is not None:
             refuse_existing(path)
-    with session(write=False) as (s, _ctx):
+    with session(write=False) as (s, ctx):
         election = repository.election_by_slug(s, slug)
         assert election.id is not None
         lines = registry.stock_reconciliation(s, election)
         without = [registry.as_member(m) for m in repository.members_without_card(s, election.id)]
+        groups = format_runs.members_by_format(s, election, only_without_card=False)
+        minimum = ctx.settings.min_format_group
     table = Table(title=f"Card stock for {slug}")
     table.add_column("item")
     table.add_column("count", justify="right")
     for line in lines:
         table.add_row(line.item, str(line.count))
+    for fmt, group in groups.items():
+        table.add_row(f"members with the {fmt} card", str(len(group)))
     console.print(table)
+    sizes = {fmt: len(group) for fmt, group in groups.items()}
+    for fmt, size in format_runs.small_groups(sizes, minimum).items():
+        console.print(
+            f"[bold]Warning:[/] only {size} member(s) have the {fmt} card (fewer than "
+            f"{minimum}): a vote cast with one of those cards comes from one of these "
+            f"{size} people. See docs/cards.md (BALLOTBOX_MIN_FORMAT_GROUP sets the minimum)."
+        )
     for member in without[:SHOWN]:
         console.print(f"  no card: {member.org} {member.number} {member.name}")
     if len(without) > SHOWN:
@@ -222,35 +234,41 @@ def labels(
         False, "--only-without-card", help="Only members with no card recorded yet."
     ),
     layout: str = typer.Option("l7163", "--layout", help="Label sheet: l7163 (14) or l7160 (21)."),
+    by_format: bool = typer.Option(
+        False,
+        "--by-format",
+        help="One file per card format: NAME-standard.pdf, NAME-large-print.pdf…",
+    ),
 ) -> None:
     """Print name-and-address labels for posting cards; never a token, never with the cards.
+
+    With --by-format the labels come in the same groups as `tokens issue --by-format`
+    (add --only-without-card for exactly that run's members).
 
     Example: ballotbox members labels nec-2027 --out labels.pdf --only-without-card
     """
     from ballotbox.cli.common import console, session
     from ballotbox.core.printing.labels import render_address_labels
     from ballotbox.core.printing.outputs import refuse_existing
-    from ballotbox.services import issuance_register as registry
+    from ballotbox.services import format_runs
     from ballotbox.storage import repository
 
-    refuse_existing(out)
     with session(write=False) as (s, _ctx):
         election = repository.election_by_slug(s, slug)
-        assert election.id is not None
-        rows = (
-            repository.members_without_card(s, election.id)
-            if only_without_card
-            else repository.members(s, election.id)
-        )
-        chosen = [registry.as_member(m) for m in rows]
-    if not chosen:
+        groups = format_runs.members_by_format(s, election, only_without_card=only_without_card)
+    if not groups:
         raise InputError(N_("There is no one to print a label for."))
-    run = render_address_labels(chosen, out, layout)
-    console.print(f"Wrote {run.labels} label(s) to {out}.")
-    if run.no_address:
-        console.print(
-            f"{len(run.no_address)} member(s) have no address: {', '.join(run.no_address[:SHOWN])}"
-        )
+    if by_format:
+        files = {format_runs.format_path(out, fmt): group for fmt, group in groups.items()}
+    else:
+        files = {out: [m for group in groups.values() for m in group]}
+    refuse_existing(*files)
+    for path, chosen in files.items():
+        run = render_address_labels(sorted(chosen, key=lambda m: (m.org, m.number)), path, layout)
+        console.print(f"Wrote {run.labels} label(s) to {path}.")
+        if run.no_address:
+            missing = ", ".join(run.no_address[:SHOWN])
+            console.print(f"{len(run.no_address)} member(s) have no address: {missing}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""``ballotbox members merge|remove``: resolve duplicates, each with a reason in the action log."""
+"""``ballotbox members merge|remove|set``: resolve duplicates and edit a member, with a reason."""
 
 from __future__ import annotations
 
@@ -64,7 +64,48 @@ def remove(
     )
 
 
+def set_(
+    slug: str = typer.Argument(..., help="The election's slug."),
+    member_id: int = typer.Argument(..., help="The member's id (members duplicates shows ids)."),
+    card_format: str | None = typer.Option(
+        None,
+        "--format",
+        help="standard, large-print, ballot-paper or ballot-paper-large.",
+    ),
+    language: str | None = typer.Option(
+        None, "--language", help="A language code such as en or cy ('' for none)."
+    ),
+    reason: str = typer.Option("", "--reason", help="Why it changes (kept in the log)."),
+) -> None:
+    """Change a member's card format and/or language, with the reason logged; not once closed.
+
+    Example: ballotbox members set nec-2027 12 --format large-print --reason "asked by phone"
+    """
+    from ballotbox.cli.common import console, session
+    from ballotbox.services import members
+    from ballotbox.storage import repository
+
+    with session() as (s, ctx):
+        election = repository.election_by_slug(s, slug)
+        changed = members.set_member(
+            s,
+            ctx,
+            election,
+            member_id,
+            card_format_text=card_format,
+            language_text=language,
+            reason=reason,
+            actor=actor(),
+        )
+    console.print(
+        f"{changed.org} {changed.number} ({changed.name}, id {member_id}) now has the "
+        f"{changed.card_format} card, language {changed.language or 'not set'}; "
+        "the reason is in the officer action log."
+    )
+
+
 def register(members_app: typer.Typer) -> None:
-    """Add ``merge`` and ``remove`` to the ``members`` group."""
+    """Add ``merge``, ``remove`` and ``set`` to the ``members`` group."""
     members_app.command("merge")(merge)
     members_app.command("remove")(remove)
+    members_app.command("set")(set_)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,6 +12,9 @@ from ballotbox.cli.election import read_text
 from ballotbox.core.csvtext import rows as csv_rows
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_
+
+if TYPE_CHECKING:
+    from ballotbox.services.print_runs import PrintJob
 
 tokens_app = typer.Typer(
     help="Issue tokens for printing and void spoiled cards.", no_args_is_help=True
@@ -20,22 +24,30 @@ tokens_app = typer.Typer(
 @tokens_app.command("issue")
 def issue(
     slug: str = typer.Argument(..., help="The election's slug."),
-    count: int = typer.Option(..., "--count", "-n", min=1, help="How many tokens to issue."),
+    count: int | None = typer.Option(
+        None, "--count", "-n", min=1, help="How many tokens to issue."
+    ),
     pdf: Path | None = typer.Option(None, "--pdf", help="Write print-ready cards to this PDF."),
     csv_path: Path | None = typer.Option(
         None, "--csv", help="Write serial, token, url rows for an outside print house."
     ),
-    layout: str = typer.Option(
-        "business",
+    layout: str | None = typer.Option(
+        None,
         "--layout",
         help="business (two-sided), a4 (large print), avery (stickers), "
-        "ballot-paper or ballot-paper-large (postal papers).",
+        "ballot-paper or ballot-paper-large (postal papers). Default business.",
     ),
     split: int | None = typer.Option(
         None, "--split", min=1, help="Cards per PDF file; writes NAME-001.pdf… and a manifest."
     ),
     reserve: bool = typer.Option(
         False, "--reserve", help="Reserve stock for replacement cards (serials R00001…)."
+    ),
+    by_format: bool = typer.Option(
+        False,
+        "--by-format",
+        help="One run per card format, as many as members of it without a card; writes "
+        "NAME-standard.pdf, NAME-large-print.pdf… each in its format's layout.",
     ),
 ) -> None:
     """Issue COUNT new tokens and write them, once, as card PDFs and/or a print-house CSV.
@@ -47,6 +59,7 @@ def issue(
 
     Example: ballotbox tokens issue nec-2027 --count 5000 --pdf cards.pdf --split 1000
     Postal papers: ballotbox tokens issue nec-2027 -n 200 --pdf post.pdf --layout ballot-paper
+    Per format: ballotbox tokens issue nec-2027 --by-format --pdf cards.pdf
     """
     from rich.progress import Progress
 
@@ -54,7 +67,20 @@ def issue(
     from ballotbox.services import print_runs
     from ballotbox.storage import repository
 
-    job = print_runs.PrintJob(pdf=pdf, csv=csv_path, layout=layout, split=split, reserve=reserve)
+    if by_format:
+        if count is not None or layout is not None:
+            raise InputError(
+                N_("--by-format sets each format's count and layout: leave out --count, --layout.")
+            )
+        _issue_by_format(
+            slug, print_runs.PrintJob(pdf=pdf, csv=csv_path, split=split, reserve=reserve)
+        )
+        return
+    if count is None:
+        raise InputError(N_("Give --count N, or --by-format to issue one card per member."))
+    job = print_runs.PrintJob(
+        pdf=pdf, csv=csv_path, layout=layout or "business", split=split, reserve=reserve
+    )
     with (
         print_runs.removed_on_failure() as created,
         session() as (s, ctx),
@@ -80,6 +106,31 @@ def issue(
     )
     for path in result.files:
         console.print(f"  wrote {path}")
+    console.print("Keep these files as secret as the tokens; delete them once printed and checked.")
+
+
+def _issue_by_format(slug: str, job: PrintJob) -> None:
+    """Issue and print one run per card format, and say what each holds."""
+    from ballotbox.cli.common import console, session
+    from ballotbox.services import format_runs, print_runs
+    from ballotbox.storage import repository
+
+    with print_runs.removed_on_failure() as created, session() as (s, ctx):
+        election = repository.election_by_slug(s, slug)
+        runs = format_runs.issue_by_format(s, ctx, election, job, created=created)
+    for run in runs:
+        result = run.result
+        console.print(
+            f"{run.card_format}: {result.cards} card(s) in the {run.layout} layout, "
+            f"{result.first_serial} to {result.last_serial}"
+        )
+        for path in result.files:
+            console.print(f"  wrote {path}")
+    total = sum(run.result.cards for run in runs)
+    console.print(
+        f"Issued {total} tokens for [bold]{slug}[/] in {len(runs)} format(s). Within a format "
+        "the cards are interchangeable: hand them out in any order, never by list."
+    )
     console.print("Keep these files as secret as the tokens; delete them once printed and checked.")
 
 

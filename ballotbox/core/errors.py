@@ -286,3 +286,19 @@ class DisputeLimitError(StateError):
         "This token has already been reported {count} times. The returning officer has "
         "your reports; please write to them if you need to add anything."
     )
+
+
+class UnknownCardFormatError(InputError):
+    """A member's card format was set to something that is not one."""
+
+    code = "unknown_card_format"
+    # i18n: officer
+    template = N_("“{value}” is not a card format; use one of {formats}.")
+
+
+class UnknownLanguageError(InputError):
+    """A member's language was set to one ballotbox has no catalogue for."""
+
+    code = "unknown_language"
+    # i18n: officer
+    template = N_("“{value}” is not a language ballotbox has; use one of {languages}.")

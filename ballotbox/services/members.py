@@ -30,8 +30,11 @@ from ballotbox.core.errors import (
     NotFoundError,
     ReasonRequiredError,
     RegisterFrozenError,
+    UnknownCardFormatError,
+    UnknownLanguageError,
 )
-from ballotbox.core.i18n import N_
+from ballotbox.core.i18n import N_, languages
+from ballotbox.core.members.needs import FORMATS, card_format, language
 from ballotbox.core.members.registers import FieldWarning, Member, RegisterImport, RowProblem
 from ballotbox.services.actions import record_action
 from ballotbox.services.context import Context
@@ -40,7 +43,7 @@ from ballotbox.storage.models import Election, ElectionState
 from ballotbox.storage.models_members import RegisteredMember
 
 _FROZEN = {ElectionState.CLOSED, ElectionState.COUNTED, ElectionState.PUBLISHED}
-_STORED = ("name", "email", "phone", "postcode", "address")
+_STORED = ("name", "email", "phone", "postcode", "address", "language")
 
 
 class UnknownMemberIdError(NotFoundError):
@@ -75,7 +78,16 @@ def as_member(row: RegisteredMember) -> Member:
     """A stored member as the plain record the pure readers, dedupe and labels take."""
     lines = tuple(line for line in row.address.splitlines() if line.strip())
     return Member(
-        row.org, row.number, row.name, row.email, row.postcode, lines, row.phone, key=row.id
+        row.org,
+        row.number,
+        row.name,
+        row.email,
+        row.postcode,
+        lines,
+        row.phone,
+        key=row.id,
+        card_format=row.card_format,
+        language=row.language,
     )
 
 
@@ -86,6 +98,8 @@ def _values(member: Member) -> dict[str, str]:
         "phone": member.phone,
         "postcode": member.postcode,
         "address": "\n".join(member.address),
+        "card_format": member.card_format,
+        "language": member.language,
     }
 
 
@@ -235,6 +249,50 @@ def merge_members(
     )
     session.flush()
     return as_member(keep)
+
+
+def set_member(
+    session: Session,
+    ctx: Context,
+    election: Election,
+    member_id: int,
+    *,
+    card_format_text: str | None = None,
+    language_text: str | None = None,
+    reason: str,
+    actor: str,
+) -> Member:
+    """Change a member's card format and/or language, with the reason logged; not once closed."""
+    if card_format_text is None and language_text is None:
+        raise InputError(N_("Give --format and/or --language to change."))
+    if not reason.strip():
+        raise ReasonRequiredError(action="Changing a member")
+    _require_unfrozen(election)
+    row = member_by_id(session, election, member_id)
+    changes = []
+    if card_format_text is not None:
+        found = card_format(card_format_text)
+        if found is None:
+            raise UnknownCardFormatError(value=card_format_text, formats=", ".join(FORMATS))
+        changes.append(f"format {row.card_format} -> {found}")
+        row.card_format = found
+    if language_text is not None:
+        code = language(language_text)
+        if code is None:
+            raise UnknownLanguageError(value=language_text, languages=", ".join(languages()))
+        changes.append(f"language {row.language or '-'} -> {code or '-'}")
+        row.language = code
+    session.add(row)
+    record_action(
+        session,
+        actor,
+        "member_changed",
+        election.slug,
+        f"{row.org} {row.number} (id {member_id}): {'; '.join(changes)}: {reason.strip()}",
+        at=ctx.clock.now(),
+    )
+    session.flush()
+    return as_member(row)
 
 
 def _require_unfrozen(election: Election) -> None:

@@ -43,6 +43,8 @@ class RegisteredMember(SQLModel, table=True):
     phone: str = Field(default="", max_length=40)  # as written in the register; never a voter's
     postcode: str = Field(default="", max_length=16)
     address: str = ""  # the lines above the postcode, joined with newlines
+    card_format: str = Field(default="standard", max_length=24)  # core.members.needs.FORMATS
+    language: str = Field(default="", max_length=16)  # an i18n language code, or ""
 
 
 class CardIssue(SQLModel, table=True):

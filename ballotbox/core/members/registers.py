@@ -8,7 +8,9 @@ listed, not silently dropped.  Bytes are decoded by
 :mod:`ballotbox.core.members.encodings` (UTF-8, UTF-16 with a byte-order mark,
 Windows-1252), and a file in none of them is refused.  A malformed email
 address or phone number is a warning on that field: the member is kept, since
-neither plays any part in voting.
+neither plays any part in voting.  So is a card format or language that is not
+recognised (the member gets the standard card, in no particular language):
+:mod:`ballotbox.core.members.needs` reads the friendly spellings.
 """
 
 from __future__ import annotations
@@ -24,8 +26,19 @@ from ballotbox.core.csvtext import rows
 from ballotbox.core.errors import FileFormatError, InputError
 from ballotbox.core.i18n import N_, _
 from ballotbox.core.members.encodings import decode_register
+from ballotbox.core.members.needs import FORMATS, STANDARD, card_format, language, large_print_flag
 
-FIELDS = ("number", "name", "email", "phone", "postcode", "address")
+FIELDS = (
+    "number",
+    "name",
+    "email",
+    "phone",
+    "postcode",
+    "address",
+    "format",
+    "language",
+    "largeprint",
+)
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "number": (
@@ -67,6 +80,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "city",
         "county",
     ),
+    "format": ("cardformat", "format", "cardtype", "formatneeded", "accessibleformat"),
+    "language": ("language", "lang", "preferredlanguage", "iaith", "languagepreference"),
+    "largeprint": ("largeprint", "largeprintcard", "needslargeprint"),  # a yes/no column
 }
 # Split-name registers: joined into ``name`` in this order.
 _NAME_PARTS = (("title",), ("firstname", "forename", "givenname"), ("surname", "lastname"))
@@ -88,6 +104,8 @@ class Member:
     address: tuple[str, ...] = ()
     phone: str = ""
     key: int | None = None  # the stored member's id, when read back from the database
+    card_format: str = STANDARD  # one of needs.FORMATS
+    language: str = ""  # a code from i18n.languages(), or "" when the register gives none
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,13 +200,15 @@ def read_register(
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
-        member, reason = _member(row, len(header), columns, org, seen, line)
+        doubts: list[FieldWarning] = []
+        member, reason = _member(row, len(header), columns, org, seen, line, doubts)
         if member is None:
             result.problems.append(RowProblem(line, reason))
         else:
             seen[member.number] = line
             result.members.append(member)
             result.warnings.extend(_warnings(member, line))
+            result.warnings.extend(doubts)
     return result
 
 
@@ -256,6 +276,7 @@ def _member(
     org: str,
     seen: dict[str, int],
     line: int,
+    doubts: list[FieldWarning],
 ) -> tuple[Member | None, str]:
     for cell in row:
         found = control_character(cell, multiline=True)
@@ -296,8 +317,41 @@ def _member(
         postcode=display_postcode(value("postcode")),
         address=address,
         phone=" ".join(value("phone").split()),
+        card_format=_format(value("format"), value("largeprint"), number, line, doubts),
+        language=_language(value("language"), number, line, doubts),
     )
     return member, ""
+
+
+def _format(text: str, flag: str, number: str, line: int, doubts: list[FieldWarning]) -> str:
+    """The card format from a format column and/or a yes/no large-print column."""
+    found = card_format(text)
+    if found is None:
+        reason = _("unknown card format “{value}” (one of {formats}); given the standard card")
+        doubts.append(
+            FieldWarning(
+                line, number, "format", text, reason.format(value=text, formats=", ".join(FORMATS))
+            )
+        )
+        found = STANDARD
+    large = large_print_flag(flag)
+    if large is None:
+        reason = _("“{value}” in the large-print column is neither yes nor no")
+        doubts.append(FieldWarning(line, number, "largeprint", flag, reason.format(value=flag)))
+    elif large and found == STANDARD:
+        found = "large-print"
+    elif large and found == "ballot-paper":
+        found = "ballot-paper-large"
+    return found
+
+
+def _language(text: str, number: str, line: int, doubts: list[FieldWarning]) -> str:
+    found = language(text)
+    if found is None:
+        reason = _("unknown language “{value}”; the member is kept with no language")
+        doubts.append(FieldWarning(line, number, "language", text, reason.format(value=text)))
+        return ""
+    return found
 
 
 def _warnings(member: Member, line: int) -> list[FieldWarning]:
