@@ -1,0 +1,394 @@
+"""The console's draft form, delete, TOML export, costs and usage, over HTTP on both backends.
+
+The form is checked by the TOML's validation, with every problem beside its
+field; a good form stores exactly what the equivalent TOML does; nothing that
+changes the commitment can be edited once cards exist; the export is read
+back by ``ballotbox election create``; the cost page's figures are the CLI's.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from ballotbox.app import create_app
+from ballotbox.core.audit.chain import document_hash
+from ballotbox.core.members.registers import read_register
+from ballotbox.definition import parse_definition
+from ballotbox.services import costs
+from ballotbox.services import members as registers
+from ballotbox.services.elections import definition_document
+from ballotbox.storage import repository
+from ballotbox.storage.models_actions import OfficerAction
+from tests.fixtures.admin import add_officer, csrf, sign_in
+from tests.fixtures.cli import run_cli
+from tests.fixtures.elections import BallotEnv
+
+HTML = {"accept": "text/html"}
+NEW = "/admin/ballots/new/form"
+
+#: A two-contest ballot with every field, as TOML …
+TOML = """\
+slug = "form-2027"
+title = "Branch ballot 2027"
+description = "Officers and a motion."
+opens = 2027-01-10T09:00:00Z
+closes = 2027-06-30T16:00:00Z
+timezone = "Europe/London"
+channels = ["web", "sms", "postal"]
+languages = ["en", "cy"]
+sms_transliterate = false
+tie_seed = "form-test-seed"
+
+[[contests]]
+key = "A"
+title = "Committee"
+title_cy = "Pwyllgor"
+description = "Two seats."
+method = "scottish-stv"
+seats = 2
+group_minimums = [{group = "women", minimum = 1}]
+
+[[contests.candidates]]
+number = 1
+name = "Ann Example"
+statement = "Line one.\\nLine two."
+url = "https://example.org/ann"
+group = "women"
+
+[[contests.candidates]]
+number = 2
+name = "Bob Example"
+
+[[contests.candidates]]
+number = 3
+name = "Cat Example"
+group = "women"
+
+[[contests]]
+key = "B"
+title = "Motion 1"
+method = "referendum"
+threshold = "2/3"
+abstentions_count = true
+"""
+
+#: … and as the form's fields (times in the ballot's zone: 17:00 BST is 16:00 UTC).
+FORM: dict[str, object] = {
+    "slug": "form-2027",
+    "title": "Branch ballot 2027",
+    "description": "Officers and a motion.",
+    "timezone": "Europe/London",
+    "opens": "2027-01-10 09:00",
+    "closes": "2027-06-30 17:00",
+    "channels": ["web", "sms", "postal"],
+    "languages": "en, cy",
+    "tie_seed": "form-test-seed",
+    "c0-key": "A",
+    "c0-title": "Committee",
+    "c0-title-cy": "Pwyllgor",
+    "c0-description": "Two seats.",
+    "c0-method": "scottish-stv",
+    "c0-seats": "2",
+    "c0-threshold": "1/2",
+    "c0-k0-number": "1",
+    "c0-k0-name": "Ann Example",
+    "c0-k0-statement": "Line one.\r\nLine two.",
+    "c0-k0-url": "https://example.org/ann",
+    "c0-k0-group": "women",
+    "c0-k1-number": "2",
+    "c0-k1-name": "Bob Example",
+    "c0-k2-number": "3",
+    "c0-k2-name": "Cat Example",
+    "c0-k2-group": "women",
+    "c0-k3-number": "4",  # an empty row: ignored
+    "c0-k3-name": "",
+    "c0-g0-group": "women",
+    "c0-g0-minimum": "1",
+    "c1-key": "B",
+    "c1-title": "Motion 1",
+    "c1-method": "referendum",
+    "c1-seats": "1",
+    "c1-threshold": "2/3",
+    "c1-abstentions_count": "true",
+    "c1-k0-number": "1",
+    "c1-k0-name": "",
+}
+
+
+@pytest.fixture
+def env(ballot_env: BallotEnv) -> BallotEnv:
+    ballot_env.make_election("test-2027", tokens=3, open_=False)
+    return ballot_env
+
+
+@pytest.fixture
+def officer(env: BallotEnv) -> Iterator[TestClient]:
+    secret = add_officer(env, "ro")
+    with TestClient(create_app(env.settings, env.ctx), headers=HTML) as c:
+        assert sign_in(c, env, "ro", secret).status_code == 303
+        yield c
+
+
+def post(c: TestClient, path: str, fields: Mapping[str, object], page: str = NEW) -> httpx.Response:
+    answer: httpx.Response = c.post(
+        path, data={"csrf_token": csrf(c, page), **fields}, follow_redirects=False
+    )
+    return answer
+
+
+def stored(env: BallotEnv, slug: str) -> dict[str, object]:
+    with env.read() as s:
+        return definition_document(repository.election_by_slug(s, slug))
+
+
+def error_beside(page: str, field_id: str) -> str:
+    """The message shown beside a field (its id-error paragraph), unescaped."""
+    found = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>', page)
+    assert found, f"no error beside {field_id}"
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+def test_every_problem_of_a_bad_form_is_shown_beside_its_field_at_once(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    bad = {
+        **FORM,
+        "slug": "Bad Slug",
+        "title": "",
+        "timezone": "Mars/Olympus",
+        "opens": "next Tuesday",
+        "closes": "2027-02-30 09:00",
+        "channels": [],
+        "languages": "en, xx",
+        "c0-key": "a",
+        "c0-title-cy": "",
+        "c0-seats": "two",
+        "c0-k0-url": "example.org",
+        "c0-k1-number": "1",
+        "c0-g0-minimum": "3",
+        "c1-method": "irv",
+        "c1-seats": "2",
+    }
+    page = post(officer, NEW, bad)
+    assert page.status_code == 422
+    text = page.text
+    expected = {
+        "slug": "use 2-63 lower-case letters",
+        "title": "at least 1 character",
+        "timezone": "not a time zone name",
+        "opens": "write the date and time as 2027-03-01 09:00",
+        "closes": "there is no such date or time",
+        "channels": "at least 1 item",
+        "languages": "“xx” is not a language",
+        "c0-key": "use one capital letter",
+        "c0-seats": "write a whole number",
+        "c0-k0-url": "must be an http:// or https:// address",
+        "c1-seats": "irv fills exactly one seat",
+        "c1-candidates": "at least two are needed",
+    }
+    for field_id, message in expected.items():
+        assert message in error_beside(text, field_id), field_id
+        assert f'href="#{field_id}"' in text, field_id  # the summary links to the field
+        assert f'id="{field_id}"' in text
+    assert 'aria-invalid="true"' in text and "There is a problem" in text
+    # The form keeps what was typed, so one edit fixes everything.
+    assert 'value="Bad Slug"' in text and 'value="next Tuesday"' in text
+    with env.read() as s:
+        assert repository.find_election(s, "form-2027") is None
+        assert repository.find_election(s, "Bad Slug") is None
+    # Problems found once the fields are valid (whole-contest rules) are beside their fields too.
+    fixed = {**FORM, "c0-k1-number": "1", "c0-g0-minimum": "3"}
+    second = post(officer, NEW, fixed)
+    assert second.status_code == 422
+    assert "two candidates have the same number" in error_beside(second.text, "c0-candidates")
+    assert "3 from “women” is impossible" in error_beside(second.text, "c0-group_minimums")
+
+
+def test_a_good_form_stores_what_the_equivalent_toml_does(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    made = post(officer, NEW, FORM)
+    assert made.status_code == 303, made.text
+    assert made.headers["location"] == "/admin/ballots/form-2027?done=created"
+    want = parse_definition(TOML).document()
+    assert stored(env, "form-2027") == want
+    with env.read() as s:
+        election = repository.election_by_slug(s, "form-2027")
+        assert election.id is not None
+        created = repository.log_entries(s, election.id)[0]
+    assert created.kind == "created"
+    assert document_hash(want) in created.payload  # the same definition hash the TOML gives
+    # The ballot's page offers the export, the edit and the delete; the export is the TOML's.
+    page = officer.get("/admin/ballots/form-2027").text
+    for link in ("definition.toml", "/edit", "/delete", "/costs"):
+        assert f'href="/admin/ballots/form-2027{link if link[0] == "/" else "/" + link}"' in page
+    exported = officer.get("/admin/ballots/form-2027/definition.toml")
+    assert exported.headers["content-disposition"] == 'attachment; filename="form-2027.toml"'
+    assert parse_definition(exported.text).document() == want
+
+
+def test_rows_are_added_and_removed_without_javascript_and_nothing_is_stored(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    empty = officer.get(NEW).text
+    assert 'id="c0-k2-name"' in empty and 'id="c0-k3-name"' not in empty
+    more = post(officer, NEW, {**FORM, "action": "add-candidate-0"})
+    assert more.status_code == 200 and 'id="c0-k4-name"' in more.text
+    assert 'name="c0-k4-number" value="5"' in more.text  # numbered after the last
+    fewer = post(officer, NEW, {**FORM, "action": "remove-candidate-0-1"})
+    assert "Bob Example" not in fewer.text and "Cat Example" in fewer.text
+    third = post(officer, NEW, {**FORM, "action": "add-contest"})
+    assert 'id="c2-key"' in third.text and 'name="c2-key" value="C"' in third.text
+    gone = post(officer, NEW, {**FORM, "action": "remove-contest-1"})
+    assert 'id="c1-key"' not in gone.text and "Motion 1" not in gone.text
+    group = post(officer, NEW, {**FORM, "action": "add-group-0"})
+    assert 'id="c0-g1-group"' in group.text
+    assert "There is a problem" not in third.text  # adding a row is not a save
+    with env.read() as s:
+        assert repository.find_election(s, "form-2027") is None
+
+
+def test_a_draft_is_edited_until_cards_are_issued_then_refused(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    assert post(officer, NEW, FORM).status_code == 303
+    edit = "/admin/ballots/form-2027/edit"
+    form_page = officer.get(edit).text
+    assert 'value="2027-06-30 17:00"' in form_page  # shown in the ballot's zone (BST)
+    assert 'id="slug"' not in form_page  # the slug is shown, not editable
+    changed = {**FORM, "title": "Branch ballot 2027 (corrected)", "slug": "another-slug"}
+    saved = post(officer, edit, changed, page=edit)
+    assert saved.headers["location"] == "/admin/ballots/form-2027?done=edited"
+    document = stored(env, "form-2027")
+    assert document["title"] == "Branch ballot 2027 (corrected)" and document["slug"] == "form-2027"
+    bad = post(officer, edit, {**FORM, "c0-seats": "0"}, page=edit)
+    assert bad.status_code == 422 and "greater than or equal to 1" in error_beside(
+        bad.text, "c0-seats"
+    )
+
+    issued = post(officer, "/admin/ballots/form-2027/cards", {"count": "2"}, page=edit)
+    assert issued.status_code == 303
+    locked = officer.get(edit).text
+    assert "This ballot can no longer be edited" in locked and "2 ballot token(s)" in locked
+    assert (
+        "<fieldset disabled>" in locked
+        and 'value="save">Save the draft' not in locked.split("hidden")[-1]
+    )
+    refused = post(officer, edit, {**FORM, "title": "Too late"}, page="/admin")
+    assert refused.status_code == 409 and "cannot be edited" in refused.text
+    assert stored(env, "form-2027")["title"] == "Branch ballot 2027 (corrected)"
+    with env.read() as s:
+        actions = [e.action for e in s.exec(select(OfficerAction)).all() if e.slug == "form-2027"]
+    assert actions.count("draft_edited") == 1
+
+
+def test_a_draft_is_deleted_after_confirmation_and_a_ballot_with_cards_is_not(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    assert post(officer, NEW, FORM).status_code == 303
+    ask = officer.get("/admin/ballots/form-2027/delete").text
+    assert "Yes, delete the draft" in ask and "0 member(s)" in ask
+    done = post(officer, "/admin/ballots/form-2027/delete", {}, page="/admin")
+    assert done.headers["location"] == "/admin?done=deleted"
+    assert "The draft is deleted" in officer.get("/admin?done=deleted").text
+    with env.read() as s:
+        assert repository.find_election(s, "form-2027") is None
+        logged = s.exec(select(OfficerAction).where(OfficerAction.action == "draft_deleted")).one()
+    assert logged.actor == "ro" and logged.slug == "form-2027"
+    locked = officer.get("/admin/ballots/test-2027/delete").text
+    assert "It cannot be deleted" in locked and "Yes, delete" not in locked
+    refused = post(officer, "/admin/ballots/test-2027/delete", {}, page="/admin")
+    assert refused.status_code == 409
+    with env.read() as s:
+        assert repository.find_election(s, "test-2027") is not None
+
+
+def test_the_toml_export_round_trips_through_election_create(
+    env: BallotEnv, officer: TestClient, tmp_path: Path
+) -> None:
+    assert post(officer, NEW, FORM).status_code == 303
+    before = stored(env, "form-2027")
+    path = tmp_path / "exported.toml"
+    path.write_bytes(officer.get("/admin/ballots/form-2027/definition.toml").content)
+    assert post(officer, "/admin/ballots/form-2027/delete", {}, page="/admin").status_code == 303
+    made = run_cli(env, "election", "create", str(path))
+    assert made.returncode == 0, made.stderr
+    assert stored(env, "form-2027") == before
+    # The one-contest form of an older ballot exports as it is stored, too.
+    legacy = officer.get("/admin/ballots/test-2027/definition.toml").text
+    assert "[[contests]]" not in legacy and "[[candidates]]" in legacy
+    assert parse_definition(legacy).document() == stored(env, "test-2027")
+
+
+REGISTER = "No,Name,Format\n" + "".join(
+    f"{n},Member {n},{'large-print' if n <= 4 else 'ballot-paper' if n <= 10 else 'standard'}\n"
+    for n in range(1, 41)
+)
+
+
+def cli_totals(env: BallotEnv, *args: str, extra: dict[str, str] | None = None) -> list[str]:
+    done = run_cli(env, "election", "costs", "test-2027", *args, extra_env=extra)
+    assert done.returncode == 0, done.stderr
+    found = re.search(r"│ total .*", done.stdout)
+    assert found, done.stdout
+    return re.findall(r"\d+\.\d\d", found.group(0))
+
+
+def page_totals(page: str) -> list[str]:
+    return [
+        re.search(rf'id="{name}">([^<]+)<', page).group(1)  # type: ignore[union-attr]
+        for name in ("forecast-total", "so-far-total")
+    ]
+
+
+def test_the_cost_page_shows_the_figures_of_election_costs(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    with env.session() as s:
+        election = repository.election_by_slug(s, "test-2027")
+        registers.import_register(s, election, read_register(REGISTER, "Branch"))
+        costs.count_usage(s, "test-2027", costs.SMS_IN, 7)
+        costs.count_call(s, "test-2027", 125)
+    page = officer.get("/admin/ballots/test-2027/costs")
+    assert page.status_code == 200
+    assert page_totals(page.text) == cli_totals(env)
+    # From the register's formats: 4 large-print cards, 6 ballot papers, 30 standard cards.
+    assert re.search(r"large-print cards</td><td>0.12</td>\s*<td>4</td>", page.text)
+    assert re.search(r"postal ballot papers</td><td>0.10</td>\s*<td>6</td>", page.text)
+    assert re.search(r"ballot cards</td><td>0.06</td>\s*<td>30</td>", page.text)
+    asked = {"price_postage_letter": "1.10", "turnout": "40%", "papers": "12"}
+    tried = officer.get("/admin/ballots/test-2027/costs", params=asked)
+    cli = cli_totals(
+        env, "--turnout", "0.4", "--papers", "12", extra={"BALLOTBOX_PRICE_POSTAGE_LETTER": "1.10"}
+    )
+    assert page_totals(tried.text) == cli
+    wrong = officer.get(
+        "/admin/ballots/test-2027/costs", params={"price_sms_segment": "-1", "members": "many"}
+    )
+    assert wrong.status_code == 422
+    assert "Give a price such as 0.06" in error_beside(wrong.text, "price_sms_segment")
+    assert "Give a whole number" in error_beside(wrong.text, "members")
+    assert page_totals(wrong.text) == cli_totals(env)  # the defaults stand in for bad figures
+
+
+def test_the_dashboard_shows_sms_segments_and_call_minutes_used_and_guessing(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    with env.session() as s:
+        costs.count_usage(s, "test-2027", costs.SMS_IN, 5)
+        costs.count_usage(s, "test-2027", costs.SMS_OUT, 3)
+        costs.count_call(s, "test-2027", 61)
+        costs.count_usage(s, costs.UNATTRIBUTED, costs.CALL_MINUTES, 9)
+    board = officer.get("/admin/ballots/test-2027/dashboard").text
+    for name, value in (("sms-in", 5), ("sms-out", 3), ("calls", 1), ("call-minutes", 2)):
+        assert f'id="{name}">{value}<' in board
+    assert "9 call minutes" in board
+    assert 'id="flood"' in board and 'id="flood-alert"' not in board
