@@ -495,6 +495,11 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         return "is required"
     if error["type"] == "extra_forbidden":
         return "is not a known setting (check the spelling)"
+    if (
+        error["type"] in ("string_too_short", "too_short")
+        and error.get("ctx", {}).get("min_length") == 1
+    ):
+        return "cannot be empty"
     return str(error["msg"]).removeprefix("Value error, ")
 
 

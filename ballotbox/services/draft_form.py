@@ -300,7 +300,12 @@ def _build(form: DraftForm) -> _Built:
     rows: dict[tuple[int, str], list[int]] = {}
     contests = []
     for i, c in enumerate(form.contests):
-        title = c.title or (form.title if len(form.contests) == 1 else "")
+        title = c.title
+        if not title and len(form.contests) == 1:
+            # The ballot's title stands in; while that is empty too (a problem reported on the
+            # ballot's title, so nothing is stored) a placeholder lets the contest's own rules
+            # be checked in the same round.
+            title = form.title or "?"
         contest: dict[str, Any] = {"key": c.key, "title": title, "description": c.description}
         contest["method"] = c.method
         for name in ("seats", "max_choices"):

@@ -182,11 +182,11 @@ def test_every_problem_of_a_bad_form_is_shown_beside_its_field_at_once(
     text = page.text
     expected = {
         "slug": "use 2-63 lower-case letters",
-        "title": "at least 1 character",
+        "title": "cannot be empty",
         "timezone": "not a time zone name",
         "opens": "write the date and time as 2027-03-01 09:00",
         "closes": "there is no such date or time",
-        "channels": "at least 1 item",
+        "channels": "cannot be empty",
         "languages": "“xx” is not a language",
         "c0-key": "use one capital letter",
         "c0-seats": "write a whole number",
