@@ -28,7 +28,8 @@ from ballotbox.definition import ElectionDefinition, document_toml
 from ballotbox.services import costs, drafts, elections, officer_log
 from ballotbox.services.accounts import require
 from ballotbox.services.context import Context
-from ballotbox.services.draft_form import DraftForm, Problem, from_definition, validate
+from ballotbox.services.draft_check import Problem, validate
+from ballotbox.services.draft_form import DraftForm, from_definition
 from ballotbox.services.elections import definition_document, definition_of
 from ballotbox.services.roles import Permission
 from ballotbox.storage import repository

@@ -205,9 +205,10 @@ def test_every_problem_of_a_bad_form_is_shown_beside_its_field_at_once(
         assert repository.find_election(s, "form-2027") is None
         assert repository.find_election(s, "Bad Slug") is None
     # Problems found once the fields are valid (whole-contest rules) are beside their fields too.
-    fixed = {**FORM, "c0-k1-number": "1", "c0-g0-minimum": "3"}
+    fixed = {**FORM, "c0-k1-number": "1", "c0-g0-minimum": "3", "c1-key": "A"}
     second = post(officer, NEW, fixed)
     assert second.status_code == 422
+    assert "two contests have the same key" in error_beside(second.text, "contests")
     assert "two candidates have the same number" in error_beside(second.text, "c0-candidates")
     assert "3 from “women” is impossible" in error_beside(second.text, "c0-group_minimums")
 

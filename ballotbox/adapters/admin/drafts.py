@@ -16,7 +16,8 @@ from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.core import i18n
 from ballotbox.services import console_drafts, draft_form
-from ballotbox.services.draft_form import DraftForm, Problem
+from ballotbox.services.draft_check import Problem
+from ballotbox.services.draft_form import DraftForm
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=AdminRoute)
 CSRF = [Depends(verify_csrf)]
