@@ -155,3 +155,22 @@ def test_a_draft_is_made_with_the_form_by_keyboard_and_its_costs_shown(
 
     page.goto(f"{base}/admin/ballots/keyboard-2027/delete")
     accessible(page, "delete")
+    press(page.get_by_role("link", name="No, keep it"))
+    press(page.get_by_role("link", name="Edit the draft"))
+    expect(page.locator("#c0-k3-name")).to_have_value("Dee")
+    accessible(page, "form-edit")
+
+    # Once cards are issued the form is shown locked, with the reason, and has no save button.
+    page.goto(f"{base}/admin/ballots/keyboard-2027")
+    type_into(page, page.locator("#count"), "2")
+    press(page.get_by_role("button", name="Issue the cards"))
+    expect(page.get_by_role("status")).to_contain_text("Cards issued")
+    expect(page.get_by_role("link", name="Edit the draft")).to_have_count(0)
+    page.goto(f"{base}/admin/ballots/keyboard-2027/edit")
+    expect(page.get_by_role("note")).to_contain_text("2 ballot token(s) have been issued")
+    expect(page.locator("#title")).to_be_disabled()
+    expect(page.get_by_role("button", name="Save the draft")).to_have_count(0)
+    accessible(page, "form-locked")
+    page.goto(f"{base}/admin/ballots/keyboard-2027/dashboard")
+    expect(page.locator("#call-minutes")).to_have_text("0")
+    accessible(page, "dashboard")

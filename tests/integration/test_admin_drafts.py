@@ -393,3 +393,10 @@ def test_the_dashboard_shows_sms_segments_and_call_minutes_used_and_guessing(
         assert f'id="{name}">{value}<' in board
     assert "9 call minutes" in board
     assert 'id="flood"' in board and 'id="flood-alert"' not in board
+    guard = officer.app.state.guard  # type: ignore[attr-defined]
+    with env.session() as s:
+        for n in range(env.settings.flood_alert):
+            guard.failed(s, "sms", f"+4477009{n:05d}", unknown_token=True)
+    flooded = officer.get("/admin/ballots/test-2027/dashboard").text
+    assert 'id="flood-alert"' in flooded and "Someone may be guessing ballot tokens" in flooded
+    assert f"<td>sms</td><td>{env.settings.flood_alert}</td>" in flooded
