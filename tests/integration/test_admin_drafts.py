@@ -236,6 +236,18 @@ def test_a_good_form_stores_what_the_equivalent_toml_does(
     assert parse_definition(exported.text).document() == want
 
 
+def test_a_large_ballot_fits_the_form(env: BallotEnv, officer: TestClient) -> None:
+    big: dict[str, object] = {k: v for k, v in FORM.items() if not re.match(r"c0-k\d", k)}
+    for j in range(300):
+        big[f"c0-k{j}-number"] = str(j + 1)
+        big[f"c0-k{j}-name"] = f"Candidate {j + 1}"
+        big[f"c0-k{j}-statement"] = "A statement of some length, " * 12
+    big["c0-k0-group"] = big["c0-k1-group"] = "women"
+    made = post(officer, NEW, big)
+    assert made.status_code == 303, made.text[:300]
+    assert len(stored(env, "form-2027")["contests"][0]["candidates"]) == 300  # type: ignore[index]
+
+
 def test_rows_are_added_and_removed_without_javascript_and_nothing_is_stored(
     env: BallotEnv, officer: TestClient
 ) -> None:

@@ -22,6 +22,7 @@ from ballotbox.services.draft_form import DraftForm
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=AdminRoute)
 CSRF = [Depends(verify_csrf)]
 NEW = "/admin/ballots/new/form"
+MAX_FIELDS = 26 * (999 * 5 + 40) + 40  # every field of 26 contests of 999 candidates
 
 
 def _form_page(
@@ -53,7 +54,7 @@ def _form_page(
 
 
 async def _posted(request: Request) -> tuple[DraftForm, str]:
-    fields = await request.form()
+    fields = await request.form(max_fields=MAX_FIELDS)
     names = {name: [str(v) for v in fields.getlist(name)] for name in fields}
     button = str(fields.get("action") or "save")
     return draft_form.read_form(names), button
