@@ -217,7 +217,8 @@ def from_definition(definition: ElectionDefinition) -> DraftForm:
     contests = [
         ContestForm(
             key=c.key,
-            title=c.title,
+            # A one-contest ballot's contest bears the ballot's title: left empty, it follows it.
+            title="" if definition.single and c.title == definition.title else c.title,
             # Each language pages speak, and any other the definition already has.
             titles={**{lang: "" for lang in translation_languages()}, **c.titles},
             description=c.description,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator, Mapping
+from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -142,6 +143,43 @@ def post(c: TestClient, path: str, fields: Mapping[str, object], page: str = NEW
         path, data={"csrf_token": csrf(c, page), **fields}, follow_redirects=False
     )
     return answer
+
+
+class _Fields(HTMLParser):
+    """The fields a browser would send for a page's form (no button pressed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, list[str]] = {}
+        self._open: tuple[str, str] | None = None  # (tag, name) of a textarea or select
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name", "")
+        if tag == "input" and name and a.get("type") != "hidden":
+            if a.get("type") != "checkbox" or "checked" in a:
+                self.fields.setdefault(name, []).append(a.get("value", ""))
+        elif tag in ("textarea", "select") and name:
+            self._open = (tag, name)
+            if tag == "textarea":
+                self.fields[name] = [""]
+        elif tag == "option" and self._open and "selected" in a:
+            self.fields[self._open[1]] = [a.get("value", "")]
+
+    def handle_data(self, data: str) -> None:
+        if self._open and self._open[0] == "textarea":
+            self.fields[self._open[1]][0] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("textarea", "select"):
+            self._open = None
+
+
+def fields_of(page: str) -> dict[str, list[str]]:
+    """What submitting ``page``'s form unchanged would send."""
+    parser = _Fields()
+    parser.feed(page)
+    return parser.fields
 
 
 def stored(env: BallotEnv, slug: str) -> dict[str, object]:
@@ -277,6 +315,9 @@ def test_a_draft_is_edited_until_cards_are_issued_then_refused(
     form_page = officer.get(edit).text
     assert 'value="2027-06-30 17:00"' in form_page  # shown in the ballot's zone (BST)
     assert 'id="slug"' not in form_page  # the slug is shown, not editable
+    before = stored(env, "form-2027")
+    again = post(officer, edit, fields_of(form_page), page=edit)  # saved unchanged
+    assert again.status_code == 303 and stored(env, "form-2027") == before
     changed = {**FORM, "title": "Branch ballot 2027 (corrected)", "slug": "another-slug"}
     saved = post(officer, edit, changed, page=edit)
     assert saved.headers["location"] == "/admin/ballots/form-2027?done=edited"
@@ -300,7 +341,7 @@ def test_a_draft_is_edited_until_cards_are_issued_then_refused(
     assert stored(env, "form-2027")["title"] == "Branch ballot 2027 (corrected)"
     with env.read() as s:
         actions = [e.action for e in s.exec(select(OfficerAction)).all() if e.slug == "form-2027"]
-    assert actions.count("draft_edited") == 1
+    assert actions.count("draft_edited") == 2  # unchanged, then corrected
 
 
 def test_a_draft_is_deleted_after_confirmation_and_a_ballot_with_cards_is_not(
@@ -322,6 +363,26 @@ def test_a_draft_is_deleted_after_confirmation_and_a_ballot_with_cards_is_not(
     assert refused.status_code == 409
     with env.read() as s:
         assert repository.find_election(s, "test-2027") is not None
+
+
+def test_a_one_contest_ballot_is_edited_in_its_own_form(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    single = "\n".join(
+        line for line in TOML.split("[[contests]]")[0].splitlines() if "title_cy" not in line
+    ) + '\nmethod = "irv"\n' + "".join(
+        f'[[candidates]]\nnumber = {n}\nname = "Person {n}"\n' for n in (1, 2, 3)
+    )  # fmt: skip
+    made = post(officer, "/admin/ballots", {"definition": single}, page="/admin/ballots/new")
+    assert made.status_code == 303, made.text
+    edit = "/admin/ballots/form-2027/edit"
+    page = officer.get(edit).text
+    assert 'name="c0-title" value=""' in page  # it follows the ballot's title
+    sent = {**fields_of(page), "title": ["Renamed ballot"]}
+    assert post(officer, edit, sent, page=edit).status_code == 303
+    document = stored(env, "form-2027")
+    assert document["title"] == "Renamed ballot" and "contests" not in document
+    assert document == {**parse_definition(single).document(), "title": "Renamed ballot"}
 
 
 def test_the_toml_export_round_trips_through_election_create(
