@@ -1,9 +1,9 @@
-"""The console's draft form, delete, TOML export, costs and usage, over HTTP on both backends.
+"""The console's draft form, delete and TOML export, over HTTP on SQLite and PostgreSQL.
 
 The form is checked by the TOML's validation, with every problem beside its
 field; a good form stores exactly what the equivalent TOML does; nothing that
 changes the commitment can be edited once cards exist; the export is read
-back by ``ballotbox election create``; the cost page's figures are the CLI's.
+back by ``ballotbox election create``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,7 @@ from sqlmodel import select
 
 from ballotbox.app import create_app
 from ballotbox.core.audit.chain import document_hash
-from ballotbox.core.members.registers import read_register
 from ballotbox.definition import parse_definition
-from ballotbox.services import costs
-from ballotbox.services import members as registers
 from ballotbox.services.elections import definition_document
 from ballotbox.storage import repository
 from ballotbox.storage.models_actions import OfficerAction
@@ -400,76 +397,3 @@ def test_the_toml_export_round_trips_through_election_create(
     legacy = officer.get("/admin/ballots/test-2027/definition.toml").text
     assert "[[contests]]" not in legacy and "[[candidates]]" in legacy
     assert parse_definition(legacy).document() == stored(env, "test-2027")
-
-
-REGISTER = "No,Name,Format\n" + "".join(
-    f"{n},Member {n},{'large-print' if n <= 4 else 'ballot-paper' if n <= 10 else 'standard'}\n"
-    for n in range(1, 41)
-)
-
-
-def cli_totals(env: BallotEnv, *args: str, extra: dict[str, str] | None = None) -> list[str]:
-    done = run_cli(env, "election", "costs", "test-2027", *args, extra_env=extra)
-    assert done.returncode == 0, done.stderr
-    found = re.search(r"│ total .*", done.stdout)
-    assert found, done.stdout
-    return re.findall(r"\d+\.\d\d", found.group(0))
-
-
-def page_totals(page: str) -> list[str]:
-    return [
-        re.search(rf'id="{name}">([^<]+)<', page).group(1)  # type: ignore[union-attr]
-        for name in ("forecast-total", "so-far-total")
-    ]
-
-
-def test_the_cost_page_shows_the_figures_of_election_costs(
-    env: BallotEnv, officer: TestClient
-) -> None:
-    with env.session() as s:
-        election = repository.election_by_slug(s, "test-2027")
-        registers.import_register(s, election, read_register(REGISTER, "Branch"))
-        costs.count_usage(s, "test-2027", costs.SMS_IN, 7)
-        costs.count_call(s, "test-2027", 125)
-    page = officer.get("/admin/ballots/test-2027/costs")
-    assert page.status_code == 200
-    assert page_totals(page.text) == cli_totals(env)
-    # From the register's formats: 4 large-print cards, 6 ballot papers, 30 standard cards.
-    assert re.search(r"large-print cards</td><td>0.12</td>\s*<td>4</td>", page.text)
-    assert re.search(r"postal ballot papers</td><td>0.10</td>\s*<td>6</td>", page.text)
-    assert re.search(r"ballot cards</td><td>0.06</td>\s*<td>30</td>", page.text)
-    asked = {"price_postage_letter": "1.10", "turnout": "40%", "papers": "12"}
-    tried = officer.get("/admin/ballots/test-2027/costs", params=asked)
-    cli = cli_totals(
-        env, "--turnout", "0.4", "--papers", "12", extra={"BALLOTBOX_PRICE_POSTAGE_LETTER": "1.10"}
-    )
-    assert page_totals(tried.text) == cli
-    wrong = officer.get(
-        "/admin/ballots/test-2027/costs", params={"price_sms_segment": "-1", "members": "many"}
-    )
-    assert wrong.status_code == 422
-    assert "Give a price such as 0.06" in error_beside(wrong.text, "price_sms_segment")
-    assert "Give a whole number" in error_beside(wrong.text, "members")
-    assert page_totals(wrong.text) == cli_totals(env)  # the defaults stand in for bad figures
-
-
-def test_the_dashboard_shows_sms_segments_and_call_minutes_used_and_guessing(
-    env: BallotEnv, officer: TestClient
-) -> None:
-    with env.session() as s:
-        costs.count_usage(s, "test-2027", costs.SMS_IN, 5)
-        costs.count_usage(s, "test-2027", costs.SMS_OUT, 3)
-        costs.count_call(s, "test-2027", 61)
-        costs.count_usage(s, costs.UNATTRIBUTED, costs.CALL_MINUTES, 9)
-    board = officer.get("/admin/ballots/test-2027/dashboard").text
-    for name, value in (("sms-in", 5), ("sms-out", 3), ("calls", 1), ("call-minutes", 2)):
-        assert f'id="{name}">{value}<' in board
-    assert "9 call minutes" in board
-    assert 'id="flood"' in board and 'id="flood-alert"' not in board
-    guard = officer.app.state.guard  # type: ignore[attr-defined]
-    with env.session() as s:
-        for n in range(env.settings.flood_alert):
-            guard.failed(s, "sms", f"+4477009{n:05d}", unknown_token=True)
-    flooded = officer.get("/admin/ballots/test-2027/dashboard").text
-    assert 'id="flood-alert"' in flooded and "Someone may be guessing ballot tokens" in flooded
-    assert f"<td>sms</td><td>{env.settings.flood_alert}</td>" in flooded
