@@ -48,6 +48,14 @@ CONTEST_LABELS = {
     "candidates": N_("candidates"),
     "group_minimums": N_("group minimums"),
 }
+ROW_LABELS = {
+    "number": N_("number"),
+    "name": N_("name"),
+    "statement": N_("statement"),
+    "url": N_("web address"),
+    "group": N_("group"),
+    "minimum": N_("at least"),
+}
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,8 @@ def _local_time(text: str, zone: ZoneInfo | None) -> datetime | str:
     return local.replace(tzinfo=zone or UTC).astimezone(UTC)
 
 
-def _number(text: str, problems: list[str]) -> int | str | None:
+def _number(text: str, problems: list[str]) -> int | None:
+    """A whole number typed in a field (None when empty or not a number: then a problem)."""
     if not text:
         return None
     if re.fullmatch(r"-?\d{1,6}", text):
@@ -207,10 +216,9 @@ def label_of(field_id: str, form: DraftForm) -> str:
         where += ", " + _("candidate row {n}").format(n=int(match[3]) + 1)
     elif match[2] == "g":
         where += ", " + _("group row {n}").format(n=int(match[3]) + 1)
-    part = match[4].removeprefix("title-") if match[4].startswith("title-") else match[4]
-    name = CONTEST_LABELS.get(part, "")
-    if match[4].startswith("title-"):
-        name = CONTEST_LABELS["titles"]
+    name = CONTEST_LABELS.get("titles" if match[4].startswith("title-") else match[4], "")
+    if match[2]:
+        name = ROW_LABELS.get(match[4], "")
     return f"{where}: {_(name)}" if name else where
 
 

@@ -234,6 +234,9 @@ def test_every_problem_of_a_bad_form_is_shown_beside_its_field_at_once(
         assert f'href="#{field_id}"' in text, field_id  # the summary links to the field
         assert f'id="{field_id}"' in text
     assert 'aria-invalid="true"' in text and "There is a problem" in text
+    summary = html.unescape(text.split("</ul>")[0])
+    assert "Contest a, candidate row 1: web address: must be an http://" in summary
+    assert "Voting opens: write the date and time as 2027-03-01 09:00" in summary
     # The form keeps what was typed, so one edit fixes everything.
     assert 'value="Bad Slug"' in text and 'value="next Tuesday"' in text
     with env.read() as s:
