@@ -303,6 +303,9 @@ def test_rows_are_added_and_removed_without_javascript_and_nothing_is_stored(
     group = post(officer, NEW, {**FORM, "action": "add-group-0"})
     assert 'id="c0-g1-group"' in group.text
     assert "There is a problem" not in third.text  # adding a row is not a save
+    hostile = '"><script>alert(1)</script>'
+    shown = post(officer, NEW, {**FORM, "c0-k0-name": hostile, "action": "add-group-0"})
+    assert hostile not in shown.text and "&#34;&gt;&lt;script&gt;alert(1)" in shown.text
     with env.read() as s:
         assert repository.find_election(s, "form-2027") is None
 
