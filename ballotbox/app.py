@@ -17,6 +17,7 @@ from starlette.routing import Match
 
 from ballotbox import __version__
 from ballotbox.adapters.admin import ballots as admin_ballots
+from ballotbox.adapters.admin import drafts as admin_drafts
 from ballotbox.adapters.admin import people as admin_people
 from ballotbox.adapters.admin import signin as admin_signin
 from ballotbox.adapters.admin import watch as admin_watch
@@ -214,6 +215,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(postal_pages.router)
     app.include_router(admin_signin.router)
     app.include_router(admin_ballots.router)
+    app.include_router(admin_drafts.router)
     app.include_router(admin_watch.router)
     app.include_router(admin_people.router)
 

@@ -370,6 +370,18 @@ def referendum_answers() -> list[CandidateDefinition]:
     ]
 
 
+def document_toml(document: dict[str, Any]) -> str:
+    """A stored definition document as TOML that ``election create`` reads back to the same
+    document (the canonical export: opening and closing times as TOML datetimes)."""
+    from ballotbox.core import tomlwrite
+
+    written = dict(document)
+    for name in ("opens", "closes"):
+        if isinstance(written.get(name), str):
+            written[name] = datetime.fromisoformat(written[name])
+    return tomlwrite.dumps(written)
+
+
 def contest_problems(contest: ContestDefinition, given: list[Any]) -> Iterator[tuple[str, str]]:
     """(field, message) for every rule a validated contest breaks as a whole.
 
@@ -483,6 +495,11 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         return "is required"
     if error["type"] == "extra_forbidden":
         return "is not a known setting (check the spelling)"
+    if (
+        error["type"] in ("string_too_short", "too_short")
+        and error.get("ctx", {}).get("min_length") == 1
+    ):
+        return "cannot be empty"
     return str(error["msg"]).removeprefix("Value error, ")
 
 
@@ -532,20 +549,69 @@ def definition_from_dict(data: dict[str, Any], text: str = "") -> ElectionDefini
     early = _before_validation(data)
     if early:
         raise DefinitionError(_capped(early))
+    definition, located, total = _validate(data, MAX_PROBLEMS + 1)
+    if definition is None or located:
+        problems = [_describe(text, loc, message) for loc, message in located]
+        raise DefinitionError(_capped(problems, total))
+    return definition
+
+
+def located_problems(
+    data: dict[str, Any],
+) -> tuple[ElectionDefinition | None, list[tuple[Location, str]]]:
+    """Validate like :func:`definition_from_dict`, keeping each problem's location.
+
+    Returns the definition (None when it is invalid) and every problem as
+    (location, message), for a form that shows each problem beside its field.
+    A problem found before the fields are checked (a control character,
+    sheer size) has the location ``()``.
+    """
+    early = _before_validation(data)
+    if early:
+        return None, [((), problem) for problem in early]
+    definition, located, _total = _validate(data, None)
+    return (None if located else definition), located
+
+
+def _validate(
+    data: dict[str, Any], limit: int | None
+) -> tuple[ElectionDefinition | None, list[tuple[Location, str]], int]:
+    """The definition, its located problems (at most ``limit``) and how many there were."""
     try:
         definition = ElectionDefinition.model_validate(data)
     except ValidationError as exc:
-        problems: list[str] = []
-        for error in exc.errors():
-            loc = _as_written(tuple(error["loc"]), data)
-            problems.append(_describe(text, loc, _pydantic_message(dict(error))))
-            if len(problems) > MAX_PROBLEMS:
-                break
-        raise DefinitionError(_capped(problems, len(exc.errors()))) from None
-    problems = [_describe(text, loc, message) for loc, message in ballot_problems(definition, data)]
-    if problems:
-        raise DefinitionError(_capped(problems))
-    return definition
+        errors = exc.errors()
+        located = [
+            (_as_written(tuple(error["loc"]), data), _pydantic_message(dict(error)))
+            for error in (errors if limit is None else errors[:limit])
+        ]
+        rules = _contest_rules_despite(data, errors)
+        return None, located + rules, len(errors) + len(rules)
+    located = list(ballot_problems(definition, data))
+    return definition, located, len(located)
+
+
+def _contest_rules_despite(data: dict[str, Any], errors: list[Any]) -> list[tuple[Location, str]]:
+    """The whole-contest rules broken by each contest whose own fields are valid, while other
+    fields are not: so that every problem is reported at once, not in two rounds."""
+    written = data.get("contests")
+    if not isinstance(written, list) or len(written) > MAX_CONTESTS:
+        return []
+    broken = {
+        e["loc"][1] for e in errors if len(e["loc"]) > 1 and e["loc"][0] == "contests"
+    }  # fmt: skip
+    found: list[tuple[Location, str]] = []
+    for i, raw in enumerate(written):
+        if i in broken or not isinstance(raw, dict):
+            continue
+        try:
+            contest = ContestDefinition.model_validate({"key": chr(ord("A") + i), **raw})
+        except ValidationError:
+            continue
+        given = raw.get("candidates", [])
+        for name, message in contest_problems(contest, given if isinstance(given, list) else []):
+            found.append((("contests", i, name), message))
+    return found
 
 
 def _capped(problems: list[str], total: int | None = None) -> list[str]:

@@ -61,6 +61,9 @@ OFFICER_ONLY = (
     "ballotbox/services/costs.py",  # the cost forecast
     "ballotbox/services/dashboard.py",
     "ballotbox/services/drafts.py",  # restoring after a lost head (officer commands)
+    "ballotbox/services/draft_form.py",  # the console's draft form
+    "ballotbox/services/draft_check.py",  # checking it (problem labels)
+    "ballotbox/services/console_drafts.py",  # drafts, TOML export and costs in the console
     "ballotbox/services/elections.py",
     "ballotbox/services/format_runs.py",  # card runs split by format
     "ballotbox/services/issuance.py",

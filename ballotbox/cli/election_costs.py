@@ -13,8 +13,12 @@ def costs(
     cards: int | None = typer.Option(
         None, "--cards", help="Ballot cards to print (default: one per member)."
     ),
-    large_print: int = typer.Option(0, "--large-print", help="Large-print A4 cards to print."),
-    papers: int = typer.Option(0, "--papers", help="Postal ballot papers to print and post."),
+    large_print: int | None = typer.Option(
+        None, "--large-print", help="Large-print A4 cards (default: the register's large-print)."
+    ),
+    papers: int | None = typer.Option(
+        None, "--papers", help="Postal ballot papers (default: the register's ballot-paper)."
+    ),
     posted: int | None = typer.Option(
         None, "--posted", help="Cards posted to members (default: every card and large print)."
     ),

@@ -18,6 +18,7 @@ counted under the scope "" and shown as unattributed.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -64,13 +65,15 @@ def metered_scope(session: Session, ctx: Context, channel: str) -> str:
 class Assumptions:
     """What the forecast is asked for, and what it assumes; every default is in docs/costs.md.
 
-    ``None`` counts default from the register: a card for every member, each posted.
+    ``None`` counts default from the register: a large-print card for each member whose
+    format is large-print, a postal ballot paper for each whose format is a ballot paper,
+    a card for every other member, each posted.
     """
 
     members: int | None = None
     cards: int | None = None
-    large_print: int = 0
-    papers: int = 0
+    large_print: int | None = None
+    papers: int | None = None
     posted: int | None = None
     turnout: float = 0.5
     sms_share: float = 0.15
@@ -157,12 +160,20 @@ def cost_report(
     wanted.check()
     assert election.id is not None
     channels = definition_of(election).channels
-    registered = len(repository.members(session, election.id))
+    register = repository.members(session, election.id)
+    formats = Counter(member.card_format for member in register)
     issued = sum(repository.token_counts(session, election.id).values())
-    members = wanted.members if wanted.members is not None else (registered or issued)
-    cards = wanted.cards if wanted.cards is not None else members
-    posted = wanted.posted if wanted.posted is not None else cards + wanted.large_print
-    posted += wanted.papers
+    members = wanted.members if wanted.members is not None else (len(register) or issued)
+    large_print = wanted.large_print
+    if large_print is None:
+        large_print = formats["large-print"]
+    papers = wanted.papers
+    if papers is None:
+        papers = formats["ballot-paper"] + formats["ballot-paper-large"]
+    others = formats["large-print"] + formats["ballot-paper"] + formats["ballot-paper-large"]
+    cards = wanted.cards if wanted.cards is not None else max(0, members - others)
+    posted = wanted.posted if wanted.posted is not None else cards + large_print
+    posted += papers
     voters = members * wanted.turnout
     printed = sum(run.cards for run in repository.card_runs(session, election.id))
     issues = repository.all_card_issues(session, election.id)
@@ -172,19 +183,11 @@ def cost_report(
     report = CostReport(election.slug, settings.currency, members)
     add = report.lines.append
     add(CostLine("print", "ballot cards", settings.price_print_card, cards, printed))
-    add(
-        CostLine(
-            "print", "large-print cards", settings.price_print_large_print, wanted.large_print, 0
-        )
-    )
-    add(
-        CostLine(
-            "print", "postal ballot papers", settings.price_print_ballot_paper, wanted.papers, 0
-        )
-    )
+    add(CostLine("print", "large-print cards", settings.price_print_large_print, large_print, 0))
+    add(CostLine("print", "postal ballot papers", settings.price_print_ballot_paper, papers, 0))
     add(CostLine("post", "letters posted to members", settings.price_postage_letter, posted, sent))
     if "postal" in channels:
-        back = round(wanted.papers * wanted.turnout) if wanted.papers else 0
+        back = round(papers * wanted.turnout) if papers else 0
         add(
             CostLine("post", "votes posted back", settings.price_postage_letter, back, letters_back)
         )

@@ -85,7 +85,14 @@ def test_every_route_refuses_no_session_a_teller_and_a_scrutineer_where_not_allo
         name: add_officer(env, name, role)
         for name, role in (("tia", "teller"), ("sam", "scrutineer"), ("sue", "supervisor"))
     }
-    readable = {"/admin", "/admin/log", "/admin/ballots/{slug}", "/admin/ballots/{slug}/dashboard"}
+    readable = {
+        "/admin",
+        "/admin/log",
+        "/admin/ballots/{slug}",
+        "/admin/ballots/{slug}/dashboard",
+        "/admin/ballots/{slug}/costs",
+        "/admin/ballots/{slug}/definition.toml",
+    }
     with client(env) as anon:
         token = csrf(anon)
         for method, path in admin_routes():

@@ -5,9 +5,8 @@ Thin routes: each calls one function of :mod:`ballotbox.services.console`
 same service as the CLI and writes the officer log.  After an action the
 browser is sent back to the ballot's page with a fixed message key.
 
-Still to come, once the registers work lands its services: register upload
-with encoding detection and preview, duplicate merge/remove, draft edit and
-delete, and the cost forecast (see the report of issue 14).
+The draft form, deleting a draft, the TOML export and the cost forecast are
+in :mod:`ballotbox.adapters.admin.drafts`.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ CSRF = [Depends(verify_csrf)]
 #: What the ballot page says after an action (the address carries only the key).
 DONE = {
     "created": N_("The draft ballot is created."),
+    "edited": N_("The draft is saved."),
     "cards": N_("Cards issued. Download each file below: it is deleted from the server as you do."),
     "voided": N_("Those cards are void: they can never vote."),
     "opened": N_("Voting is open."),
@@ -38,15 +38,21 @@ DONE = {
     "published": N_("Published: the results and the audit bundle are on the public pages."),
 }
 
+#: What the list says after an action that leaves no ballot page to go back to.
+LISTED = {"deleted": N_("The draft is deleted; the deletion is in the officer log.")}
+
 
 def _back(slug: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"/admin/ballots/{slug}?done={done}", status_code=303)
 
 
 @router.get("", response_class=HTMLResponse)
-def ballots(request: Request, session: SessionDep, ctx: ContextDep, who: Overseer) -> HTMLResponse:
+def ballots(
+    request: Request, session: SessionDep, ctx: ContextDep, who: Overseer, done: str = ""
+) -> HTMLResponse:
     """Every ballot with its state and next step."""
-    return render(request, "admin_ballots.html", {"rows": console.ballots(session, ctx, who)})
+    rows = console.ballots(session, ctx, who)
+    return render(request, "admin_ballots.html", {"rows": rows, "done": LISTED.get(done)})
 
 
 @router.get("/ballots/new", response_class=HTMLResponse)

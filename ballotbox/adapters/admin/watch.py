@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from ballotbox.adapters.admin.session import AdminRoute, Overseer, render
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep
+from ballotbox.adapters.httpkit.limits import get_guard
 from ballotbox.services import dashboard, officer_log
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=AdminRoute)
@@ -16,8 +17,9 @@ router = APIRouter(prefix="/admin", include_in_schema=False, route_class=AdminRo
 def live(
     request: Request, session: SessionDep, ctx: ContextDep, who: Overseer, slug: str
 ) -> HTMLResponse:
-    """Turnout by channel, rejected attempts, postal batches, checkpoints: never results."""
-    board = dashboard.dashboard(session, ctx, who, slug)
+    """Turnout by channel, rejected attempts, flood alerts, SMS and call usage, postal batches,
+    checkpoints: never results."""
+    board = dashboard.dashboard(session, ctx, who, slug, get_guard(request).flood())
     return render(request, "admin_dashboard.html", {"board": board})
 
 

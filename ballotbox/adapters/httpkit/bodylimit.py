@@ -22,6 +22,7 @@ from ballotbox.config import Settings
 KIB = 1024
 VOTING_BODY_BYTES = 16 * KIB  # a ballot of 1,000 choices is under 7 KiB
 TWILIO_BODY_BYTES = 64 * KIB  # Twilio's webhooks are a few KiB; an SMS at most 1,600 characters
+DEFINITION_BODY_BYTES = 4 * 1024 * KIB  # a definition (TOML or the console's form): 2M characters
 MESSAGE = "The request is larger than this address accepts."
 
 
@@ -58,6 +59,7 @@ class BodyLimits:
                 ("/sms/", TWILIO_BODY_BYTES),
                 ("/phone/", TWILIO_BODY_BYTES),
                 ("/officer/", settings.max_upload_bytes),
+                ("/admin/ballots", DEFINITION_BODY_BYTES),
             ),
         )
 
