@@ -31,16 +31,15 @@ same failure limits around them.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from ballotbox.core.audit.chain import ballot_hash
-from ballotbox.core.audit.receipts import open_receipt
+from ballotbox.core.audit.receipts import open_receipt, read_code
 from ballotbox.core.controlchars import control_character
-from ballotbox.core.errors import DisputeLimitError, InputError
+from ballotbox.core.errors import DisputeLimitError, InputError, ReceiptCodeError
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.core.vocabulary import CHANNELS
@@ -49,15 +48,12 @@ from ballotbox.services.context import Context
 from ballotbox.storage import repository
 from ballotbox.storage.models_offline import Dispute
 
-__all__ = ["CHECKS", "DisputeReport", "normalise_code", "report_dispute"]
+__all__ = ["CHECKS", "DisputeReport", "ReceiptFormatError", "normalise_code", "report_dispute"]
 
 CHECKS = ("signed-differs", "signed-matches", "code-matches", "not-valid", "none")
 MAX_TEXT = 2000
 MAX_PER_TOKEN = 5
 ID_BYTES = 16
-_CODE = re.compile(r"^[A-Z2-7]{8}$")
-# Look-alikes a member may write or key for a base32 letter: 0 for O, 1 for I, 8 for B.
-_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 
 
 @dataclass(frozen=True)
@@ -75,12 +71,7 @@ class DisputeReport:
         return self.receipt_check == "signed-differs"
 
 
-class ReceiptFormatError(InputError):
-    code = "receipt_format"
-    template = N_(
-        "A receipt code has 8 letters and digits, such as ABCD2345; or paste the whole "
-        "receipt the voting page gave you."
-    )
+ReceiptFormatError = ReceiptCodeError  # the name the adapters know it by
 
 
 class DisputeTextError(InputError):
@@ -89,11 +80,9 @@ class DisputeTextError(InputError):
 
 
 def normalise_code(given: str) -> str:
-    """A receipt code as typed (spaces, lower case, 0/1/8 for O/I/B) in its printed form."""
-    code = re.sub(r"[\s.-]", "", given).upper().translate(_LOOKALIKES)
-    if not _CODE.match(code):
-        raise ReceiptFormatError()
-    return code
+    """A receipt code as typed (spaces, dashes, any case) in its printed form, or the error
+    that says what is wrong with it (an O, 0, I or 1 is never in a code)."""
+    return read_code(given)
 
 
 def report_dispute(
