@@ -37,7 +37,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ballotbox.core.audit.chain import ballot_hash
-from ballotbox.core.audit.receipts import open_receipt, read_code
+from ballotbox.core.audit.receipts import code_keys, open_receipt, read_code, read_code_keys
 from ballotbox.core.controlchars import control_character
 from ballotbox.core.errors import DisputeLimitError, InputError, ReceiptCodeError
 from ballotbox.core.i18n import N_
@@ -48,7 +48,14 @@ from ballotbox.services.context import Context
 from ballotbox.storage import repository
 from ballotbox.storage.models_offline import Dispute
 
-__all__ = ["CHECKS", "DisputeReport", "ReceiptFormatError", "normalise_code", "report_dispute"]
+__all__ = [
+    "CHECKS",
+    "DisputeReport",
+    "ReceiptFormatError",
+    "keys_match",
+    "normalise_code",
+    "report_dispute",
+]
 
 CHECKS = ("signed-differs", "signed-matches", "code-matches", "not-valid", "none")
 MAX_TEXT = 2000
@@ -92,10 +99,16 @@ def report_dispute(
     *,
     channel: str,
     receipt: str = "",
+    keys: str = "",
     text: str = "",
     election_slug: str | None = None,
 ) -> DisputeReport:
-    """Store one report about ``token``'s published vote, marked by what its receipt proves."""
+    """Store one report about ``token``'s published vote, marked by what its receipt proves.
+
+    ``receipt`` is a code as typed or a whole signed receipt; ``keys`` a code
+    keyed on a phone, one key per symbol (:func:`ballotbox.core.audit.receipts.code_keys`),
+    which matches when the published vote's code has those keys.
+    """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     text = text.strip()
@@ -105,6 +118,7 @@ def report_dispute(
     given = receipt.strip()
     signed = _signed_receipt(given)
     code = "" if signed is not None or not given else normalise_code(given)
+    keyed = read_code_keys(keys) if keys and not given else ""
     vote = check_vote(session, ctx, token, election_slug)
     election = repository.election_by_slug(session, vote.election)
     assert election.id is not None
@@ -116,6 +130,9 @@ def report_dispute(
         code = str(signed.get("code", ""))[:16]
     elif code:
         check = "code-matches" if code == vote.receipt_code else "not-valid"
+    elif keyed:
+        check = "code-matches" if keys_match(vote, keyed) else "not-valid"
+        code = keyed  # as given: the keys, marked as such by the kind
     else:
         check = "none"
     session.add(
@@ -124,7 +141,7 @@ def report_dispute(
             election_id=election.id,
             token=vote.token.digits,
             receipt_code=code,
-            receipt_kind="signed" if signed is not None else ("code" if code else "none"),
+            receipt_kind=_kind(signed is not None, keyed, code),
             receipt_valid=check in ("signed-differs", "signed-matches", "code-matches"),
             receipt_check=check,
             channel=channel,
@@ -135,6 +152,20 @@ def report_dispute(
     session.flush()
     valid = check in ("signed-differs", "signed-matches", "code-matches")
     return DisputeReport(vote.election, check, valid, vote)
+
+
+def keys_match(vote: CheckedVote, keys: str) -> bool:
+    """True when ``keys`` (one keypad key per symbol) spell the published vote's receipt code."""
+    return bool(vote.receipt_code) and code_keys(vote.receipt_code or "") == keys
+
+
+def _kind(signed: bool, keyed: str, code: str) -> str:
+    """What the member gave: ``signed``, ``keys`` (on a phone), ``code`` or ``none``."""
+    if signed:
+        return "signed"
+    if keyed:
+        return "keys"
+    return "code" if code else "none"
 
 
 def dispute_summary(session: Session, election_id: int) -> dict[str, int]:

@@ -159,3 +159,7 @@ def test_a_letter_is_recorded_and_listed_from_the_command_line(
     assert tokens[0].grouped in listed.stdout and "postal" in listed.stdout
     assert "[bold]my vote[/] is wrong" in listed.stdout and "1 report(s)." in listed.stdout
     one_error_line(run_cli(ballot_env, "disputes", "add", "1234"), 2, "token")
+    # A letter whose code has an O (never in a code): one clear line, nothing recorded.
+    lookalike = run_cli(ballot_env, "disputes", "add", tokens[1].grouped, "--receipt", "R0GG YQSA")
+    one_error_line(lookalike, 2, "never has the letters O or I or the digits 0 or 1")
+    assert "1 report(s)." in run_cli(ballot_env, "disputes", "list", slug).stdout

@@ -46,6 +46,31 @@ def receipt_code(token_hash: bytes, ballot_hash: bytes) -> str:
     )
 
 
+# The letters printed on each key of a telephone keypad (ITU E.161): a code is
+# keyed one key per symbol, a digit on its own key, a letter on the key that
+# carries it.  Eight keys say less than the code, but enough to tell whether a
+# code is the one expected (a different code has the same keys about once in
+# 8**8 = 16.8 million).
+KEYPAD = {
+    "2": "ABC", "3": "DEF", "4": "GHI", "5": "JKL",
+    "6": "MNO", "7": "PQRS", "8": "TUV", "9": "WXYZ",
+}  # fmt: skip
+_KEY_OF = {ch: key for key, letters in KEYPAD.items() for ch in key + letters}
+
+
+def code_keys(code: str) -> str:
+    """The keys that spell ``code`` on a telephone keypad: ``RKGGYQSA`` → ``75449772``."""
+    return "".join(_KEY_OF[ch] for ch in code)
+
+
+def read_code_keys(keys: str) -> str:
+    """A receipt code keyed on a phone (8 keys from 2 to 9), or :class:`ReceiptCodeError`."""
+    keys = keys.strip()
+    if len(keys) != CODE_LENGTH or any(key not in KEYPAD for key in keys):
+        raise ReceiptCodeError()
+    return keys
+
+
 def read_code(given: str) -> str:
     """A receipt code as typed or keyed (any case, spaces, dots, dashes) in its printed form.
 

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ballotbox.core.audit.receipts import CODE_ALPHABET, CODE_DOMAIN, read_code, receipt_code
+from ballotbox.core.audit.receipts import (
+    CODE_ALPHABET,
+    CODE_DOMAIN,
+    code_keys,
+    read_code,
+    read_code_keys,
+    receipt_code,
+)
 from ballotbox.core.errors import ReceiptCodeError, ReceiptLookalikeError
 
 
@@ -59,3 +66,13 @@ def test_anything_else_that_is_not_eight_symbols_is_refused(typed: str) -> None:
         read_code(typed)
     assert not isinstance(caught.value, ReceiptLookalikeError)
     assert "8 letters and digits" in caught.value.message
+
+
+def test_every_symbol_is_on_one_key_from_2_to_9_as_printed_on_a_keypad() -> None:
+    assert code_keys("RKGGYQSA") == "75449772"
+    assert code_keys("23456789") == "23456789"
+    assert code_keys("ABCDEFGHJKLMNPQRSTUVWXYZ") == "222333445556677778889999"
+    assert read_code_keys(" 75449772 ") == "75449772"
+    for keys in ["7544977", "754497720", "75449702", "7544977*", ""]:
+        with pytest.raises(ReceiptCodeError):
+            read_code_keys(keys)
