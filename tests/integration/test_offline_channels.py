@@ -54,7 +54,7 @@ def test_a_caller_hears_the_recorded_vote_again_and_can_report_it(
     assert any("Your report has been recorded, without your phone number" in s for s in said)
     assert transcript.hung_up_by_server
     assert f"You pressed: {', '.join(keys)}." in said
-    assert "These are the keys of the receipt code of the published vote." in said
+    assert "These keys match the receipt code of the published vote." in said
     assert _disputes(ballot_env, slug) == [(tokens[0].digits, "phone", "code-matches")]
     server_log = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
     assert tokens[0].digits not in server_log and "447700900777" not in server_log
@@ -68,7 +68,7 @@ def test_a_phone_dispute_with_other_keys_no_code_or_silence(
     right = code_keys(receipts[1]["code"])
     wrong = right[:-1] + ("2" if right[-1] != "2" else "3")
     said = call(twilio, f"{tokens[1].digits}#9#{wrong}#1", auth_token=AUTH).said
-    assert "These are not the keys of the receipt code of the published vote." in said
+    assert "These keys do not match the receipt code of the published vote." in said
     # Mistakes are said and asked again: a 0 (never in a code), seven keys, then 2 to re-key.
     said = call(twilio, [tokens[2].digits, "9", "75440972", "7544977", "", "2", "", "1"],
                 auth_token=AUTH).said  # fmt: skip

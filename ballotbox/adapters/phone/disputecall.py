@@ -77,9 +77,9 @@ def read_back(call: Call, progress: state.CallState) -> Response:
         call.script.say(_("You pressed: {keys}.").format(keys=", ".join(progress.code)))
         vote = check_vote(call.session, call.ctx, progress.token, progress.election)
         if keys_match(vote, progress.code):
-            call.script.say(_("These are the keys of the receipt code of the published vote."))
+            call.script.say(_("These keys match the receipt code of the published vote."))
         else:
-            call.script.say(_("These are not the keys of the receipt code of the published vote."))
+            call.script.say(_("These keys do not match the receipt code of the published vote."))
         prompt = _("Press 1 to send your report with this code, or 2 to key the code again.")
     else:
         call.script.say(_("You gave no receipt code."))

@@ -355,9 +355,10 @@ class Call:
         self.script.say(_("Your vote has been recorded. Thank you."))
         self.script.say(_("Your receipt code is: {code}. Again: {code}.").format(code=code))
         self.script.say(
-            _("After voting closes, you can check your token's vote at {url}. Goodbye.").format(
-                url=f"{self.settings.public_base}/elections/{receipt.election}"
-            )
+            _(
+                "Once the results are published, you can check your vote by calling this number "
+                "again and keying your token, or on the web at {url}. Goodbye."
+            ).format(url=f"{self.settings.public_base}/elections/{receipt.election}")
         )
         return twiml(self.script.hangup())
 
