@@ -106,9 +106,8 @@ class ReceiptLookalikeError(ReceiptCodeError):
 
     code = "receipt_lookalike"
     template = N_(
-        "A receipt code never has the letters O or I or the digits 0 or 1, so that none can "
-        "be mistaken for another, but this one has {chars}. Please check it against the code "
-        "you were given."
+        "Receipt codes never use O, 0, I or 1, so none can be mistaken for another, but this "
+        "one has {chars}. Please check it against the code you were given."
     )
 
 

@@ -77,7 +77,7 @@ def test_bad_input_is_shown_on_the_form_and_stores_nothing(
         page = _post(client, slug, **fields)
         assert page.status_code == status, page.text
         if fields.get("receipt", "").startswith("R0"):
-            assert "never has the letters O or I or the digits 0 or 1" in page.text
+            assert "Receipt codes never use O, 0, I or 1" in page.text
         assert 'class="error-summary"' in page.text and f'href="{anchor}"' in page.text
         assert "Traceback" not in page.text
     with ballot_env.read() as s:

@@ -161,5 +161,5 @@ def test_a_letter_is_recorded_and_listed_from_the_command_line(
     one_error_line(run_cli(ballot_env, "disputes", "add", "1234"), 2, "token")
     # A letter whose code has an O (never in a code): one clear line, nothing recorded.
     lookalike = run_cli(ballot_env, "disputes", "add", tokens[1].grouped, "--receipt", "R0GG YQSA")
-    one_error_line(lookalike, 2, "never has the letters O or I or the digits 0 or 1")
+    one_error_line(lookalike, 2, "Receipt codes never use O, 0, I or 1")
     assert "1 report(s)." in run_cli(ballot_env, "disputes", "list", slug).stdout
