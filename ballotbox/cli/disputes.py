@@ -48,9 +48,12 @@ def register(app: typer.Typer) -> None:
             election = repository.election_by_slug(s, slug)
             rows = repository.disputes(s, election.id or 0)
             for row in rows:
+                code = row.receipt_code or "-"
+                if row.receipt_kind == "keys":  # keyed on a phone, one key per symbol
+                    code = f"keys {code}"
                 console.print(
                     f"{grouped(row.token)}  {row.reported_on}  {row.channel:<6} "
-                    f"{row.receipt_check:<15} {row.receipt_code or '-':<8}  {row.text}",
+                    f"{row.receipt_check:<15} {code:<8}  {row.text}",
                     markup=False,
                 )
         console.print(f"{len(rows)} report(s).")

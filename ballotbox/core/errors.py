@@ -93,6 +93,24 @@ class TokenChecksumError(TokenFormatError):
     template = N_("The token has a typing error: check the digits against your card.")
 
 
+class ReceiptCodeError(InputError):
+    code = "receipt_format"
+    template = N_(
+        "A receipt code has 8 letters and digits, such as ABCD2345; or paste the whole "
+        "receipt the voting page gave you."
+    )
+
+
+class ReceiptLookalikeError(ReceiptCodeError):
+    """An O, 0, I or 1 in a receipt code: codes never use them, so none is mistaken."""
+
+    code = "receipt_lookalike"
+    template = N_(
+        "Receipt codes never use O, 0, I or 1, so none can be mistaken for another, but this "
+        "one has {chars}. Please check it against the code you were given."
+    )
+
+
 class ChoiceError(InputError):
     """Choices that are not a valid ballot; ``contest`` names the contest's key when known."""
 

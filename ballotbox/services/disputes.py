@@ -31,16 +31,15 @@ same failure limits around them.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from ballotbox.core.audit.chain import ballot_hash
-from ballotbox.core.audit.receipts import open_receipt
+from ballotbox.core.audit.receipts import code_keys, open_receipt, read_code, read_code_keys
 from ballotbox.core.controlchars import control_character
-from ballotbox.core.errors import DisputeLimitError, InputError
+from ballotbox.core.errors import DisputeLimitError, InputError, ReceiptCodeError
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.core.vocabulary import CHANNELS
@@ -49,15 +48,19 @@ from ballotbox.services.context import Context
 from ballotbox.storage import repository
 from ballotbox.storage.models_offline import Dispute
 
-__all__ = ["CHECKS", "DisputeReport", "normalise_code", "report_dispute"]
+__all__ = [
+    "CHECKS",
+    "DisputeReport",
+    "ReceiptFormatError",
+    "keys_match",
+    "normalise_code",
+    "report_dispute",
+]
 
 CHECKS = ("signed-differs", "signed-matches", "code-matches", "not-valid", "none")
 MAX_TEXT = 2000
 MAX_PER_TOKEN = 5
 ID_BYTES = 16
-_CODE = re.compile(r"^[A-Z2-7]{8}$")
-# Look-alikes a member may write or key for a base32 letter: 0 for O, 1 for I, 8 for B.
-_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,7 @@ class DisputeReport:
         return self.receipt_check == "signed-differs"
 
 
-class ReceiptFormatError(InputError):
-    code = "receipt_format"
-    template = N_(
-        "A receipt code has 8 letters and digits, such as ABCD2345; or paste the whole "
-        "receipt the voting page gave you."
-    )
+ReceiptFormatError = ReceiptCodeError  # the name the adapters know it by
 
 
 class DisputeTextError(InputError):
@@ -89,11 +87,9 @@ class DisputeTextError(InputError):
 
 
 def normalise_code(given: str) -> str:
-    """A receipt code as typed (spaces, lower case, 0/1/8 for O/I/B) in its printed form."""
-    code = re.sub(r"[\s.-]", "", given).upper().translate(_LOOKALIKES)
-    if not _CODE.match(code):
-        raise ReceiptFormatError()
-    return code
+    """A receipt code as typed (spaces, dashes, any case) in its printed form, or the error
+    that says what is wrong with it (an O, 0, I or 1 is never in a code)."""
+    return read_code(given)
 
 
 def report_dispute(
@@ -103,10 +99,16 @@ def report_dispute(
     *,
     channel: str,
     receipt: str = "",
+    keys: str = "",
     text: str = "",
     election_slug: str | None = None,
 ) -> DisputeReport:
-    """Store one report about ``token``'s published vote, marked by what its receipt proves."""
+    """Store one report about ``token``'s published vote, marked by what its receipt proves.
+
+    ``receipt`` is a code as typed or a whole signed receipt; ``keys`` a code
+    keyed on a phone, one key per symbol (:func:`ballotbox.core.audit.receipts.code_keys`),
+    which matches when the published vote's code has those keys.
+    """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     text = text.strip()
@@ -116,6 +118,7 @@ def report_dispute(
     given = receipt.strip()
     signed = _signed_receipt(given)
     code = "" if signed is not None or not given else normalise_code(given)
+    keyed = read_code_keys(keys) if keys and not given else ""
     vote = check_vote(session, ctx, token, election_slug)
     election = repository.election_by_slug(session, vote.election)
     assert election.id is not None
@@ -127,6 +130,9 @@ def report_dispute(
         code = str(signed.get("code", ""))[:16]
     elif code:
         check = "code-matches" if code == vote.receipt_code else "not-valid"
+    elif keyed:
+        check = "code-matches" if keys_match(vote, keyed) else "not-valid"
+        code = keyed  # as given: the keys, marked as such by the kind
     else:
         check = "none"
     session.add(
@@ -135,7 +141,7 @@ def report_dispute(
             election_id=election.id,
             token=vote.token.digits,
             receipt_code=code,
-            receipt_kind="signed" if signed is not None else ("code" if code else "none"),
+            receipt_kind=_kind(signed is not None, keyed, code),
             receipt_valid=check in ("signed-differs", "signed-matches", "code-matches"),
             receipt_check=check,
             channel=channel,
@@ -146,6 +152,20 @@ def report_dispute(
     session.flush()
     valid = check in ("signed-differs", "signed-matches", "code-matches")
     return DisputeReport(vote.election, check, valid, vote)
+
+
+def keys_match(vote: CheckedVote, keys: str) -> bool:
+    """True when ``keys`` (one keypad key per symbol) spell the published vote's receipt code."""
+    return bool(vote.receipt_code) and code_keys(vote.receipt_code or "") == keys
+
+
+def _kind(signed: bool, keyed: str, code: str) -> str:
+    """What the member gave: ``signed``, ``keys`` (on a phone), ``code`` or ``none``."""
+    if signed:
+        return "signed"
+    if keyed:
+        return "keys"
+    return "code" if code else "none"
 
 
 def dispute_summary(session: Session, election_id: int) -> dict[str, int]:

@@ -29,7 +29,7 @@ class Dispute(SQLModel, table=True):
     election_id: int = Field(foreign_key="election.id")
     token: str = Field(max_length=20)
     receipt_code: str = Field(default="", max_length=16)  # as given ("" when none)
-    receipt_kind: str = Field(max_length=8)  # "none", "code" or "signed"
+    receipt_kind: str = Field(max_length=8)  # "none", "code", "keys" (by phone) or "signed"
     receipt_valid: bool  # the receipt is genuinely this token's (see services.disputes)
     receipt_check: str = Field(max_length=16)  # none, code-matches, signed-matches, ...
     channel: str = Field(max_length=8)

@@ -70,11 +70,14 @@ def test_bad_input_is_shown_on_the_form_and_stores_nothing(
         ({"token": "1234"}, 422, "#token"),
         ({"token": generate().digits}, 404, "#token"),
         ({"token": tokens[0].digits, "receipt": "A1B2"}, 422, "#receipt"),
+        ({"token": tokens[0].digits, "receipt": "R0GG-YQSA"}, 422, "#receipt"),  # never an O/0
         ({"token": tokens[0].digits, "text": "x" * 2001}, 422, "#text"),
     ]
     for fields, status, anchor in cases:
         page = _post(client, slug, **fields)
         assert page.status_code == status, page.text
+        if fields.get("receipt", "").startswith("R0"):
+            assert "Receipt codes never use O, 0, I or 1" in page.text
         assert 'class="error-summary"' in page.text and f'href="{anchor}"' in page.text
         assert "Traceback" not in page.text
     with ballot_env.read() as s:

@@ -11,7 +11,12 @@ import pytest
 from sqlalchemy import DateTime, inspect, text
 from sqlmodel import select
 
-from ballotbox.core.errors import DisputeLimitError, NotCheckableError, UnknownTokenError
+from ballotbox.core.errors import (
+    DisputeLimitError,
+    NotCheckableError,
+    ReceiptLookalikeError,
+    UnknownTokenError,
+)
 from ballotbox.core.tokens.format import generate
 from ballotbox.services import elections, tally
 from ballotbox.services.casting import cast
@@ -86,13 +91,15 @@ def test_codes_are_checked_against_the_published_vote_and_typos_forgiven(
     slug, tokens, receipts = run_election(ballot_env)
     publish(ballot_env, slug, tmp_path / "bundle")
     code = receipts[0]["code"]
-    typed = " ".join([code[:4].lower(), code[4:]]).replace("O", "0").replace("I", "1")
+    typed = "-".join([code[:4].lower(), code[4:]])  # case and dashes forgiven
     with ballot_env.session() as s:
         right = report_dispute(s, ballot_env.ctx, tokens[0].digits, channel="sms", receipt=typed)
         wrong = report_dispute(s, ballot_env.ctx, tokens[1].digits, channel="sms", receipt=code)
         none = report_dispute(s, ballot_env.ctx, tokens[2].digits, channel="phone")
         with pytest.raises(ReceiptFormatError):
             report_dispute(s, ballot_env.ctx, tokens[2].digits, channel="sms", receipt="ABC")
+        with pytest.raises(ReceiptLookalikeError):  # never in a code: a clear message, no guess
+            report_dispute(s, ballot_env.ctx, tokens[2].digits, channel="sms", receipt="AB0D 2345")
         with pytest.raises(UnknownTokenError):
             report_dispute(s, ballot_env.ctx, generate().digits, channel="sms", receipt=code)
     assert (right.receipt_check, right.receipt_valid) == ("code-matches", True)
@@ -152,3 +159,7 @@ def test_a_letter_is_recorded_and_listed_from_the_command_line(
     assert tokens[0].grouped in listed.stdout and "postal" in listed.stdout
     assert "[bold]my vote[/] is wrong" in listed.stdout and "1 report(s)." in listed.stdout
     one_error_line(run_cli(ballot_env, "disputes", "add", "1234"), 2, "token")
+    # A letter whose code has an O (never in a code): one clear line, nothing recorded.
+    lookalike = run_cli(ballot_env, "disputes", "add", tokens[1].grouped, "--receipt", "R0GG YQSA")
+    one_error_line(lookalike, 2, "Receipt codes never use O, 0, I or 1")
+    assert "1 report(s)." in run_cli(ballot_env, "disputes", "list", slug).stdout

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from ballotbox.adapters.phone.simulator import call
 from ballotbox.adapters.sms.simulator import send
+from ballotbox.core.audit.receipts import code_keys
 from ballotbox.core.phonetic import spell
 from ballotbox.core.tokens.format import generate
 from ballotbox.storage import repository
@@ -41,7 +42,10 @@ def test_a_caller_hears_the_recorded_vote_again_and_can_report_it(
     slug, tokens, receipts = run_election(ballot_env)
     publish(ballot_env, slug, tmp_path / "bundle")
     caplog.set_level(logging.DEBUG)
-    transcript = call(twilio, f"{tokens[0].digits}#1#9", auth_token=AUTH, caller="+447700900777")
+    keys = code_keys(receipts[0]["code"])  # one keypad key per letter or digit
+    transcript = call(
+        twilio, f"{tokens[0].digits}#1#9#{keys}#1", auth_token=AUTH, caller="+447700900777"
+    )
     said = transcript.said
     vote = "The recorded vote is: first, Ann Example; second, Cy Twombly; third, Bob Builder."
     assert said.count(vote) == 2  # heard, then heard again after 1
@@ -49,9 +53,40 @@ def test_a_caller_hears_the_recorded_vote_again_and_can_report_it(
     assert said.count(code) == 2
     assert any("Your report has been recorded, without your phone number" in s for s in said)
     assert transcript.hung_up_by_server
-    assert _disputes(ballot_env, slug) == [(tokens[0].digits, "phone", "none")]
+    assert f"You pressed: {', '.join(keys)}." in said
+    assert "These keys match the receipt code of the published vote." in said
+    assert _disputes(ballot_env, slug) == [(tokens[0].digits, "phone", "code-matches")]
     server_log = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
     assert tokens[0].digits not in server_log and "447700900777" not in server_log
+
+
+def test_a_phone_dispute_with_other_keys_no_code_or_silence(
+    ballot_env: BallotEnv, twilio: TestClient, tmp_path: Path
+) -> None:
+    slug, tokens, receipts = run_election(ballot_env)
+    publish(ballot_env, slug, tmp_path / "bundle")
+    right = code_keys(receipts[1]["code"])
+    wrong = right[:-1] + ("2" if right[-1] != "2" else "3")
+    said = call(twilio, f"{tokens[1].digits}#9#{wrong}#1", auth_token=AUTH).said
+    assert "These keys do not match the receipt code of the published vote." in said
+    # Mistakes are said and asked again: a 0 (never in a code), seven keys, then 2 to re-key.
+    said = call(twilio, [tokens[2].digits, "9", "75440972", "7544977", "", "2", "", "1"],
+                auth_token=AUTH).said  # fmt: skip
+    assert "A receipt code uses only the keys 2 to 9." in said
+    assert "That was 7 keys, but a receipt code has 8." in said
+    assert said.count("You gave no receipt code.") == 2
+    # Silence at the read-back never sends a report.
+    quiet = call(twilio, [tokens[3].digits, "9", right, "", "", ""], auth_token=AUTH)
+    assert quiet.said[-1].startswith("Your report has not been sent.")
+    assert sorted(_disputes(ballot_env, slug)) == sorted(
+        [(tokens[1].digits, "phone", "not-valid"), (tokens[2].digits, "phone", "none")]
+    )
+    with ballot_env.read() as s:
+        election = repository.election_by_slug(s, slug)
+        kinds = {d.token: (d.receipt_kind, d.receipt_code)
+                 for d in repository.disputes(s, election.id or 0)}  # fmt: skip
+    assert kinds[tokens[1].digits] == ("keys", wrong)
+    assert kinds[tokens[2].digits] == ("none", "")
 
 
 def test_a_caller_hears_every_contest_or_that_no_vote_was_recorded(
@@ -112,9 +147,18 @@ def test_dispute_by_text_is_stored_without_the_number_and_marked_by_its_code(
     wrong = send(twilio, f"dispute {tokens[1].digits} {receipts[0]['code']}", auth_token=AUTH,
                  sender="+447700900321")  # fmt: skip
     assert "not the code of the vote published" in " ".join(wrong.messages)
-    assert sorted(_disputes(ballot_env, slug)) == sorted(
-        [(tokens[0].digits, "sms", "code-matches"), (tokens[1].digits, "sms", "not-valid")]
+    code = receipts[2]["code"]
+    split = f"{code[:4].lower()}-{code[4:]}"  # case, spaces and dashes are forgiven
+    assert "matches the vote published" in " ".join(
+        send(twilio, f"DISPUTE {tokens[2].digits} {split}", auth_token=AUTH).messages
     )
+    lookalike = send(twilio, f"DISPUTE {tokens[3].digits} 0{code[1:]}", auth_token=AUTH)
+    assert "Receipt codes never use O, 0, I or 1" in " ".join(lookalike.messages)
+    assert len(lookalike.messages) == 1  # one text, one segment
+    assert sorted(_disputes(ballot_env, slug)) == sorted(
+        [(tokens[0].digits, "sms", "code-matches"), (tokens[1].digits, "sms", "not-valid"),
+         (tokens[2].digits, "sms", "code-matches")]
+    )  # fmt: skip
     with ballot_env.engine.connect() as conn:
         for row in conn.exec_driver_sql("SELECT * FROM dispute").all():
             assert not any("447700900321" in str(value) for value in row)

@@ -4,8 +4,9 @@ A caller who keys a token of a published ballot hears what is recorded for
 it (every contest: the candidates in order, or the answer; or that no vote
 was recorded, or the card was cancelled) and the receipt code spelt with the
 phonetic alphabet.  Then: 1 hears it all again, 9 reports that it is not the
-vote cast (a dispute, stored without the caller's number), anything else or
-silence repeats the choice a few times and says goodbye.  Nothing about the
+vote cast (a dispute with the receipt code keyed on the keypad, stored without
+the caller's number: :mod:`ballotbox.adapters.phone.disputecall`), anything
+else or silence repeats the choice a few times and says goodbye.  Nothing about the
 call is stored or logged; the token travels only in the sealed call state.
 """
 
@@ -15,16 +16,13 @@ from typing import TYPE_CHECKING
 
 from fastapi.responses import Response
 
-from ballotbox.adapters.httpkit.deps import refuse
 from ballotbox.adapters.httpkit.twilio import twiml
-from ballotbox.adapters.phone import state
-from ballotbox.adapters.phone.script import ordinal, spoken
-from ballotbox.core.errors import BallotboxError
+from ballotbox.adapters.phone import disputecall, state
+from ballotbox.adapters.phone.script import ordinal
 from ballotbox.core.i18n import _
 from ballotbox.core.phonetic import spell
 from ballotbox.core.vocabulary import RANKED_METHODS
 from ballotbox.services.checking import CheckedVote, RecordedContest, check_vote
-from ballotbox.services.disputes import report_dispute
 
 if TYPE_CHECKING:
     from ballotbox.adapters.phone.routes import Call
@@ -91,28 +89,10 @@ def after_check(call: Call, progress: state.CallState, keys: str) -> Response:
         vote = check_vote(call.session, call.ctx, progress.token, progress.election)
         return read_vote(call, progress.next(tries=0), vote)
     if keys == REPORT:
-        return report(call, progress)
+        return disputecall.ask_code(call, progress)
     progress = progress.next(tries=progress.tries + 1)
     if progress.tries >= TRIES:
         return twiml(call.script.say(_("Thank you for checking. Goodbye.")).hangup())
     if keys:
         call.script.say(_("Sorry, that key does nothing here."))
     return menu(call, progress)
-
-
-def report(call: Call, progress: state.CallState) -> Response:
-    """Record a dispute about the checked token: no number, no time of day."""
-    try:
-        report_dispute(call.session, call.ctx, progress.token, channel="phone",
-                       election_slug=progress.election)  # fmt: skip
-    except BallotboxError as error:
-        refuse(call.request)
-        return twiml(call.script.say(spoken(error)).say(_("Goodbye.")).hangup())
-    call.script.say(
-        _(
-            "Your report has been recorded, without your phone number, and is counted on the "
-            "audit page. If you have a receipt code, you can add it by text: DISPUTE, your "
-            "token and the code; or write to the returning officer. Goodbye."
-        )
-    )
-    return twiml(call.script.hangup())

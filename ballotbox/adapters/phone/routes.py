@@ -26,7 +26,7 @@ from sqlmodel import Session
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.limits import failed, get_guard
 from ballotbox.adapters.httpkit.twilio import auth_token, caller_source, twilio_params, twiml
-from ballotbox.adapters.phone import checkcall, keypad, state, voicemail
+from ballotbox.adapters.phone import checkcall, disputecall, keypad, state, voicemail
 from ballotbox.adapters.phone import language as phone_language
 from ballotbox.adapters.phone.script import (
     Script,
@@ -56,9 +56,8 @@ from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context
 from ballotbox.services.casting import cast, check_can_vote
 from ballotbox.services.checking import published_vote
-from ballotbox.services.elections import definition_of, effective_state
+from ballotbox.services.elections import definition_of
 from ballotbox.storage import repository
-from ballotbox.storage.models import ElectionState
 
 router = APIRouter(include_in_schema=False)
 
@@ -111,11 +110,16 @@ class Call:
     def ask_token(self, progress: state.CallState) -> Response:
         """Prompt for the token (and, where offered, the voicemail alternative)."""
         prompt = _("Please enter the ballot token from your card, then press hash.")
-        if voicemail.offered(self.settings, self.ctx):
+        if self.voicemail():
             prompt += " " + _(
                 "To leave a spoken message for the tellers instead, press 0 then hash."
             )
         return twiml(self.script.gather(self.url(progress), prompt))
+
+    def voicemail(self) -> bool:
+        """True when a caller may leave a message now: offered, and a ballot open for it."""
+        offered = voicemail.offered(self.settings, self.ctx)
+        return offered and bool(voicemail.open_ballots(self.session, self.ctx))
 
     def speak(self, language: str) -> None:
         """Say everything from here on in ``language`` (text and voice)."""
@@ -124,13 +128,10 @@ class Call:
 
     def languages(self) -> list[str]:
         """The languages the ballots open on the line offer (a menu when more than one)."""
-        now = self.ctx.clock.now()
-        definitions = [
-            definition_of(e) for e in repository.elections(self.session)
-            if effective_state(e, now) == ElectionState.OPEN
-        ]  # fmt: skip
-        on_line = [d for d in definitions if "phone" in d.channels]
-        return phone_language.menu_languages(list(on_line), self.settings.locale)
+        on_line: list[object] = [
+            definition_of(e) for e in voicemail.open_ballots(self.session, self.ctx)
+        ]
+        return phone_language.menu_languages(on_line, self.settings.locale)
 
     def choose_language(self, progress: state.CallState, keys: str) -> Response:
         """The menu was answered: carry on in the chosen language."""
@@ -144,12 +145,7 @@ class Call:
         if progress is None and len(languages := self.languages()) > 1:
             action = self.url(state.CallState(stage="language"))
             return twiml(phone_language.menu(action, languages, self.settings))
-        now = self.ctx.clock.now()
-        open_ = [
-            e for e in repository.elections(self.session)
-            if effective_state(e, now) == ElectionState.OPEN
-            and "phone" in definition_of(e).channels
-        ]  # fmt: skip
+        open_ = voicemail.open_ballots(self.session, self.ctx)  # open on the line
         self.script.say(
             _("Welcome to the {organisation} ballot line.").format(
                 organisation=self.settings.organisation
@@ -174,7 +170,7 @@ class Call:
         """The token was keyed: check its form, then that it can vote now."""
         if keys == "":
             return self.retry_token(progress, _("I did not hear any keys."))
-        if keys.strip("0") == "" and voicemail.offered(self.settings, self.ctx):
+        if keys.strip("0") == "" and self.voicemail():
             return voicemail.offer(self, progress)
         caller = caller_source(self.params)
         try:
@@ -359,9 +355,10 @@ class Call:
         self.script.say(_("Your vote has been recorded. Thank you."))
         self.script.say(_("Your receipt code is: {code}. Again: {code}.").format(code=code))
         self.script.say(
-            _("After voting closes, you can check your token's vote at {url}. Goodbye.").format(
-                url=f"{self.settings.public_base}/elections/{receipt.election}"
-            )
+            _(
+                "Once the results are published, you can check your vote by calling this number "
+                "again and keying your token, or on the web at {url}. Goodbye."
+            ).format(url=f"{self.settings.public_base}/elections/{receipt.election}")
         )
         return twiml(self.script.hangup())
 
@@ -395,6 +392,12 @@ def phone_webhook(
             return call.confirm(progress, keys)
         if progress.stage == "checked":
             return checkcall.after_check(call, progress, keys)
+        if progress.stage in disputecall.STAGES:
+            return disputecall.answer(call, progress, keys)
+        if progress.stage == "ballot":
+            return voicemail.choose(call, progress, keys)
+        if progress.stage == "record":  # Twilio heard nothing: the recording was empty
+            return voicemail.silent(call, progress)
         return voicemail.recorded(call, progress)
     except BallotboxError as error:  # e.g. the election was deleted mid-call: still TwiML
         refuse(request)

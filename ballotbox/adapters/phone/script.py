@@ -26,6 +26,7 @@ from ballotbox.definition import ContestDefinition, ElectionDefinition
 
 GATHER_TIMEOUT_S = 15
 RECORD_MAX_S = 120
+RECORD_PAUSE_S = 10  # a caller may pause to find the card: only this much silence ends it
 ORDINALS = (
     N_("first"), N_("second"), N_("third"), N_("fourth"), N_("fifth"), N_("sixth"),
     N_("seventh"), N_("eighth"), N_("ninth"), N_("tenth"), N_("eleventh"), N_("twelfth"),
@@ -189,15 +190,21 @@ class Script:
         response.redirect(action, method="POST")
         return response
 
-    def record(self, action: str, prompt: str) -> VoiceResponse:
-        """Say everything and the prompt, record a message, post its reference to ``action``."""
+    def record(self, action: str, prompt: str, silent: str) -> VoiceResponse:
+        """Say everything and the prompt, record a message, post its reference to ``action``.
+
+        Twilio skips ``action`` when the recording is empty and runs the next
+        verb instead: a redirect to ``silent``, so silence asks again rather
+        than ending the call without a word.
+        """
         response = VoiceResponse()
         self._spoken(response)
         self._say(response, prompt)
         response.record(
             action=action, method="POST", max_length=RECORD_MAX_S, finish_on_key="#",
-            play_beep=True, timeout=5, trim="trim-silence",
+            play_beep=True, timeout=RECORD_PAUSE_S, trim="trim-silence",
         )  # fmt: skip
+        response.redirect(silent, method="POST")
         return response
 
     def hangup(self) -> VoiceResponse:

@@ -80,8 +80,13 @@ def call(
     to: str = DEFAULT_TO,
     on_say: Callable[[str], None] | None = None,
     recording: str | None = None,
+    silent_recordings: int = 0,
 ) -> Transcript:
-    """Call the server behind ``client`` and key ``keys``; return what was said."""
+    """Call the server behind ``client`` and key ``keys``; return what was said.
+
+    The first ``silent_recordings`` messages are left in silence: as Twilio does
+    with an empty recording, the call skips the ``action`` and runs the next verb.
+    """
     public = (public_url or str(client.base_url)).rstrip("/")
     next_keys = keys if callable(keys) else keys_from(keys)
     base = {
@@ -115,6 +120,9 @@ def call(
                     params = dict(base, Digits=entry, FinishedOnKey="#")
                     next_url = url
                     break
+                elif verb.tag == "Record" and silent_recordings > 0:
+                    silent_recordings -= 1
+                    transcript.sent.append("(silence)")
                 elif verb.tag == "Record":
                     reference = recording or FAKE_RECORDING.format(
                         acc="0" * 32, rec=secrets.token_hex(16)

@@ -25,7 +25,10 @@ import nacl.exceptions
 import nacl.secret
 
 MAX_AGE = timedelta(minutes=20)
-STAGES = ("language", "token", "choose", "confirm", "voicemail", "checked")
+STAGES = (
+    "language", "token", "choose", "confirm", "ballot", "record", "voicemail", "checked",
+    "dispute", "dispute_confirm",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,9 @@ class CallState:
 
     ``choices`` are the contest being keyed; on a ballot of several contests
     ``contest`` is its position and ``ballot`` holds the contests already done
-    (key → choices, [] for one skipped).
+    (key → choices, [] for one skipped).  ``menu`` is the voicemail's list of
+    ballots (slugs, in the order they were offered) and ``code`` the receipt
+    code's keys keyed for a dispute.
     """
 
     stage: str = "token"
@@ -46,6 +51,8 @@ class CallState:
     contest: int = 0
     ballot: dict[str, list[int]] = field(default_factory=dict)
     lang: str = ""  # the language chosen from the first menu, or the ballot's first
+    menu: list[str] = field(default_factory=list)
+    code: str = ""
 
     def next(self, **changes: Any) -> CallState:
         """A copy with ``changes``; a new stage starts with its tries at zero."""
@@ -88,6 +95,9 @@ def open_state(text: str, *, auth_token: str, call_sid: str, now: datetime) -> C
         or not isinstance(state.choices, list)
         or not isinstance(state.ballot, dict)
         or not isinstance(state.contest, int)
+        or not isinstance(state.menu, list)
+        or not all(isinstance(slug, str) for slug in state.menu)
+        or not isinstance(state.code, str)
     ):
         raise StateError("unreadable call state")
     age = now.timestamp() - state.sealed_at

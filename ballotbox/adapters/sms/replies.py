@@ -177,9 +177,10 @@ def receipt_reply(
             _("Vote recorded for {title}.").format(title=receipt.title),
             *chosen,
             _("Receipt code {code}.").format(code=receipt.code),
-            _("After voting closes, check your token's vote at {url}/elections/{slug}").format(
-                url=public_url, slug=receipt.election
-            ),
+            _(
+                "After the results are out, text CHECK and your token to check your vote, "
+                "or see {url}/elections/{slug}"
+            ).format(url=public_url, slug=receipt.election),
         ],
         transliterate=_spelling(definition),
     )

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from ballotbox.core.errors import ElectionNotOpenError, InputError
 from ballotbox.core.i18n import N_
 from ballotbox.services import Context
-from ballotbox.services.elections import effective_state
+from ballotbox.services.elections import definition_of, effective_state
 from ballotbox.services.postal import actions, queries
 from ballotbox.storage import repository
 from ballotbox.storage.models import Election, ElectionState
@@ -64,18 +64,24 @@ def file_message(
 ) -> None:
     """The phone channel's voicemail hand-off, filing a recording in the tellers' queue.
 
-    A call that named its ballot (by token) files into that election's voicemail
-    batch; one that did not files into the only open election, and is refused
-    when several are open (the caller is asked to key the token instead).
-    Wired as the context's ``voicemail_sink``.
+    A call that named its ballot (from the menu of open ballots, or by token)
+    files into that election's voicemail batch.  One that did not (one ballot
+    open, or a caller who could not choose) files into every ballot open on
+    the phone line: a message is never dropped, and the tellers of a ballot it
+    is not for find its token refused ("not issued for this election"), so it
+    counts once.  Wired as the context's ``voicemail_sink``.
     """
     if election_slug is not None:
-        election = repository.election_by_slug(session, election_slug)
-    else:
-        open_now = repository.elections(session, [ElectionState.OPEN])
-        if len(open_now) != 1:
-            raise InputError(
-                N_("Several ballots are open: please key your token so we know which one.")
-            )
-        election = open_now[0]
-    enqueue_voicemail(session, ctx, election, recording_ref)
+        enqueue_voicemail(
+            session, ctx, repository.election_by_slug(session, election_slug), recording_ref
+        )
+        return
+    now = ctx.clock.now()
+    on_line = [
+        e for e in repository.elections(session, [ElectionState.OPEN])
+        if effective_state(e, now) == ElectionState.OPEN and "phone" in definition_of(e).channels
+    ]  # fmt: skip
+    if not on_line:
+        raise ElectionNotOpenError(N_("Voting has closed; this message cannot be counted."))
+    for election in on_line:
+        enqueue_voicemail(session, ctx, election, recording_ref)

@@ -20,9 +20,10 @@ REGEN = os.environ.get("BALLOTBOX_REGEN_GOLDEN", "") not in {"", "0", "false"}
 
 def normalise(xml: str) -> str:
     """The reply with run-specific parts masked, pretty-printed."""
-    xml = re.sub(r"Receipt code [A-Z2-7]{8}", "Receipt code XXXXXXXX", xml)
-    xml = re.sub(r"(?:[A-Z2-7], ){7}[A-Z2-7]", "X, X, X, X, X, X, X, X", xml)
-    spelt = r"(?:[A-Z] for [A-Z][a-z-]+|the number [2-7])"  # a code read phonetically
+    code = "[2-9A-HJ-NP-Z]"  # the receipt code alphabet: no O, 0, I or 1
+    xml = re.sub(rf"Receipt code {code}{{8}}", "Receipt code XXXXXXXX", xml)
+    xml = re.sub(rf"(?:{code}, ){{7}}{code}", "X, X, X, X, X, X, X, X", xml)
+    spelt = r"(?:[A-Z] for [A-Z][a-z-]+|the number [2-9])"  # a code read phonetically
     xml = re.sub(rf"{spelt}(?:, {spelt}){{7}}", "X for X-ray, …", xml)
     xml = re.sub(r"\?s=[A-Za-z0-9_%\-]+", "?s=SEALED", xml)
     xml = re.sub(r"/Recordings/RE[0-9a-f]{32}", "/Recordings/RE0", xml)
