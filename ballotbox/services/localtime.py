@@ -62,7 +62,9 @@ def _zone(timezone: str) -> ZoneInfo:
         return ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(
-            N_("“{timezone}” is not a time zone name such as Europe/London."), timezone=timezone
+            # i18n: officer
+            N_("“{timezone}” is not a time zone name such as Europe/London."),
+            timezone=timezone,
         ) from None
 
 
