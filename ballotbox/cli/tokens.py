@@ -36,7 +36,7 @@ def issue(
         "--layout",
         help="business (two-sided), postcard (room for two languages), a4 (large print), "
         "avery (stickers), ballot-paper or ballot-paper-large (postal papers). Default "
-        "business, or postcard for a ballot in two languages.",
+        "business, or postcard when the text does not fit it (a ballot in two languages).",
     ),
     split: int | None = typer.Option(
         None, "--split", min=1, help="Cards per PDF file; writes NAME-001.pdf… and a manifest."
@@ -102,7 +102,7 @@ def issue(
         job = print_runs.PrintJob(
             pdf=pdf,
             csv=csv_path,
-            layout=layout or print_runs.default_layout(election, ctx.settings),
+            layout=layout or print_runs.default_layout(election, ctx, language),
             split=split,
             reserve=reserve,
             language=language,

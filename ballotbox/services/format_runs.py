@@ -93,11 +93,12 @@ def members_by_group(
 
 
 def group_layout(election: Election, ctx: Context, group: Group) -> str:
-    """The layout a group is printed in: its format's, a postcard for a bilingual standard card."""
+    """The layout a group is printed in: its format's; a postcard for a standard card whose text
+    (bilingual, or in a longer language) does not fit a business card's two sides."""
     fmt, language = group
     layout = FORMAT_LAYOUTS[fmt]
-    if layout == "business" and not language:
-        return print_runs.default_layout(election, ctx.settings)
+    if layout == "business":  # never smaller type: a postcard when the text needs more room
+        return print_runs.default_layout(election, ctx, language or None)
     return layout
 
 

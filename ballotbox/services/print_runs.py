@@ -34,7 +34,7 @@ from sqlmodel import Session
 from ballotbox.config import Settings
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_, ballot_languages, normalise, using
-from ballotbox.core.printing.carddesign import design_card
+from ballotbox.core.printing.carddesign import CardLayoutError, design_card
 from ballotbox.core.printing.cards import (
     CardData,
     CardInfo,
@@ -267,10 +267,21 @@ def job_info(election: Election, ctx: Context, job: PrintJob) -> CardInfo | Pape
     return card_info(election, ctx.settings, language=job.language)
 
 
-def default_layout(election: Election, settings: Settings) -> str:
-    """``business``, or ``postcard`` for a ballot in two languages (a business card has no room)."""
-    listed = ballot_languages(definition_of(election), settings.locale)
-    return "postcard" if len(listed) > 1 else "business"
+def fits(election: Election, ctx: Context, layout: str, language: str | None) -> bool:
+    """Whether the cards of ``election`` in ``language`` fit ``layout`` at its smallest type."""
+    grid = sheet(layout, CARD_SHEETS)
+    info = card_info(election, ctx.settings, language=language or None)
+    try:
+        design_card(info, layout, grid.item_width, grid.item_height)
+    except CardLayoutError:
+        return False
+    return True
+
+
+def default_layout(election: Election, ctx: Context, language: str | None = None) -> str:
+    """``business``, or ``postcard`` when the card's text does not fit a business card's two
+    sides at 8 pt (a ballot in two languages, or one language that runs long)."""
+    return "business" if fits(election, ctx, "business", language) else "postcard"
 
 
 def record_run(

@@ -71,15 +71,15 @@ def test_bilingual_cards_say_everything_in_both_languages_welsh_first(
     assert every.index(WELSH_TITLE) < every.index("Branch Committee Election 2025")
     for welsh, english in [
         (
-            "Mae'r pleidleisio'n cau 17:00 BST, Dydd Gwener 16 Mai 2025.",
+            "Pleidleisio'n cau 17:00 BST, Dydd Gwener 16 Mai 2025.",
             "Voting closes 5pm, Friday",
         ),
-        ("Rhowch yr ymgeiswyr mewn trefn", "Rank the candidates"),
+        ("Rhifwch yr ymgeiswyr", "Rank the candidates"),
         ("Sut i bleidleisio / How to vote", "Sut i bleidleisio / How to vote"),
         ("fysell #", "end with the # key"),
         ("heb enw", "no name needed"),
         ("Ar ôl y canlyniadau, gwiriwch eich pleidlais:", "After the results, check your vote:"),
-        ("Anfonwch neges destun CHECK", "Text CHECK and your token."),
+        ("Tecstiwch CHECK a'ch tocyn.", "Text CHECK and your token."),
         ("Cadwch y cerdyn hwn yn breifat.", "Keep this card private."),
     ]:
         assert welsh in every and english in every, (welsh, english)
