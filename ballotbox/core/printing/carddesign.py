@@ -393,8 +393,8 @@ def _split(
     for keep in range(len(parts) - 1, -1, -1):
         if keep and parts[keep - 1].heading:
             continue  # never leave a heading at the foot of the front
-        on_front = [p for n, p in enumerate(parts) if n < keep or SENTINEL in p.text]
-        behind = [p for n, p in enumerate(parts) if n >= keep and SENTINEL not in p.text]
+        on_front = [p for n, p in enumerate(parts) if n < keep or p.on_front]
+        behind = [p for n, p in enumerate(parts) if n >= keep and not p.on_front]
         if not behind:
             continue
         if not behind[0].heading:

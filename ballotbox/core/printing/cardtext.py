@@ -125,6 +125,12 @@ class Paragraph:
     heading: bool = False
     lead: str = ""  # words set in bold before the text, on its first line
     grey: float = 0  # 0 black; SECOND_GREY for a bilingual card's second language
+    pinned: bool = False  # stays on the front (the twin of the text quoting the card's token)
+
+    @property
+    def on_front(self) -> bool:
+        """True for text that must stay on the front: it quotes the token, or is its twin."""
+        return self.pinned or SENTINEL in self.text
 
 
 @contextmanager
@@ -159,7 +165,8 @@ def interleaved(first: list[Paragraph], second: list[Paragraph]) -> list[Paragra
         if one.heading and not one.lead:
             merged.append(replace(one, text=f"{one.text} / {two.text}"))
         else:
-            merged += [one, replace(two, heading=False, grey=SECOND_GREY)]
+            pinned = SENTINEL in one.text  # the twin of a line quoting the token sits beside it
+            merged += [one, replace(two, heading=False, grey=SECOND_GREY, pinned=pinned)]
     return merged
 
 

@@ -87,7 +87,8 @@ def test_bilingual_cards_say_everything_in_both_languages_welsh_first(
     # The card's own token is quoted once in the text example (in Welsh), on the front.
     first = cards[0].token.grouped
     assert f"e.e. {first} 3 1 2" in pages[0] and f"e.g. {first}" not in every
-    assert "send your token, then your choices in order, to 0770 090 0123." in every
+    # The English twin of the text example stays beside it on the front.
+    assert "send your token, then your choices in order, to 0770 090 0123." in pages[0]
     assert "Rhif 000001" in pages[0]
     # A full sheet: no type under the layout's minimum, on fronts and backs; no token on a back.
     many = make_cards(5)
