@@ -70,6 +70,29 @@ CONTEST_FIELDS = (
 Location = tuple[str | int, ...]
 
 
+def gather_titles(data: Any) -> Any:
+    """A table with its ``title_<language>`` keys gathered into ``titles`` (language → title)."""
+    if not isinstance(data, dict) or not any(TITLE_IN.match(str(k)) for k in data):
+        return data
+    titles = {k: v for k, v in data.items() if TITLE_IN.match(str(k))}
+    rest = {k: v for k, v in data.items() if k not in titles}
+    return {**rest, "titles": {TITLE_IN.match(k)[1]: v for k, v in titles.items()}}  # type: ignore[index]
+
+
+def checked_titles(value: dict[str, str]) -> dict[str, str]:
+    """Translated titles keyed by a language ballotbox speaks; a clear message otherwise."""
+    checked: dict[str, str] = {}
+    for written, title in value.items():
+        code = i18n.normalise(written)
+        if code is None:
+            known = ", ".join(f"title_{c}" for c in i18n.languages())
+            raise ValueError(f"title_{written}: no language “{written}”; use {known}")
+        if not isinstance(title, str) or not title.strip() or len(title) > 200:
+            raise ValueError(f"title_{written}: give the title, at most 200 characters")
+        checked[code] = title.strip()
+    return checked
+
+
 class CandidateDefinition(BaseModel):
     """A candidate as written in the definition."""
 
@@ -127,25 +150,12 @@ class ContestDefinition(BaseModel):
     @classmethod
     def _title_translations(cls, data: Any) -> Any:
         """Gather ``title_<language>`` keys into :attr:`titles`."""
-        if not isinstance(data, dict) or not any(TITLE_IN.match(str(k)) for k in data):
-            return data
-        titles = {k: v for k, v in data.items() if TITLE_IN.match(str(k))}
-        rest = {k: v for k, v in data.items() if k not in titles}
-        return {**rest, "titles": {TITLE_IN.match(k)[1]: v for k, v in titles.items()}}  # type: ignore[index]
+        return gather_titles(data)
 
     @field_validator("titles")
     @classmethod
     def _known_title_languages(cls, value: dict[str, str]) -> dict[str, str]:
-        checked: dict[str, str] = {}
-        for written, title in value.items():
-            code = i18n.normalise(written)
-            if code is None:
-                known = ", ".join(f"title_{c}" for c in i18n.languages())
-                raise ValueError(f"title_{written}: no language “{written}”; use {known}")
-            if not isinstance(title, str) or not title.strip() or len(title) > 200:
-                raise ValueError(f"title_{written}: give the title, at most 200 characters")
-            checked[code] = title.strip()
-        return checked
+        return checked_titles(value)
 
     @property
     def local_title(self) -> str:
@@ -224,13 +234,25 @@ class ElectionDefinition(BaseModel):
     timezone: str | None = Field(
         None, description="the IANA zone every printed or spoken time is given in"
     )
+    # The ballot's title in other languages, written title_cy = "…" at the top level.
+    titles: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+    @field_validator("titles")
+    @classmethod
+    def _known_title_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        return checked_titles(value)
 
     @model_validator(mode="before")
     @classmethod
     def _one_contest_form(cls, data: Any) -> Any:
-        """Read the one-contest form (method, candidates … at the top level) as one contest."""
+        """Read the one-contest form (method, candidates … at the top level) as one contest.
+
+        ``title_<language>`` keys at the top level translate the ballot's title
+        (in the one-contest form, its contest's title too).
+        """
         if not isinstance(data, dict):
             return data
+        data = gather_titles(data)
         if "contests" in data:
             written = data["contests"]
             if isinstance(written, list):  # default keys by position: A, B, C …
@@ -245,6 +267,8 @@ class ElectionDefinition(BaseModel):
         outer = {k: v for k, v in data.items() if k not in CONTEST_FIELDS}
         contest = {k: v for k, v in data.items() if k in CONTEST_FIELDS}
         contest.update(key="A", title=data.get("title", ""))
+        if isinstance(data.get("titles"), dict):
+            contest["titles"] = data["titles"]
         return {**outer, "contests": [contest]}
 
     @field_validator("slug")
@@ -301,6 +325,15 @@ class ElectionDefinition(BaseModel):
         return "languages" in self.model_fields_set
 
     @property
+    def local_title(self) -> str:
+        """The ballot's title in the language being spoken or shown, else as written."""
+        return self.titles.get(i18n.current_locale(), self.title)
+
+    def title_in(self, language: str) -> str:
+        """The ballot's title in ``language`` (as written when it has no translation)."""
+        return self.titles.get(language, self.title)
+
+    @property
     def zone(self) -> str:
         """The time zone the ballot's times are printed and spoken in (default Europe/London)."""
         return self.timezone or DEFAULT_TIMEZONE
@@ -331,7 +364,7 @@ class ElectionDefinition(BaseModel):
             only.key == "A"
             and only.title == self.title
             and not only.description
-            and not only.titles
+            and only.titles == self.titles
         )
 
     def document(self) -> dict[str, Any]:
@@ -344,6 +377,8 @@ class ElectionDefinition(BaseModel):
         for name in _WRITTEN_ONLY:  # fields newer than stored ballots: kept only when written
             if name not in self.model_fields_set:
                 del data[name]
+        # Translations of the title only when written, so older ballots hash exactly as before.
+        data.update({f"title_{code}": title for code, title in self.titles.items()})
         if not self.is_one_contest_form():
             for written, contest in zip(data["contests"], self.contests, strict=True):
                 written.update({f"title_{code}": title for code, title in contest.titles.items()})
@@ -551,7 +586,11 @@ def definition_from_dict(data: dict[str, Any], text: str = "") -> ElectionDefini
         raise DefinitionError(_capped(early))
     definition, located, total = _validate(data, MAX_PROBLEMS + 1)
     if definition is None or located:
-        problems = [_describe(text, loc, message) for loc, message in located]
+        problems: list[str] = []
+        for loc, message in located:
+            problem = _describe(text, loc, message)
+            if problem not in problems:  # a one-contest ballot's title_xx is its contest's too
+                problems.append(problem)
         raise DefinitionError(_capped(problems, total))
     return definition
 

@@ -5,7 +5,9 @@ The reference in the same run is the identical render with a fixed,
 precomputed QR matrix (every cost except QR encoding), and the pure-Python
 ``qrcode`` encoder is timed beside zxing-cpp.  Medians of --repeat runs.
 Cards are two-sided business cards with the embedded DejaVu font (subset per
-file); one row sets the organisation and title in Welsh and Greek.  Besides
+file); one row sets the organisation and title in Welsh and Greek, and one
+prints bilingual cards (Welsh first, then English: every paragraph twice) on
+the postcard layout a ballot in two languages uses.  Besides
 wall-clock time the process's CPU time is reported, since this 2-core
 machine is shared and the wall clock depends on what else runs.
 
@@ -61,6 +63,14 @@ WELSH = replace(
     title="Etholiad Pwyllgor y Gangen, Tŷ Gwyn 2025",
 )
 
+BILINGUAL = replace(
+    INFO,
+    title="Etholiad Pwyllgor y Gangen, Tŷ Gwyn 2025",
+    closes="17:00 BST, Dydd Gwener 16 Mai 2025",
+    language="cy",
+    also=replace(INFO, language="en"),
+)
+
 
 def cards(count: int) -> Iterator[CardData]:
     """A lazy stream of cards, as the issuing service would feed them."""
@@ -72,9 +82,11 @@ def cards(count: int) -> Iterator[CardData]:
 def one(count: int, encoder: str) -> dict[str, float]:
     """Render ``count`` business cards in this process and report the figures."""
     encode: Encoder
-    info = INFO
+    info, layout = INFO, "business"
     if encoder == "welsh":
         info, encoder = WELSH, "zxing"
+    if encoder == "bilingual":
+        info, layout, encoder = BILINGUAL, "postcard", "zxing"
     if encoder == "fixed":
         fixed = encode_zxing(INFO.vote_url(next(cards(1)).token))
 
@@ -87,7 +99,7 @@ def one(count: int, encoder: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "cards.pdf"
         start, cpu = time.perf_counter(), time.process_time()
-        render_cards(cards(count), out, "business", info=info, encoder=encode)
+        render_cards(cards(count), out, layout, info=info, encoder=encode)
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu
         size = out.stat().st_size
@@ -123,6 +135,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", nargs=2, metavar=("COUNT", "ENCODER"))
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--only", nargs="*", help="run only these rows (fixed, zxing, welsh, bilingual, qrcode)"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     if args.one:
@@ -133,12 +148,15 @@ def main() -> None:
         ("reference: fixed QR matrix", small, "fixed", args.repeat),
         ("zxing-cpp encoder", small, "zxing", args.repeat),
         ("zxing-cpp, Welsh and Greek title", small, "welsh", args.repeat),
+        ("zxing-cpp, bilingual cy + en postcard", small, "bilingual", args.repeat),
         ("qrcode (pure Python) encoder", small, "qrcode", 1),
         ("zxing-cpp encoder", big, "zxing", 1),
     ]
     print("| run | cards | median s | cards/s | cards per CPU s | bytes/card | peak RSS MB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, count, encoder, repeat in plan:
+        if args.only and encoder not in args.only:
+            continue
         r = measure(count, encoder, repeat)
         print(
             f"| {label} (x{repeat}) | {count:,} | {r['seconds']:.1f} | {r['cards_per_s']:,.0f} "

@@ -68,7 +68,6 @@ OFFICER_ONLY = (
     "ballotbox/services/format_runs.py",  # card runs split by format
     "ballotbox/services/issuance.py",
     "ballotbox/services/issuance_register.py",
-    "ballotbox/services/localtime.py",  # a definition's bad time zone (the officer's file)
     "ballotbox/services/offline_print.py",  # print-run errors: no prefix, not published
     "ballotbox/services/members.py",  # resolving duplicates, removing members
     "ballotbox/services/officer_log.py",

@@ -177,6 +177,7 @@ def report(
     from rich.table import Table
 
     from ballotbox.cli.common import console, session
+    from ballotbox.core.i18n import language_name
     from ballotbox.core.printing.outputs import open_new, refuse_existing
     from ballotbox.core.spreadsheet import SafeWriter
     from ballotbox.services import format_runs
@@ -207,6 +208,14 @@ def report(
             f"[bold]Warning:[/] only {size} member(s) have the {fmt} card (fewer than "
             f"{minimum}): a vote cast with one of those cards comes from one of these "
             f"{size} people. See docs/cards.md (BALLOTBOX_MIN_FORMAT_GROUP sets the minimum)."
+        )
+    everyone = [m for group in groups.values() for m in group]
+    for (fmt, code), size in format_runs.small_language_groups(everyone, minimum).items():
+        language = f"in {language_name(code)}" if code else "with no language recorded"
+        console.print(
+            f"[bold]Warning:[/] printed --by-language, only {size} member(s) would have the "
+            f"{fmt} card {language} (fewer than {minimum}): a smaller anonymity set still. "
+            "Print that format without --by-language, or accept it knowingly."
         )
     for member in without[:SHOWN]:
         console.print(f"  no card: {member.org} {member.number} {member.name}")
@@ -239,11 +248,16 @@ def labels(
         "--by-format",
         help="One file per card format: NAME-standard.pdf, NAME-large-print.pdf…",
     ),
+    by_language: bool = typer.Option(
+        False,
+        "--by-language",
+        help="With --by-format, one file per format and language: NAME-standard-cy.pdf…",
+    ),
 ) -> None:
     """Print name-and-address labels for posting cards; never a token, never with the cards.
 
-    With --by-format the labels come in the same groups as `tokens issue --by-format`
-    (add --only-without-card for exactly that run's members).
+    With --by-format (and --by-language) the labels come in the same groups as
+    `tokens issue --by-format` (add --only-without-card for exactly that run's members).
 
     Example: ballotbox members labels nec-2027 --out labels.pdf --only-without-card
     """
@@ -253,13 +267,20 @@ def labels(
     from ballotbox.services import format_runs
     from ballotbox.storage import repository
 
+    if by_language and not by_format:
+        raise InputError(N_("--by-language splits --by-format labels: give --by-format too."))
     with session(write=False) as (s, _ctx):
         election = repository.election_by_slug(s, slug)
-        groups = format_runs.members_by_format(s, election, only_without_card=only_without_card)
+        groups = format_runs.members_by_group(
+            s, election, only_without_card=only_without_card, by_language=by_language
+        )
     if not groups:
         raise InputError(N_("There is no one to print a label for."))
     if by_format:
-        files = {format_runs.format_path(out, fmt): group for fmt, group in groups.items()}
+        files = {
+            format_runs.format_path(out, format_runs.group_name(key)): group
+            for key, group in groups.items()
+        }
     else:
         files = {out: [m for group in groups.values() for m in group]}
     refuse_existing(*files)

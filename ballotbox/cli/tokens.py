@@ -34,8 +34,9 @@ def issue(
     layout: str | None = typer.Option(
         None,
         "--layout",
-        help="business (two-sided), a4 (large print), avery (stickers), "
-        "ballot-paper or ballot-paper-large (postal papers). Default business.",
+        help="business (two-sided), postcard (room for two languages), a4 (large print), "
+        "avery (stickers), ballot-paper or ballot-paper-large (postal papers). Default "
+        "business, or postcard when the text does not fit it (a ballot in two languages).",
     ),
     split: int | None = typer.Option(
         None, "--split", min=1, help="Cards per PDF file; writes NAME-001.pdf… and a manifest."
@@ -49,6 +50,15 @@ def issue(
         help="One run per card format, as many as members of it without a card; writes "
         "NAME-standard.pdf, NAME-large-print.pdf… each in its format's layout.",
     ),
+    by_language: bool = typer.Option(
+        False,
+        "--by-language",
+        help="With --by-format, split each format by the member's language too: "
+        "NAME-standard-cy.pdf in Welsh only, NAME-standard-en.pdf in English only.",
+    ),
+    language: str | None = typer.Option(
+        None, "--language", help="Print in this language only (cy, en); default: the ballot's."
+    ),
 ) -> None:
     """Issue COUNT new tokens and write them, once, as card PDFs and/or a print-house CSV.
 
@@ -60,6 +70,7 @@ def issue(
     Example: ballotbox tokens issue nec-2027 --count 5000 --pdf cards.pdf --split 1000
     Postal papers: ballotbox tokens issue nec-2027 -n 200 --pdf post.pdf --layout ballot-paper
     Per format: ballotbox tokens issue nec-2027 --by-format --pdf cards.pdf
+    Per format and language: ballotbox tokens issue nec-2027 --by-format --by-language --pdf c.pdf
     """
     from rich.progress import Progress
 
@@ -67,26 +78,35 @@ def issue(
     from ballotbox.services import print_runs
     from ballotbox.storage import repository
 
+    if by_language and not by_format:
+        raise InputError(N_("--by-language splits a --by-format run: give --by-format too."))
     if by_format:
-        if count is not None or layout is not None:
+        if count is not None or layout is not None or language is not None:
             raise InputError(
-                N_("--by-format sets each format's count and layout: leave out --count, --layout.")
+                N_(
+                    "--by-format sets each group's count, layout and language: "
+                    "leave out --count, --layout and --language."
+                )
             )
-        _issue_by_format(
-            slug, print_runs.PrintJob(pdf=pdf, csv=csv_path, split=split, reserve=reserve)
-        )
+        job = print_runs.PrintJob(pdf=pdf, csv=csv_path, split=split, reserve=reserve)
+        _issue_by_format(slug, job, by_language=by_language)
         return
     if count is None:
         raise InputError(N_("Give --count N, or --by-format to issue one card per member."))
-    job = print_runs.PrintJob(
-        pdf=pdf, csv=csv_path, layout=layout or "business", split=split, reserve=reserve
-    )
     with (
         print_runs.removed_on_failure() as created,
         session() as (s, ctx),
         Progress(console=console, transient=True) as bar,
     ):
         election = repository.election_by_slug(s, slug)
+        job = print_runs.PrintJob(
+            pdf=pdf,
+            csv=csv_path,
+            layout=layout or print_runs.default_layout(election, ctx, language),
+            split=split,
+            reserve=reserve,
+            language=language,
+        )
         issuing = bar.add_task("Issuing tokens", total=count)
         printing = bar.add_task("Printing cards", total=count, visible=pdf is not None)
         result = print_runs.issue_and_print(
@@ -109,26 +129,29 @@ def issue(
     console.print("Keep these files as secret as the tokens; delete them once printed and checked.")
 
 
-def _issue_by_format(slug: str, job: PrintJob) -> None:
-    """Issue and print one run per card format, and say what each holds."""
+def _issue_by_format(slug: str, job: PrintJob, *, by_language: bool) -> None:
+    """Issue and print one run per card format (and language), and say what each holds."""
     from ballotbox.cli.common import console, session
     from ballotbox.services import format_runs, print_runs
     from ballotbox.storage import repository
 
     with print_runs.removed_on_failure() as created, session() as (s, ctx):
         election = repository.election_by_slug(s, slug)
-        runs = format_runs.issue_by_format(s, ctx, election, job, created=created)
+        runs = format_runs.issue_by_format(
+            s, ctx, election, job, created=created, by_language=by_language
+        )
     for run in runs:
         result = run.result
+        language = f" in {run.language}" if run.language else ""
         console.print(
-            f"{run.card_format}: {result.cards} card(s) in the {run.layout} layout, "
+            f"{run.card_format}{language}: {result.cards} card(s) in the {run.layout} layout, "
             f"{result.first_serial} to {result.last_serial}"
         )
         for path in result.files:
             console.print(f"  wrote {path}")
     total = sum(run.result.cards for run in runs)
     console.print(
-        f"Issued {total} tokens for [bold]{slug}[/] in {len(runs)} format(s). Within a format "
+        f"Issued {total} tokens for [bold]{slug}[/] in {len(runs)} group(s). Within a group "
         "the cards are interchangeable: hand them out in any order, never by list."
     )
     console.print("Keep these files as secret as the tokens; delete them once printed and checked.")

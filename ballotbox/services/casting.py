@@ -267,7 +267,7 @@ def _receipt(election: Election, accepted: _Accepted, signed: dict[str, Any]) ->
         names[key] = [named[n] for n in numbers]
     return CastReceipt(
         election=election.slug,
-        title=election.title,
+        title=definition.local_title,
         channel=accepted.channel,
         receipt=signed,
         ballot={key: list(numbers) for key, numbers in accepted.ballot.items()},

@@ -33,7 +33,7 @@ from ballotbox.core.i18n import _
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services.context import Context
-from ballotbox.services.elections import definition_of
+from ballotbox.services.elections import definition_of, local_title
 from ballotbox.services.token_lookup import find_token
 from ballotbox.storage import repository
 from ballotbox.storage.models import Ballot, ElectionState, TokenState
@@ -106,10 +106,10 @@ def check_vote(
     ballot = repository.ballot_by_hash(session, row.token_hash)
     if ballot is None:
         status = VOID if row.state == TokenState.VOID else UNUSED
-        return CheckedVote(election.slug, election.title, token, status)
+        return CheckedVote(election.slug, local_title(election), token, status)
     return CheckedVote(
         election.slug,
-        election.title,
+        local_title(election),
         token,
         VOTED,
         channel=ballot.channel,

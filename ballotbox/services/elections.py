@@ -48,6 +48,11 @@ def definition_of(election: Election) -> ElectionDefinition:
     return _parse_definition(election.definition)
 
 
+def local_title(election: Election) -> str:
+    """The ballot's title in the language in force (its ``title_cy`` in Welsh), else as written."""
+    return definition_of(election).local_title
+
+
 @lru_cache(maxsize=64)
 def _parse_definition(text: str) -> ElectionDefinition:
     return ElectionDefinition.model_validate_json(text)

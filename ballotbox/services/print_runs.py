@@ -14,21 +14,27 @@ in the manifest, never stored against a token.
 
 This module is the DB-backed half of card issuing; ``ballotbox.core.printing.cards`` and
 ``papers`` are the pure half.  Times are printed in the ballot's own time zone.
+
+Languages: a run prints in ``PrintJob.language`` when one is given (a member's
+own language, ``--by-language``); otherwise in the ballot's languages, so a
+ballot that lists ``["cy", "en"]`` gets bilingual cards and papers, Welsh
+first.  Titles come from the definition's translations (``title_cy``);
+candidate names are never translated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlmodel import Session
 
 from ballotbox.config import Settings
 from ballotbox.core.errors import InputError
-from ballotbox.core.i18n import N_
-from ballotbox.core.printing.carddesign import design_card
+from ballotbox.core.i18n import N_, ballot_languages, normalise, using
+from ballotbox.core.printing.carddesign import CardLayoutError, design_card
 from ballotbox.core.printing.cards import (
     CardData,
     CardInfo,
@@ -75,6 +81,7 @@ class PrintJob:
     layout: str = "business"
     split: int | None = None
     reserve: bool = False
+    language: str | None = None  # one language only; None: every language the ballot lists
 
 
 @dataclass(slots=True)
@@ -118,39 +125,76 @@ def method_hint(contest: ContestDefinition) -> MethodHint:
     return MethodHint("choose", candidates=candidates, max_choices=contest.choice_limit)
 
 
-def contest_hints(definition: ElectionDefinition) -> tuple[ContestHint, ...]:
+def contest_hints(definition: ElectionDefinition, language: str = "") -> tuple[ContestHint, ...]:
     """Each contest by key for the card; empty for a ballot of one contest (card unchanged)."""
     if definition.single:
         return ()
-    return tuple(ContestHint(c.key, c.title, method_hint(c)) for c in definition.contests)
-
-
-def card_info(election: Election, settings: Settings, timezone: str | None = None) -> CardInfo:
-    """What every card of ``election`` says, from its definition and the installation's settings."""
-    definition = definition_of(election)
-    channels = set(definition.channels)
-    zone = timezone or ballot_timezone(definition)
-    return CardInfo(
-        organisation=settings.organisation,
-        title=election.title,
-        public_url=settings.public_url,
-        closes=closing_text(election.closes_at, zone),
-        method=method_hint(definition.contests[0]),
-        contests=contest_hints(definition),
-        check_url=f"{settings.public_url.rstrip('/')}/elections/{election.slug}/check",
-        web="web" in channels,
-        sms_number=settings.sms_number if "sms" in channels else None,
-        phone_number=settings.phone_number if "phone" in channels else None,
-        postal_address=settings.postal_address if "postal" in channels else None,
+    return tuple(
+        ContestHint(c.key, c.titles.get(language, c.title), method_hint(c))
+        for c in definition.contests
     )
 
 
-def paper_contests(election: Election, definition: ElectionDefinition) -> tuple[PaperContest, ...]:
+def print_languages(
+    definition: ElectionDefinition, settings: Settings, language: str | None = None
+) -> list[str]:
+    """The languages a run prints in, primary first: ``language`` alone when given, else the
+    ballot's first two (a card has room for two)."""
+    if language is not None:
+        code = normalise(language)
+        if code is None:
+            raise InputError(
+                N_("“{language}” is not a language ballotbox speaks."), language=language
+            )
+        return [code]
+    return ballot_languages(definition, settings.locale)[:2]
+
+
+def card_info(
+    election: Election,
+    settings: Settings,
+    timezone: str | None = None,
+    language: str | None = None,
+) -> CardInfo:
+    """What every card of ``election`` says, from its definition and the installation's settings
+    (bilingual when the ballot lists two languages and no single ``language`` is asked for)."""
+    definition = definition_of(election)
+    channels = set(definition.channels)
+    zone = timezone or ballot_timezone(definition)
+    infos = []
+    for code in print_languages(definition, settings, language):
+        with using(code):
+            infos.append(
+                CardInfo(
+                    organisation=settings.organisation,
+                    title=definition.title_in(code),
+                    public_url=settings.public_url,
+                    closes=closing_text(election.closes_at, zone),
+                    method=method_hint(definition.contests[0]),
+                    contests=contest_hints(definition, code),
+                    check_url=f"{settings.public_url.rstrip('/')}/elections/{election.slug}/check",
+                    web="web" in channels,
+                    sms_number=settings.sms_number if "sms" in channels else None,
+                    phone_number=settings.phone_number if "phone" in channels else None,
+                    postal_address=settings.postal_address if "postal" in channels else None,
+                    language=code,
+                )
+            )
+    return replace(infos[0], also=infos[1]) if len(infos) > 1 else infos[0]
+
+
+def paper_contests(
+    election: Election, definition: ElectionDefinition, language: str = ""
+) -> tuple[PaperContest, ...]:
     """The contests a ballot paper shows, in ballot order (one contest: titled as the ballot)."""
     return tuple(
         PaperContest(
             key=contest.key,
-            title=election.title if definition.single else contest.title,
+            title=(
+                definition.title_in(language)
+                if definition.single
+                else contest.titles.get(language, contest.title)
+            ),
             method=contest.method,
             seats=contest.seats,
             max_choices=contest.choice_limit if contest.method == "plurality" else None,
@@ -160,19 +204,31 @@ def paper_contests(election: Election, definition: ElectionDefinition) -> tuple[
     )
 
 
-def paper_info(election: Election, settings: Settings, timezone: str | None = None) -> PaperInfo:
-    """What every postal ballot paper of ``election`` says."""
+def paper_info(
+    election: Election,
+    settings: Settings,
+    timezone: str | None = None,
+    language: str | None = None,
+) -> PaperInfo:
+    """What every postal ballot paper of ``election`` says (bilingual like the cards)."""
     definition = definition_of(election)
     zone = timezone or ballot_timezone(definition)
-    return PaperInfo(
-        organisation=settings.organisation,
-        title=election.title,
-        public_url=settings.public_url,
-        closes=closing_text(election.closes_at, zone),
-        post_by=posting_text(election.closes_at, zone),
-        return_address=settings.postal_address or "",
-        contests=paper_contests(election, definition),
-    )
+    infos = []
+    for code in print_languages(definition, settings, language):
+        with using(code):
+            infos.append(
+                PaperInfo(
+                    organisation=settings.organisation,
+                    title=definition.title_in(code),
+                    public_url=settings.public_url,
+                    closes=closing_text(election.closes_at, zone),
+                    post_by=posting_text(election.closes_at, zone),
+                    return_address=settings.postal_address or "",
+                    contests=paper_contests(election, definition, code),
+                    language=code,
+                )
+            )
+    return replace(infos[0], also=infos[1]) if len(infos) > 1 else infos[0]
 
 
 def preflight(job: PrintJob, info: CardInfo | PaperInfo) -> None:
@@ -202,6 +258,30 @@ def preflight(job: PrintJob, info: CardInfo | PaperInfo) -> None:
     elif job.pdf is not None:
         pattern = f"{job.pdf.stem}-[0-9][0-9][0-9]{job.pdf.suffix}"
         refuse_existing(manifest_path(job.pdf), *sorted(job.pdf.parent.glob(pattern)))
+
+
+def job_info(election: Election, ctx: Context, job: PrintJob) -> CardInfo | PaperInfo:
+    """What every card (or ballot paper) of ``job`` says, in its language(s)."""
+    if job.layout in PAPER_STYLES:
+        return paper_info(election, ctx.settings, language=job.language)
+    return card_info(election, ctx.settings, language=job.language)
+
+
+def fits(election: Election, ctx: Context, layout: str, language: str | None) -> bool:
+    """Whether the cards of ``election`` in ``language`` fit ``layout`` at its smallest type."""
+    grid = sheet(layout, CARD_SHEETS)
+    info = card_info(election, ctx.settings, language=language or None)
+    try:
+        design_card(info, layout, grid.item_width, grid.item_height)
+    except CardLayoutError:
+        return False
+    return True
+
+
+def default_layout(election: Election, ctx: Context, language: str | None = None) -> str:
+    """``business``, or ``postcard`` when the card's text does not fit a business card's two
+    sides at 8 pt (a ballot in two languages, or one language that runs long)."""
+    return "business" if fits(election, ctx, "business", language) else "postcard"
 
 
 def record_run(
@@ -241,8 +321,7 @@ def issue_and_print(
     this raises, the transaction rolls back (the tokens vanish) and the files
     already written are deleted.
     """
-    paper = job.layout in PAPER_STYLES
-    info = paper_info(election, ctx.settings) if paper else card_info(election, ctx.settings)
+    info = job_info(election, ctx, job)
     preflight(job, info)
     tokens = issuance.issue(session, ctx, election, count, progress=on_issued)
     first = record_run(session, ctx, election, len(tokens), reserve=job.reserve)

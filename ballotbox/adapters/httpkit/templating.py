@@ -33,6 +33,7 @@ from ballotbox.adapters.httpkit import language
 from ballotbox.adapters.httpkit.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
 from ballotbox.core import i18n, vocabulary
 from ballotbox.core.vocabulary import CHANNELS, REFERENDUM_ANSWERS
+from ballotbox.services.elections import local_title
 from ballotbox.storage.models import ElectionState
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -85,6 +86,7 @@ def make_templates(*directories: Path) -> Jinja2Templates:
     )
     env.filters["grouped"] = group_digits
     env.filters["phrase"] = phrase
+    env.filters["local_title"] = local_title  # a ballot's title in the page's language
     language.install(env)
     return Jinja2Templates(env=env)
 

@@ -152,7 +152,8 @@ class Call:
             )
         )
         if len(open_) == 1:
-            self.script.say(_("This is the vote for {title}.").format(title=open_[0].title))
+            title = definition_of(open_[0]).local_title
+            self.script.say(_("This is the vote for {title}.").format(title=title))
         return self.ask_token(progress or state.CallState())
 
     def retry_token(self, progress: state.CallState, why: str) -> Response:
@@ -194,7 +195,7 @@ class Call:
             return twiml(self.script.say(spoken(error)).say(_("Goodbye.")).hangup())
         definition = definition_of(election)
         progress = self.in_ballot_language(progress, definition)
-        title = election.title
+        title = definition.local_title
         self.script.say(_("Thank you. This is the ballot for {title}.").format(title=title))
         progress = progress.next(stage="choose", token=token.digits, election=election.slug)
         if not definition.single:

@@ -111,7 +111,9 @@ def _contest_line(contest: ContestDefinition) -> str:
 
 def _contests_reply(election: Election, definition: ElectionDefinition) -> list[str]:
     lines = [
-        _("{title}: {count} contests.").format(title=election.title, count=len(definition.contests))
+        _("{title}: {count} contests.").format(
+            title=definition.local_title, count=len(definition.contests)
+        )
     ]
     for contest in definition.contests:
         lines.append(_contest_line(contest))
@@ -132,7 +134,7 @@ def ballot_reply(election: Election, definition: ElectionDefinition) -> list[str
     if not definition.single:
         return _contests_reply(election, definition)
     contest = definition.contests[0]
-    lines = [f"{election.title}:"]
+    lines = [f"{definition.local_title}:"]
     if contest.method == "referendum":
         lines.append(_("YES, NO or ABSTAIN."))
     else:

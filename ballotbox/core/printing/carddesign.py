@@ -10,6 +10,10 @@ sticker, 16 pt on the large-print page).  What does not fit on the front goes
 to the back, a section at a time (how to vote, how to check, the privacy
 note), and the front says to turn over.  Text that fits on neither side stops
 the run before the first card, with a clear error instead of clipped cards.
+
+A bilingual card (``CardInfo.also``) prints its title in both languages and
+every paragraph in both (``cardtext.interleaved``); it is laid out in the
+ballot's primary language, so the fixed words (the serial's "No.") are too.
 """
 
 from __future__ import annotations
@@ -18,18 +22,23 @@ from dataclasses import dataclass, field
 
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_, _
+from ballotbox.core.printing.cardstyles import STYLES, Style
 from ballotbox.core.printing.cardtext import (
+    SECOND_GREY,
     SENTINEL,
     SENTINEL_MEASURE,
     CardInfo,
     MethodHint,
     Paragraph,
+    both,
     card_paragraphs,
-    privacy_note,
+    in_each,
+    privacy_notes,
+    speaking,
     sticker,
     turn_over,
 )
-from ballotbox.core.printing.pdfstream import BOLD, MM, REGULAR, Content, check_text, text_width
+from ballotbox.core.printing.pdfstream import BOLD, REGULAR, Content, check_text, text_width
 from ballotbox.core.printing.qr import Matrix
 from ballotbox.core.tokens.format import Token
 
@@ -48,71 +57,15 @@ class CardLayoutError(InputError):
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Style:
-    """Type sizes (points) and spacing for one card layout."""
+class BilingualCardLayoutError(CardLayoutError):
+    """Both languages of a bilingual card do not fit the chosen layout."""
 
-    inset: float
-    org: float
-    title: float
-    token: float
-    min_token: float
-    text: float
-    min_text: float
-    qr: float
-    qr_gap: float
-    label: float = 0  # "Your ballot token" above the token; 0 for none
-    qr_beside_header: bool = False
-    header_one_line: bool = False  # "Organisation: title" in bold
-    short: bool = False  # a token sticker: the short instructions only
-    back: bool = True  # may print a reverse side
-    leading: float = 1.2  # line height as a multiple of the text size
-    gap: float = 0.2  # space between paragraphs, as a multiple of the text size
-
-
-STYLES: dict[str, Style] = {
-    "business": Style(
-        inset=3 * MM,
-        org=8,
-        title=10,
-        token=15,
-        min_token=12,
-        text=9,
-        min_text=8,
-        qr=20 * MM,
-        qr_gap=2.5 * MM,
-        leading=1.15,
-        gap=0.1,  # the bold lead words mark where each paragraph starts
-    ),
-    "a4": Style(
-        inset=18 * MM,
-        org=18,
-        title=26,
-        label=18,
-        token=32,
-        min_token=28,
-        text=20,
-        min_text=16,
-        qr=70 * MM,
-        qr_gap=8 * MM,
-    ),
-    "avery": Style(
-        inset=3 * MM,
-        org=8,
-        title=8,
-        token=14,
-        min_token=11,
-        text=8,
-        min_text=8,
-        qr=22 * MM,
-        qr_gap=2.5 * MM,
-        qr_beside_header=True,
-        header_one_line=True,
-        short=True,
-        leading=1.15,
-        back=False,
-    ),
-}
+    code = "card_layout_bilingual"
+    template = N_(
+        "The card text in both languages does not fit the {layout} layout, front and back, "
+        "at {size} pt; use the postcard or a4 layout, or print each member's card in their "
+        "own language (tokens issue --by-format --by-language)."
+    )
 
 
 @dataclass(slots=True)
@@ -134,6 +87,7 @@ class Side:
     dynamic: list[Placed] = field(default_factory=list)
     serial_right: float = 0
     serial_y: float = 0
+    serial_label: str = "No. {serial}"  # in the card's primary language, fixed at design time
 
     def per_card(self, token: Token, serial: str, size: float) -> Content:
         """The lines that change from card to card, with this card's token and serial."""
@@ -141,7 +95,7 @@ class Side:
         spelled = token.grouped.replace(" ", "\u00a0")
         for line in self.dynamic:
             content.text(line.x, line.y, line.text.replace(SENTINEL, spelled), line.font, line.size)
-        label = _("No. {serial}").format(serial=serial)
+        label = self.serial_label.format(serial=serial)
         width = text_width(label, REGULAR, size)
         content.text(self.serial_right - width, self.serial_y, label, REGULAR, size)
         return content
@@ -190,6 +144,11 @@ def design_card(info: CardInfo, layout: str, width: float, height: float) -> Car
     all the organisation's name moves to the top of the back, which leaves a
     long title room for two lines on the front.
     """
+    with speaking(info.language):
+        return _design(info, layout, width, height)
+
+
+def _design(info: CardInfo, layout: str, width: float, height: float) -> CardDesign:
     style = STYLES[layout]
     _check_printable(info)
     sizes = []
@@ -203,12 +162,14 @@ def design_card(info: CardInfo, layout: str, width: float, height: float) -> Car
             design = _try(info, style, width, height, size, sides, org_behind)
             if design is not None:
                 return design
-    raise CardLayoutError(layout=layout, size=f"{style.min_text:g}")
+    error = BilingualCardLayoutError if info.also is not None else CardLayoutError
+    raise error(layout=layout, size=f"{style.min_text:g}")
 
 
 def _check_printable(info: CardInfo) -> None:
     """Name the first character the fonts lack, with the whole text it is in."""
-    for text in (info.organisation, info.title):
+    titles = [info.title] + ([info.also.title] if info.also is not None else [])
+    for text in (info.organisation, *titles):
         check_text(text, REGULAR)
         check_text(text, BOLD)
     for part in card_paragraphs(info):
@@ -294,7 +255,7 @@ class _Flow:
         for n, part in enumerate(parts):
             if part.heading and n:
                 self.y -= size * 0.5
-            if not self.lines(part.text, part.font, size, lead=part.lead):
+            if not self.lines(part.text, part.font, size, lead=part.lead, grey=part.grey):
                 return False
             self.y -= size * self.gap
         return True
@@ -318,8 +279,10 @@ def _try(
     sides: int,
     org_behind: bool = False,
 ) -> CardDesign | None:
-    front = Side(serial_right=width - style.inset, serial_y=style.inset)
+    serial_label = _("No. {serial}")
+    front = Side(serial_right=width - style.inset, serial_y=style.inset, serial_label=serial_label)
     flow = _Flow(front, width, height, style.inset, style.leading, style.gap)
+    second = info.also.title if info.also is not None and info.also.title != info.title else ""
     flow.bottom += size * 1.4  # the footer line: the privacy note and the serial
     if style.qr_beside_header:
         flow.qr = (flow.y, flow.left + style.qr + style.qr_gap)
@@ -329,9 +292,11 @@ def _try(
         # One line: "Organisation: title" where it fits, else the title alone.
         header = f"{info.organisation}: {info.title}"
         x0, x1 = flow.column(style.title * flow.leading)
-        if text_width(header, BOLD, style.title) > x1 - x0:
+        if text_width(header, BOLD, style.title) > x1 - x0 or second:
             header = info.title
         ok &= flow.lines(header, BOLD, style.title)
+        if second:
+            ok &= flow.lines(second, BOLD, style.title, grey=SECOND_GREY)
     else:
         title = style.title
         if org_behind:
@@ -340,9 +305,11 @@ def _try(
         else:
             ok &= flow.lines(info.organisation, REGULAR, style.org, grey=0.3)
         ok &= flow.lines(info.title, BOLD, title)
+        if second:
+            ok &= flow.lines(second, BOLD, title, grey=SECOND_GREY)
     flow.y -= style.title * 0.2
     if style.label:
-        ok &= flow.lines(_("Your ballot token"), REGULAR, style.label)
+        ok &= flow.lines(both(info, lambda: _("Your ballot token")), REGULAR, style.label)
     token_at = _token_line(flow, style)
     if not ok or token_at is None:
         return None
@@ -358,17 +325,29 @@ def _try(
     if style.short:
         ok = flow.paragraphs(sticker(info), size)
     else:
-        ok = _footer_note(front, style, width, size)
-        parts = card_paragraphs(info)
-        if sides == 1:
+        notes = in_each(info, lambda _each: _("Keep this card private."))
+        if sides == 2:
+            back = Side(
+                serial_right=width - style.inset, serial_y=style.inset, serial_label=serial_label
+            )
+        # The reminder on the serial's line: a bilingual two-sided card says it in its
+        # first language on the front and its second on the back.
+        footers = [(front, " ".join(notes))]
+        if back is not None and len(notes) == 2:
+            footers = [(front, notes[0]), (back, notes[1])]
+        noted = all(_footer_fits(side, style, width, size, note) for side, note in footers)
+        for side, note in footers if noted else []:
+            side.static.text(style.inset, style.inset, note, REGULAR, size, grey=0.3)
+        parts = card_paragraphs(info) + ([] if noted else privacy_notes(info))
+        ok = noted or info.also is not None  # a bilingual card may say it above the footer
+        if back is None:
             ok = ok and flow.paragraphs(parts, size)
         else:
-            back = Side(serial_right=width - style.inset, serial_y=style.inset)
             behind = _Flow(back, width, height, style.inset, style.leading, style.gap)
             if org_behind:
                 ok = ok and behind.lines(info.organisation, REGULAR, style.org, grey=0.3)
                 behind.y -= size * 0.3
-            ok = ok and _two_sided(parts, flow, behind, size)
+            ok = ok and _two_sided(parts, flow, behind, size, turn_over(info))
     if not ok:
         return None
     return CardDesign(
@@ -384,18 +363,16 @@ def _try(
     )
 
 
-def _footer_note(side: Side, style: Style, width: float, size: float) -> bool:
-    """The privacy note on the serial's line, if the two fit side by side."""
-    note = privacy_note().text
-    serial = _("No. {serial}").format(serial="000000")
+def _footer_fits(side: Side, style: Style, width: float, size: float, note: str) -> bool:
+    """Whether the privacy note fits on the serial's line beside the serial."""
+    serial = side.serial_label.format(serial="000000")
     room = width - 2 * style.inset - text_width(serial, REGULAR, size) - size
-    if text_width(note, REGULAR, size) > room:
-        return False
-    side.static.text(style.inset, style.inset, note, REGULAR, size, grey=0.3)
-    return True
+    return text_width(note, REGULAR, size) <= room
 
 
-def _two_sided(parts: list[Paragraph], front: _Flow, back: _Flow, size: float) -> bool:
+def _two_sided(
+    parts: list[Paragraph], front: _Flow, back: _Flow, size: float, pointer: list[Paragraph]
+) -> bool:
     """Put what fits on the front, in order, and the rest on the back.
 
     Lines drawn per card (the SMS example quoting the card's own token) always
@@ -404,26 +381,28 @@ def _two_sided(parts: list[Paragraph], front: _Flow, back: _Flow, size: float) -
     only fixed text and the serial, which shows whether the sides line up.
     """
     back.bottom += size * 1.4
-    if _split(parts, front, back, size):
+    if _split(parts, front, back, size, pointer):
         return True
     # Still too much: the bold leads carry the structure without the plain headings.
-    return _split([p for p in parts if p.lead or not p.heading], front, back, size)
+    return _split([p for p in parts if p.lead or not p.heading], front, back, size, pointer)
 
 
-def _split(parts: list[Paragraph], front: _Flow, back: _Flow, size: float) -> bool:
+def _split(
+    parts: list[Paragraph], front: _Flow, back: _Flow, size: float, pointer: list[Paragraph]
+) -> bool:
     for keep in range(len(parts) - 1, -1, -1):
         if keep and parts[keep - 1].heading:
             continue  # never leave a heading at the foot of the front
-        on_front = [p for n, p in enumerate(parts) if n < keep or SENTINEL in p.text]
-        behind = [p for n, p in enumerate(parts) if n >= keep and SENTINEL not in p.text]
+        on_front = [p for n, p in enumerate(parts) if n < keep or p.on_front]
+        behind = [p for n, p in enumerate(parts) if n >= keep and not p.on_front]
         if not behind:
             continue
         if not behind[0].heading:
             heading = next((p for p in reversed(parts[:keep]) if p.heading), None)
             if heading is not None:
                 behind.insert(0, heading)  # the section goes on: its heading again
-        if front.fits([*on_front, turn_over()], size) and back.fits(behind, size):
-            front.paragraphs([*on_front, turn_over()], size)
+        if front.fits([*on_front, *pointer], size) and back.fits(behind, size):
+            front.paragraphs([*on_front, *pointer], size)
             back.paragraphs(behind, size)
             return True
     return False

@@ -5,14 +5,23 @@ card, a token sticker and a ballot paper tell a member the same things in the
 same words: how to vote by every channel the ballot offers, and how to check
 the vote afterwards by every channel, ending with the # key on the phone and
 a complete text message that quotes the card's own token.
+
+A bilingual card (``CardInfo.also``: the same ballot in its second language)
+says everything in both: each paragraph in the ballot's primary language,
+then the same paragraph in the second language in dark grey, and a plain
+heading once with both languages ("Sut i bleidleisio / How to vote").  Only
+the first language quotes the card's own token in its text example; the
+second says the same words without repeating the 20 digits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Literal, TypeVar
 
-from ballotbox.core.i18n import _
+from ballotbox.core.i18n import _, using
 from ballotbox.core.printing.pdfstream import BOLD, REGULAR
 from ballotbox.core.tokens.format import Token
 
@@ -21,6 +30,9 @@ SENTINEL = "\ue000"
 # Digits share one width, so any grouped token measures like this one; the
 # groups are joined by no-break spaces so the example never splits inside the token.
 SENTINEL_MEASURE = "0000\u00a00000\u00a00000\u00a00000\u00a00000"
+# The second language of a bilingual card: dark grey (8:1 contrast), the same size and face.
+SECOND_GREY = 0.3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,8 @@ class CardInfo:
     postal_address: str | None = None
     check_url: str | None = None
     contests: tuple[ContestHint, ...] = ()
+    language: str = ""  # the language the text above is in ("" for the one in force)
+    also: CardInfo | None = None  # a bilingual card: the same ballot in its second language
 
     def vote_url(self, token: Token) -> str:
         """The link in the QR code: ``<public URL>/v/<20 digits>``."""
@@ -110,6 +124,56 @@ class Paragraph:
     font: str = REGULAR
     heading: bool = False
     lead: str = ""  # words set in bold before the text, on its first line
+    grey: float = 0  # 0 black; SECOND_GREY for a bilingual card's second language
+    pinned: bool = False  # stays on the front (the twin of the text quoting the card's token)
+
+    @property
+    def on_front(self) -> bool:
+        """True for text that must stay on the front: it quotes the token, or is its twin."""
+        return self.pinned or SENTINEL in self.text
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Render in ``language`` inside the block ("" keeps the language in force)."""
+    if not language:
+        yield
+        return
+    with using(language):
+        yield
+
+
+def in_each(info: CardInfo, make: Callable[[CardInfo], T]) -> list[T]:
+    """``make`` in the card's language, then in its second language if it has one."""
+    found = []
+    for each in (info, info.also):
+        if each is not None:
+            with speaking(each.language):
+                found.append(make(each))
+    return found
+
+
+def both(info: CardInfo, make: Callable[[], str], sep: str = " / ") -> str:
+    """A short text in each of the card's languages on one line: ``Rhif / No.``."""
+    return sep.join(dict.fromkeys(in_each(info, lambda _info: make())))
+
+
+def interleaved(first: list[Paragraph], second: list[Paragraph]) -> list[Paragraph]:
+    """Each paragraph, then its second-language twin in grey; a plain heading once, in both."""
+    merged: list[Paragraph] = []
+    for one, two in zip(first, second, strict=True):
+        if one.heading and not one.lead:
+            merged.append(replace(one, text=f"{one.text} / {two.text}"))
+        else:
+            pinned = SENTINEL in one.text  # the twin of a line quoting the token sits beside it
+            merged += [one, replace(two, heading=False, grey=SECOND_GREY, pinned=pinned)]
+    return merged
+
+
+def bilingual(info: CardInfo, make: Callable[[CardInfo], list[Paragraph]]) -> list[Paragraph]:
+    """``make``'s paragraphs in the card's language, interleaved with its second language's."""
+    found = in_each(info, make)
+    return found[0] if len(found) == 1 else interleaved(found[0], found[1])
 
 
 def sms_example(info: CardInfo) -> str:
@@ -136,18 +200,26 @@ def contests_line(contests: tuple[ContestHint, ...]) -> str:
 
 
 def card_paragraphs(info: CardInfo) -> list[Paragraph]:
-    """Everything a card says below the token, in reading order."""
+    """Everything a card says below the token, in reading order (in both languages)."""
+    return bilingual(info, lambda each: _card_paragraphs(each, example=each is info))
+
+
+def _card_paragraphs(info: CardInfo, *, example: bool = True) -> list[Paragraph]:
     how = contests_line(info.contests) if info.contests else info.method.instruction()
     return [
         Paragraph(_("Voting closes {closes}.").format(closes=info.closes), BOLD),
         Paragraph(how),
-        *how_to_vote(info),
+        *how_to_vote(info, example=example),
         *how_to_check(info),
     ]
 
 
-def how_to_vote(info: CardInfo) -> list[Paragraph]:
-    """A heading and one paragraph for each channel the ballot offers."""
+def how_to_vote(info: CardInfo, *, example: bool = True) -> list[Paragraph]:
+    """A heading and one paragraph for each channel the ballot offers.
+
+    ``example=False`` leaves out the text message that quotes the card's token
+    (a bilingual card's second language: the first already shows it).
+    """
     parts = [Paragraph(_("How to vote"), BOLD, heading=True)]
     if info.web:
         parts.append(
@@ -157,20 +229,7 @@ def how_to_vote(info: CardInfo) -> list[Paragraph]:
             )
         )
     if info.sms_number:
-        sms = (
-            _(
-                "send your token, then each contest's letter and choices, to {number}, "
-                "e.g. {example}"
-            )
-            if info.contests
-            else _("send your token, then your choices in order, to {number}, e.g. {example}")
-        )
-        parts.append(
-            Paragraph(
-                sms.format(number=info.sms_number, example=sms_example(info)),
-                lead=_("Text:"),
-            )
-        )
+        parts.append(Paragraph(_sms_line(info, example=example), lead=_("Text:")))
     if info.phone_number:
         phone = (
             _("call {number}, key your token and end with the # key, then each contest's choices.")
@@ -188,6 +247,22 @@ def how_to_vote(info: CardInfo) -> list[Paragraph]:
             )
         )
     return parts
+
+
+def _sms_line(info: CardInfo, *, example: bool) -> str:
+    number = info.sms_number
+    if not example:
+        if info.contests:
+            return _(
+                "send your token, then each contest's letter and choices, to {number}."
+            ).format(number=number)
+        return _("send your token, then your choices in order, to {number}.").format(number=number)
+    sms = (
+        _("send your token, then each contest's letter and choices, to {number}, e.g. {example}")
+        if info.contests
+        else _("send your token, then your choices in order, to {number}, e.g. {example}")
+    )
+    return sms.format(number=number, example=sms_example(info))
 
 
 def how_to_check(info: CardInfo) -> list[Paragraph]:
@@ -215,9 +290,16 @@ def privacy_note() -> Paragraph:
     return Paragraph(_("Keep this card private."))
 
 
-def turn_over() -> Paragraph:
-    """The front's pointer to the instructions on the back."""
-    return Paragraph(_("Turn over: how to vote and check your vote."), BOLD)
+def privacy_notes(info: CardInfo) -> list[Paragraph]:
+    """The reminder as paragraphs, one per language, when it does not fit the footer."""
+    return bilingual(info, lambda _each: [Paragraph(_("Keep this card private."))])
+
+
+def turn_over(info: CardInfo | None = None) -> list[Paragraph]:
+    """The front's pointer to the instructions on the back; one short line on a bilingual card."""
+    if info is None or info.also is None:
+        return [Paragraph(_("Turn over: how to vote and check your vote."), BOLD)]
+    return [Paragraph(both(info, lambda: _("Turn over")), BOLD)]
 
 
 def sticker(info: CardInfo) -> list[Paragraph]:
@@ -226,6 +308,10 @@ def sticker(info: CardInfo) -> list[Paragraph]:
     A sticker is full at its smallest size already, so on a ballot of several
     contests it says the same: the ballot paper it comes with names each contest.
     """
+    return bilingual(info, _sticker)
+
+
+def _sticker(info: CardInfo) -> list[Paragraph]:
     parts = [Paragraph(_("Voting closes {closes}.").format(closes=info.closes), BOLD)]
     if info.web:
         parts.append(

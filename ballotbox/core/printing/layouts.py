@@ -98,6 +98,18 @@ CARD_SHEETS: dict[str, Sheet] = {
         left=0,
         top=0,
     ),
+    "postcard": _mm_sheet(
+        "postcard",
+        "95 × 135 mm cards, 4 per A4 sheet (2 × 2, butted), with crop marks: room for a "
+        "bilingual card",
+        item_width=95,
+        item_height=135,
+        columns=2,
+        rows=2,
+        left=10,
+        top=13.5,
+        crop_marks=True,
+    ),
     "avery": _mm_sheet(
         "avery",
         "Avery L7163 labels (99.1 × 38.1 mm, 14 per A4 sheet): token stickers for a letter",

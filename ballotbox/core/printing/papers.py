@@ -11,6 +11,13 @@ The input is plain data (:class:`PaperContest`, :class:`PaperInfo`) so any
 election definition can be adapted to it.  The pages are laid out once per
 run; per paper only the token, the QR code and the serial are drawn.  No text
 is set under 12 pt (``ballot-paper``) or 16 pt (``ballot-paper-large``).
+
+A bilingual paper (``PaperInfo.also``: the same ballot in its second
+language) gives the title, every instruction, every contest heading and the
+Yes / No / Abstain boxes in both languages, the ballot's primary language
+first and the second in dark grey; candidate names are printed once, as
+registered.  A4 has the room, so nothing is shrunk: a paper simply runs on
+to another page.
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_, _
+from ballotbox.core.printing.cardtext import SECOND_GREY, speaking
 from ballotbox.core.printing.layouts import A4, UnknownLayoutError
 from ballotbox.core.printing.pdfstream import (
     BOLD,
@@ -37,6 +46,7 @@ from ballotbox.core.printing.printrun import CardData, write_run
 from ballotbox.core.printing.qr import Encoder, default_encoder
 
 RANKED_METHODS = frozenset({"scottish-stv", "meek-stv", "irv"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +79,8 @@ class PaperInfo:
     post_by: str
     return_address: str
     contests: tuple[PaperContest, ...]
+    language: str = ""  # the language the text above is in ("" for the one in force)
+    also: PaperInfo | None = None  # a bilingual paper: the same ballot in its second language
 
     def vote_url(self, digits: str) -> str:
         """The link in the QR code (the same as on a card)."""
@@ -122,8 +134,28 @@ class PaperDesign:
     qr_top: float = 0
 
 
+def in_each(info: PaperInfo, make: Callable[[PaperInfo], T]) -> list[T]:
+    """``make`` in the paper's language, then in its second language if it has one."""
+    found = []
+    for each in (info, info.also):
+        if each is not None:
+            with speaking(each.language):
+                found.append(make(each))
+    return found
+
+
+def in_both(info: PaperInfo, make: Callable[[], str]) -> str:
+    """A short text in each of the paper's languages on one line: ``Ie / Yes``."""
+    return " / ".join(dict.fromkeys(in_each(info, lambda _each: make())))
+
+
 def design_paper(info: PaperInfo, layout: str) -> PaperDesign:
     """Lay out the paper's pages once for the run (the same for every token)."""
+    with speaking(info.language):
+        return _design(info, layout)
+
+
+def _design(info: PaperInfo, layout: str) -> PaperDesign:
     if layout not in PAPER_STYLES:
         raise UnknownLayoutError(name=layout, known=", ".join(sorted(PAPER_STYLES)))
     if not info.return_address.strip():
@@ -132,11 +164,14 @@ def design_paper(info: PaperInfo, layout: str) -> PaperDesign:
         )
     if not info.contests:
         raise PaperLayoutError(N_("The ballot has no contest to print."))
-    for text in (info.organisation, info.title, info.return_address):
+    titles = list(dict.fromkeys(in_each(info, lambda each: each.title)))
+    for text in (info.organisation, *titles, info.return_address):
         check_text(text, BOLD)
         check_text(text, REGULAR)
+    for each in in_each(info, lambda each: each):
+        for contest in each.contests:
+            check_text(contest.title, BOLD)
     for contest in info.contests:  # name the candidate whose name cannot be printed
-        check_text(contest.title, BOLD)
         for _number, name in contest.candidates:
             check_text(name, REGULAR)
     style = PAPER_STYLES[layout]
@@ -150,11 +185,17 @@ def design_paper(info: PaperInfo, layout: str) -> PaperDesign:
     for line in wrap(info.organisation, text_right - m, REGULAR, style.body):
         y -= style.body * 1.25
         header.text(m, y + style.body * 0.25, line, REGULAR, style.body, grey=0.3)
-    for line in wrap(info.title, text_right - m, BOLD, style.title):
-        y -= style.title * 1.2
-        header.text(m, y + style.title * 0.25, line, BOLD, style.title)
+    for n, title in enumerate(titles):
+        for line in wrap(title, text_right - m, BOLD, style.title):
+            y -= style.title * 1.2
+            grey = SECOND_GREY if n else 0
+            header.text(m, y + style.title * 0.25, line, BOLD, style.title, grey=grey)
     y -= style.body * 1.5
-    header.text(m, y, _("Your ballot token"), REGULAR, style.body)
+    label = in_both(info, lambda: _("Your ballot token"))
+    for line in wrap(label, text_right - m, REGULAR, style.body):
+        header.text(m, y, line, REGULAR, style.body)
+        y -= style.body * 1.25
+    y += style.body * 1.25
     design.token_size = style.token
     while width_of("0000 0000 0000 0000 0000", BOLD, design.token_size) > text_right - m:
         design.token_size -= 0.5  # the QR code's neighbour; never below the body size
@@ -177,7 +218,7 @@ def design_paper(info: PaperInfo, layout: str) -> PaperDesign:
             if block.contest and not block.keep_with_next:
                 # A slate that runs on: its heading again, marked as continued.
                 again = _text(
-                    _("{contest} (continued)").format(contest=block.contest),
+                    in_both(info, lambda: _("(continued)")).join([f"{block.contest} ", ""]),
                     BOLD,
                     style.heading,
                     page_w - 2 * m,
@@ -195,7 +236,9 @@ def design_paper(info: PaperInfo, layout: str) -> PaperDesign:
         content.extend(header)
         for block, at in placed:
             block.draw(content, at)
-        footer = _("Page {page} of {pages}").format(page=number, pages=len(pages))
+        footer = in_both(info, lambda: _("Page {page} of {pages}")).format(
+            page=number, pages=len(pages)
+        )
         content.text(m, m, footer, REGULAR, style.body)
         design.pages.append(content)
     return design
@@ -203,47 +246,65 @@ def design_paper(info: PaperInfo, layout: str) -> PaperDesign:
 
 def _blocks(info: PaperInfo, style: PaperStyle, width: float, left: float) -> list[_Block]:
     size = style.body
+
+    def said(make: Callable[[PaperInfo], str], font: str, at: float, gap: float) -> list[_Block]:
+        """A text in each language: the second in grey, kept with the first."""
+        texts = list(dict.fromkeys(in_each(info, make)))
+        found = []
+        for n, text in enumerate(texts):
+            last = n == len(texts) - 1
+            block = _text(text, font, at, width, left, gap=gap if last else 0.3, grey=n > 0)
+            block.keep_with_next = not last
+            found.append(block)
+        return found
+
+    address = ", ".join(p.strip() for p in info.return_address.splitlines() if p.strip())
     blocks = [
-        _text(
-            _(
+        *said(
+            lambda each: _(
                 "Post this paper by {post_by} at the latest: it must arrive before voting "
                 "closes at {closes}."
-            ).format(post_by=info.post_by, closes=info.closes),
+            ).format(post_by=each.post_by, closes=each.closes),
             BOLD,
             size,
-            width,
-            left,
+            0.5,
         ),
-        _text(
-            _("Do not write your name on it. Return it to: {address}").format(
-                address=", ".join(p.strip() for p in info.return_address.splitlines() if p.strip())
+        *said(
+            lambda _each: _("Do not write your name on it. Return it to: {address}").format(
+                address=address
             ),
             REGULAR,
             size,
-            width,
-            left,
+            0.5,
         ),
-        _text(
-            _(
+        *said(
+            lambda _each: _(
                 "Only your token links this paper to your vote, and nobody knows which member "
                 "holds which token. Fold the paper and post it in a plain envelope."
             ),
             REGULAR,
             size,
-            width,
-            left,
-            gap=1.0,
+            1.0,
         ),
     ]
     several = len(info.contests) > 1
-    for contest in info.contests:
-        heading = f"{contest.key}. {contest.title}" if several else contest.title
-        first = _text(heading, BOLD, style.heading, width, left, gap=0.3)
-        instruction = _text(_instruction(contest), REGULAR, size, width, left, gap=0.4)
-        first.keep_with_next = instruction.keep_with_next = True  # with the first box
-        blocks += [first, instruction]
+    for index, contest in enumerate(info.contests):
+
+        def heading_of(each: PaperInfo, index: int = index) -> str:
+            title = each.contests[index].title
+            return f"{each.contests[index].key}. {title}" if several else title
+
+        def instruction_of(each: PaperInfo, index: int = index) -> str:
+            return _instruction(each.contests[index])
+
+        headings = said(heading_of, BOLD, style.heading, 0.3)
+        instruction = said(instruction_of, REGULAR, size, 0.4)
+        for block in (*headings, *instruction):
+            block.keep_with_next = True  # the heading and instruction stay with the first box
+        blocks += [*headings, *instruction]
+        heading = " / ".join(dict.fromkeys(in_each(info, heading_of)))
         if contest.kind == "yesno":
-            rows = [_("Yes"), _("No"), _("Abstain")]
+            rows = [in_both(info, answer) for answer in _ANSWERS]
         else:
             rows = [f"{number}. {name}" for number, name in contest.candidates]
         for row in rows:
@@ -251,6 +312,21 @@ def _blocks(info: PaperInfo, style: PaperStyle, width: float, left: float) -> li
             blocks[-1].contest = heading
         blocks[-1].height += size
     return blocks
+
+
+def _yes() -> str:
+    return _("Yes")
+
+
+def _no() -> str:
+    return _("No")
+
+
+def _abstain() -> str:
+    return _("Abstain")
+
+
+_ANSWERS = (_yes, _no, _abstain)
 
 
 def _instruction(contest: PaperContest) -> str:
@@ -267,13 +343,23 @@ def _instruction(contest: PaperContest) -> str:
     return _("Put a cross (X) in the box of up to {n} candidates.").format(n=limit)
 
 
-def _text(text: str, font: str, size: float, width: float, left: float, gap: float = 0.5) -> _Block:
+def _text(
+    text: str,
+    font: str,
+    size: float,
+    width: float,
+    left: float,
+    gap: float = 0.5,
+    grey: bool = False,
+) -> _Block:
     lines = [part for paragraph in text.splitlines() for part in wrap(paragraph, width, font, size)]
     leading = size * 1.25
+    tone = SECOND_GREY if grey else 0
 
     def draw(content: Content, top: float) -> None:
         for n, line in enumerate(lines):
-            content.text(left, top - (n + 1) * leading + size * 0.25, line, font, size)
+            y = top - (n + 1) * leading + size * 0.25
+            content.text(left, y, line, font, size, grey=tone)
 
     return _Block(len(lines) * leading + gap * size, draw)
 
@@ -300,6 +386,8 @@ class PaperPages:
 
     def __init__(self, design: PaperDesign, info: PaperInfo, encode: Encoder) -> None:
         self.design, self.info, self.encode = design, info, encode
+        with speaking(info.language):
+            self.serial_label = _("No. {serial}")
         self.page = A4
         self.batch = 1
         pages = len(design.pages)
@@ -315,7 +403,7 @@ class PaperPages:
         (card,) = items
         d, style = self.design, self.design.style
         matrix = self.encode(self.info.vote_url(card.token.digits))
-        serial = _("No. {serial}").format(serial=card.serial)
+        serial = self.serial_label.format(serial=card.serial)
         right = A4[0] - style.margin
         out = []
         for number in range(1, len(d.pages) + 1):

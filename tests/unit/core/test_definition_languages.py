@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ballotbox.core import i18n
-from ballotbox.core.audit.chain import canonical_json
+from ballotbox.core.audit.chain import canonical_json, document_hash
 from ballotbox.core.errors import DefinitionError
 from ballotbox.definition import definition_from_dict, parse_definition
 
@@ -112,3 +112,48 @@ def test_a_title_in_an_unknown_language_is_refused() -> None:
     with pytest.raises(DefinitionError) as error:
         parse_definition(SEVERAL.replace("title_cy", "title_xx"))
     assert "title_xx: no language “xx”; use title_en, title_cy" in error.value.message
+
+
+def test_definitions_without_a_ballot_title_translation_hash_exactly_as_before() -> None:
+    # The hashes main (434b451) gave these documents, before title_cy existed at the top level.
+    before = {
+        ONE.format(extra=""): "e35f81c18b8508daab28394a22817d7e4621b240752924e5636e2a77b7c20e7d",
+        SEVERAL: "aaf5e5ef4125f81b9bb5a840885c33e96f320bd58a86a7bb6918ca22cff949e0",
+    }
+    for text, digest in before.items():
+        d = parse_definition(text)
+        assert d.titles == {} and document_hash(d.document()) == digest
+        assert "title_cy" not in d.document()
+
+
+@pytest.mark.parametrize("form", ["one", "several"])
+def test_the_ballot_title_carries_its_translation(form: str) -> None:
+    extra = 'title_cy = "Pwyllgor Gwaith Cenedlaethol 2027 — Ŵyl"'
+    text = (
+        ONE.format(extra=extra)
+        if form == "one"
+        else SEVERAL.replace('languages = ["cy", "en"]', f'languages = ["cy", "en"]\n{extra}')
+    )
+    d = parse_definition(text)
+    assert d.titles == {"cy": "Pwyllgor Gwaith Cenedlaethol 2027 — Ŵyl"}
+    assert d.title_in("en") == d.title and d.title_in("cy").endswith("Ŵyl")
+    with i18n.using("cy"):
+        assert d.local_title == "Pwyllgor Gwaith Cenedlaethol 2027 — Ŵyl"
+        if form == "one":  # the one contest is titled like the ballot, in every language
+            assert d.contests[0].local_title == d.local_title
+    with i18n.using("en"):
+        assert d.local_title == d.title
+    document = d.document()
+    assert document["title_cy"] == d.titles["cy"] and "titles" not in document
+    assert ("contests" in document) == (form == "several")
+    again = definition_from_dict(document)
+    assert again.titles == d.titles
+    assert canonical_json(again.document()) == canonical_json(document)
+
+
+def test_a_ballot_title_in_an_unknown_language_is_refused_once() -> None:
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(ONE.format(extra='title_xx = "?"'))
+    assert error.value.problems == ["titles: title_xx: no language “xx”; use title_en, title_cy"], (
+        error.value.problems
+    )
