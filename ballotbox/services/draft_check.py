@@ -25,6 +25,7 @@ from ballotbox.services.draft_form import TIME, DraftForm, translation_languages
 LABELS = {
     "slug": N_("Address name"),
     "title": N_("Title"),
+    "titles": N_("Title translation"),
     "description": N_("Description"),
     "timezone": N_("Time zone"),
     "opens": N_("Voting opens"),
@@ -111,6 +112,7 @@ def _build(form: DraftForm) -> _Built:
         "languages": [w for w in re.split(r"[\s,]+", form.languages) if w],
         "sms_transliterate": form.sms_transliterate,
     }
+    data.update({f"title_{lang}": t for lang, t in form.titles.items() if t})
     if form.tie_seed:
         data["tie_seed"] = form.tie_seed
     try:
@@ -185,6 +187,8 @@ def field_of(loc: Location, rows: Mapping[tuple[int, str], list[int]]) -> str:
     if not loc:
         return ""
     head = str(loc[0])
+    if head == "titles":
+        return f"title-{translation_languages()[0]}" if translation_languages() else "title"
     if head != "contests":
         return head if head in LABELS else ""
     if len(loc) < 3 or not isinstance(loc[1], int):
@@ -206,6 +210,8 @@ def label_of(field_id: str, form: DraftForm) -> str:
     """What the error summary calls a field (in the officer's language)."""
     if field_id in LABELS:
         return _(LABELS[field_id])
+    if field_id.startswith("title-"):
+        return _(LABELS["titles"])
     match = re.match(r"^c(\d+)-(?:(k|g)(\d+)-)?(.+)$", field_id)
     if not match:
         return _("The ballot")

@@ -78,6 +78,7 @@ class DraftForm:
 
     slug: str = ""
     title: str = ""
+    titles: dict[str, str] = field(default_factory=dict)
     description: str = ""
     timezone: str = DEFAULT_TIMEZONE
     opens: str = ""
@@ -108,7 +109,9 @@ def new_contest(index: int) -> ContestForm:
 
 def empty_form() -> DraftForm:
     """The form for a new ballot: one contest, every channel, the default time zone."""
-    return DraftForm(contests=[new_contest(0)])
+    return DraftForm(
+        titles={lang: "" for lang in translation_languages()}, contests=[new_contest(0)]
+    )
 
 
 def _indices(names: Sequence[str], pattern: str) -> list[int]:
@@ -161,6 +164,10 @@ def read_form(fields: Mapping[str, Sequence[str]]) -> DraftForm:
     return DraftForm(
         slug=one("slug").strip(),
         title=one("title").strip(),
+        titles={
+            lang: one(f"title-{lang}").strip()
+            for lang in _named(names, r"^title-([A-Za-z_-]{2,8})$")
+        },
         description=one("description").strip(),
         timezone=one("timezone").strip(),
         opens=one("opens").strip(),
@@ -238,6 +245,7 @@ def from_definition(definition: ElectionDefinition) -> DraftForm:
     return DraftForm(
         slug=definition.slug,
         title=definition.title,
+        titles={**{lang: "" for lang in translation_languages()}, **definition.titles},
         description=definition.description,
         timezone=definition.zone,
         opens=shown(definition.opens),

@@ -36,6 +36,7 @@ NEW = "/admin/ballots/new/form"
 TOML = """\
 slug = "form-2027"
 title = "Branch ballot 2027"
+title_cy = "Pleidlais y gangen 2027"
 description = "Officers and a motion."
 opens = 2027-01-10T09:00:00Z
 closes = 2027-06-30T16:00:00Z
@@ -82,6 +83,7 @@ abstentions_count = true
 FORM: dict[str, object] = {
     "slug": "form-2027",
     "title": "Branch ballot 2027",
+    "title-cy": "Pleidlais y gangen 2027",
     "description": "Officers and a motion.",
     "timezone": "Europe/London",
     "opens": "2027-01-10 09:00",
