@@ -22,7 +22,7 @@ from ballotbox.adapters.admin.session import AdminRoute, Overseer, Runner, rende
 from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, refuse
 from ballotbox.adapters.httpkit.security import verify_csrf
 from ballotbox.core.errors import BallotboxError
-from ballotbox.core.i18n import N_, languages
+from ballotbox.core.i18n import LANGUAGE_NAMES, N_, languages
 from ballotbox.core.members.needs import FORMATS
 from ballotbox.core.spreadsheet import SafeWriter
 from ballotbox.services import console, console_registers
@@ -274,7 +274,7 @@ def _member_page(
         "view": view,
         "m": found,
         "formats": FORMATS,
-        "languages": languages(),
+        "languages": {code: LANGUAGE_NAMES.get(code, code) for code in languages()},
         "error": error,
     }
     return render(request, "admin_member.html", context, status_of(error) if error else 200)
