@@ -4,60 +4,41 @@ The rules are :mod:`ballotbox.services.members`' (the CLI's): this module
 checks the role, keeps the upload between the preview and the confirmation,
 and writes the officer log.
 
-**Between the preview and the confirmation the file stays on the server.**
-The bytes of an uploaded register are kept under a random id (``uploads`` in
-the key folder, readable by the server's user only) for :data:`UPLOAD_TTL`,
-tied to the ballot, the organisation and the officer who uploaded it.  The
-confirmation names only that id, so what is imported is exactly the file that
-was previewed, byte for byte, whatever the browser sends; no member is stored
-before it.  The confirmation also carries a digest of what the preview
-showed (the file's SHA-256 and who would be added, changed, kept or gone):
-if the registers changed in between (another officer's import, a merge), the
-import is refused and the new preview shown, so an officer never confirms
-an import that does something else than what they read.  The file is deleted
-once the import commits, when the officer cancels, or when it expires.
+**What is imported is exactly what was previewed.**  The file stays on the
+server between the two (:mod:`ballotbox.services.register_uploads`): the
+confirmation names only its random id, so the bytes imported are the bytes
+previewed, whatever the browser sends, and no member is stored before it.
+The confirmation also carries a digest of what the preview showed (the
+file's SHA-256 and who would be added, changed, kept or gone): if the
+registers changed in between (another officer's import, a merge), nothing is
+imported and the new preview is shown, so an officer never confirms an
+import that does something other than what they read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlmodel import Session
 
-from ballotbox.core.errors import InputError, NotFoundError, RegisterFrozenError, StateError
+from ballotbox.core.errors import InputError, RegisterFrozenError, StateError
 from ballotbox.core.i18n import N_
 from ballotbox.core.members.dedupe import DuplicateGroup
 from ballotbox.core.members.needs import FORMATS
-from ballotbox.core.members.registers import Member, read_register
-from ballotbox.services import issuance_register, members, officer_log
+from ballotbox.core.members.registers import Member, RegisterImport, read_register
+from ballotbox.services import issuance_register, members, officer_log, register_uploads
 from ballotbox.services.accounts import require
 from ballotbox.services.context import Context
+from ballotbox.services.register_uploads import Upload
 from ballotbox.services.roles import Permission
 from ballotbox.storage import repository
 from ballotbox.storage.aftercommit import after_commit
 from ballotbox.storage.models import Election
 from ballotbox.storage.models_postal import Teller
 
-UPLOAD_TTL = timedelta(minutes=30)
-UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_ORG = 100  # the register's column width
-
-
-class UploadGoneError(NotFoundError):
-    """The upload a preview or confirmation names is not (or no longer) here for this officer."""
-
-    code = "upload_gone"
-    # i18n: officer
-    template = N_(
-        "That uploaded register is not here any more (uploads are kept for 30 minutes, "
-        "until imported or cancelled). Upload the file again."
-    )
 
 
 class PreviewChangedError(StateError):
@@ -77,19 +58,6 @@ class NoFileError(InputError):
     code = "no_file"
     # i18n: officer
     template = N_("Choose the register file to upload.")
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A register file kept between its preview and its import."""
-
-    id: str
-    slug: str
-    org: str
-    filename: str
-    sha256: str
-    officer: str
-    at: datetime
 
 
 @dataclass(frozen=True)
@@ -132,11 +100,6 @@ class ReviewRow:
     has_card: bool
 
 
-def uploads_folder(ctx: Context) -> Path:
-    """Where uploaded registers wait for their confirmation."""
-    return Path(ctx.keys.key_dir) / "register-uploads"
-
-
 def _election(session: Session, slug: str) -> Election:
     return repository.election_by_slug(session, slug)
 
@@ -165,32 +128,6 @@ def overview(session: Session, ctx: Context, who: Teller, slug: str) -> Overview
     )
 
 
-def _sweep(ctx: Context) -> None:
-    """Delete uploads older than UPLOAD_TTL (they hold members' details)."""
-    folder = uploads_folder(ctx)
-    if not folder.is_dir():
-        return
-    cutoff = ctx.clock.now() - UPLOAD_TTL
-    for meta in folder.glob("*.json"):
-        try:
-            at = datetime.fromisoformat(json.loads(meta.read_text())["at"])
-        except (OSError, ValueError, KeyError, TypeError):
-            at = cutoff  # unreadable: treat as expired
-        if at <= cutoff:
-            _delete(folder, meta.stem)
-
-
-def _delete(folder: Path, upload_id: str) -> None:
-    for suffix in (".csv", ".json"):
-        (folder / f"{upload_id}{suffix}").unlink(missing_ok=True)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-
-
 def _digest(upload: Upload, report: members.ImportReport) -> str:
     shown = {
         "file": upload.sha256,
@@ -215,58 +152,22 @@ def upload(
     if not org:
         # i18n: officer
         raise InputError(N_("Give the organisation whose register this is."))
-    name = filename.strip()[:120] or "the uploaded file"
-    read_register(data, org, name=name)  # refuses an unknown encoding or a file with no header
-    _sweep(ctx)
-    folder = uploads_folder(ctx)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    kept = Upload(
-        ctx.random_bytes(16).hex(),
-        election.slug,
-        org,
-        name,
-        hashlib.sha256(data).hexdigest(),
-        who.username,
-        ctx.clock.now(),
-    )
-    _write_private(folder / f"{kept.id}.csv", data)
-    meta = {k: getattr(kept, k) for k in ("slug", "org", "filename", "sha256", "officer")}
-    _write_private(
-        folder / f"{kept.id}.json", json.dumps({**meta, "at": kept.at.isoformat()}).encode()
-    )
-    return kept
+    read_register(
+        data, org, name=register_uploads.label(filename)
+    )  # refuses an unknown encoding, a file with no header
+    return register_uploads.keep(ctx, election.slug, org, filename, who.username, data)
 
 
 def _load(ctx: Context, who: Teller, slug: str, upload_id: str) -> tuple[Upload, bytes]:
-    """The upload ``upload_id`` of this officer for this ballot, with its bytes, or UploadGone."""
-    _sweep(ctx)
-    folder = uploads_folder(ctx)
-    if not UPLOAD_ID.match(upload_id):
-        raise UploadGoneError()
-    try:
-        meta = json.loads((folder / f"{upload_id}.json").read_text())
-        data = (folder / f"{upload_id}.csv").read_bytes()
-    except (OSError, ValueError):
-        raise UploadGoneError() from None
-    kept = Upload(
-        upload_id,
-        meta["slug"],
-        meta["org"],
-        meta["filename"],
-        meta["sha256"],
-        meta["officer"],
-        datetime.fromisoformat(meta["at"]),
-    )
-    same = kept.slug == slug and kept.officer == who.username
-    if not same or hashlib.sha256(data).hexdigest() != kept.sha256:
-        raise UploadGoneError()
-    return kept, data
+    return register_uploads.load(ctx, who.username, slug, upload_id)
 
 
-def _preview(session: Session, election: Election, kept: Upload, data: bytes) -> Preview:
+def _preview(
+    session: Session, election: Election, kept: Upload, data: bytes
+) -> tuple[Preview, RegisterImport]:
     read = read_register(data, kept.org, name=kept.filename)
     report = members.preview_import(session, election, read)
-    return Preview(kept, report, _digest(kept, report))
+    return Preview(kept, report, _digest(kept, report)), read
 
 
 def preview(session: Session, ctx: Context, who: Teller, slug: str, upload_id: str) -> Preview:
@@ -274,7 +175,7 @@ def preview(session: Session, ctx: Context, who: Teller, slug: str, upload_id: s
     nothing."""
     require(who, Permission.RUN_BALLOTS)
     kept, data = _load(ctx, who, slug, upload_id)
-    return _preview(session, _election(session, slug), kept, data)
+    return _preview(session, _election(session, slug), kept, data)[0]
 
 
 def confirm(
@@ -293,10 +194,9 @@ def confirm(
     require(who, Permission.RUN_BALLOTS)
     election = _election(session, slug)
     kept, data = _load(ctx, who, slug, upload_id)
-    now = _preview(session, election, kept, data)
+    now, read = _preview(session, election, kept, data)
     if now.digest != digest:
         raise PreviewChangedError()
-    read = read_register(data, kept.org, name=kept.filename)
     report = members.import_register(
         session, election, read, remove_missing=remove_missing, actor=who.username, ctx=ctx
     )
@@ -310,8 +210,9 @@ def confirm(
         f"{report.unchanged} unchanged, {len(report.removed)} removed, "
         f"{len(report.problems)} rows left out; {kept.filename} SHA-256 {kept.sha256[:16]}",
     )
-    folder = uploads_folder(ctx)
-    after_commit(session, ("register-upload", upload_id), lambda: _delete(folder, upload_id))
+    after_commit(
+        session, ("register-upload", upload_id), lambda: register_uploads.delete(ctx, upload_id)
+    )
     return report
 
 
@@ -319,7 +220,7 @@ def discard(ctx: Context, who: Teller, slug: str, upload_id: str) -> None:
     """Cancel an upload: its file is deleted from the server now."""
     require(who, Permission.RUN_BALLOTS)
     kept, _data = _load(ctx, who, slug, upload_id)
-    _delete(uploads_folder(ctx), kept.id)
+    register_uploads.delete(ctx, kept.id)
 
 
 def review(session: Session, ctx: Context, who: Teller, slug: str) -> list[list[ReviewRow]]:

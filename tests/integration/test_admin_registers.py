@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from ballotbox.app import create_app
-from ballotbox.services import console_registers, elections
+from ballotbox.services import elections, register_uploads
 from ballotbox.services import issuance_register as registry
 from ballotbox.storage import repository
 from ballotbox.storage.models_actions import OfficerAction
@@ -103,7 +103,7 @@ def confirm(c: TestClient, where: str, page: str, **extra: str) -> httpx.Respons
 
 
 def waiting_uploads(env: BallotEnv) -> list[str]:
-    folder = console_registers.uploads_folder(env.ctx)
+    folder = register_uploads.folder(env.ctx)
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
@@ -124,7 +124,7 @@ def test_a_utf16_register_is_previewed_storing_nothing_then_imported(
     assert stored(env) == []  # the preview stored nothing
     assert [n.rsplit(".", 1)[1] for n in waiting_uploads(env)] == ["csv", "json"]
     for name in waiting_uploads(env):  # the kept file is the server's alone
-        path = console_registers.uploads_folder(env.ctx) / name
+        path = register_uploads.folder(env.ctx) / name
         assert path.stat().st_mode & 0o077 == 0
 
     done = confirm(officer, where, text)
@@ -248,7 +248,7 @@ def test_an_upload_is_only_for_the_officer_and_ballot_it_was_made_for(
     assert officer.get(moved).status_code == 404
     assert officer.get(f"{PAGE}/uploads/..%2f..%2fkeys").status_code == 404
     assert stored(env) == []
-    env.clock.advance(console_registers.UPLOAD_TTL)
+    env.clock.advance(register_uploads.UPLOAD_TTL)
     gone = confirm(officer, where, page.text)
     assert gone.status_code == 404 and "Upload the file again" in gone.text
     assert waiting_uploads(env) == []  # expired uploads are deleted

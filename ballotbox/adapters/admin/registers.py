@@ -27,6 +27,7 @@ from ballotbox.core.members.needs import FORMATS
 from ballotbox.core.spreadsheet import SafeWriter
 from ballotbox.services import console, console_registers
 from ballotbox.services.console_registers import PreviewChangedError
+from ballotbox.services.register_uploads import UploadGoneError
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=AdminRoute)
 CSRF = [Depends(verify_csrf)]
@@ -139,7 +140,7 @@ def confirm(
         shown = console_registers.preview(session, ctx, who, slug, upload)
         return _preview_page(request, shown, error)
     except BallotboxError as error:
-        if isinstance(error, console_registers.UploadGoneError):
+        if isinstance(error, UploadGoneError):
             raise
         refuse(request)
         shown = console_registers.preview(session, ctx, who, slug, upload)
