@@ -28,6 +28,7 @@ from ballotbox.core.spreadsheet import SafeWriter
 from ballotbox.services import console, console_registers
 from ballotbox.services.console_registers import PreviewChangedError
 from ballotbox.services.register_uploads import UploadGoneError
+from ballotbox.storage.models_postal import Teller
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=AdminRoute)
 CSRF = [Depends(verify_csrf)]
@@ -51,7 +52,7 @@ def _registers(slug: str, done: str = "") -> RedirectResponse:
 
 
 def _overview_page(
-    request: Request, session: SessionDep, ctx: ContextDep, who: Any, slug: str, **extra: Any
+    request: Request, session: SessionDep, ctx: ContextDep, who: Teller, slug: str, **extra: Any
 ) -> HTMLResponse:
     view = console_registers.overview(session, ctx, who, slug)
     error = extra.get("error") or extra.get("find_error")
@@ -159,7 +160,7 @@ def _review_page(
     request: Request,
     session: SessionDep,
     ctx: ContextDep,
-    who: Any,
+    who: Teller,
     slug: str,
     error: BallotboxError | None = None,
     **extra: Any,
@@ -264,7 +265,7 @@ def _member_page(
     request: Request,
     session: SessionDep,
     ctx: ContextDep,
-    who: Any,
+    who: Teller,
     slug: str,
     member_id: int,
     error: BallotboxError | None = None,
