@@ -19,6 +19,7 @@ from ballotbox import __version__
 from ballotbox.adapters.admin import ballots as admin_ballots
 from ballotbox.adapters.admin import drafts as admin_drafts
 from ballotbox.adapters.admin import people as admin_people
+from ballotbox.adapters.admin import registers as admin_registers
 from ballotbox.adapters.admin import signin as admin_signin
 from ballotbox.adapters.admin import watch as admin_watch
 from ballotbox.adapters.audit_pages.disputes import router as dispute_router
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(admin_drafts.router)
     app.include_router(admin_watch.router)
     app.include_router(admin_people.router)
+    app.include_router(admin_registers.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

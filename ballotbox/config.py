@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         64 * 1024, ge=1024, description="Largest request body for pages without their own limit."
     )
     max_upload_bytes: int = Field(
-        20 * 1024 * 1024, ge=1024, description="Largest upload under /officer/ (member registers)."
+        20 * 1024 * 1024, ge=1024, description="Largest register upload (under /admin/uploads/)."
     )
     trusted_proxies: str = Field(
         "",

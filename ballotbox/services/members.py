@@ -143,11 +143,12 @@ def import_register(
     ctx: Context | None = None,
 ) -> ImportReport:
     """Store a read register: add new members, update known ones (same org and number), and,
-    with ``remove_missing``, remove those no longer in it (refused if one was given a card)."""
+    with ``remove_missing``, remove those no longer in it (refused if one was given a card).
+    Refused once voting has closed, like every other change to the registers."""
     assert election.id is not None
+    _require_unfrozen(election)
     report = preview_import(session, election, register)
     if remove_missing and report.missing:
-        _require_unfrozen(election)
         for gone in report.missing:
             assert gone.key is not None
             _require_no_card(session, gone.key, gone, N_("removed, so nothing was imported"))
@@ -295,8 +296,13 @@ def set_member(
     return as_member(row)
 
 
+def register_frozen(election: Election) -> bool:
+    """True once voting has closed: the registers are part of the record and do not change."""
+    return election.state in _FROZEN
+
+
 def _require_unfrozen(election: Election) -> None:
-    if election.state in _FROZEN:
+    if register_frozen(election):
         raise RegisterFrozenError(slug=election.slug)
 
 

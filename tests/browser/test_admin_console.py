@@ -1,8 +1,10 @@
 """The officers' console in real Chromium, by keyboard alone: a whole ballot from an empty database.
 
 ``ballotbox officers add`` → sign in with Username, Password and One-time code →
-create the ballot → issue cards (the CSV downloaded once) → open → casts by the
-JSON API → close → count → publish → ``ballotbox-verify`` accepts the bundle.
+create the ballot → import two registers (one UTF-16, one with duplicates), each
+previewed first → resolve the duplicates (a merge and a removal, with reasons) →
+issue cards (the CSV downloaded once) → open → casts by the JSON API → close →
+count → publish → ``ballotbox-verify`` accepts the bundle.
 axe-core (WCAG 2.2 A and AA) runs on every console page on the way, and each
 page is checked at 320 px for sideways scrolling.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -70,6 +73,93 @@ def definition(slug: str) -> str:
     )
 
 
+# Excel's "Unicode Text" (UTF-16, TAB-separated): a bad email (kept, with a warning) and a
+# column the register does not keep.
+NORTH = (
+    "Membership No\tFull Name\tEmail\tPostcode\tBranch\n"
+    "NW-1\tJosé Müller\tjose@example.org\tM1 1AA\tNorth\n"
+    "NW-2\tAnn Lee\tann@bad\tM2 2BB\tNorth\n"
+    "NW-3\tSam Roe\tsam@example.org\tM3 3CC\tNorth\n"
+)
+# UTF-8 CSV with two possible duplicates: S-1 is NW-1 (name and email), S-3 is S-2 (name, postcode).
+SOUTH = (
+    "Member No,Name,Email,Postcode\n"
+    "S-1,Jose Muller,jose@example.org,\n"
+    "S-2,Kim Park,kim@example.org,S1 1AA\n"
+    "S-3,Kim Park,,s11aa\n"
+)
+
+
+def import_register(page: Page, org: str, path: Path, name: str, expect_text: str) -> None:
+    """Upload a register by keyboard, check its preview, and confirm the import."""
+    page.locator("#org").focus()
+    page.keyboard.type(org)
+    page.locator("#file").set_input_files(path)  # the file chooser is the browser's, not ours
+    press(page.get_by_role("button", name="Preview the register"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check the register before importing it"
+    )
+    expect(page.locator("main")).to_contain_text(expect_text)
+    check_page(page, f"register-preview-{name}")
+    press(page.get_by_role("button", name=re.compile(f"^Import \\d+ member\\(s\\) for {org}$")))
+    expect(page.get_by_role("status")).to_have_text("The register is imported.")
+
+
+def registers_and_duplicates(page: Page, tmp_path: Path) -> None:
+    """From the ballot page: import both registers, then merge and remove the duplicates."""
+    press(page.get_by_role("link", name="Registers", exact=True).last)
+    expect(page.get_by_role("heading", name="Registers", exact=True)).to_be_visible()
+    check_page(page, "registers-empty")
+    garbage = tmp_path / "members.xlsx"
+    garbage.write_bytes(b"PK\x03\x04 not a register")
+    page.locator("#org").focus()
+    page.keyboard.type("North West")
+    page.locator("#file").set_input_files(garbage)
+    press(page.get_by_role("button", name="Preview the register"))
+    expect(page.get_by_role("alert")).to_contain_text("an Excel workbook or other zip file")
+    check_page(page, "registers-refused")
+    page.locator("#org").fill("")
+
+    north = tmp_path / "north.txt"
+    north.write_bytes(NORTH.encode("utf-16"))
+    import_register(page, "North West", north, "utf16", "UTF-16 little-endian")
+    expect(page.locator("main")).to_contain_text("3 members on the registers")
+    south = tmp_path / "south.csv"
+    south.write_text(SOUTH, encoding="utf-8")
+    import_register(page, "South", south, "south", "UTF-8")
+    check_page(page, "registers")
+
+    press(page.get_by_role("link", name="Review 2 possible duplicate(s)"))
+    expect(page.get_by_role("heading", name="Group 2")).to_be_visible()
+    check_page(page, "duplicates")
+    page.locator("#merge-reason-1").focus()  # keep NW-1, merge S-1 into it: the defaults
+    page.keyboard.type("Same person: moved from North West to South")
+    press(page.get_by_role("button", name="Merge group 1"))
+    expect(page.get_by_role("status")).to_contain_text("The two records are merged")
+    expect(page.get_by_role("heading", name="Group 2")).to_have_count(0)
+    page.locator("#remove-reason-1").focus()  # remove S-3, the last record: the default
+    page.keyboard.type("Listed twice by South's secretary")
+    press(page.get_by_role("button", name="Remove from group 1"))
+    expect(page.get_by_role("status")).to_contain_text("The record is removed")
+    expect(page.locator("main")).to_contain_text("No one appears to be listed twice.")
+    check_page(page, "duplicates-resolved")
+
+    press(page.get_by_role("link", name="Registers", exact=True).last)
+    page.locator("#number").focus()
+    page.keyboard.type("NW-2")
+    press(page.get_by_role("button", name="Find the member"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ann Lee")
+    check_page(page, "member")
+    page.locator("#card_format").focus()
+    page.keyboard.press("ArrowDown")  # standard → large-print
+    expect(page.locator("#card_format")).to_have_value("large-print")
+    page.locator("#reason").focus()
+    page.keyboard.type("Asked for large print by phone")
+    press(page.get_by_role("button", name="Save"))
+    expect(page.get_by_role("status")).to_contain_text("card format and language are saved")
+    expect(page.locator("main")).to_contain_text("4 members on the registers")
+
+
 def test_the_accessibility_check_can_fail(page: Page) -> None:
     page.set_content("<!doctype html><html lang=en><title>t</title><main><input></main></html>")
     with pytest.raises(AssertionError, match="label"):
@@ -124,6 +214,7 @@ def test_a_whole_ballot_through_the_console_by_keyboard(
     expect(page.get_by_role("status")).to_have_text("The draft ballot is created.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Branch committee <b>2027</b> & co")
     check_page(page, "ballot-draft")
+    registers_and_duplicates(page, tmp_path)
     press(page.get_by_role("link", name="Ballots").first)
     expect(
         page.get_by_role("cell", name="Issue cards: no ballot tokens are issued yet.")
@@ -172,7 +263,8 @@ def test_a_whole_ballot_through_the_console_by_keyboard(
 
     press(page.get_by_role("link", name="Officer log"))
     expect(page.get_by_role("heading", name="Officer log")).to_be_visible()
-    expect(page.locator("tbody tr")).to_have_count(8)  # account, 7 ballot actions
+    # The account; 2 imports, a merge, a removal, a member changed; 7 ballot actions.
+    expect(page.locator("tbody tr")).to_have_count(13)
     check_page(page, "officer-log")
     page.goto(f"{base}/admin/ballots/no-such-ballot")
     check_page(page, "error")

@@ -68,7 +68,10 @@ def admin_routes() -> list[tuple[str, str]]:
 
 
 def fill(path: str) -> str:
-    return path.replace("{slug}", "test-2027").replace("{run}", "0" * 32).replace("{name}", "x.pdf")
+    filled = path.replace("{slug}", "test-2027").replace("{run}", "0" * 32)
+    return (
+        filled.replace("{name}", "x.pdf").replace("{upload}", "0" * 32).replace("{member_id}", "1")
+    )
 
 
 def test_the_walk_covers_the_console() -> None:
@@ -92,6 +95,10 @@ def test_every_route_refuses_no_session_a_teller_and_a_scrutineer_where_not_allo
         "/admin/ballots/{slug}/dashboard",
         "/admin/ballots/{slug}/costs",
         "/admin/ballots/{slug}/definition.toml",
+        "/admin/registers",
+        "/admin/ballots/{slug}/registers",
+        "/admin/ballots/{slug}/registers/duplicates",
+        "/admin/ballots/{slug}/registers/duplicates.csv",
     }
     with client(env) as anon:
         token = csrf(anon)

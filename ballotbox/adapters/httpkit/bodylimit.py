@@ -5,7 +5,7 @@ A body that declares a ``Content-Length`` over its route's limit is answered
 read.  A body without a length (chunked) is counted as it streams in, and the
 first chunk that takes it over the limit stops the request with the same
 413; the rest is never read.  Limits are small for voting and the Twilio
-webhooks and larger, configured, for uploads under ``/officer/``.
+webhooks and larger, configured, for register uploads under ``/admin/uploads/``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class BodyLimits:
                 ("/ballot", VOTING_BODY_BYTES),
                 ("/sms/", TWILIO_BODY_BYTES),
                 ("/phone/", TWILIO_BODY_BYTES),
-                ("/officer/", settings.max_upload_bytes),
+                ("/admin/uploads/", settings.max_upload_bytes),
                 ("/admin/ballots", DEFINITION_BODY_BYTES),
             ),
         )
