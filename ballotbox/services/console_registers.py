@@ -193,6 +193,9 @@ def confirm(
     ``--remove-missing`` does."""
     require(who, Permission.RUN_BALLOTS)
     election = _election(session, slug)
+    # Two confirmations of one upload (a double click) take turns: the second finds the upload
+    # deleted, or the registers changed, and says so (SQLite's transactions already take turns).
+    session.refresh(election, with_for_update=True)
     kept, data = _load(ctx, who, slug, upload_id)
     now, read = _preview(session, election, kept, data)
     if now.digest != digest:

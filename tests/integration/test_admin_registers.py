@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import httpx
@@ -232,6 +234,30 @@ def test_a_preview_overtaken_by_another_change_is_not_imported(
     assert stale.status_code == 409 and "changed since this preview" in stale.text
     assert re.search(r"Unchanged members</th><td>1<", stale.text)  # the new preview
     assert [m[1] for m in stored(env)] == ["A1", "A2"]  # A2 was not removed
+
+
+def test_two_confirmations_at_once_import_once_and_the_other_is_told(
+    env: BallotEnv, officer: TestClient
+) -> None:
+    where, page = preview(officer, b"Member No,Name\nA1,Ann\nA2,Bob\n", org="Branch")
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', page.text)
+    assert digest is not None
+    sent = {"csrf_token": csrf(officer, PAGE), "digest": digest.group(1)}
+    twin = client(env)
+    twin.cookies = officer.cookies
+    start = threading.Barrier(2)
+
+    def press(c: TestClient) -> httpx.Response:
+        start.wait()
+        answer: httpx.Response = c.post(f"{where}/import", data=sent, follow_redirects=False)
+        return answer
+
+    with twin, ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(press, [officer, twin]))
+    codes = sorted(a.status_code for a in answers)
+    assert codes[0] == 303 and codes[1] in (404, 409), [a.text[:300] for a in answers]
+    assert [m[1] for m in stored(env)] == ["A1", "A2"]
+    assert [a for _who, a, _d in logged(env) if a == "register_imported"] == ["register_imported"]
 
 
 def test_an_upload_is_only_for_the_officer_and_ballot_it_was_made_for(
