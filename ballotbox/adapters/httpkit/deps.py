@@ -35,6 +35,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Protocol
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -83,7 +84,12 @@ async def _end(request: Request, session: Session, *, commit: bool) -> None:
     if not session.in_transaction() and not getattr(request.state, _KEEP, []):
         session.close()  # nothing begun, nothing to keep: no connection to give back
         return
-    await run_in_threadpool(_finish, request, session, commit)
+    # Not through the shared thread pool's limit (as FastAPI ends sync dependencies): when
+    # every pool thread is a route waiting for a pooled connection, the connection this
+    # ends must still be given back.
+    await anyio.to_thread.run_sync(
+        _finish, request, session, commit, limiter=anyio.CapacityLimiter(1)
+    )
 
 
 def _finish(request: Request, session: Session, commit: bool) -> None:
