@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -48,6 +49,8 @@ from ballotbox.storage.migrate import upgrade  # noqa: E402
 from ballotbox.wiring import context_for  # noqa: E402
 from tests.fixtures.databases import create_database, drop_database  # noqa: E402
 from tests.fixtures.pgserver import free_port, new_server  # noqa: E402
+
+T = TypeVar("T")
 
 #: One HTTP request for the load generator: method, path and JSON body (or none).
 Request = tuple[str, str, dict[str, object] | None]
@@ -218,9 +221,7 @@ def postmaster_pid(pg_root: Path | None) -> int | None:
     return int(pid_file.read_text().split()[0]) if pid_file.exists() else None
 
 
-def measured(
-    pids: dict[str, int | None], run: Callable[[], dict[str, float]]
-) -> tuple[dict[str, float], dict[str, float]]:
+def measured(pids: dict[str, int | None], run: Callable[[], T]) -> tuple[T, dict[str, float]]:
     """``run()``'s figures, and the CPU seconds each process tree in ``pids`` spent meanwhile."""
     before = {k: tree_cpu(p) for k, p in pids.items() if p}
     figures = run()
@@ -250,7 +251,7 @@ def run_one_wrk(
     proc, base = start_server(url, tmp / "keys", workers)
     try:
         run_wrk(base, 2, concurrency, None)  # warm up
-        pids = {"server": proc.pid}
+        pids: dict[str, int | None] = {"server": proc.pid}
         if backend == "postgresql":
             pids["postgres"] = postmaster_pid(pg_root)
         ref, ref_cpu = measured(pids, lambda: run_wrk(base, seconds, concurrency, None))
