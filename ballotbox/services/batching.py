@@ -30,12 +30,14 @@ an ``async`` route can await the receipt without holding a thread;
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -66,6 +68,12 @@ Also = Callable[[Session, CastReceipt], None]
 
 #: Whose failures a cast is checked against first: (kind of source, source), as the guard counts.
 Source = tuple[str, str]
+
+
+def _settle(settle: Callable[[Any], None], value: Any) -> None:
+    """Give a job its outcome, unless its caller gave up on it (a cancelled future)."""
+    with contextlib.suppress(InvalidStateError):
+        settle(value)
 
 
 @dataclass
@@ -187,12 +195,12 @@ class CastBatcher:
         except Exception:  # noqa: BLE001 - the limits could not be read: nothing is recorded
             log.exception("the failure limits of a batch of %d casts could not be read", len(batch))
             for job in batch:
-                job.future.set_exception(NotRecordedError())
+                _settle(job.future.set_exception, NotRecordedError())
             return []
         admitted = []
         for job in batch:
             if job.source in limited:
-                job.future.set_exception(RateLimitedError())
+                _settle(job.future.set_exception, RateLimitedError())
             else:
                 admitted.append(job)
         return admitted
@@ -211,12 +219,12 @@ class CastBatcher:
         except Exception:  # noqa: BLE001 - the batch failed or its commit did: nothing was recorded
             log.exception("a batch of %d casts could not be recorded", len(batch))
             for job in batch:
-                job.future.set_exception(NotRecordedError())
+                _settle(job.future.set_exception, NotRecordedError())
             return
         self.batches += 1
         self.casts += len(batch)
         for job, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, BallotboxError):
-                job.future.set_exception(outcome)
+                _settle(job.future.set_exception, outcome)
             else:
-                job.future.set_result(outcome)
+                _settle(job.future.set_result, outcome)

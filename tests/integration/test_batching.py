@@ -155,3 +155,18 @@ def test_a_batch_is_written_by_the_same_statements_whatever_its_size(
         assert len(written) == 3 * 4  # ballots, tokens, log, head
     with ballot_env.read() as s:
         assert s.exec(select(func.count()).select_from(Ballot)).one() == 9
+
+
+def test_a_cast_whose_caller_gave_up_does_not_stop_its_batch(
+    ballot_env: BallotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=2)
+    batcher = CastBatcher(ballot_env.engine, ballot_env.ctx)
+    monkeypatch.setattr(batcher, "start", lambda: None)  # queue both before the thread runs
+    abandoned = batcher.enqueue(tokens[0], [1], "web")
+    waited = batcher.enqueue(tokens[1], [2], "web")
+    assert abandoned.cancel()
+    monkeypatch.undo()
+    batcher.start()
+    assert isinstance(waited.result(timeout=60), CastReceipt)  # the batch went on
+    batcher.stop()

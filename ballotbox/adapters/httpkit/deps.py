@@ -235,4 +235,6 @@ async def cast_waiting(
     future = request.app.state.batcher.enqueue(
         token, choices, channel, election_slug=election_slug, source=source
     )
-    return await asyncio.wait_for(asyncio.wrap_future(future), WAIT_S)
+    # Shielded: a request cancelled while it waits must not cancel the job the batcher holds
+    # (the vote may be committing); its answer is then simply dropped.
+    return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), WAIT_S)
