@@ -232,6 +232,33 @@ async def cast_waiting(
 
     Returns once the ballot is committed (or raises its domain error), as the caster does.
     """
+    async with _in_flight(request):
+        return await _cast(request, token, choices, channel, election_slug, source)
+
+
+#: Casts one process awaits at once, as many as the thread pool ran when the routes took a
+#: thread each: it bounds how far a source can overshoot its limit (docs/security.md).
+IN_FLIGHT = 40
+
+
+def _in_flight(request: Request) -> asyncio.Semaphore:
+    """The app's gate in this event loop (a semaphore belongs to the loop it waits in)."""
+    state, loop = request.app.state, asyncio.get_running_loop()
+    gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None
+    gate = getattr(state, "cast_gate", None)
+    if gate is None or gate[0] is not loop:
+        gate = state.cast_gate = (loop, asyncio.Semaphore(IN_FLIGHT))
+    return gate[1]
+
+
+async def _cast(
+    request: Request,
+    token: Token | str,
+    choices: GivenChoices,
+    channel: str,
+    election_slug: str | None,
+    source: Source | None,
+) -> CastReceipt:
     future = request.app.state.batcher.enqueue(
         token, choices, channel, election_slug=election_slug, source=source
     )
