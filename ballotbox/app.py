@@ -172,6 +172,25 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine.dispose()
 
 
+def _probes(app: FastAPI, settings: Settings) -> None:
+    """/healthz and /readyz, matched before every other route (the proxy asks them often)."""
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        """Liveness probe for the proxy and the test harness (answered in the event loop)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Readiness probe: 200 when the database answers at the newest schema and keys exist."""
+        problem = readiness_problem(app.state.engine)
+        if problem is None and not settings.key_dir.is_dir():
+            problem = "the key directory is missing"
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "detail": problem}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+
 def create_app(settings: Settings | None = None, context: Context | None = None) -> FastAPI:
     """Build the application for ``settings`` (default: the environment).
 
@@ -190,12 +209,15 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
         redirect_slashes=False,  # see _slash_redirect: never to an address built from Host
         docs_url=None,  # served by ballotbox.adapters.web.docs, under the app's own CSP
         redoc_url=None,
+        # No OpenTelemetry: spans would carry addresses with tokens in them (/v/<token>), and
+        # checking for a configured provider cost every request a look at the environment.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.context = context
     app.state.engine = make_engine(settings.database_url)
-    app.state.batcher = CastBatcher(app.state.engine, context)
     app.state.guard = Guard.from_settings(settings, context, app.state.engine)
+    app.state.batcher = CastBatcher(app.state.engine, context, guard=app.state.guard)
     app.add_exception_handler(BallotboxError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -204,15 +226,18 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.add_middleware(BodyLimitMiddleware, limits=BodyLimits.from_settings(settings))
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://"))
     app.add_middleware(LocaleMiddleware, default=settings.locale)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(pages.router)
+    _probes(app, settings)
+    # Every request is matched against the routes in this order (no two share an address):
+    # the probes and the voting channels first, then static files, pages and consoles.
     app.include_router(api.router)
-    app.include_router(docs.router)
-    app.include_router(audit_router)
-    app.include_router(dispute_router)
     app.include_router(sms_routes.router)
     app.include_router(phone_routes.router)
     app.include_router(phone_status.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(docs.router)
+    app.include_router(audit_router)
+    app.include_router(dispute_router)
     app.include_router(postal_pages.router)
     app.include_router(admin_signin.router)
     app.include_router(admin_ballots.router)
@@ -220,20 +245,4 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(admin_watch.router)
     app.include_router(admin_people.router)
     app.include_router(admin_registers.router)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        """Liveness probe for the proxy and the test harness."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", include_in_schema=False)
-    def readyz() -> JSONResponse:
-        """Readiness probe: 200 when the database answers at the newest schema and keys exist."""
-        problem = readiness_problem(app.state.engine)
-        if problem is None and not settings.key_dir.is_dir():
-            problem = "the key directory is missing"
-        if problem is not None:
-            return JSONResponse({"status": "unavailable", "detail": problem}, status_code=503)
-        return JSONResponse({"status": "ready"})
-
     return app

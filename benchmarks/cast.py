@@ -31,9 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -48,6 +49,8 @@ from ballotbox.storage.migrate import upgrade  # noqa: E402
 from ballotbox.wiring import context_for  # noqa: E402
 from tests.fixtures.databases import create_database, drop_database  # noqa: E402
 from tests.fixtures.pgserver import free_port, new_server  # noqa: E402
+
+T = TypeVar("T")
 
 #: One HTTP request for the load generator: method, path and JSON body (or none).
 Request = tuple[str, str, dict[str, object] | None]
@@ -186,13 +189,57 @@ def run_wrk(
     return {"per_s": rate, "p50_ms": ms("50"), "p99_ms": ms("99")}
 
 
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its live descendants (from /proc)."""
+    total, todo, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        todo += _children(current)
+    return total
+
+
+def postmaster_pid(pg_root: Path | None) -> int | None:
+    """The PostgreSQL server's pid (its backends are its children), when we started it."""
+    if pg_root is None:
+        return None
+    pid_file = pg_root / "data" / "postmaster.pid"
+    return int(pid_file.read_text().split()[0]) if pid_file.exists() else None
+
+
+def measured(pids: dict[str, int | None], run: Callable[[], T]) -> tuple[T, dict[str, float]]:
+    """``run()``'s figures, and the CPU seconds each process tree in ``pids`` spent meanwhile."""
+    before = {k: tree_cpu(p) for k, p in pids.items() if p}
+    figures = run()
+    return figures, {k: tree_cpu(p) - before[k] for k, p in pids.items() if p}
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def run_one_wrk(
-    backend: str, workers: int, seconds: int, concurrency: int, pg_server: str | None
+    backend: str,
+    workers: int,
+    seconds: int,
+    concurrency: int,
+    pg_server: str | None,
+    pg_root: Path | None = None,
 ) -> dict[str, object]:
     tmp = Path(tempfile.mkdtemp(prefix="ballotbox-bench-"))
     url = (
@@ -204,8 +251,11 @@ def run_one_wrk(
     proc, base = start_server(url, tmp / "keys", workers)
     try:
         run_wrk(base, 2, concurrency, None)  # warm up
-        ref = run_wrk(base, seconds, concurrency, None)
-        cast = run_wrk(base, seconds, concurrency, tokens_file)
+        pids: dict[str, int | None] = {"server": proc.pid}
+        if backend == "postgresql":
+            pids["postgres"] = postmaster_pid(pg_root)
+        ref, ref_cpu = measured(pids, lambda: run_wrk(base, seconds, concurrency, None))
+        cast, cast_cpu = measured(pids, lambda: run_wrk(base, seconds, concurrency, tokens_file))
     finally:
         proc.terminate()
         proc.wait(10)
@@ -216,6 +266,10 @@ def run_one_wrk(
         "p50_ms": cast["p50_ms"],
         "p99_ms": cast["p99_ms"],
         "ref_per_s": ref["per_s"],
+        # CPU milliseconds per request: the app's processes, and PostgreSQL's
+        "cast_app_ms": 1000 * cast_cpu["server"] / (cast["per_s"] * seconds),
+        "cast_db_ms": 1000 * cast_cpu.get("postgres", 0.0) / (cast["per_s"] * seconds),
+        "ref_app_ms": 1000 * ref_cpu["server"] / (ref["per_s"] * seconds),
     }
 
 
@@ -262,6 +316,17 @@ def run_one(
     }
 
 
+def cpu_note(run: dict[str, object]) -> str:
+    """The CPU per request of a wrk run, when it was measured."""
+    if "cast_app_ms" not in run:
+        return ""
+    return (
+        f"; CPU ms per cast: app {float(run['cast_app_ms']):.2f} "  # type: ignore[arg-type]
+        f"+ db {float(run['cast_db_ms']):.2f}, "  # type: ignore[arg-type]
+        f"per /healthz: app {float(run['ref_app_ms']):.3f}"  # type: ignore[arg-type]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -297,7 +362,12 @@ def main() -> None:
                 if args.client == "wrk":
                     runs = [
                         run_one_wrk(
-                            backend, workers, args.seconds, args.concurrency, pg_url if pg else None
+                            backend,
+                            workers,
+                            args.seconds,
+                            args.concurrency,
+                            pg_url if pg else None,
+                            pg.root if pg else None,
                         )
                         for _ in range(args.runs)
                     ]
@@ -313,7 +383,7 @@ def main() -> None:
                     print(
                         f"<!-- run: {v['casts_per_s']:.0f} casts/s, p50 {v['p50_ms']:.1f} ms, "
                         f"p99 {v['p99_ms']:.1f} ms, /healthz {v['ref_per_s']:.0f} req/s, "
-                        f"load {os.getloadavg()[0]:.1f} -->",
+                        f"load {os.getloadavg()[0]:.1f}{cpu_note(r)} -->",
                         flush=True,
                     )
                 med = {
@@ -326,6 +396,16 @@ def main() -> None:
                     f"{med['casts_per_s'] / med['ref_per_s']:.2f} |",
                     flush=True,
                 )
+                if all("cast_app_ms" in r for r in runs):
+                    cpu = {
+                        k: statistics.median(float(r[k]) for r in runs)  # type: ignore[arg-type]
+                        for k in ("cast_app_ms", "cast_db_ms", "ref_app_ms")
+                    }
+                    print(
+                        f"<!-- median CPU ms per cast: app {cpu['cast_app_ms']:.2f} + PostgreSQL "
+                        f"{cpu['cast_db_ms']:.2f}; per /healthz: app {cpu['ref_app_ms']:.3f} -->",
+                        flush=True,
+                    )
     finally:
         if pg:
             pg.stop()

@@ -52,7 +52,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO))
 
-from cast import percentile, prepare, start_server  # noqa: E402  (benchmarks/ is not a package)
+from cast import (  # noqa: E402  (benchmarks/ is not a package)
+    measured,
+    percentile,
+    postmaster_pid,
+    prepare,
+    start_server,
+)
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]  # noqa: E402
 
 from tests.fixtures.databases import create_database, drop_database, libpq_url  # noqa: E402
@@ -261,7 +267,13 @@ def recorded_by_channel(url: str) -> dict[str, int]:
 
 
 def run_once(
-    pg_server: str, casts: int, concurrency: int, workers: int, clients: int, seed: int
+    pg_server: str,
+    casts: int,
+    concurrency: int,
+    workers: int,
+    clients: int,
+    seed: int,
+    pg_root: Path | None = None,
 ) -> dict[str, float]:
     """One fresh database and server: the /healthz reference, then the burst."""
     tmp = Path(tempfile.mkdtemp(prefix="ballotbox-load-"))
@@ -274,7 +286,10 @@ def run_once(
             pool.map(_ready, range(clients), chunksize=1)
             _spread(pool, "healthz", base, [], 400, concurrency)  # warm up
             ref = _spread(pool, "healthz", base, [], casts, concurrency)
-            burst = _spread(pool, "burst", base, voters, casts, concurrency)
+            pids = {"server": proc.pid, "postgres": postmaster_pid(pg_root)}
+            burst, cpu = measured(
+                pids, lambda: _spread(pool, "burst", base, voters, casts, concurrency)
+            )
         recorded = recorded_by_channel(url)
     finally:
         proc.terminate()
@@ -308,6 +323,9 @@ def run_once(
         **{f"p99_{c}_ms": v for c, v in by_channel.items()},
         **{f"sent_{c}": float(n) for c, n in sent.items()},
         "error_kinds": errors,  # type: ignore[dict-item]
+        # CPU milliseconds per cast (a web cast's ballot page included): app, PostgreSQL
+        "app_ms": 1000 * cpu["server"] / len(lat),
+        "db_ms": 1000 * cpu.get("postgres", 0.0) / len(lat),
     }
 
 
@@ -330,7 +348,9 @@ def main() -> None:
         )
         runs = []
         for i in range(args.runs):
-            r = run_once(pg_url, args.casts, args.concurrency, args.workers, args.clients, i)
+            r = run_once(
+                pg_url, args.casts, args.concurrency, args.workers, args.clients, i, pg.root
+            )
             runs.append(r)
             print(
                 f"<!-- run {i + 1}: {r['casts_per_s']:.0f} casts/s, p50 {r['p50_ms']:.1f} ms, "
@@ -338,7 +358,8 @@ def main() -> None:
                 f"API {r.get('p99_api_ms', 0):.0f}, SMS {r.get('p99_sms_ms', 0):.0f}; "
                 f"web page {r['page_p99_ms']:.0f}), errors {r['errors']:.0f} "
                 f"{r['error_kinds'] or ''}, /healthz {r['ref_per_s']:.0f} req/s "
-                f"(p99 {r['ref_p99_ms']:.1f} ms), load {os.getloadavg()[0]:.1f} -->",
+                f"(p99 {r['ref_p99_ms']:.1f} ms), load {os.getloadavg()[0]:.1f}; CPU ms per "
+                f"cast: app {r['app_ms']:.2f} + PostgreSQL {r['db_ms']:.2f} -->",
                 flush=True,
             )
         keys = ("casts_per_s", "p50_ms", "p99_ms", "errors", "ref_per_s")

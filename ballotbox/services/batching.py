@@ -16,26 +16,39 @@ retries) is committed exactly when the vote is.  If it fails, the batch does.
 
 There is no waiting for a batch to fill: a batch is whatever arrived while
 the previous one was committing, so a lone vote is never delayed.
+
+A caster may also name its ``source`` (a channel's kind of source and the
+source, as :class:`ballotbox.services.guards.Guard` counts failures): before
+the batch looks up any token, the failures of all its sources are read at once,
+and a cast whose source has used up its failures is refused with
+:class:`RateLimitedError` (a valid token never costs its source anything).
+
+:meth:`CastBatcher.enqueue` hands a cast in and returns its future at once, so
+an ``async`` route can await the receipt without holding a thread;
+:meth:`CastBatcher.submit` waits for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ballotbox.choices import GivenChoices
-from ballotbox.core.errors import BallotboxError
+from ballotbox.core.errors import BallotboxError, RateLimitedError
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.format import Token
 from ballotbox.services.casting import CastReceipt, CastRequest, cast_many
 from ballotbox.services.context import Context
+from ballotbox.services.guards import Guard
 from ballotbox.storage.db import transaction
 
 log = logging.getLogger("ballotbox.batching")
@@ -53,6 +66,15 @@ class NotRecordedError(BallotboxError):
 #: Written in the cast's own transaction once the cast is accepted (given the receipt).
 Also = Callable[[Session, CastReceipt], None]
 
+#: Whose failures a cast is checked against first: (kind of source, source), as the guard counts.
+Source = tuple[str, str]
+
+
+def _settle(settle: Callable[[Any], None], value: Any) -> None:
+    """Give a job its outcome, unless its caller gave up on it (a cancelled future)."""
+    with contextlib.suppress(InvalidStateError):
+        settle(value)
+
 
 @dataclass
 class _Job:
@@ -61,15 +83,24 @@ class _Job:
     channel: str
     election_slug: str | None
     also: Also | None = None
+    source: Source | None = None
     future: Future[CastReceipt] = field(default_factory=Future)
 
 
 class CastBatcher:
     """Runs casts for one process in batched transactions on a dedicated thread."""
 
-    def __init__(self, engine: Engine, ctx: Context, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        ctx: Context,
+        max_batch: int = MAX_BATCH,
+        *,
+        guard: Guard | None = None,
+    ) -> None:
         self.engine = engine
         self.ctx = ctx
+        self.guard = guard
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -100,16 +131,39 @@ class CastBatcher:
         *,
         election_slug: str | None = None,
         also: Also | None = None,
+        source: Source | None = None,
     ) -> CastReceipt:
         """Cast and wait until the ballot is committed; raise the domain error if refused.
 
         ``choices``: contest key → choices, or a list on a ballot of one contest.
         """
+        future = self.enqueue(
+            token, choices, channel, election_slug=election_slug, also=also, source=source
+        )
+        return future.result(timeout=WAIT_S)
+
+    def enqueue(
+        self,
+        token: Token | str,
+        choices: GivenChoices,
+        channel: str,
+        *,
+        election_slug: str | None = None,
+        also: Also | None = None,
+        source: Source | None = None,
+    ) -> Future[CastReceipt]:
+        """Hand a cast in; its future gets the receipt once committed, or the domain error.
+
+        ``source``: refuse the cast, before its token is looked up, when that
+        source has used up its failures (needs the batcher's ``guard``).
+        """
+        if source is not None and self.guard is None:
+            raise ValueError("a cast checked against its source needs a batcher with a guard")
         self.start()
         copied = dict(choices) if isinstance(choices, Mapping) else list(choices)
-        job = _Job(token, copied, channel, election_slug, also)
+        job = _Job(token, copied, channel, election_slug, also, source)
         self._queue.put(job)
-        return job.future.result(timeout=WAIT_S)
+        return job.future
 
     def _take_batch(self, first: _Job) -> list[_Job]:
         batch = [first]
@@ -131,7 +185,30 @@ class CastBatcher:
                 return
             self._run_batch(self._take_batch(first))
 
+    def _admitted(self, batch: list[_Job]) -> list[_Job]:
+        """The jobs whose sources may still fail; the others are refused (one read for all)."""
+        sources = {job.source for job in batch if job.source is not None}
+        if not sources or self.guard is None:
+            return batch
+        try:
+            limited = self.guard.limited(sources)
+        except Exception:  # noqa: BLE001 - the limits could not be read: nothing is recorded
+            log.exception("the failure limits of a batch of %d casts could not be read", len(batch))
+            for job in batch:
+                _settle(job.future.set_exception, NotRecordedError())
+            return []
+        admitted = []
+        for job in batch:
+            if job.source in limited:
+                _settle(job.future.set_exception, RateLimitedError())
+            else:
+                admitted.append(job)
+        return admitted
+
     def _run_batch(self, batch: list[_Job]) -> None:
+        batch = self._admitted(batch)
+        if not batch:
+            return
         requests = [CastRequest(j.token, j.choices, j.channel, j.election_slug) for j in batch]
         try:
             with transaction(self.engine) as session:
@@ -142,12 +219,12 @@ class CastBatcher:
         except Exception:  # noqa: BLE001 - the batch failed or its commit did: nothing was recorded
             log.exception("a batch of %d casts could not be recorded", len(batch))
             for job in batch:
-                job.future.set_exception(NotRecordedError())
+                _settle(job.future.set_exception, NotRecordedError())
             return
         self.batches += 1
         self.casts += len(batch)
         for job, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, BallotboxError):
-                job.future.set_exception(outcome)
+                _settle(job.future.set_exception, outcome)
             else:
-                job.future.set_result(outcome)
+                _settle(job.future.set_result, outcome)

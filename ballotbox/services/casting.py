@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -79,6 +79,8 @@ class CastReceipt:
     receipt: dict[str, Any]
     ballot: BallotChoices
     ballot_names: dict[str, list[str]]
+    #: The election's definition, so a channel can show the receipt without reading it again.
+    definition: ElectionDefinition | None = field(default=None, compare=False, repr=False)
 
     @property
     def code(self) -> str:
@@ -272,4 +274,5 @@ def _receipt(election: Election, accepted: _Accepted, signed: dict[str, Any]) ->
         receipt=signed,
         ballot={key: list(numbers) for key, numbers in accepted.ballot.items()},
         ballot_names=names,
+        definition=definition,
     )

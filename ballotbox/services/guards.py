@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -240,10 +240,31 @@ class Guard:
     # -- failures ------------------------------------------------------------------------------
     def failures(self, kind: str, source: str) -> float:
         """``source``'s failures over the sliding window."""
+        return self._failures([(kind, source)])[(kind, source)]
+
+    def _failures(self, sources: Iterable[tuple[str, str]]) -> dict[tuple[str, str], float]:
+        """Each (kind, source)'s failures over the sliding window, in one read."""
         now, bucket, into = self._now()
-        current, previous = (self._source_key(kind, source, b) for b in (bucket, bucket - 1))
-        counts = self.store.counts([current, previous], now)
-        return counts.get(current, 0) + counts.get(previous, 0) * (1 - into)
+        keys = {
+            wanted: (self._source_key(*wanted, bucket), self._source_key(*wanted, bucket - 1))
+            for wanted in sources
+        }
+        counts = self.store.counts([k for pair in keys.values() for k in pair], now)
+        return {
+            wanted: counts.get(current, 0) + counts.get(previous, 0) * (1 - into)
+            for wanted, (current, previous) in keys.items()
+        }
+
+    def limited(self, sources: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of the (kind, source) pairs have used up their failures for now (one read).
+
+        The batcher asks this once per batch of casts, before it looks up any token.
+        """
+        return {
+            wanted
+            for wanted, failures in self._failures(sources).items()
+            if failures >= self.limits.per_source[wanted[0]]
+        }
 
     def over_limit(self, kind: str, source: str) -> bool:
         """True when ``source`` has used up its failures for now."""

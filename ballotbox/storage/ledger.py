@@ -2,7 +2,8 @@
 
 :func:`append_ballots` is the casting path: it stores a batch of ballots,
 marks their tokens voted and extends the chain in a single statement on
-PostgreSQL (one round trip while the chain head is locked), in four on SQLite.
+PostgreSQL (one round trip while the chain head is locked, the same prepared
+statement whatever the batch's size), in four on SQLite.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, insert, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -89,9 +90,10 @@ def append_ballots(
     """Store ``ballots``, mark their tokens voted, append ``payloads`` (one per ballot).
 
     ``head`` is the election's chain head, locked by this transaction.  Written
-    with Core statements rather than the ORM's unit of work: on PostgreSQL one
-    statement (writable CTEs), on SQLite four.  A ballot already stored for a
-    token raises IntegrityError and the caller's transaction must roll back.
+    with plain statements rather than the ORM's unit of work: on PostgreSQL one
+    statement (writable CTEs over arrays, see ``_APPEND_PG``), on SQLite four.
+    A ballot already stored for a token raises IntegrityError and the caller's
+    transaction must roll back.
     Returns each entry's position and hash, as :func:`append_many` does.
     """
     election_id = head.election_id
@@ -122,6 +124,69 @@ def append_ballots(
         }
         for b in ballots
     ]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            _APPEND_PG,
+            {
+                "election_id": election_id,
+                "hashes": [r["token_hash"] for r in rows],
+                "tokens": [r["token"] for r in rows],
+                "channels": [r["channel"] for r in rows],
+                "choices": [r["choices"] for r in rows],
+                "voted": str(TokenState.VOTED),
+                "positions": [e["position"] for e in entries],
+                "kinds": [e["kind"] for e in entries],
+                "payloads": [e["payload"] for e in entries],
+                "entry_hashes": [e["entry_hash"] for e in entries],
+                "length": length,
+                "head": previous,
+                "ballots": ballot_count,
+            },
+        )
+    else:
+        _append_four(session, election_id, ballots, rows, entries, (length, previous, ballot_count))
+    # The session's copies as the database now holds them (not pending changes to flush).
+    for name, value in (("length", length), ("head", previous), ("ballots", ballot_count)):
+        set_committed_value(head, name, value)
+    for b in ballots:
+        set_committed_value(b.row, "state", TokenState.VOTED)
+    return linked
+
+
+# One statement whose text never changes with the size of the batch: the rows go in as
+# arrays, so it is compiled once and PostgreSQL prepares it once (a VALUES list of N rows
+# is new SQL for every N: compiling it was most of the batcher's own time).
+_APPEND_PG = text(
+    """
+    WITH stored AS (
+        INSERT INTO ballot (token_hash, election_id, token, channel, choices)
+        SELECT h, :election_id, t, c, v
+        FROM unnest(CAST(:hashes AS bytea[]), CAST(:tokens AS varchar[]),
+                    CAST(:channels AS varchar[]), CAST(:choices AS varchar[])) AS b(h, t, c, v)
+    ), spent AS (
+        UPDATE ballot_token SET state = :voted WHERE token_hash = ANY(CAST(:hashes AS bytea[]))
+    ), linked AS (
+        INSERT INTO log_entry (election_id, position, kind, payload, entry_hash)
+        SELECT :election_id, p, k, j, e
+        FROM unnest(CAST(:positions AS integer[]), CAST(:kinds AS varchar[]),
+                    CAST(:payloads AS varchar[]), CAST(:entry_hashes AS bytea[])) AS l(p, k, j, e)
+    )
+    UPDATE chain_head SET length = :length, head = :head, ballots = :ballots
+    WHERE election_id = :election_id
+    """
+)
+
+
+def _append_four(
+    session: Session,
+    election_id: int,
+    ballots: Sequence[NewBallot],
+    rows: list[dict[str, Any]],
+    entries: list[dict[str, Any]],
+    moved_to: tuple[int, bytes, int],
+) -> None:
+    """SQLite: the same writes as four statements."""
+    length, previous, ballot_count = moved_to
     token, chain = _table(BallotToken), _table(ChainHead)
     statements = [
         insert(_table(Ballot)).values(rows),
@@ -135,15 +200,5 @@ def append_ballots(
         .where(chain.c.election_id == election_id)
         .values(length=length, head=previous, ballots=ballot_count)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        ctes = [s.cte(f"w{i}") for i, s in enumerate(statements)]
-        session.execute(moved.add_cte(*ctes))
-    else:
-        for statement in [*statements, moved]:
-            session.execute(statement)
-    # The session's copies as the database now holds them (not pending changes to flush).
-    for name, value in (("length", length), ("head", previous), ("ballots", ballot_count)):
-        set_committed_value(head, name, value)
-    for b in ballots:
-        set_committed_value(b.row, "state", TokenState.VOTED)
-    return linked
+    for statement in [*statements, moved]:
+        session.execute(statement)

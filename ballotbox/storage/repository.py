@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Executable, func, null
+from sqlalchemy import Connection, Executable, bindparam, func
 from sqlmodel import Session, col, select
 
 from ballotbox.core.errors import UnknownElectionError
@@ -79,14 +79,17 @@ def tokens_with_elections(
     """
     if not hashes:
         return []
-    query = (
-        select(BallotToken, Election)
-        .join(Election, col(Election.id) == col(BallotToken.election_id))
-        .where(col(BallotToken.token_hash).in_(hashes))
-    )
-    if for_update:
-        query = query.order_by(col(BallotToken.token_hash)).with_for_update(of=BallotToken)
-    return session.exec(query).all()
+    query = _TOKENS_LOCKED if for_update else _TOKENS
+    return session.exec(query, params={"hashes": list(hashes)}).all()
+
+
+# Built once (every cast batch runs them): only the values change.
+_TOKENS = (
+    select(BallotToken, Election)
+    .join(Election, col(Election.id) == col(BallotToken.election_id))
+    .where(col(BallotToken.token_hash).in_(bindparam("hashes", expanding=True)))
+)
+_TOKENS_LOCKED = _TOKENS.order_by(col(BallotToken.token_hash)).with_for_update(of=BallotToken)
 
 
 def tokens_by_hash(
@@ -158,20 +161,24 @@ def lock_chain_head(
     One round trip for what appending needs: the head to extend, and an
     earlier entry to compare with the head witnessed outside the database.
     """
-    at = (
-        select(LogEntry.entry_hash)
-        .where(LogEntry.election_id == election_id, LogEntry.position == position)
-        .scalar_subquery()
-        if position is not None
-        else null()
-    )
-    query = (
-        select(ChainHead, at)
-        .where(ChainHead.election_id == election_id)
-        .with_for_update(of=ChainHead)
-    )
-    head, entry = session.exec(query).one()
+    params = {"election_id": election_id, "position": position}  # None: no entry, NULL
+    head, entry = session.exec(_LOCK_HEAD, params=params).one()
     return head, None if entry is None else bytes(entry)
+
+
+_LOCK_HEAD = (
+    select(
+        ChainHead,
+        select(LogEntry.entry_hash)
+        .where(
+            LogEntry.election_id == bindparam("election_id"),
+            LogEntry.position == bindparam("position"),
+        )
+        .scalar_subquery(),
+    )
+    .where(ChainHead.election_id == bindparam("election_id"))
+    .with_for_update(of=ChainHead)
+)
 
 
 def chain_tip(session: Session, election_id: int) -> tuple[int, bytes] | None:

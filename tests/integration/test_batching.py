@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import select
 
-from ballotbox.core.errors import BallotboxError, UnknownTokenError
+from ballotbox.core.errors import BallotboxError, RateLimitedError, UnknownTokenError
 from ballotbox.core.tokens.format import Token
 from ballotbox.services.batching import CastBatcher, NotRecordedError
-from ballotbox.services.casting import CastReceipt
-from ballotbox.storage.models import Ballot
+from ballotbox.services.casting import CastReceipt, CastRequest, cast_many
+from ballotbox.services.guards import Guard
+from ballotbox.storage.models import Ballot, BallotToken
 from tests.fixtures.elections import BallotEnv
 
 
@@ -84,3 +86,87 @@ def test_a_failed_commit_acknowledges_nothing(
     batcher.stop()
     with ballot_env.read() as s:
         assert s.exec(select(func.count()).select_from(Ballot)).one() == 0
+
+
+def test_a_source_over_its_limit_is_refused_before_its_token_is_looked_up(
+    ballot_env: BallotEnv,
+) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=3)
+    settings = ballot_env.settings.model_copy(update={"limit_web": 2})
+    guard = Guard.from_settings(settings, ballot_env.ctx, ballot_env.engine)
+    for _ in range(2):
+        with ballot_env.session() as s:
+            guard.failed(s, "web", "192.0.2.1", unknown_token=False)
+    reads = 0
+    counts = guard.store.counts
+
+    def counted(keys: Sequence[bytes], now: int) -> dict[bytes, int]:
+        nonlocal reads
+        reads += 1
+        return counts(keys, now)
+
+    guard.store.counts = counted  # type: ignore[method-assign]
+    batcher = CastBatcher(ballot_env.engine, ballot_env.ctx, guard=guard)
+    with pytest.raises(RateLimitedError):  # a valid token, but its source used up its failures
+        batcher.submit(tokens[0], [1], "web", source=("web", "192.0.2.1"))
+    accepted = batcher.submit(tokens[1], [1], "web", source=("web", "192.0.2.2"))
+    batcher.stop()
+    assert list(accepted.ballot.values()) == [[1]]
+    assert reads == 2  # one read of the limits per batch, none per failure or success
+    assert guard.failures("web", "192.0.2.2") == 0  # a valid token cost its source nothing
+    with ballot_env.read() as s:
+        states = {r.token_hash: r.state for r in s.exec(select(BallotToken)).all()}
+        assert s.exec(select(func.count()).select_from(Ballot)).one() == 1
+    assert sorted(states.values()) == ["unused", "unused", "voted"]  # the refused token unspent
+
+
+def test_a_cast_checked_against_its_source_needs_a_guard(ballot_env: BallotEnv) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    batcher = CastBatcher(ballot_env.engine, ballot_env.ctx)
+    with pytest.raises(ValueError, match="guard"):
+        batcher.submit(tokens[0], [1], "web", source=("web", "192.0.2.1"))
+    batcher.stop()
+
+
+def test_a_batch_is_written_by_the_same_statements_whatever_its_size(
+    ballot_env: BallotEnv,
+) -> None:
+    """On PostgreSQL one statement whose text never changes (compiled and prepared once)."""
+    _slug, tokens = ballot_env.make_election(tokens=9)
+    written: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "INSERT INTO" in statement or statement.lstrip().startswith(("UPDATE", "WITH")):
+            written.append(" ".join(statement.split()))
+
+    event.listen(ballot_env.engine, "before_cursor_execute", seen)
+    try:
+        for size, start in ((1, 0), (3, 1), (5, 4)):
+            with ballot_env.session() as s:
+                requests = [CastRequest(t, [1], "web") for t in tokens[start : start + size]]
+                outcomes = cast_many(s, ballot_env.ctx, requests)
+                assert all(isinstance(o, CastReceipt) for o in outcomes)
+    finally:
+        event.remove(ballot_env.engine, "before_cursor_execute", seen)
+    if ballot_env.engine.dialect.name == "postgresql":
+        assert len(written) == 3 and len(set(written)) == 1  # one statement, one text
+        assert "unnest" in written[0]
+    else:
+        assert len(written) == 3 * 4  # ballots, tokens, log, head
+    with ballot_env.read() as s:
+        assert s.exec(select(func.count()).select_from(Ballot)).one() == 9
+
+
+def test_a_cast_whose_caller_gave_up_does_not_stop_its_batch(
+    ballot_env: BallotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _slug, tokens = ballot_env.make_election(tokens=2)
+    batcher = CastBatcher(ballot_env.engine, ballot_env.ctx)
+    monkeypatch.setattr(batcher, "start", lambda: None)  # queue both before the thread runs
+    abandoned = batcher.enqueue(tokens[0], [1], "web")
+    waited = batcher.enqueue(tokens[1], [2], "web")
+    assert abandoned.cancel()
+    monkeypatch.undo()
+    batcher.start()
+    assert isinstance(waited.result(timeout=60), CastReceipt)  # the batch went on
+    batcher.stop()

@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, SessionDep, refuse
-from ballotbox.adapters.httpkit.limits import charged, client_address, get_guard
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, cast_waiting, keep_refused
+from ballotbox.adapters.httpkit.limits import charged, client_address
 from ballotbox.core.errors import BallotboxError
 from ballotbox.definition import ContestDefinition
 from ballotbox.services import Context, elections
@@ -91,21 +91,22 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/elections/{slug}/ballots", status_code=201, response_model=ReceiptOut, responses=ERRORS
 )
-def cast_ballot(
+async def cast_ballot(
     slug: str,
     ballot: BallotIn,
     request: Request,
-    session: SessionDep,  # where a refused cast is counted
-    ctx: ContextDep,
-    caster: CasterDep,
 ) -> JSONResponse:
     """Cast a ballot with a token; returns the signed receipt."""
-    guard, source = get_guard(request), client_address(request)
+    # No thread and no session of its own: the batcher refuses the cast before any look-up
+    # when this client's failures are used up (one read per batch), and answers once the
+    # ballot is committed.
+    source = client_address(request)
     try:
-        guard.check("web", source)  # before any look-up: this client's failures used up
-        receipt = caster(ballot.token, ballot.choices, "web", election_slug=slug)
+        receipt = await cast_waiting(
+            request, ballot.token, ballot.choices, "web", election_slug=slug, source=("web", source)
+        )
     except BallotboxError as error:  # counted for the audit page and charged to the client
-        refuse(request, keep=charged(request, error, source=source, slug=slug))
+        await keep_refused(request, charged(request, error, source=source, slug=slug))
         raise
     first = next(iter(receipt.ballot))  # the one-contest shape: choices and names as before
     # Already plain JSON values in ReceiptOut's shape: sent as they are, not validated again.

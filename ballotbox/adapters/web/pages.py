@@ -13,8 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from ballotbox.adapters.httpkit.deps import CasterDep, ContextDep, SessionDep, refuse
+from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, cast_waiting, refuse
 from ballotbox.adapters.httpkit.errors import status_for
 from ballotbox.adapters.httpkit.language import remember_form
 from ballotbox.adapters.httpkit.limits import charged, client_address, get_guard
@@ -130,8 +131,8 @@ async def _fields(request: Request) -> dict[str, list[str]]:
     return {name: [str(v) for v in form.getlist(name)] for name in form}
 
 
-# The routes below are plain ``def``: they query the database and wait for the batcher,
-# which must never happen in the event loop (it would hold up every other request).
+# The routes below are plain ``def`` (but the cast): they query the database, which must
+# never happen in the event loop (it would hold up every other request).
 FieldsDep = Annotated[dict[str, list[str]], Depends(_fields)]
 
 
@@ -190,17 +191,25 @@ def change(
 
 
 @router.post("/ballot/cast", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
-def cast_ballot(
-    request: Request, session: SessionDep, ctx: ContextDep, caster: CasterDep, fields: FieldsDep
+async def cast_ballot(
+    request: Request, session: SessionDep, ctx: ContextDep, fields: FieldsDep
 ) -> HTMLResponse:
     """Cast the reviewed ballot (every contest at once) and show the receipt."""
+    # In the event loop, holding no thread while the batch commits: the batcher refuses the
+    # cast before any look-up when this client's failures are used up, and the receipt
+    # carries the definition (no read of our own). Only a refusal reads, in the thread pool.
     try:
-        _may_try(request)
-        parsed = parse(next(iter(fields.get("token", [])), ""))
-        receipt = caster(parsed, posted_choices(fields), "web")
+        receipt = await cast_waiting(
+            request,
+            next(iter(fields.get("token", [])), ""),  # parsed by the batcher, after the limits
+            posted_choices(fields),
+            "web",
+            source=("web", client_address(request)),
+        )
     except BallotboxError as error:
-        return _home(request, session, ctx, error=error)
-    definition = definition_of(repository.election_by_slug(session, receipt.election))
+        return await run_in_threadpool(_home, request, session, ctx, error=error)
+    definition = receipt.definition
+    assert definition is not None  # cast() always gives it
     return render(
         request,
         "receipt.html",
