@@ -136,6 +136,7 @@ def test_names_in_every_script_print_exactly_on_bilingual_cards(
     for n, title in enumerate([*NAMES, ARABIC, LONG]):
         out = tmp_path / f"cards-{n}.pdf"
         design = bilingual(info)
+        assert design.also is not None
         design = replace(design, title=title, also=replace(design.also, title=f"{title} (en)"))
         render_cards(make_cards(2), out, layout, info=design)
         text = flat(page_text(out))
@@ -233,6 +234,7 @@ def test_a_method_hint_and_contests_in_both_languages_on_a_card_of_several_conte
         ContestHint("B", "Cynnig 1", MethodHint("yesno")),
     )
     design = bilingual(info)
+    assert design.also is not None
     design = replace(
         design,
         contests=hints,
