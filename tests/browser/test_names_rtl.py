@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from ballotbox.definition import definition_from_dict
 from ballotbox.services import elections, issuance
-from tests.fixtures.browser import screenshot
+from tests.fixtures.browser import fits
 from tests.fixtures.elections import BallotEnv
 
 pytestmark = pytest.mark.browser
@@ -23,12 +23,6 @@ pytestmark = pytest.mark.browser
 ARABIC = "محمد عبد الله الفاسي"
 LONG = "Maximiliana Wilhelmina Theodora Featherstonehaugh-Cholmondel"  # 60 characters
 SLUG = "names-2027"
-
-
-def fits(page: Page, name: str) -> None:
-    """Screenshot the page and check nothing sticks out sideways on a 320 px screen."""
-    screenshot(page, name)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
 
 
 @pytest.fixture
@@ -51,28 +45,26 @@ def site(sqlite_env: BallotEnv, live_server, sqlite_url: str):
     return server, tokens[0]
 
 
-def test_right_to_left_and_long_names_keep_their_order_and_fit_a_small_phone(site, browser) -> None:
+def test_right_to_left_and_long_names_keep_their_order_and_fit_a_small_phone(
+    site, phone_page: Page
+) -> None:
     server, token = site
-    context = browser.new_context(viewport={"width": 320, "height": 640})
-    page = context.new_page()
-    try:
-        assert len(LONG) == 60
-        page.goto(f"{server.url}/elections/{SLUG}")
-        expect(page.locator("ol.candidates bdi")).to_have_text([ARABIC, LONG, "Ann Example"])
-        fits(page, "names-rtl-1-election")
-        page.goto(f"{server.url}/v/{token.grouped.replace(' ', '')}")
-        # The number stays before the name, whatever the name's direction.
-        label = page.locator("label", has=page.locator("bdi", has_text=ARABIC))
-        expect(label).to_have_text(re.compile(rf"^\s*1\s+{re.escape(ARABIC)}\s*$"))
-        page.get_by_label(f"Preference for {ARABIC}").fill("1")
-        page.get_by_label(f"Preference for {LONG}").fill("2")
-        fits(page, "names-rtl-2-ballot")
-        page.get_by_role("button", name="Review my vote").click()
-        expect(page.locator("ol.review li bdi")).to_have_text([ARABIC, LONG])
-        fits(page, "names-rtl-3-review")
-        page.get_by_role("button", name="Cast my vote").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("recorded"))
-        expect(page.locator("main li bdi")).to_have_text([ARABIC, LONG])
-        fits(page, "names-rtl-4-receipt")
-    finally:
-        context.close()
+    page = phone_page
+    assert len(LONG) == 60
+    page.goto(f"{server.url}/elections/{SLUG}")
+    expect(page.locator("ol.candidates bdi")).to_have_text([ARABIC, LONG, "Ann Example"])
+    fits(page, "names-rtl-1-election")
+    page.goto(f"{server.url}/v/{token.grouped.replace(' ', '')}")
+    # The number stays before the name, whatever the name's direction.
+    label = page.locator("label", has=page.locator("bdi", has_text=ARABIC))
+    expect(label).to_have_text(re.compile(rf"^\s*1\s+{re.escape(ARABIC)}\s*$"))
+    page.get_by_label(f"Preference for {ARABIC}").fill("1")
+    page.get_by_label(f"Preference for {LONG}").fill("2")
+    fits(page, "names-rtl-2-ballot")
+    page.get_by_role("button", name="Review my vote").click()
+    expect(page.locator("ol.review li bdi")).to_have_text([ARABIC, LONG])
+    fits(page, "names-rtl-3-review")
+    page.get_by_role("button", name="Cast my vote").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("recorded"))
+    expect(page.locator("main li bdi")).to_have_text([ARABIC, LONG])
+    fits(page, "names-rtl-4-receipt")

@@ -8,16 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.fixtures.browser import screenshot
+from tests.fixtures.browser import fits, screenshot
 from tests.fixtures.elections import BallotEnv
 
 pytestmark = pytest.mark.browser
-
-
-def fits(page: Page, name: str) -> None:
-    """Screenshot the page and check nothing sticks out sideways on a small screen."""
-    screenshot(page, name)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
 
 
 @pytest.fixture
