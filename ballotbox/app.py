@@ -18,6 +18,7 @@ from starlette.routing import Match
 from ballotbox import __version__
 from ballotbox.adapters.admin import ballots as admin_ballots
 from ballotbox.adapters.admin import drafts as admin_drafts
+from ballotbox.adapters.admin import issuance as admin_issuance
 from ballotbox.adapters.admin import people as admin_people
 from ballotbox.adapters.admin import registers as admin_registers
 from ballotbox.adapters.admin import signin as admin_signin
@@ -245,4 +246,5 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(admin_watch.router)
     app.include_router(admin_people.router)
     app.include_router(admin_registers.router)
+    app.include_router(admin_issuance.router)
     return app

@@ -25,7 +25,7 @@ from ballotbox.core.errors import BallotboxError
 from ballotbox.core.i18n import LANGUAGE_NAMES, N_, languages
 from ballotbox.core.members.needs import FORMATS
 from ballotbox.core.spreadsheet import SafeWriter
-from ballotbox.services import console, console_registers
+from ballotbox.services import console, console_issuance, console_registers
 from ballotbox.services.console_registers import PreviewChangedError
 from ballotbox.services.register_uploads import UploadGoneError
 from ballotbox.storage.models_postal import Teller
@@ -43,7 +43,11 @@ DONE = {
     "merged": N_("The two records are merged; the reason is in the officer log."),
     "removed": N_("The record is removed; the reason is in the officer log."),
     "changed": N_("The member's card format and language are saved; the reason is logged."),
+    "issued": N_("The card handed out is recorded (never which card)."),
+    "issued_file": N_("Every card in the file is recorded as handed out (never which card)."),
 }
+#: The forms of the registers page whose problem the page shows beside them.
+ERRORS = ("error", "find_error", "issue_error", "bulk_error")
 
 
 def _registers(slug: str, done: str = "") -> RedirectResponse:
@@ -51,16 +55,19 @@ def _registers(slug: str, done: str = "") -> RedirectResponse:
     return RedirectResponse(f"/admin/ballots/{slug}/registers{query}", status_code=303)
 
 
-def _overview_page(
+def overview_page(
     request: Request, session: SessionDep, ctx: ContextDep, who: Teller, slug: str, **extra: Any
 ) -> HTMLResponse:
+    """The registers page, with the problem of a form that failed in ``extra``."""
     view = console_registers.overview(session, ctx, who, slug)
-    error = extra.get("error") or extra.get("find_error")
+    cards = console_issuance.view(session, ctx, who, slug)
+    error = next((extra[k] for k in ERRORS if extra.get(k)), None)
     status = status_of(error) if error else 200
+    context = {"view": view, "cards": cards, "how": console_issuance.HOW, **extra}
     return render(
         request,
         "admin_registers.html",
-        {"view": view, "formats": FORMATS, "uploads": UPLOADS, **extra},
+        {"formats": FORMATS, "uploads": UPLOADS, **context},
         status,
     )
 
@@ -80,7 +87,7 @@ def registers(
     request: Request, session: SessionDep, ctx: ContextDep, who: Overseer, slug: str, done: str = ""
 ) -> HTMLResponse:
     """A ballot's registers by organisation, possible duplicates, and the upload form."""
-    return _overview_page(request, session, ctx, who, slug, done=DONE.get(done))
+    return overview_page(request, session, ctx, who, slug, done=DONE.get(done))
 
 
 @router.post(UPLOADS.removeprefix("/admin") + "/{slug}/register", dependencies=CSRF)
@@ -101,7 +108,7 @@ async def upload(
         kept = console_registers.upload(session, ctx, who, slug, org, file.filename, data)
     except BallotboxError as error:
         refuse(request)
-        return _overview_page(request, session, ctx, who, slug, error=error, org=org)
+        return overview_page(request, session, ctx, who, slug, error=error, org=org)
     return RedirectResponse(f"/admin/ballots/{slug}/registers/uploads/{kept.id}", status_code=303)
 
 
@@ -257,7 +264,7 @@ def find(
         found = console_registers.find(session, ctx, who, slug, number[:64], org[:200])
     except BallotboxError as error:
         refuse(request)
-        return _overview_page(request, session, ctx, who, slug, find_error=error, number=number)
+        return overview_page(request, session, ctx, who, slug, find_error=error, number=number)
     return RedirectResponse(f"/admin/ballots/{slug}/registers/members/{found}", status_code=303)
 
 
