@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from sqlmodel import Session
 
@@ -68,6 +69,8 @@ from ballotbox.services.localtime import (  # noqa: F401  (re-exported)
 from ballotbox.storage import repository
 from ballotbox.storage.models import Election
 from ballotbox.storage.models_members import CardRun
+
+Printed = TypeVar("Printed", CardInfo, PaperInfo)
 
 Progress = Callable[[int], None]
 
@@ -150,6 +153,20 @@ def print_languages(
     return ballot_languages(definition, settings.locale)[:2]
 
 
+def in_languages(
+    definition: ElectionDefinition,
+    settings: Settings,
+    language: str | None,
+    build: Callable[[str], Printed],
+) -> Printed:
+    """``build`` in each language the run prints, the first carrying the second as ``also``."""
+    infos = []
+    for code in print_languages(definition, settings, language):
+        with using(code):
+            infos.append(build(code))
+    return replace(infos[0], also=infos[1]) if len(infos) > 1 else infos[0]
+
+
 def card_info(
     election: Election,
     settings: Settings,
@@ -161,26 +178,24 @@ def card_info(
     definition = definition_of(election)
     channels = set(definition.channels)
     zone = timezone or ballot_timezone(definition)
-    infos = []
-    for code in print_languages(definition, settings, language):
-        with using(code):
-            infos.append(
-                CardInfo(
-                    organisation=settings.organisation,
-                    title=definition.title_in(code),
-                    public_url=settings.public_url,
-                    closes=closing_text(election.closes_at, zone),
-                    method=method_hint(definition.contests[0]),
-                    contests=contest_hints(definition, code),
-                    check_url=f"{settings.public_url.rstrip('/')}/elections/{election.slug}/check",
-                    web="web" in channels,
-                    sms_number=settings.sms_number if "sms" in channels else None,
-                    phone_number=settings.phone_number if "phone" in channels else None,
-                    postal_address=settings.postal_address if "postal" in channels else None,
-                    language=code,
-                )
-            )
-    return replace(infos[0], also=infos[1]) if len(infos) > 1 else infos[0]
+
+    def card(code: str) -> CardInfo:
+        return CardInfo(
+            organisation=settings.organisation,
+            title=definition.title_in(code),
+            public_url=settings.public_url,
+            closes=closing_text(election.closes_at, zone),
+            method=method_hint(definition.contests[0]),
+            contests=contest_hints(definition, code),
+            check_url=f"{settings.public_url.rstrip('/')}/elections/{election.slug}/check",
+            web="web" in channels,
+            sms_number=settings.sms_number if "sms" in channels else None,
+            phone_number=settings.phone_number if "phone" in channels else None,
+            postal_address=settings.postal_address if "postal" in channels else None,
+            language=code,
+        )
+
+    return in_languages(definition, settings, language, card)
 
 
 def paper_contests(
@@ -213,22 +228,20 @@ def paper_info(
     """What every postal ballot paper of ``election`` says (bilingual like the cards)."""
     definition = definition_of(election)
     zone = timezone or ballot_timezone(definition)
-    infos = []
-    for code in print_languages(definition, settings, language):
-        with using(code):
-            infos.append(
-                PaperInfo(
-                    organisation=settings.organisation,
-                    title=definition.title_in(code),
-                    public_url=settings.public_url,
-                    closes=closing_text(election.closes_at, zone),
-                    post_by=posting_text(election.closes_at, zone),
-                    return_address=settings.postal_address or "",
-                    contests=paper_contests(election, definition, code),
-                    language=code,
-                )
-            )
-    return replace(infos[0], also=infos[1]) if len(infos) > 1 else infos[0]
+
+    def paper(code: str) -> PaperInfo:
+        return PaperInfo(
+            organisation=settings.organisation,
+            title=definition.title_in(code),
+            public_url=settings.public_url,
+            closes=closing_text(election.closes_at, zone),
+            post_by=posting_text(election.closes_at, zone),
+            return_address=settings.postal_address or "",
+            contests=paper_contests(election, definition, code),
+            language=code,
+        )
+
+    return in_languages(definition, settings, language, paper)
 
 
 def preflight(job: PrintJob, info: CardInfo | PaperInfo) -> None:

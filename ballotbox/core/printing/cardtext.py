@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from ballotbox.core.i18n import _, using
 from ballotbox.core.printing.pdfstream import BOLD, REGULAR
@@ -143,8 +143,21 @@ def speaking(language: str) -> Iterator[None]:
         yield
 
 
-def in_each(info: CardInfo, make: Callable[[CardInfo], T]) -> list[T]:
-    """``make`` in the card's language, then in its second language if it has one."""
+class InLanguages(Protocol):
+    """A card's or a ballot paper's facts: in one language, with its second in ``also``."""
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def also(self) -> Any: ...
+
+
+Info = TypeVar("Info", bound=InLanguages)
+
+
+def in_each(info: Info, make: Callable[[Info], T]) -> list[T]:
+    """``make`` in the card's (or paper's) language, then in its second language if it has one."""
     found = []
     for each in (info, info.also):
         if each is not None:

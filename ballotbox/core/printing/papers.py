@@ -25,11 +25,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from ballotbox.core.errors import InputError
 from ballotbox.core.i18n import N_, _
-from ballotbox.core.printing.cardtext import SECOND_GREY, speaking
+from ballotbox.core.printing.cardtext import SECOND_GREY, in_each, speaking
 from ballotbox.core.printing.layouts import A4, UnknownLayoutError
 from ballotbox.core.printing.pdfstream import (
     BOLD,
@@ -46,7 +45,6 @@ from ballotbox.core.printing.printrun import CardData, write_run
 from ballotbox.core.printing.qr import Encoder, default_encoder
 
 RANKED_METHODS = frozenset({"scottish-stv", "meek-stv", "irv"})
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,16 +130,6 @@ class PaperDesign:
     token_y: float = 0
     qr_left: float = 0
     qr_top: float = 0
-
-
-def in_each(info: PaperInfo, make: Callable[[PaperInfo], T]) -> list[T]:
-    """``make`` in the paper's language, then in its second language if it has one."""
-    found = []
-    for each in (info, info.also):
-        if each is not None:
-            with speaking(each.language):
-                found.append(make(each))
-    return found
 
 
 def in_both(info: PaperInfo, make: Callable[[], str]) -> str:
