@@ -176,3 +176,33 @@ def test_a_long_check_by_text_is_packed_into_one_segment_messages(
     assert "Executive committee: 1 Eve Online, 2 Ann Example, 3 Cy Twombly." in joined
     assert "Chair: left blank." in joined and "affiliate to the campaign: No." in joined
     assert f"Receipt code {receipts[2]['code']}." in joined
+
+
+def test_the_greeting_says_a_published_ballot_can_be_checked_beside_an_open_one(
+    ballot_env: BallotEnv, twilio: TestClient, tmp_path: Path
+) -> None:
+    slug, tokens, _receipts = run_election(ballot_env)
+    publish(ballot_env, slug, tmp_path / "bundle")
+    title = f"Test election {slug}"
+    checkable = f"The results of {title} are published: to hear the vote recorded for your card"
+    alone = call(twilio, "", auth_token=AUTH).said
+    assert any(checkable in s for s in alone)
+    # Another ballot opens on the same line: the greeting names it and still offers the check.
+    later = "2027-06-01T09:00:00Z", "2027-06-30T17:00:00Z"
+    _other, fresh = ballot_env.make_election("motion-2027", opens=later[0], closes=later[1])
+    greeting = call(twilio, "", auth_token=AUTH).said
+    assert "This is the vote for Test election motion-2027." in greeting
+    assert any(checkable in s for s in greeting)
+    # Each token does what its own ballot allows: the old card checks, the new card votes.
+    checked = call(twilio, f"{tokens[0].digits}#", auth_token=AUTH).said
+    assert any(s.startswith("The recorded vote is:") for s in checked)
+    voting = call(twilio, f"{fresh[0].digits}#", auth_token=AUTH).said
+    assert "Thank you. This is the ballot for Test election motion-2027." in voting
+
+
+def test_without_a_published_ballot_the_greeting_offers_no_check(
+    ballot_env: BallotEnv, twilio: TestClient
+) -> None:
+    ballot_env.make_election(tokens=1)
+    said = call(twilio, "", auth_token=AUTH).said
+    assert not any("recorded" in s for s in said)

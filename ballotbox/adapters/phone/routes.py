@@ -58,6 +58,7 @@ from ballotbox.services.casting import cast, check_can_vote
 from ballotbox.services.checking import published_vote
 from ballotbox.services.elections import definition_of
 from ballotbox.storage import repository
+from ballotbox.storage.models import ElectionState
 
 router = APIRouter(include_in_schema=False)
 
@@ -154,7 +155,32 @@ class Call:
         if len(open_) == 1:
             title = definition_of(open_[0]).local_title
             self.script.say(_("This is the vote for {title}.").format(title=title))
+        self.say_checkable(bool(open_))
         return self.ask_token(progress or state.CallState())
+
+    def say_checkable(self, voting: bool) -> None:
+        """Tell the caller that a published ballot's vote can be checked here, by its token:
+        the same line votes and checks, so a caller with an old card is not turned away."""
+        published = repository.elections(self.session, [ElectionState.PUBLISHED])
+        if not published:
+            return
+        if len(published) == 1:
+            title = definition_of(published[0]).local_title
+            self.script.say(
+                _(
+                    "The results of {title} are published: to hear the vote recorded for your "
+                    "card, key its token."
+                ).format(title=title)
+            )
+        elif voting:
+            self.script.say(
+                _(
+                    "To hear the vote recorded for a card of a ballot whose results are "
+                    "published, key that card's token."
+                )
+            )
+        else:
+            self.script.say(_("Key the token from your card to hear the vote recorded for it."))
 
     def retry_token(self, progress: state.CallState, why: str) -> Response:
         """Say why the token was not taken; ask again, or say goodbye after three tries."""
