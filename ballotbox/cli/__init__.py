@@ -23,6 +23,7 @@ from ballotbox.cli import (
     members,
     officers,
     phone,
+    plainparams,
     postal,
     printing,
     publish,
@@ -46,23 +47,8 @@ app = typer.Typer(
 )
 
 
-def _show_help(ctx: typer.Context, _param: object, asked: bool) -> None:
-    if asked and not ctx.resilient_parsing:
-        typer.echo(ctx.get_help())
-        raise typer.Exit()
-
-
 @app.callback()
-def _root(
-    _help: bool = typer.Option(
-        False,
-        "--help",
-        is_eager=True,
-        expose_value=False,
-        callback=_show_help,
-        help="Show this message and exit.",
-    ),
-) -> None:
+def _root(_help: bool = plainparams.help_option()) -> None:
     # A --help of our own whose default is False: typer coerces a built-in --help that
     # was not given (None) through a pydantic TypeAdapter, and importing pydantic for
     # that doubled the start-up time of every command (benchmarks/RESULTS.md).
@@ -113,7 +99,9 @@ def _say_error(text: str) -> None:
 def main() -> None:
     """Entry point of the ``ballotbox`` console script."""
     try:
-        app()
+        command = typer.main.get_command(app)
+        plainparams.convert_plainly(command)  # `count` runs without importing pydantic
+        command()
     except BallotboxError as error:
         _say_error(error.message)
         sys.exit(exit_code_for(error))

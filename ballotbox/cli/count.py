@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from ballotbox.cli.plainparams import help_option
+
 if TYPE_CHECKING:
     from ballotbox.core.counting import CountInput
 
@@ -45,7 +47,8 @@ def load(path: Path, seats: int | None) -> CountInput:
 def register(app: typer.Typer) -> None:
     """Add the ``count`` command."""
 
-    @app.command("count")
+    # Its own --help, and plain conversions in cli.plainparams: no pydantic on this path.
+    @app.command("count", add_help_option=False)
     def count_command(
         file: Path = typer.Argument(..., help="Ballots: an ERS .blt file or a rankings .csv."),
         method: str = typer.Option("scottish-stv", "--method", "-m", help=METHOD_HELP),
@@ -58,6 +61,7 @@ def register(app: typer.Typer) -> None:
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
         as_csv: bool = typer.Option(False, "--csv", help="Print every round as CSV."),
+        _help: bool = help_option(),
     ) -> None:
         """Count ballots and print the result, stage by stage.
 
