@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -159,8 +160,21 @@ def _apply_due(app: FastAPI) -> None:
         app.state.guard.prune(session)  # expired counts and replies: gone within seconds
 
 
+def _freeze_start_up() -> None:
+    """Move what start-up built out of the cyclic collector's sight, once per process.
+
+    Modules, routes, templates and the engine live as long as the process; without
+    this, every full collection during a burst of votes scanned all of them, and
+    those pauses were most of the casts' p99 (70 -> 26 ms in benchmarks/cast.py).
+    """
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    _freeze_start_up()
     app.state.batcher.start()
     task = asyncio.create_task(_transition_loop(app))
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator
 
@@ -254,3 +255,12 @@ def test_a_planted_csrf_cookie_and_field_are_refused(ballot_env: BallotEnv) -> N
         ok = client.post("/ballot", data={"token": tokens[0].digits, "csrf_token": genuine},
                          headers=HTML)  # fmt: skip
         assert ok.status_code == 200
+
+
+def test_start_up_objects_are_frozen_out_of_the_collectors_sight(
+    ballot_env: BallotEnv,
+) -> None:
+    # A full collection in a burst of votes must not rescan the web stack (app._freeze_start_up).
+    with TestClient(create_app(ballot_env.settings, ballot_env.ctx)) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() > 1000
