@@ -76,13 +76,10 @@ def gap(session: Session, ctx: Context, election: Election) -> Gap | None:
     witnessed = _witnessed(ctx, election)
     if witnessed is None:
         return None
-    tip = repository.chain_tip(session, election.id)
-    length, head = tip if tip is not None else (0, b"")
-    at_witness = (
-        repository.entry_hash(session, election.id, witnessed.position)
-        if length - 1 > witnessed.position
-        else None
-    )
+    # One round trip: the tip and the entry at the witnessed position (read even when the
+    # tip is that entry; _compare then uses the head).
+    tip = repository.chain_tip_with_entry(session, election.id, witnessed.position)
+    length, head, at_witness = tip if tip is not None else (0, b"", None)
     return _compare(witnessed, length, head, at_witness)
 
 

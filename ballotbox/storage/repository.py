@@ -181,26 +181,28 @@ _LOCK_HEAD = (
 )
 
 
-def chain_tip(session: Session, election_id: int) -> tuple[int, bytes] | None:
-    """The chain's length and head hash, read as plain values (no row loaded, none locked).
+def chain_tip_with_entry(
+    session: Session, election_id: int, position: int
+) -> tuple[int, bytes, bytes | None] | None:
+    """The chain's length and head hash with the hash of the entry at ``position`` (None when
+    the log is shorter), in one round trip and without a lock; None when there is no chain."""
+    params = {"election_id": election_id, "position": position}
+    row = session.execute(_TIP_WITH_ENTRY, params).first()
+    if row is None:
+        return None
+    return int(row[0]), bytes(row[1]), None if row[2] is None else bytes(row[2])
 
-    Plain values, so that a later ``chain_head(for_update=True)`` in the same
-    session is never answered from a stale object in the identity map.
-    """
-    row = session.execute(
-        select(ChainHead.length, ChainHead.head).where(ChainHead.election_id == election_id)
-    ).first()
-    return None if row is None else (int(row[0]), bytes(row[1]))
 
-
-def entry_hash(session: Session, election_id: int, position: int) -> bytes | None:
-    """The hash of the log entry at ``position``, or None when the log is shorter."""
-    value = session.execute(
-        select(LogEntry.entry_hash).where(
-            LogEntry.election_id == election_id, LogEntry.position == position
-        )
-    ).scalar_one_or_none()
-    return None if value is None else bytes(value)
+_TIP_WITH_ENTRY = select(
+    ChainHead.length,
+    ChainHead.head,
+    select(LogEntry.entry_hash)
+    .where(
+        LogEntry.election_id == bindparam("election_id"),
+        LogEntry.position == bindparam("position"),
+    )
+    .scalar_subquery(),
+).where(ChainHead.election_id == bindparam("election_id"))
 
 
 def log_entries(session: Session, election_id: int) -> Sequence[LogEntry]:

@@ -23,10 +23,11 @@ from sqlmodel import select
 
 from ballotbox.app import create_app
 from ballotbox.core.errors import ChainBehindError, VotingPausedError
-from ballotbox.services import checkpoints, elections, publishing, tally
+from ballotbox.services import checkpoints, continuity, elections, publishing, tally
 from ballotbox.services.casting import cast
 from ballotbox.storage import repository
 from ballotbox.storage.models import Ballot
+from ballotbox.storage.witness import Witness, record
 from tests.fixtures.cli import one_error_line, run, settings_env
 from tests.fixtures.elections import BallotEnv
 
@@ -318,3 +319,27 @@ def test_restore_at_a_terminal_asks_first_and_no_changes_nothing(
     said = " ".join(out.split())
     assert "holds test-2027 (open, 0 ballots" in said and "Nothing was changed." in said
     assert _ballots(env) == {tokens[0].digits}
+
+
+def test_the_witnessed_entry_is_compared_where_the_chain_has_grown_past_it(
+    ballot_env: BallotEnv,
+) -> None:
+    """A chain longer than the witness is held only when its entry there differs (a fork)."""
+    slug, tokens = _open_now(ballot_env, tokens=4)
+    for token in tokens[:3]:
+        with ballot_env.session() as s:
+            cast(s, ballot_env.ctx, token, [1, 2], "web")
+    with ballot_env.read() as s:
+        election = repository.election_by_slug(s, slug)
+        assert election.id is not None
+        entries = repository.log_entries(s, election.id)
+        earlier = entries[-2]  # the chain has one entry past it
+        folder = ballot_env.ctx.keys.folder(slug)
+        record(folder, Witness(slug, earlier.position, earlier.entry_hash.hex()), replace=True)
+        assert continuity.paused(s, ballot_env.ctx, election) is None
+        forged = Witness(slug, earlier.position, "00" * 32)
+        record(folder, forged, replace=True)
+        assert isinstance(continuity.paused(s, ballot_env.ctx, election), VotingPausedError)
+        beyond = Witness(slug, entries[-1].position + 5, entries[-1].entry_hash.hex())
+        record(folder, beyond, replace=True)  # a database behind what this host saw
+        assert isinstance(continuity.paused(s, ballot_env.ctx, election), VotingPausedError)
