@@ -20,46 +20,18 @@ from pathlib import Path
 import httpx
 import pyotp
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.fixtures.admin import PASSWORD, TOML
-from tests.fixtures.browser import screenshot
+from tests.fixtures.browser import accessible, press
 from tests.fixtures.cli import run, run_cli
 from tests.fixtures.elections import BallotEnv
 
 pytestmark = pytest.mark.browser
 
-WCAG = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}
-}
-AXE = Axe()
-
 
 def check_page(page: Page, name: str) -> None:
-    """Screenshot the page, run axe-core on it, and check it fits 320 px without sideways scroll."""
-    screenshot(page, f"admin-{name}")
-    results = AXE.run(page, options=WCAG)
-    problems = [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} element(s), e.g. {v['nodes'][0]['html'][:120]})"
-        for v in results.response["violations"]
-    ]
-    assert problems == [], f"axe-core on {name}:\n" + "\n".join(problems)
-    size = page.viewport_size
-    page.set_viewport_size({"width": 320, "height": 568})
-    try:
-        wide = page.evaluate("document.documentElement.scrollWidth")
-        assert wide <= 320, f"{name} scrolls sideways at 320 px ({wide} px wide)"
-        screenshot(page, f"admin-{name}-320")
-    finally:
-        assert size is not None
-        page.set_viewport_size(size)
-
-
-def press(target: Locator) -> None:
-    """Focus a link or button and press Enter, as a keyboard user does."""
-    target.focus()
-    target.press("Enter")
+    accessible(page, f"admin-{name}")
 
 
 def definition(slug: str) -> str:

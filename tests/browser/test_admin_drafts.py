@@ -12,45 +12,16 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
 from ballotbox.services.elections import definition_of
 from ballotbox.storage import repository
 from tests.fixtures.admin import PASSWORD
-from tests.fixtures.browser import screenshot
+from tests.fixtures.browser import accessible, press
 from tests.fixtures.cli import run_cli
 from tests.fixtures.elections import BallotEnv
 
 pytestmark = pytest.mark.browser
-
-WCAG = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}
-}
-AXE = Axe()
-
-
-def accessible(page: Page, name: str) -> None:
-    """Screenshot, axe-core with no violations, and no sideways scroll at 320 px."""
-    screenshot(page, f"admin-drafts-{name}")
-    violations = AXE.run(page, options=WCAG).response["violations"]
-    found = [f"{v['id']}: {v['help']} — {v['nodes'][0]['html'][:140]}" for v in violations]
-    assert found == [], f"axe-core on {name}:\n" + "\n".join(found)
-    size = page.viewport_size
-    assert size is not None
-    page.set_viewport_size({"width": 320, "height": 568})
-    try:
-        wide = page.evaluate("document.documentElement.scrollWidth")
-        assert wide <= 320, f"{name} scrolls sideways at 320 px ({wide} px wide)"
-        screenshot(page, f"admin-drafts-{name}-320")
-    finally:
-        page.set_viewport_size(size)
-
-
-def press(target: Locator) -> None:
-    """Focus a link or button and press Enter, as a keyboard user does."""
-    target.focus()
-    target.press("Enter")
 
 
 def type_into(page: Page, field: Locator, text: str) -> None:
@@ -63,7 +34,7 @@ def type_into(page: Page, field: Locator, text: str) -> None:
 def test_the_accessibility_check_can_fail(page: Page) -> None:
     page.set_content("<!doctype html><html lang=en><title>t</title><main><input></main></html>")
     with pytest.raises(AssertionError, match="label"):
-        accessible(page, "axe-must-fail")
+        accessible(page, "admin-drafts-axe-must-fail")
 
 
 @pytest.mark.slow  # about 30 s: a server and several pages through axe-core
@@ -90,7 +61,7 @@ def test_a_draft_is_made_with_the_form_by_keyboard_and_its_costs_shown(
     page.keyboard.press("Enter")
     press(page.get_by_role("link", name="Fill in a new ballot"))
     expect(page.get_by_role("heading", name="Create a ballot with the form")).to_be_visible()
-    accessible(page, "form-empty")
+    accessible(page, "admin-drafts-form-empty")
 
     # Saved empty: every problem at once, in the summary and beside each field.
     press(page.get_by_role("button", name="Save the draft"))
@@ -99,7 +70,7 @@ def test_a_draft_is_made_with_the_form_by_keyboard_and_its_costs_shown(
     for field in ("slug", "title", "opens", "closes", "c0-candidates"):
         expect(page.locator(f"#{field}-error")).to_be_visible()
     expect(summary.get_by_role("link")).to_have_count(5)
-    accessible(page, "form-errors")
+    accessible(page, "admin-drafts-form-errors")
 
     # Each summary link takes the keyboard to its field.
     press(summary.get_by_role("link", name="Address name: use 2-63"))
@@ -142,7 +113,7 @@ def test_a_draft_is_made_with_the_form_by_keyboard_and_its_costs_shown(
 
     press(page.get_by_role("link", name="Cost forecast"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cost forecast")
-    accessible(page, "costs")
+    accessible(page, "admin-drafts-costs")
     before = page.locator("#forecast-total").inner_text()
     type_into(page, page.locator("#members"), "200")
     page.keyboard.press("Enter")
@@ -151,14 +122,14 @@ def test_a_draft_is_made_with_the_form_by_keyboard_and_its_costs_shown(
     type_into(page, page.locator("#turnout"), "lots")
     page.keyboard.press("Enter")
     expect(page.locator("#turnout-error")).to_contain_text("Give a share from 0 to 1")
-    accessible(page, "costs-error")
+    accessible(page, "admin-drafts-costs-error")
 
     page.goto(f"{base}/admin/ballots/keyboard-2027/delete")
-    accessible(page, "delete")
+    accessible(page, "admin-drafts-delete")
     press(page.get_by_role("link", name="No, keep it"))
     press(page.get_by_role("link", name="Edit the draft"))
     expect(page.locator("#c0-k3-name")).to_have_value("Dee")
-    accessible(page, "form-edit")
+    accessible(page, "admin-drafts-form-edit")
 
     # Once cards are issued the form is shown locked, with the reason, and has no save button.
     page.goto(f"{base}/admin/ballots/keyboard-2027")
@@ -170,7 +141,7 @@ def test_a_draft_is_made_with_the_form_by_keyboard_and_its_costs_shown(
     expect(page.get_by_role("note")).to_contain_text("2 ballot token(s) have been issued")
     expect(page.locator("#title")).to_be_disabled()
     expect(page.get_by_role("button", name="Save the draft")).to_have_count(0)
-    accessible(page, "form-locked")
+    accessible(page, "admin-drafts-form-locked")
     page.goto(f"{base}/admin/ballots/keyboard-2027/dashboard")
     expect(page.locator("#call-minutes")).to_have_text("0")
-    accessible(page, "dashboard")
+    accessible(page, "admin-drafts-dashboard")
