@@ -68,6 +68,9 @@ class Evidence:
     token_rows: list[tuple[str, str]] | None = None
     #: Each file column's distinct cells parsed: column → cell → choices.
     parsed: dict[str, dict[bytes, tuple[int, ...]]] = field(default_factory=dict)
+    #: Whether every distinct cell names only candidates of its contest, none twice (judged
+    #: before the recount, which frees the cells; None: not judged yet).
+    choices_ok: bool | None = None
     #: Each contest's count input and blank count, built once for the .blt check and recount.
     prepared: tuple[dict[str, CountInput], dict[str, int]] | None = None
     #: The result document counted afresh, or the exception that stopped the count.
@@ -300,22 +303,56 @@ def check_choices(ev: Evidence) -> list[str]:
     if header != expected:
         return [f"ballots.csv, line 1: the columns are {header}; election.json asks for "
                 f"{expected}"]  # fmt: skip
-    numbers = {
-        str(contest["key"]): {number for number, _ in contests.candidates(contest)}
-        for contest in contests.contests(definition)
-    }
-    for key, parsed in ev.parsed.items():
-        allowed = numbers[contests.keys(definition)[0] if key == "choices" else key]
-        for cell, choices in parsed.items():
-            odd = bool(cell.strip()) and not choices
-            if odd or len(set(choices)) != len(choices) or not allowed.issuperset(choices):
-                return _choices_exact(ev, numbers)
+    ok = ev.choices_ok if ev.choices_ok is not None else choices_valid(ev)
+    if not ok:
+        return _choices_exact(ev, _candidate_numbers(definition))
     problems = list(ev.ballots.channel_problems)
     problems.extend(
         f"ballots.csv, line {line}: the ballot is blank in every contest"
         for line in ev.ballots.blank_lines
     )
     return problems
+
+
+def _candidate_numbers(definition: dict[str, Any]) -> dict[str, set[int]]:
+    """Contest key → its candidates' numbers."""
+    return {
+        str(contest["key"]): {number for number, _ in contests.candidates(contest)}
+        for contest in contests.contests(definition)
+    }
+
+
+def choices_valid(ev: Evidence) -> bool:
+    """True when every distinct cell of ballots.csv names only candidates of its contest, and
+    none twice (False too for a column that is not a contest: the header check names it)."""
+    numbers = _candidate_numbers(ev.definition)
+    first = contests.keys(ev.definition)[0]
+    for key, parsed in ev.parsed.items():
+        allowed = numbers.get(first if key == "choices" else key)
+        if allowed is None:
+            return False
+        for cell, choices in parsed.items():
+            odd = bool(cell.strip()) and not choices
+            if odd or len(set(choices)) != len(choices) or not allowed.issuperset(choices):
+                return False
+    return True
+
+
+def keep_receipt_cells(ev: Evidence) -> None:
+    """Judge the choices, then keep only the parsed cells of the rows receipts name.
+
+    The recount holds every distinct ranking in its own form; the parsed cells
+    are not needed again except for those rows, and freeing them first keeps
+    them out of the verifier's peak memory.
+    """
+    ev.choices_ok = choices_valid(ev)
+    keys = ev.ballots.columns or ["choices"]
+    rows = [cells for _line, _token, cells in ev.ballots.receipt_rows.values()]
+    ev.parsed = {
+        key: {row[i]: ev.parsed[key][row[i]] for row in rows if row[i] in ev.parsed[key]}
+        for i, key in enumerate(keys)
+        if key in ev.parsed
+    }
 
 
 def _choices_exact(ev: Evidence, numbers: dict[str, set[int]]) -> list[str]:

@@ -20,7 +20,13 @@ from ballotbox.core.audit.receipts import open_receipt
 from ballotbox.core.audit.saved_checkpoints import SavedCheckpoints
 from ballotbox.core.audit.source import BundleSource
 from ballotbox.core.audit.verify_ballots import scan_ballots
-from ballotbox.core.audit.verify_checks import Evidence, count_inputs, exact_tokens, parse_cells
+from ballotbox.core.audit.verify_checks import (
+    Evidence,
+    count_inputs,
+    exact_tokens,
+    keep_receipt_cells,
+    parse_cells,
+)
 from ballotbox.core.audit.verify_scan import LogScan, TokenScan, mset_key, scan_log, scan_tokens
 from ballotbox.core.errors import BallotboxError
 
@@ -118,7 +124,9 @@ def _recount(ev: Evidence) -> dict[str, Any] | Exception:
     seed = ev.commitment["tie_break_seed"] if ev.commitment else ev.definition["tie_seed"]
     try:
         inputs, blank = count_inputs(ev)
-        ev.ballots.cells = []  # the raw cells are in the count inputs now; free them first
+        # The raw and parsed cells are in the count inputs now: free them before counting.
+        ev.ballots.cells = []
+        keep_receipt_cells(ev)
         return contests.recount_grouped(ev.definition, {}, blank, str(seed), inputs)
     except (BallotboxError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         return exc
