@@ -47,8 +47,12 @@ def test_while_open_the_audit_page_shows_turnout_and_checkpoints_but_no_vote_tot
     assert 'id="checkpoints"' in text and "<td>16</td>" in text
     for name in NAMES[:4]:  # candidates appear only inside the definition, never beside a count
         assert f"{name}</td>" not in text
+    # The checkpoints table may list one signed by the clock loop mid-way (at 7 ballots, say):
+    # leave it out, and look for the candidates' totals everywhere else.
+    start = text.index('id="checkpoints"')
+    elsewhere = text[:start] + text[text.index("</table>", start) :]
     for tally_text in (">7<", ">5<", ">1<"):
-        assert tally_text not in text, "a candidate's running total leaked onto the audit page"
+        assert tally_text not in elsewhere, "a candidate's running total leaked onto the page"
     results = client.get(f"/elections/{slug}/results", headers=HTML)
     assert 'id="no-results"' in results.text and "<table" not in results.text
     assert client.get(f"/api/v1/elections/{slug}/result").status_code == 404
