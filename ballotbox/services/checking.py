@@ -35,8 +35,9 @@ from ballotbox.definition import ElectionDefinition
 from ballotbox.services.context import Context
 from ballotbox.services.elections import definition_of, local_title
 from ballotbox.services.token_lookup import find_token
+from ballotbox.services.voting_rules import can_vote_now
 from ballotbox.storage import repository
-from ballotbox.storage.models import Ballot, ElectionState, TokenState
+from ballotbox.storage.models import Ballot, BallotToken, Election, ElectionState, TokenState
 
 __all__ = [
     "CheckedVote",
@@ -44,7 +45,7 @@ __all__ = [
     "RecordedContest",
     "check_vote",
     "describe",
-    "published_vote",
+    "vote_or_check",
     "recorded_code",
 ]
 
@@ -103,6 +104,11 @@ def check_vote(
     election, row = find_token(session, ctx, token, slug, lock=False)
     if election.state != ElectionState.PUBLISHED:
         raise NotCheckableError()
+    return _recorded(session, election, row, token)
+
+
+def _recorded(session: Session, election: Election, row: BallotToken, token: Token) -> CheckedVote:
+    """What the published list records for the token of ``row``."""
     ballot = repository.ballot_by_hash(session, row.token_hash)
     if ballot is None:
         status = VOID if row.state == TokenState.VOID else UNUSED
@@ -118,16 +124,19 @@ def check_vote(
     )
 
 
-def published_vote(session: Session, ctx: Context, token: Token | str) -> CheckedVote | None:
-    """What is recorded for ``token`` if its ballot is published; None while it is not.
+def vote_or_check(
+    session: Session, ctx: Context, token: Token, channel: str, *, check: bool = True
+) -> CheckedVote | Election:
+    """For a channel that takes a bare token both to vote and to check, in one look-up.
 
-    For a channel that takes a bare token both to vote and to check: it checks
-    once the ballot is published and votes before.  Token errors are raised.
+    Once the token's ballot is published (and ``check``): what is recorded for
+    it.  Otherwise its election, if it could vote now through ``channel``; the
+    token and voting errors are raised as :func:`check_can_vote` raises them.
     """
-    try:
-        return check_vote(session, ctx, token)
-    except NotCheckableError:
-        return None
+    election, row = find_token(session, ctx, token, None, lock=False)
+    if check and election.state == ElectionState.PUBLISHED:
+        return _recorded(session, election, row, token)
+    return can_vote_now(session, ctx, election, row, channel)
 
 
 def recorded_code(ballot: Ballot) -> str:

@@ -35,6 +35,13 @@ def check_can_vote(
 ) -> Election:
     """The token's election, if it could vote now; the same errors ``cast()`` would give."""
     election, row = find_token(session, ctx, token, election_slug, lock=False)
+    return can_vote_now(session, ctx, election, row, channel)
+
+
+def can_vote_now(
+    session: Session, ctx: Context, election: Election, row: BallotToken, channel: str
+) -> Election:
+    """``election``, if the token of ``row`` (found in it) could vote now through ``channel``."""
     check_open(election, channel, ctx.clock.now())
     check_unspent(row)
     hold = continuity.paused(session, ctx, election)

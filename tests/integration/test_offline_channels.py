@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from ballotbox.adapters.phone.simulator import call
 from ballotbox.adapters.sms.simulator import send
@@ -206,3 +207,35 @@ def test_without_a_published_ballot_the_greeting_offers_no_check(
     ballot_env.make_election(tokens=1)
     said = call(twilio, "", auth_token=AUTH).said
     assert not any("recorded" in s for s in said)
+
+
+def test_a_text_or_a_call_looks_its_token_up_once(
+    ballot_env: BallotEnv, twilio: TestClient, tmp_path: Path
+) -> None:
+    """Vote or check is decided from one look-up of the token (services.checking.vote_or_check)."""
+    slug, tokens, _receipts = run_election(ballot_env)
+    fresh = ballot_env.make_election("motion-2027", tokens=2, closes="2027-06-30T17:00:00Z")[1]
+    engine = twilio.app.state.engine  # type: ignore[attr-defined]
+    lookups: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM ballot_token" in statement:
+            lookups.append(statement)
+
+    send(twilio, fresh[1].grouped, auth_token=AUTH)  # the look-up learns the new ballot's key
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        asked = send(twilio, fresh[0].grouped, auth_token=AUTH).messages  # an open ballot
+        assert any("Test election motion-2027" in m for m in asked) and len(lookups) == 1
+        publish(ballot_env, slug, tmp_path / "bundle")
+        lookups.clear()
+        checked = " ".join(send(twilio, tokens[0].grouped, auth_token=AUTH).messages)
+        assert "Receipt code" in checked and len(lookups) == 1
+        lookups.clear()
+        refused = send(twilio, f"{tokens[5].grouped} 1 2", auth_token=AUTH).messages
+        assert refused[0].startswith("Voting closed on") and len(lookups) == 1
+        lookups.clear()
+        said = call(twilio, f"{tokens[0].digits}#", auth_token=AUTH).said
+        assert any(s.startswith("The recorded vote is:") for s in said) and len(lookups) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

@@ -54,8 +54,8 @@ from ballotbox.core.errors import (
 from ballotbox.core.i18n import _, ballot_languages, current_locale, set_locale
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context
-from ballotbox.services.casting import cast, check_can_vote
-from ballotbox.services.checking import published_vote
+from ballotbox.services.casting import cast
+from ballotbox.services.checking import CheckedVote, vote_or_check
 from ballotbox.services.elections import definition_of
 from ballotbox.storage import repository
 from ballotbox.storage.models import ElectionState
@@ -203,12 +203,12 @@ class Call:
         try:
             self.guard.check("phone", caller)
             token = keypad.read_token(keys)
-            published = published_vote(self.session, self.ctx, token)
-            if published is not None:  # after publication a token is checked, not voted
-                checked = repository.election_by_slug(self.session, published.election)
+            found = vote_or_check(self.session, self.ctx, token, "phone")
+            if isinstance(found, CheckedVote):  # after publication a token is checked, not voted
+                checked = repository.election_by_slug(self.session, found.election)
                 progress = self.in_ballot_language(progress, definition_of(checked))
-                return checkcall.read_vote(self, progress, published)
-            election = check_can_vote(self.session, self.ctx, token, "phone")
+                return checkcall.read_vote(self, progress, found)
+            election = found
         except RateLimitedError as error:
             return twiml(self.script.say(spoken(error)).hangup())
         except (TokenFormatError, UnknownTokenError, TokenUsedError, TokenVoidError) as error:

@@ -46,8 +46,8 @@ from ballotbox.core.tokens.format import parse
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context, costs
 from ballotbox.services.batching import NotRecordedError
-from ballotbox.services.casting import CastReceipt, check_can_vote
-from ballotbox.services.checking import published_vote
+from ballotbox.services.casting import CastReceipt
+from ballotbox.services.checking import CheckedVote, vote_or_check
 from ballotbox.services.elections import definition_of
 from ballotbox.services.guards import Guard
 from ballotbox.storage.db import transaction
@@ -99,10 +99,12 @@ class Answer:
                 if isinstance(message, grammar.Check | grammar.Dispute):
                     return self.after_publication(message)
                 token = parse(message.token)
-                published = published_vote(self.session, self.ctx, token)
-                if published is not None and isinstance(message, grammar.BallotRequest):
-                    return self.kept(checktext.check_messages(published))  # the token alone
-                election = check_can_vote(self.session, self.ctx, token, "sms")
+                # The token alone checks once its ballot is published; a vote is refused then.
+                alone = isinstance(message, grammar.BallotRequest)
+                found = vote_or_check(self.session, self.ctx, token, "sms", check=alone)
+                if isinstance(found, CheckedVote):
+                    return self.kept(checktext.check_messages(found))
+                election = found
             except _TOKEN_FAILURES as error:
                 failure = error
                 raise
