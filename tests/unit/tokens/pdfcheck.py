@@ -11,6 +11,7 @@ the glyphs, cannot hide small type.
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,26 @@ from pypdf.generic import ContentStream
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1, 0, 0, 1, 0, 0)
+
+
+#: Names a print run must set exactly as the register has them (Latin Extended, Greek,
+#: Cyrillic), a right-to-left name and a 60-character one.
+NAMES = (
+    "Siân Ŵyn",
+    "Tŷ Gwyn",
+    "Łukasz Żółć",
+    "Αλέξανδρος Παπαδόπουλος",
+    "Дмитрий Шостакович",
+)
+ARABIC = "محمد عبد الله"
+LONG = "Sir Bartholomew Montgomery-Fitzwilliam Alexander John-Smythe"  # 60 characters
+#: A token as cards print it: five groups of four digits.
+GROUPED = re.compile(r"\b\d{4} \d{4} \d{4} \d{4} \d{4}\b")
+
+
+def flat(text: str) -> str:
+    """``text`` with every run of whitespace (no-break spaces too) as one space."""
+    return " ".join(text.split())
 
 
 def _multiply(a: Matrix, b: Matrix) -> Matrix:

@@ -8,7 +8,6 @@ one-language-per-member run, and the postcard carries both.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,23 +18,20 @@ from ballotbox.core.printing.carddesign import BilingualCardLayoutError
 from ballotbox.core.printing.cards import CardInfo, ContestHint, MethodHint, render_cards
 from ballotbox.core.printing.papers import PaperContest, PaperInfo, render_papers
 from tests.unit.tokens.conftest import make_cards
-from tests.unit.tokens.pdfcheck import page_count, page_text, qr_texts, render_pages, text_sizes
-
-NAMES = (
-    "Siân Ŵyn",
-    "Tŷ Gwyn",
-    "Łukasz Żółć",
-    "Αλέξανδρος Παπαδόπουλος",
-    "Дмитрий Шостакович",
+from tests.unit.tokens.pdfcheck import (
+    ARABIC,
+    GROUPED,
+    LONG,
+    NAMES,
+    flat,
+    page_count,
+    page_text,
+    qr_texts,
+    render_pages,
+    text_sizes,
 )
-ARABIC = "محمد عبد الله"
-LONG = "Sir Bartholomew Montgomery-Fitzwilliam Alexander John-Smythe"  # 60 characters
+
 WELSH_TITLE = "Etholiad Pwyllgor y Gangen 2025 — Ŵyl yr Hŷn"
-GROUPED = re.compile(r"\b\d{4} \d{4} \d{4} \d{4} \d{4}\b")
-
-
-def flat(text: str) -> str:
-    return " ".join(text.replace("\xa0", " ").split())
 
 
 def bilingual(info: CardInfo, **changes: object) -> CardInfo:

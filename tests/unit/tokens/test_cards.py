@@ -30,17 +30,7 @@ from ballotbox.core.printing.layouts import UnknownLayoutError
 from ballotbox.core.printing.pdfstream import UnprintableTextError
 from ballotbox.core.printing.qr import encode_qrcode, encode_zxing
 from tests.unit.tokens.conftest import make_cards
-from tests.unit.tokens.pdfcheck import page_text, smallest_text, text_sizes
-
-NAMES = [
-    "Siân Ŵyn",
-    "Tŷ Gwyn",
-    "Łukasz Żółć",
-    "Αλέξανδρος Παπαδόπουλος",
-    "Дмитрий Шостакович",
-]
-
-GROUPED = re.compile(r"\b\d{4} \d{4} \d{4} \d{4} \d{4}\b")
+from tests.unit.tokens.pdfcheck import GROUPED, NAMES, page_text, smallest_text, text_sizes
 
 
 def page_tokens(path: Path) -> list[list[str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,18 +18,16 @@ from ballotbox.core.printing.papers import (
 from ballotbox.core.printing.pdfstream import UnprintableTextError
 from ballotbox.core.printing.printrun import manifest_path
 from tests.unit.tokens.conftest import make_cards
-from tests.unit.tokens.pdfcheck import page_count, page_text, smallest_text
-
-NAMES = (
-    "Siân Ŵyn",
-    "Tŷ Gwyn",
-    "Łukasz Żółć",
-    "Αλέξανδρος Παπαδόπουλος",
-    "Дмитрий Шостакович",
+from tests.unit.tokens.pdfcheck import (
+    ARABIC,
+    GROUPED,
+    LONG,
+    NAMES,
+    flat,
+    page_count,
+    page_text,
+    smallest_text,
 )
-LONG = "Sir Bartholomew Montgomery-Fitzwilliam Alexander John-Smythe"
-ARABIC = "محمد عبد الله"
-GROUPED = re.compile(r"\b\d{4} \d{4} \d{4} \d{4} \d{4}\b")
 
 
 def info(*contests: PaperContest) -> PaperInfo:
@@ -52,10 +49,6 @@ def info(*contests: PaperContest) -> PaperInfo:
             ),
         ),
     )
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 @pytest.mark.parametrize(("layout", "minimum"), [("ballot-paper", 12), ("ballot-paper-large", 16)])
