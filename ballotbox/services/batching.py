@@ -185,18 +185,13 @@ class CastBatcher:
                 return
             self._run_batch(self._take_batch(first))
 
-    def _admitted(self, batch: list[_Job]) -> list[_Job]:
-        """The jobs whose sources may still fail; the others are refused (one read for all)."""
+    def _admitted(self, session: Session, batch: list[_Job]) -> list[_Job]:
+        """The jobs whose sources may still fail; the others are refused (one read for all, in
+        the batch's transaction: no connection of its own, no round trip more)."""
         sources = {job.source for job in batch if job.source is not None}
         if not sources or self.guard is None:
             return batch
-        try:
-            limited = self.guard.limited(sources)
-        except Exception:  # noqa: BLE001 - the limits could not be read: nothing is recorded
-            log.exception("the failure limits of a batch of %d casts could not be read", len(batch))
-            for job in batch:
-                _settle(job.future.set_exception, NotRecordedError())
-            return []
+        limited = self.guard.limited(sources, session)
         admitted = []
         for job in batch:
             if job.source in limited:
@@ -206,19 +201,19 @@ class CastBatcher:
         return admitted
 
     def _run_batch(self, batch: list[_Job]) -> None:
-        batch = self._admitted(batch)
-        if not batch:
-            return
-        requests = [CastRequest(j.token, j.choices, j.channel, j.election_slug) for j in batch]
         try:
             with transaction(self.engine) as session:
-                outcomes = cast_many(session, self.ctx, requests)
+                batch = self._admitted(session, batch)
+                requests = [
+                    CastRequest(j.token, j.choices, j.channel, j.election_slug) for j in batch
+                ]
+                outcomes = cast_many(session, self.ctx, requests) if requests else []
                 for job, outcome in zip(batch, outcomes, strict=True):
                     if job.also is not None and isinstance(outcome, CastReceipt):
                         job.also(session, outcome)
         except Exception:  # noqa: BLE001 - the batch failed or its commit did: nothing was recorded
             log.exception("a batch of %d casts could not be recorded", len(batch))
-            for job in batch:
+            for job in batch:  # a job refused for its source already has its answer: kept
                 _settle(job.future.set_exception, NotRecordedError())
             return
         self.batches += 1

@@ -86,7 +86,9 @@ class Limits:
 class GuardStore(Protocol):
     """Where counts and replies live: the database, or one process's memory."""
 
-    def counts(self, keys: Sequence[bytes], now: int) -> dict[bytes, int]: ...
+    def counts(
+        self, keys: Sequence[bytes], now: int, session: Session | None = None
+    ) -> dict[bytes, int]: ...
     def bump(self, session: Session, key: bytes, expires: int) -> int: ...
     def recall(self, key: bytes, now: int) -> bytes | None: ...
     def remember(
@@ -104,8 +106,13 @@ class DatabaseStore:
     def __post_init__(self) -> None:
         self._reader = reader(self.engine)
 
-    def counts(self, keys: Sequence[bytes], now: int) -> dict[bytes, int]:
-        """Read on a connection of its own, so a check never holds a lock."""
+    def counts(
+        self, keys: Sequence[bytes], now: int, session: Session | None = None
+    ) -> dict[bytes, int]:
+        """Read in ``session``'s transaction if given, else on a connection of its own (a plain
+        read: it never holds a lock)."""
+        if session is not None:
+            return repository.guard_counts(session, keys, now)
         with self._reader.connect() as connection:
             return repository.guard_counts(connection, keys, now)
 
@@ -153,8 +160,10 @@ class MemoryStore:
     _replies: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def counts(self, keys: Sequence[bytes], now: int) -> dict[bytes, int]:
-        """The unexpired counts under ``keys``."""
+    def counts(
+        self, keys: Sequence[bytes], now: int, session: Session | None = None
+    ) -> dict[bytes, int]:
+        """The unexpired counts under ``keys`` (the session is not used)."""
         with self._lock:
             found = {k: self._counts.get(k) for k in keys}
         return {k: c for k, v in found.items() if v is not None for c, e in [v] if e > now}
@@ -242,27 +251,32 @@ class Guard:
         """``source``'s failures over the sliding window."""
         return self._failures([(kind, source)])[(kind, source)]
 
-    def _failures(self, sources: Iterable[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    def _failures(
+        self, sources: Iterable[tuple[str, str]], session: Session | None = None
+    ) -> dict[tuple[str, str], float]:
         """Each (kind, source)'s failures over the sliding window, in one read."""
         now, bucket, into = self._now()
         keys = {
             wanted: (self._source_key(*wanted, bucket), self._source_key(*wanted, bucket - 1))
             for wanted in sources
         }
-        counts = self.store.counts([k for pair in keys.values() for k in pair], now)
+        counts = self.store.counts([k for pair in keys.values() for k in pair], now, session)
         return {
             wanted: counts.get(current, 0) + counts.get(previous, 0) * (1 - into)
             for wanted, (current, previous) in keys.items()
         }
 
-    def limited(self, sources: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    def limited(
+        self, sources: Iterable[tuple[str, str]], session: Session | None = None
+    ) -> set[tuple[str, str]]:
         """Which of the (kind, source) pairs have used up their failures for now (one read).
 
-        The batcher asks this once per batch of casts, before it looks up any token.
+        The batcher asks this once per batch of casts, in the batch's own transaction
+        (``session``), before it looks up any token.
         """
         return {
             wanted
-            for wanted, failures in self._failures(sources).items()
+            for wanted, failures in self._failures(sources, session).items()
             if failures >= self.limits.per_source[wanted[0]]
         }
 

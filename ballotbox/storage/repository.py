@@ -398,13 +398,21 @@ def _insert(session: Session, table: Any) -> Any:
     return sqlite.insert(table)
 
 
-def guard_counts(connection: Connection, keys: Sequence[bytes], now: int) -> dict[bytes, int]:
-    """The unexpired counts under ``keys`` (read on its own connection, never locking)."""
-    table = GuardCount.__table__  # type: ignore[attr-defined]
-    rows = connection.execute(
-        select(table.c.key, table.c.count).where(table.c.key.in_(keys), table.c.expires > now)
-    ).all()
+def guard_counts(
+    connection: Connection | Session, keys: Sequence[bytes], now: int
+) -> dict[bytes, int]:
+    """The unexpired counts under ``keys`` (never locking): on a connection of its own, or in
+    a session's transaction (the cast batcher reads them there, saving a connection)."""
+    rows = connection.execute(_GUARD_COUNTS, {"keys": list(keys), "now": now}).all()
     return {bytes(key): count for key, count in rows}
+
+
+# Built once (every cast batch runs it): only the values change.
+_GUARD_TABLE = GuardCount.__table__  # type: ignore[attr-defined]
+_GUARD_COUNTS = select(_GUARD_TABLE.c.key, _GUARD_TABLE.c.count).where(
+    _GUARD_TABLE.c.key.in_(bindparam("keys", expanding=True)),
+    _GUARD_TABLE.c.expires > bindparam("now"),
+)
 
 
 def bump_guard_count(session: Session, key: bytes, expires: int) -> int:
