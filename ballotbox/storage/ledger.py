@@ -156,6 +156,8 @@ def append_ballots(
 # JSON arrays, so it is compiled once and PostgreSQL prepares it once (a VALUES list of N rows
 # is new SQL for every N: compiling it was most of the batcher's own time).  JSON rather than
 # SQL arrays: json.dumps is C, where the driver quotes every element of an array in Python.
+# The tokens are matched with ``= ANY(ARRAY(...))``, which uses the key; ``IN (SELECT ...)``
+# from the JSON would be planned as a scan of every token of every election.
 _APPEND_PG = text(
     """
     WITH given AS (
@@ -165,7 +167,7 @@ _APPEND_PG = text(
         INSERT INTO ballot (token_hash, election_id, token, channel, choices)
         SELECT h, :election_id, t, c, v FROM given
     ), spent AS (
-        UPDATE ballot_token SET state = :voted WHERE token_hash IN (SELECT h FROM given)
+        UPDATE ballot_token SET state = :voted WHERE token_hash = ANY(ARRAY(SELECT h FROM given))
     ), linked AS (
         INSERT INTO log_entry (election_id, position, kind, payload, entry_hash)
         SELECT :election_id, CAST(l ->> 0 AS integer), l ->> 1, l ->> 2, decode(l ->> 3, 'hex')

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import event, func, text
 from sqlmodel import Session, select
 
 from ballotbox.core.errors import BallotboxError, RateLimitedError, UnknownTokenError
@@ -14,6 +15,7 @@ from ballotbox.core.tokens.format import Token
 from ballotbox.services.batching import CastBatcher, NotRecordedError
 from ballotbox.services.casting import CastReceipt, CastRequest, cast_many
 from ballotbox.services.guards import Guard
+from ballotbox.storage import ledger
 from ballotbox.storage.models import Ballot, BallotToken
 from tests.fixtures.elections import BallotEnv
 
@@ -157,6 +159,26 @@ def test_a_batch_is_written_by_the_same_statements_whatever_its_size(
         assert len(written) == 3 * 4  # ballots, tokens, log, head
     with ballot_env.read() as s:
         assert s.exec(select(func.count()).select_from(Ballot)).one() == 9
+
+
+@pytest.mark.parametrize(  # the one-statement append is PostgreSQL's (SQLite writes four)
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_the_postgresql_append_finds_its_tokens_by_their_key(ballot_env: BallotEnv) -> None:
+    """The batch's one statement reaches the voters' token rows through the primary key: a
+    plan that scans the token table would cost every cast in proportion to the register."""
+    ballot_env.make_election(tokens=3000)
+    rows = json.dumps([["00" * 32, "0" * 20, "web", "[1]"]])
+    entries = json.dumps([[0, "ballot", "{}", "00" * 32]])
+    params = {"election_id": 0, "ballots": rows, "entries": entries, "voted": "voted"}
+    params |= {"length": 0, "head": b"", "count": 0}
+    with ballot_env.session() as s:
+        s.execute(text("ANALYZE ballot_token"))
+        explain = text("EXPLAIN " + str(ledger._APPEND_PG))  # noqa: SLF001 - its plan is the point
+        plan = "\n".join(row[0] for row in s.execute(explain, params))
+        s.rollback()
+    assert "ballot_token_pkey" in plan
+    assert "Seq Scan on ballot_token" not in plan
 
 
 def test_a_cast_whose_caller_gave_up_does_not_stop_its_batch(
