@@ -80,6 +80,9 @@ def make_templates(*directories: Path) -> Jinja2Templates:
         loader=jinja2.FileSystemLoader([str(d) for d in (*directories, TEMPLATES)]),
         autoescape=jinja2.select_autoescape(default=True),
         extensions=["jinja2.ext.i18n"],
+        # The templates ship with the package and change only with a new release (and a
+        # restart): no stat of every template file behind each page, as auto_reload does.
+        auto_reload=False,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_escaped_gettext, ngettext=_escaped_ngettext, newstyle=True
