@@ -92,7 +92,7 @@ def append_ballots(
 
     ``head`` is the election's chain head, locked by this transaction.  Written
     with plain statements rather than the ORM's unit of work: on PostgreSQL one
-    statement (writable CTEs over arrays, see ``_APPEND_PG``), on SQLite four.
+    statement (writable CTEs over the rows as JSON, see ``_APPEND_PG``), on SQLite four.
     A ballot already stored for a token raises IntegrityError and the caller's
     transaction must roll back.
     Returns each entry's position and hash, as :func:`append_many` does.
