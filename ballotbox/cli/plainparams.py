@@ -55,6 +55,7 @@ def convert_plainly(group: Any) -> None:
     """Give the plain parameters of the :data:`PLAIN` commands of ``group`` their converter."""
     commands = getattr(group, "commands", {})
     for name in PLAIN:
+        _hint_own_help(commands.get(name))
         for param in getattr(commands.get(name), "params", ()):
             descriptor = getattr(param, "type_descriptor", None)
             if descriptor is None or getattr(param, "_runtime_param", None) is not None:
@@ -68,6 +69,15 @@ def convert_plainly(group: Any) -> None:
             if kind is not int and (getattr(info, "min", None) is not None):
                 continue
             param._runtime_param = PlainConversion(kind, getattr(info, "min", None))
+
+
+def _hint_own_help(command: Any) -> None:
+    """Let a usage error end "Try 'ballotbox count --help' for help." as Click's own help does:
+    Click names only its built-in help option there, which these commands replace."""
+    own = [p for p in getattr(command, "params", ()) if "--help" in getattr(p, "opts", ())]
+    if own:
+        command.get_help_option = lambda _ctx: own[0]
+        command.get_help_option_names = lambda _ctx: ["--help"]
 
 
 def show_help(ctx: typer.Context, _param: object, asked: bool) -> None:

@@ -98,3 +98,4 @@ def test_count_options_are_converted_without_pydantic_and_bad_ones_named(
     else:
         assert done.returncode == 2 and "Traceback" not in done.stderr
         assert f"Invalid value for '--seats' / '-s': {message}" in done.stderr
+        assert "Try 'ballotbox count --help' for help." in done.stderr  # as Click's own says
