@@ -38,7 +38,18 @@ def translations(locale: str) -> gettext.NullTranslations:
 
 def available(locale: str) -> bool:
     """True when a compiled catalogue exists for ``locale``."""
-    return (LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file()
+    return locale in _catalogues(LOCALE_DIR)
+
+
+@lru_cache(maxsize=8)
+def _catalogues(directory: Path) -> frozenset[str]:
+    """The languages with a compiled catalogue in ``directory``, read once: the catalogues
+    ship with the package (and are cached once loaded), so no page lists the folder again."""
+    if not directory.is_dir():
+        return frozenset()
+    return frozenset(
+        p.name for p in directory.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file()
+    )
 
 
 def supported(locale: str) -> bool:
@@ -48,11 +59,7 @@ def supported(locale: str) -> bool:
 
 def languages() -> list[str]:
     """Every language pages can be shown in: English first, then each catalogue's, sorted."""
-    found = (
-        sorted(p.name for p in LOCALE_DIR.iterdir() if p.is_dir() and available(p.name))
-        if LOCALE_DIR.is_dir()
-        else []
-    )
+    found = sorted(_catalogues(LOCALE_DIR))
     return [DEFAULT_LOCALE, *(code for code in found if code != DEFAULT_LOCALE)]
 
 
