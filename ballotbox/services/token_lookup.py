@@ -69,19 +69,38 @@ def find_tokens(
 def _find(
     session: Session, ctx: Context, wanted: Sequence[Wanted], slugs: tuple[str, ...], *, lock: bool
 ) -> list[TokenMatch | BallotboxError]:
-    keys = {slug: ctx.keys.token_key(slug) for slug in slugs}
+    keys: dict[str, bytes | None] = {}  # read only for the elections a token is looked for in
+
+    def hashes_in(token: Token, scope: Sequence[str], named: bool) -> dict[bytes, str]:
+        """The token's keyed hash in each election of ``scope``.  Looking in every election,
+        one whose keys were destroyed after its challenge period (deploy/README.md) is passed
+        over: no token can be found there any more.  A named election's missing keys raise."""
+        by_hash = {}
+        for s in scope:
+            if s not in keys:
+                try:
+                    keys[s] = ctx.keys.token_key(s)
+                except KeyMissingError:
+                    if named:
+                        raise
+                    keys[s] = None
+            found_key = keys[s]
+            if found_key is not None:
+                by_hash[token_hash(token, found_key)] = s
+        return by_hash
+
     found: list[TokenMatch | BallotboxError] = []
     candidates: dict[int, tuple[Token, dict[bytes, str]]] = {}
     for i, (given, slug) in enumerate(wanted):
         try:
             token = given if isinstance(given, Token) else parse(given)
-            if slug is not None and slug not in keys:
+            if slug is not None and slug not in slugs:
                 raise UnknownElectionError(slug=slug)
         except BallotboxError as error:
             found.append(error)
             continue
         scope = [slug] if slug is not None else slugs
-        candidates[i] = (token, {token_hash(token, keys[s]): s for s in scope})
+        candidates[i] = (token, hashes_in(token, scope, named=slug is not None))
         found.append(UnknownTokenError())  # until its row turns up below
     hashes = sorted({h for _token, by_hash in candidates.values() for h in by_hash})
     rows = {

@@ -21,6 +21,7 @@ from ballotbox.core.errors import (
     UnknownElectionError,
     UnknownTokenError,
 )
+from ballotbox.core.tokens.format import generate
 from ballotbox.services import elections, issuance
 from ballotbox.services.casting import cast
 from ballotbox.storage import repository
@@ -203,3 +204,25 @@ def test_tokens_are_unique_across_elections_and_never_stored_plain(ballot_env: B
         stored = [row.token_hash for row in s.exec(select(BallotToken)).all()]
     assert all(len(h) == 32 for h in stored)
     assert not any(d.encode() in h for d in digits for h in stored)
+
+
+def test_an_old_election_whose_keys_were_destroyed_does_not_stop_another_one(
+    ballot_env: BallotEnv,
+) -> None:
+    """deploy/README.md: an election's key folder is deleted after its challenge period.  Its
+    rows stay in the database; a vote for another election, found with or without naming it
+    (texts and calls name none), goes on as before, and a new ballot's cards can be issued."""
+    import shutil  # noqa: PLC0415 - this test alone
+
+    old, _old_tokens = ballot_env.make_election(slug="old-2026", tokens=1)
+    slug, tokens = ballot_env.make_election(slug="new-2027", tokens=3)
+    shutil.rmtree(ballot_env.ctx.keys.folder(old))
+    with ballot_env.session() as s:
+        by_text = cast(s, ballot_env.ctx, tokens[0], [1], "sms")
+        by_page = cast(s, ballot_env.ctx, tokens[1], [2], "web", election_slug=slug)
+    assert by_text.election == by_page.election == slug
+    with ballot_env.session() as s, pytest.raises(UnknownTokenError):
+        cast(s, ballot_env.ctx, generate(), [1], "sms")  # never issued: unknown, not a crash
+    later, later_tokens = ballot_env.make_election(slug="later-2028", tokens=2)  # cards issue
+    with ballot_env.session() as s:
+        assert cast(s, ballot_env.ctx, later_tokens[0], [1], "phone").election == later
