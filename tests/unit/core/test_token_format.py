@@ -108,3 +108,20 @@ def test_repr_never_shows_the_whole_token() -> None:
     token = generate(seeded(6))
     assert token.digits not in repr(token)
     assert token.digits[4:] not in repr(Token(token.digits))
+
+
+def test_the_keyed_token_hash_is_pynacls_blake2b_byte_for_byte() -> None:
+    """The stored and published hash (FORMAT.md) is BLAKE2b-256 keyed with the election's key:
+    the standard library's, which the verifier uses, gives PyNaCl's bytes for every key."""
+    import nacl.encoding  # noqa: PLC0415 - only this test compares with PyNaCl
+    import nacl.hash  # noqa: PLC0415
+
+    from ballotbox.core.tokens.hashing import token_hash  # noqa: PLC0415
+
+    for seed in range(20):
+        key = bytes((seed * 7 + i) % 256 for i in range(32))
+        token = generate(random.Random(seed).randrange)
+        by_nacl = nacl.hash.blake2b(
+            token.encode(), digest_size=32, key=key, encoder=nacl.encoding.RawEncoder
+        )
+        assert token_hash(token, key) == by_nacl
