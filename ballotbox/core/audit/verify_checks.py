@@ -67,7 +67,8 @@ class Evidence:
     commitment: dict[str, Any] | None = None
     #: tokens.csv read in full, when it is not in the canonical form the single pass expects.
     token_rows: list[tuple[str, str]] | None = None
-    #: Each file column's distinct cells parsed: column → cell → choices.
+    #: Each file column's distinct cells parsed: column → cell → choices (only the cells of
+    #: rows receipts name when every cell was plain: the tally holds the rest).
     parsed: dict[str, dict[bytes, tuple[int, ...]]] = field(default_factory=dict)
     #: Whether every distinct cell names only candidates of its contest, none twice (judged
     #: before the recount, which frees the cells; None: not judged yet).
