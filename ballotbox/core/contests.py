@@ -27,6 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 from ballotbox.core.counting import CountInput, CountOptions, Result, count
+from ballotbox.core.counting.model import Number, Ranking
 
 Contest = Mapping[str, Any]
 """One contest's part of a definition document (the whole document in the one-contest form)."""
@@ -123,11 +124,22 @@ def count_input(contest: Contest, choices: Iterable[Sequence[int]]) -> CountInpu
 
 def grouped_input(contest: Contest, grouped: Mapping[Choices, int]) -> CountInput:
     """The engine's input for one contest from its distinct ballots and how many cast each."""
-    listed = candidates(contest)
-    ids = {number: i for i, (number, _) in enumerate(listed)}
+    ids = candidate_ids(contest)
     level = {number: (i,) for number, i in ids.items()}.__getitem__
     # Candidate ids rise with their numbers, so sorting by numbers sorts the rankings too.
     levels = [(tuple(map(level, picked)), weight) for picked, weight in sorted(grouped.items())]
+    return contest_input(contest, levels)
+
+
+def candidate_ids(contest: Contest) -> dict[int, int]:
+    """Candidate number → the engine's id for it (ids rise with the numbers, from 0)."""
+    return {number: i for i, (number, _) in enumerate(candidates(contest))}
+
+
+def contest_input(contest: Contest, ballots: Sequence[tuple[Ranking, Number]]) -> CountInput:
+    """The engine's input for one contest whose distinct ballots are in the engine's form."""
+    listed = candidates(contest)
+    ids = candidate_ids(contest)
     groups: dict[str, set[int]] = {}
     for entry in contest.get("candidates", []):
         if isinstance(entry, dict) and entry.get("group"):
@@ -135,7 +147,7 @@ def grouped_input(contest: Contest, grouped: Mapping[Choices, int]) -> CountInpu
     return CountInput(
         candidates=[name for _, name in listed],
         seats=int(contest.get("seats", 1)),
-        ballots=levels,
+        ballots=ballots,
         title=str(contest.get("title", "")),
         groups={name: frozenset(members) for name, members in groups.items()},
     )

@@ -11,8 +11,12 @@ receipt cannot be read.  Pure: standard library, PyNaCl, ``ballotbox.core.counti
 and ``tokens``; audit/FORMAT.md says what each check proves.
 
 The large files are streamed (``verify_gather``): memory does not grow with the
-number of ballots, only with the distinct rankings the recount must hold.  On a
-terminal a progress line shows how much of the bundle has been read.
+number of ballots, and hardly with the distinct rankings the recount must hold:
+they are tallied as bytes of candidate ids in a temporary SQLite file and
+counted from flat arrays, some twenty bytes each (``verify_rankings``; a
+bundle whose cells are not as the writer writes them is counted the exact way,
+a Python object per distinct cell).  On a terminal a progress line shows how
+much of the bundle has been read.
 """
 
 from __future__ import annotations

@@ -3,9 +3,13 @@
 Per row it checks what only that row can show (the token's form and
 checksum, the channel, a row blank in every contest, the order) and adds the
 token's keyed hash to a multiset hash for the token-list check.  Per contest
-column it counts each distinct cell: the recount and the .blt check need the
-distinct rankings with their weights, never a million separate ballots, and
-each distinct cell is parsed and checked once.
+column it counts each distinct ranking: the recount and the .blt check need the
+distinct rankings with their weights, never a million separate ballots.  While
+every cell is plain they go into a :class:`RankingTally` as bytes of candidate
+ids, in memory that does not grow with them (``verify_rankings``); otherwise
+each distinct cell is kept as written, to be parsed and checked once, and a
+cell found not plain part way means a second reading that counts them so
+(:func:`count_cells`).
 Pure: standard library only.
 """
 
@@ -14,11 +18,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import operator
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ballotbox.core.audit.bundle import BALLOTS_HEADER, CONTEST_COLUMN, BundleReadError
 from ballotbox.core.audit.source import BundleSource
+from ballotbox.core.audit.verify_rankings import PlainCells, RankingTally, encode
 from ballotbox.core.audit.verify_scan import Fingerprint
 from ballotbox.core.tokens.format import LENGTH
 from ballotbox.core.vocabulary import CHANNELS
@@ -42,8 +48,14 @@ class BallotScan:
     channel_problems: list[str] = field(default_factory=list)
     blank_lines: list[int] = field(default_factory=list)
     unsorted_line: int | None = None
-    #: Each column's distinct cells with how many rows hold them.
+    #: Each column's distinct cells with how many rows hold them (the exact way).
     cells: list[Counter[bytes]] = field(default_factory=list)
+    #: Each column's distinct rankings, while every cell is plain (the compact way).
+    tally: RankingTally | None = None
+    #: Whether every cell was plain: the tally holds every ballot, and choices are valid.
+    plain: bool = False
+    #: Whether a cell not plain turned up part way: ``cells`` needs a second reading.
+    reread: bool = False
     #: Rows whose keyed token hash a receipt names: hash → (line, token, cells).
     receipt_rows: dict[bytes, tuple[int, str, list[bytes]]] = field(default_factory=dict)
 
@@ -66,10 +78,33 @@ def _header(line: bytes) -> tuple[list[str], list[str] | None]:
 
 
 def scan_ballots(
-    source: BundleSource, token_key: bytes, mset_key: bytes, watched: set[bytes]
+    source: BundleSource,
+    token_key: bytes,
+    mset_key: bytes,
+    watched: set[bytes],
+    plain: PlainCells | None = None,
 ) -> BallotScan:
-    """One pass over ballots.csv (watched: keyed token hashes whose rows receipts need)."""
+    """One pass over ballots.csv (watched: keyed token hashes whose rows receipts need; plain:
+    the cells the compact way can take, None to count every cell as written)."""
     scan = BallotScan()
+    try:
+        _scan(scan, source, token_key, mset_key, watched, plain)
+    except BaseException:
+        _drop_tally(scan)
+        raise
+    scan.plain = scan.tally is not None
+    return scan
+
+
+def _scan(
+    scan: BallotScan,
+    source: BundleSource,
+    token_key: bytes,
+    mset_key: bytes,
+    watched: set[bytes],
+    plain: PlainCells | None,
+) -> None:
+    """The pass of :func:`scan_ballots`, filling ``scan``."""
     keyed = hashlib.blake2b(digest_size=32, key=token_key)
     voted = Fingerprint(mset_key)
     width = 0
@@ -82,7 +117,9 @@ def scan_ballots(
                 continue
             scan.header, scan.columns = _header(batch.pop(0))
             width = len(scan.header)
-            scan.cells = [Counter() for _ in range(width - 2)]
+            scan.tally = _tally(plain, scan.header)
+            if scan.tally is None:
+                scan.cells = [Counter() for _ in range(width - 2)]
             blank_tail = b"," * (width - 2)
         rows = _split(batch, line, scan.header)
         tokens = [row[0] for row in rows]
@@ -103,8 +140,7 @@ def scan_ballots(
             _keep_receipt_rows(scan, rows, keyed, watched, line)
         for channel in {row[1] for row in rows} - _CHANNELS:
             scan.channel_problems.extend(_bad_channel(rows, channel, line))
-        for column, counter in enumerate(scan.cells, start=2):
-            counter.update([row[column] for row in rows])
+        _count(scan, rows, plain)
         if blank_tail + b"\n" in b"\n".join(batch) + b"\n":
             scan.blank_lines.extend(
                 line + 1 + offset for offset, text in enumerate(batch) if text.endswith(blank_tail)
@@ -116,7 +152,61 @@ def scan_ballots(
             f"ballots.csv, line 1: header must be {','.join(BALLOTS_HEADER)}"
         )  # fmt: skip
     scan.voted = voted.value()
-    return scan
+
+
+def _tally(plain: PlainCells | None, header: list[str]) -> RankingTally | None:
+    """A tally for the compact way if the file's header is the plain one (and SQLite works)."""
+    if plain is None or header != plain.header:
+        return None
+    try:
+        return RankingTally()
+    except sqlite3.Error:
+        return None
+
+
+def _count(scan: BallotScan, rows: list[list[bytes]], plain: PlainCells | None) -> None:
+    """Count a batch's cells: as rankings in the tally while every cell is plain, else as
+    written (or not at all once a second reading must count them)."""
+    if scan.tally is not None and plain is not None:
+        for column, table in enumerate(plain.tables):
+            cells = Counter([row[column + 2] for row in rows])
+            rankings = encode(list(cells), table)
+            if rankings is None:
+                _drop_tally(scan)
+                scan.reread = True
+                return
+            try:
+                scan.tally.add(column, rankings, cells.values())
+            except sqlite3.Error:  # no room for the temporary file: count the exact way
+                _drop_tally(scan)
+                scan.reread = True
+                return
+    for column, counter in enumerate(scan.cells, start=2):
+        counter.update([row[column] for row in rows])
+
+
+def _drop_tally(scan: BallotScan) -> None:
+    """Close and forget the tally (its rankings are no longer wanted)."""
+    if scan.tally is not None:
+        scan.tally.close()
+        scan.tally = None
+
+
+def count_cells(source: BundleSource, header: list[str]) -> list[Counter[bytes]]:
+    """Each contest column's distinct cells with how many rows hold them, from a second
+    reading of ballots.csv (after the first found a cell that is not plain)."""
+    cells: list[Counter[bytes]] = [Counter() for _ in header[2:]]
+    line = 0
+    for batch in source.lines("ballots.csv"):
+        if not line:
+            if not batch:
+                continue
+            batch, line = batch[1:], 1  # the header, read by the first reading
+        rows = _split(batch, line, header)
+        for column, counter in enumerate(cells, start=2):
+            counter.update([row[column] for row in rows])
+        line += len(batch)
+    return cells
 
 
 def _order(scan: BallotScan, tokens: list[bytes], line: int) -> None:

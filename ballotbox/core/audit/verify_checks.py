@@ -35,8 +35,9 @@ from ballotbox.core.audit.chain import document_hash
 from ballotbox.core.audit.commitment import commitment_problems
 from ballotbox.core.audit.source import BundleSource
 from ballotbox.core.audit.verify_ballots import BallotScan
+from ballotbox.core.audit.verify_rankings import tally_inputs
 from ballotbox.core.audit.verify_scan import LogScan, TokenScan
-from ballotbox.core.counting import CountInput, read_blt, write_blt
+from ballotbox.core.counting import CountInput, blt_pieces, read_blt
 from ballotbox.core.errors import BallotboxError
 from ballotbox.core.tokens.format import LENGTH, Token, is_valid_checksum
 from ballotbox.core.tokens.hashing import token_hash_hex
@@ -66,7 +67,8 @@ class Evidence:
     commitment: dict[str, Any] | None = None
     #: tokens.csv read in full, when it is not in the canonical form the single pass expects.
     token_rows: list[tuple[str, str]] | None = None
-    #: Each file column's distinct cells parsed: column → cell → choices.
+    #: Each file column's distinct cells parsed: column → cell → choices (only the cells of
+    #: rows receipts name when every cell was plain: the tally holds the rest).
     parsed: dict[str, dict[bytes, tuple[int, ...]]] = field(default_factory=dict)
     #: Whether every distinct cell names only candidates of its contest, none twice (judged
     #: before the recount, which frees the cells; None: not judged yet).
@@ -99,9 +101,17 @@ def exact_ballots(ev: Evidence) -> list[Any]:
 
 
 def parse_cells(ev: Evidence) -> None:
-    """Parse each distinct cell once; a cell that is not numbers is named by its first line."""
+    """Parse each distinct cell once; a cell that is not numbers is named by its first line.
+
+    When every cell was plain, the tally holds the rankings: only the cells of
+    the rows receipts name are parsed (their check needs the choices as cast).
+    """
     keys = ev.ballots.columns or ["choices"]
-    for key, counter in zip(keys, ev.ballots.cells, strict=True):
+    cells = ev.ballots.cells
+    if ev.ballots.plain:
+        rows = [row for _line, _token, row in ev.ballots.receipt_rows.values()]
+        cells = [Counter(row[i] for row in rows) for i in range(len(keys))]
+    for key, counter in zip(keys, cells, strict=True):
         parsed: dict[bytes, tuple[int, ...]] = {}
         for cell in counter:
             try:
@@ -133,10 +143,19 @@ def grouped(ev: Evidence) -> tuple[dict[str, Counter[tuple[int, ...]]], dict[str
 
 
 def count_inputs(ev: Evidence) -> tuple[dict[str, CountInput], dict[str, int]]:
-    """Contest key → the count input from ballots.csv, and key → blank ballots (built once)."""
+    """Contest key → the count input from ballots.csv, and key → blank ballots (built once:
+    from the tally, which is then closed, when every cell was plain)."""
     if ev.prepared is None:
-        chosen, blank = grouped(ev)
-        ev.prepared = (contests.count_inputs(ev.definition, chosen), blank)
+        tally = ev.ballots.tally
+        if tally is not None:
+            try:
+                ev.prepared = tally_inputs(ev.definition, tally)
+            finally:
+                tally.close()
+                ev.ballots.tally = None
+        else:
+            chosen, blank = grouped(ev)
+            ev.prepared = (contests.count_inputs(ev.definition, chosen), blank)
     return ev.prepared
 
 
@@ -325,6 +344,8 @@ def _candidate_numbers(definition: dict[str, Any]) -> dict[str, set[int]]:
 def choices_valid(ev: Evidence) -> bool:
     """True when every distinct cell of ballots.csv names only candidates of its contest, and
     none twice (False too for a column that is not a contest: the header check names it)."""
+    if ev.ballots.plain:
+        return True  # every cell was turned into candidate ids, none twice, under this header
     numbers = _candidate_numbers(ev.definition)
     first = contests.keys(ev.definition)[0]
     for key, parsed in ev.parsed.items():
@@ -445,11 +466,7 @@ def _blt_problems(
     single: bool,
 ) -> list[str]:
     """One .blt file against its contest in election.json and its column of ballots.csv."""
-    try:
-        rendered = write_blt(expected).encode()
-    except BallotboxError:
-        rendered = b""
-    if hashlib.sha256(rendered).hexdigest() == ev.source.digests.get(name):
+    if _blt_digest(expected) == ev.source.digests.get(name):
         return []  # byte for byte what the writer renders: nothing to read back
     text = ev.source.whole(name).decode("utf-8", "replace")
     try:
@@ -466,6 +483,18 @@ def _blt_problems(
     if _tally(published.ballots) != dict(expected.ballots):
         problems.append(f"{name}: the ballots differ from {column}")
     return problems
+
+
+def _blt_digest(expected: CountInput) -> str:
+    """The SHA-256 of the .blt text the tally writes for ``expected`` (of nothing if it cannot
+    write one), hashed a piece at a time."""
+    sha = hashlib.sha256()
+    try:
+        for piece in blt_pieces(expected):
+            sha.update(piece.encode())
+    except BallotboxError:
+        return hashlib.sha256(b"").hexdigest()
+    return sha.hexdigest()
 
 
 def _tally(ballots: Any) -> Counter[Any]:

@@ -19,7 +19,7 @@ from ballotbox.core.audit.bundle import BundleReadError, _hex_line, _json
 from ballotbox.core.audit.receipts import open_receipt
 from ballotbox.core.audit.saved_checkpoints import SavedCheckpoints
 from ballotbox.core.audit.source import BundleSource
-from ballotbox.core.audit.verify_ballots import scan_ballots
+from ballotbox.core.audit.verify_ballots import count_cells, scan_ballots
 from ballotbox.core.audit.verify_checks import (
     Evidence,
     count_inputs,
@@ -27,6 +27,7 @@ from ballotbox.core.audit.verify_checks import (
     keep_receipt_cells,
     parse_cells,
 )
+from ballotbox.core.audit.verify_rankings import plain_cells
 from ballotbox.core.audit.verify_scan import LogScan, TokenScan, mset_key, scan_log, scan_tokens
 from ballotbox.core.errors import BallotboxError
 
@@ -124,7 +125,7 @@ def _recount(ev: Evidence) -> dict[str, Any] | Exception:
     seed = ev.commitment["tie_break_seed"] if ev.commitment else ev.definition["tie_seed"]
     try:
         inputs, blank = count_inputs(ev)
-        # The raw and parsed cells are in the count inputs now: free them before counting.
+        # The cells (or the tally) are in the count inputs now: free them before counting.
         ev.ballots.cells = []
         keep_receipt_cells(ev)
         return contests.recount_grouped(ev.definition, {}, blank, str(seed), inputs)
@@ -157,7 +158,8 @@ def gather(
     secret = mset_key()
     others = _start(source, lambda: _scan_others(source, secret, watched))
     try:
-        ballots = scan_ballots(source, token_key, secret, _receipt_hashes(key, receipts))
+        plain = plain_cells(documents["election.json"])
+        ballots = scan_ballots(source, token_key, secret, _receipt_hashes(key, receipts), plain)
     except BaseException:
         _quietly(others)
         raise
@@ -179,6 +181,8 @@ def gather(
         commitment=crypto.open_envelope(key, "commitment", statement),
     )
     try:
+        if ballots.reread:
+            ballots.cells = count_cells(source, ballots.header)
         parse_cells(ev)
     except BaseException:
         _quietly(others)

@@ -5,7 +5,7 @@ returns plain data (:class:`Result`), so the web app, the CLI and the
 published-list verifier all share it.  See docs/counting.md for the rules.
 """
 
-from ballotbox.core.counting.blt import read_blt, write_blt
+from ballotbox.core.counting.blt import blt_pieces, read_blt, write_blt
 from ballotbox.core.counting.csvin import read_csv_rankings
 from ballotbox.core.counting.engine import count
 from ballotbox.core.counting.model import (
@@ -26,6 +26,7 @@ __all__ = [
     "Result",
     "Round",
     "TieBreak",
+    "blt_pieces",
     "count",
     "read_blt",
     "write_blt",

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
+from itertools import islice
 
 from ballotbox.core.counting.bltlines import PlainLines, ballot_line, plain_rest, strip
 from ballotbox.core.counting.model import CountInput, Level, Number, Ranking, number_str
@@ -33,6 +35,7 @@ from ballotbox.core.errors import FileFormatError, InputError
 
 _QUOTED = re.compile(r'"([^"]*)"')
 _BLOCK = 1 << 20  # bytes of lines counted at a time
+_LINES = 4096  # ballot lines written at a time
 MAX_CANDIDATES = 10_000
 
 
@@ -305,19 +308,49 @@ def _names(lines: list[bytes], n: int) -> tuple[list[str], str]:
 
 def write_blt(data: CountInput) -> str:
     """The ballots as ``.blt`` text, names and title quoted, one line per distinct ballot."""
+    return "".join(blt_pieces(data))
+
+
+def blt_pieces(data: CountInput) -> Iterator[str]:
+    """:func:`write_blt`'s text a few thousand lines at a time (a large file need not be held
+    whole to be hashed); InputError, before any text, for a name the format cannot hold."""
     for name in [*data.candidates, data.title]:
         if '"' in name:
             raise InputError(
                 "A name containing a double quote cannot be written to a .blt file: {name}",
                 name=name,
             )
-    out = [f"{len(data.candidates)} {data.seats}"]
+    head = [f"{len(data.candidates)} {data.seats}"]
     if data.withdrawn:
-        out.append(" ".join(f"-{c + 1}" for c in sorted(data.withdrawn)))
-    for ranking, weight in data.ballots:
-        prefs = " ".join("=".join(str(c + 1) for c in level) for level in ranking)
-        out.append(f"{number_str(weight)} {prefs} 0" if prefs else f"{number_str(weight)} 0")
-    out.append("0")
-    out.extend(f'"{name}"' for name in data.candidates)
-    out.append(f'"{data.title}"')
-    return "\n".join(out) + "\n"
+        head.append(" ".join(f"-{c + 1}" for c in sorted(data.withdrawn)))
+    yield "\n".join(head) + "\n"
+    ballots = data.ballots
+    if isinstance(ballots, Profile) and not ballots.levels:
+        lines = _profile_lines(ballots)
+    else:
+        lines = (_ballot_line(ranking, weight) for ranking, weight in ballots)
+    while piece := list(islice(lines, _LINES)):
+        yield "\n".join(piece) + "\n"
+    tail = ["0", *(f'"{name}"' for name in data.candidates), f'"{data.title}"']
+    yield "\n".join(tail) + "\n"
+
+
+def _ballot_line(ranking: Ranking, weight: Number) -> str:
+    """One ballot line: the weight, each level's candidates joined by "=", then 0."""
+    prefs = " ".join("=".join(str(c + 1) for c in level) for level in ranking)
+    return f"{number_str(weight)} {prefs} 0" if prefs else f"{number_str(weight)} 0"
+
+
+def _profile_lines(profile: Profile) -> Iterator[str]:
+    """The ballot lines of a profile without equal levels, read straight from its codes (the
+    lines :func:`_ballot_line` writes for its rankings, with no tuple built for each)."""
+    label = [str(c + 1) for c in range(profile.n)]
+    prefs, index = profile.prefs, profile.prefs.index
+    for start, weight in zip(profile.starts, profile.weights, strict=True):
+        codes = prefs[start : index(END, start)]
+        if len(set(codes)) != len(codes):  # a plain line may repeat a candidate: the first counts
+            codes = list(dict.fromkeys(codes))
+        if codes:
+            yield f"{number_str(weight)} {' '.join(map(label.__getitem__, codes))} 0"
+        else:
+            yield f"{number_str(weight)} 0"

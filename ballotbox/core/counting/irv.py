@@ -10,6 +10,8 @@ result names the final two and the exhausted total.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ballotbox.core.counting.model import CountInput, CountOptions, Number, Result, Round, TieBreak
 from ballotbox.core.counting.prepare import (
     Papers,
@@ -32,7 +34,7 @@ def count_irv(data: CountInput, options: CountOptions) -> Result:
     totals: list[Number] = [0] * n
     exhausted: Number = 0
 
-    def place(offsets: list[int], weights: list[Number]) -> Number:
+    def place(offsets: Sequence[int], weights: Sequence[Number]) -> Number:
         """Give each paper to its next continuing preference; return the weight with none."""
         received, lost = transfer(prefs, target, offsets, weights)
         for to, (where, how_much) in received.items():

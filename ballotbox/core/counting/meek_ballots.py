@@ -62,7 +62,7 @@ class MeekBallots:
                     del self.weights[key]
                 self._walk(prefix, offsets, weights)
 
-    def _walk(self, prefix: Codes, offsets: list[int], weights: list[Number]) -> None:
+    def _walk(self, prefix: Codes, offsets: Sequence[int], weights: Sequence[Number]) -> None:
         """File each paper under its group, walking its ranking on from its offset."""
         prefs, status, n = self.prefs, self.status, self.prep.n
         groups, waiting = self.weights, self.waiting

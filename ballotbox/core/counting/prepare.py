@@ -28,6 +28,8 @@ from ballotbox.core.errors import InputError
 SKIP, STOP = -1, -2
 #: A parcel's papers: where each one stands in the flat rankings, and its weight.
 Papers = tuple[list[int], list[Number]]
+#: Papers to move: their offsets and weights (lists, or the arrays of a profile).
+Parcel = tuple[Sequence[int], Sequence[Number]]
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,8 @@ class Prepared:
     #: Every ranking's codes, each ending with END (as in a :class:`Profile`).
     prefs: Sequence[int]
     #: Where each ranking starts in ``prefs``.
-    starts: list[int]
-    weights: list[Number]
+    starts: Sequence[int]
+    weights: Sequence[Number]
     equal: tuple[frozenset[int], ...]
     #: Total weight of ballots with at least one valid preference.
     valid: Number
@@ -107,8 +109,8 @@ def _from_profile(profile: Profile) -> Prepared:
     if END in firsts:  # the empty ranking: there is at most one
         i = firsts.index(END)
         invalid = weights[i]
-        starts = starts[:i] + starts[i + 1 :]
-        weights = weights[:i] + weights[i + 1 :]
+        starts = [*starts[:i], *starts[i + 1 :]]
+        weights = [*weights[:i], *weights[i + 1 :]]
     equal = tuple(frozenset(level) for level in profile.levels)
     return Prepared(profile.n, prefs, starts, weights, equal, sum(weights), invalid)
 

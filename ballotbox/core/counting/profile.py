@@ -14,7 +14,9 @@ so ``CountInput.ballots`` reads the same whichever way it was made.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 from typing import overload
 
 from ballotbox.core.counting.model import Level, Number, Ranking
@@ -22,6 +24,9 @@ from ballotbox.core.counting.model import Level, Number, Ranking
 #: The code that ends every ranking.  ``-1`` so that ``table[END]`` is a table's last entry.
 END = -1
 Codes = tuple[int, ...]
+#: Candidates a ranking written as bytes of ids may have (:func:`from_id_bytes`): every id and
+#: END (byte 255, read as -1) fit an array of signed bytes.
+MAX_BYTE_CANDIDATES = 127
 
 
 class Profile(Sequence[tuple[Ranking, Number]]):
@@ -33,16 +38,16 @@ class Profile(Sequence[tuple[Ranking, Number]]):
         self,
         n: int,
         prefs: Sequence[int],
-        starts: list[int],
-        weights: list[Number],
+        starts: Sequence[int],
+        weights: Sequence[Number],
         levels: Sequence[Level],
     ) -> None:
         self.n = n
         #: Every ranking's codes, each ranking ending with END (a list, or an array of bytes).
         self.prefs = prefs
-        #: Where each ranking starts in ``prefs``.
+        #: Where each ranking starts in ``prefs`` (a list, or an array).
         self.starts = starts
-        #: The total weight of each ranking (parallel to ``starts``).
+        #: The total weight of each ranking (parallel to ``starts``; a list, or an array).
         self.weights = weights
         #: The levels of candidates ranked equal, in the order they were first met.
         self.levels = tuple(levels)
@@ -86,3 +91,27 @@ class Profile(Sequence[tuple[Ranking, Number]]):
 
     def __repr__(self) -> str:
         return f"Profile({len(self.starts)} rankings over {self.n} candidates)"
+
+
+def from_id_bytes(n: int, chunks: Iterable[Sequence[tuple[bytes, int]]]) -> Profile:
+    """A profile of distinct rankings, each written as bytes of candidate ids, with its weight.
+
+    Each ranking is its candidates' ids in preference order, one byte each
+    (so ``n`` is at most :data:`MAX_BYTE_CANDIDATES`), none repeated, none
+    ranked equal; they are laid end to end as given, a chunk at a time, into
+    arrays: about a dozen bytes a ranking and no Python object for any of them.
+    """
+    if n > MAX_BYTE_CANDIDATES:
+        raise ValueError(f"{n} candidates do not fit one byte each")
+    prefs = array("b")
+    starts = array("I")
+    weights = array("Q")
+    at = 0
+    for chunk in chunks:
+        rankings = [ranking for ranking, _weight in chunk]
+        prefs.frombytes(b"\xff".join([*rankings, b""]))  # byte 255 is END (-1) as a signed byte
+        ends = list(accumulate([len(ranking) + 1 for ranking in rankings], initial=at))
+        at = ends.pop()
+        starts.extend(ends)
+        weights.extend([weight for _ranking, weight in chunk])
+    return Profile(n, prefs, starts, weights, ())

@@ -24,11 +24,12 @@ the rankings laid end to end (see :mod:`prepare`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
 
 from ballotbox.core.counting.model import CountInput, CountOptions, Number, Result, Round, TieBreak
-from ballotbox.core.counting.prepare import Papers, leave, prepare, targets, transfer
+from ballotbox.core.counting.prepare import Papers, Parcel, leave, prepare, targets, transfer
 from ballotbox.core.counting.slate import GroupRule
 from ballotbox.core.counting.ties import TieBreaker
 
@@ -74,7 +75,7 @@ class ScottishCount:
         self.quota_votes = int(valid // (self.seats + 1)) + 1
         self.quota = self.quota_votes * SCALE
 
-    def _distribute(self, parcels: list[tuple[int, Papers]]) -> tuple[list[Number], Number]:
+    def _distribute(self, parcels: Sequence[tuple[int, Parcel]]) -> tuple[list[Number], Number]:
         """Move each paper to its next continuing preference at the parcel's value.
 
         Returns the value gained per candidate and the non-transferable value.

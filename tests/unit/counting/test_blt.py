@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+
 import pytest
 
-from ballotbox.core.counting import count, read_blt, write_blt
+from ballotbox.core.counting import CountInput, blt_pieces, count, read_blt, write_blt
+from ballotbox.core.counting.profile import MAX_BYTE_CANDIDATES, Profile, from_id_bytes
 from ballotbox.core.errors import FileFormatError
 
 SAMPLE = (
@@ -200,3 +204,29 @@ def test_a_read_file_is_a_sequence_of_ranking_and_weight() -> None:
 def test_a_file_with_no_plain_lines_or_no_ballots_at_all() -> None:
     assert list(read_blt('2 1\n2 2=1 0\n0\n"A"\n"B"\n').ballots) == [(((1, 0),), 2)]
     assert list(read_blt('2 1\n0\n"A"\n"B"\n').ballots) == []
+
+
+def test_a_profile_is_written_as_its_rankings_are() -> None:
+    """The writer reads a profile's codes straight; the text is that of its rankings as tuples."""
+    rankings = [" ".join(p) for p in itertools.permutations("1234567", 6)]  # 5,040 of them
+    lines = [f"{i % 7 + 1} {r} 0" for i, r in enumerate(rankings)] + ["5 1 2 1 0", "2 0"]
+    names = "\n".join(f'"{c}"' for c in "ABCDEFG")
+    data = read_blt("7 2\n" + "\n".join(lines) + f"\n0\n{names}\n")
+    assert isinstance(data.ballots, Profile) and not data.ballots.levels
+    as_tuples = dataclasses.replace(data, ballots=list(data.ballots))
+    assert write_blt(data) == write_blt(as_tuples)
+    assert len(list(blt_pieces(data))) == 4  # head, 4,096 ballot lines, the rest, tail
+    equal = read_blt(blt("2 2=1 0\n", "3 1 2 0\n"))  # a level of equals: the general way
+    assert write_blt(equal) == write_blt(dataclasses.replace(equal, ballots=list(equal.ballots)))
+
+
+def test_a_profile_from_bytes_of_ids_counts_as_its_tuples_do() -> None:
+    rankings = [(b"\x00\x01", 5), (b"\x01", 2), (b"\x02\x00\x01", 3), (b"\x01\x02", 4)]
+    profile = from_id_bytes(3, [rankings[:3], rankings[3:]])
+    assert list(profile) == [(tuple((c,) for c in ids), w) for ids, w in rankings]
+    data = CountInput(candidates=["A", "B", "C"], seats=1, ballots=profile)
+    as_tuples = dataclasses.replace(data, ballots=list(profile))
+    for method in ("scottish-stv", "meek-stv", "irv"):
+        assert count(method, data).to_json() == count(method, as_tuples).to_json()
+    with pytest.raises(ValueError, match="do not fit one byte"):
+        from_id_bytes(MAX_BYTE_CANDIDATES + 1, [])
