@@ -70,12 +70,20 @@ class Witness:
 
 def read_witness(folder: Path) -> Witness | None:
     """The witness in ``folder``, or None when there is none yet."""
-    path = folder / WITNESS_FILE
+    path = os.path.join(folder, WITNESS_FILE)
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except FileNotFoundError:
         return None
-    return _parse(str(path), stat.st_mtime_ns, stat.st_size)
+    known = _written.get(path)
+    if known is not None and known[0] == (stat.st_mtime_ns, stat.st_size, stat.st_ino):
+        return known[1]  # the file as this process last wrote it: not parsed again
+    return _parse(path, stat.st_mtime_ns, stat.st_size)
+
+
+#: Per witness file, the version this process wrote last ((mtime, size, inode), content):
+#: every batch of casts rewrites the file and reads it back before the next.
+_written: dict[str, tuple[tuple[int, int, int], Witness]] = {}
 
 
 @lru_cache(maxsize=256)
@@ -119,10 +127,13 @@ def record(folder: Path, update: Witness, *, replace: bool = False) -> Witness:
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+        handle.flush()
         if update.checkpoint is not None or replace:
-            handle.flush()
             os.fsync(handle.fileno())
+        # What the file will be once renamed into place (a rename keeps inode and times).
+        stat = os.fstat(handle.fileno())
     os.replace(temporary, path)
+    _written[str(path)] = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), merged)
     return merged
 
 

@@ -43,19 +43,27 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-def _trusted(text: str, settings: Settings) -> bool:
+def _trusted(text: str, trusted_proxies: str) -> bool:
     address = _address(text)
-    return address is not None and any(address in n for n in _networks(settings.trusted_proxies))
+    return address is not None and any(address in n for n in _networks(trusted_proxies))
 
 
 def client_address(request: Request) -> str:
     """The client's address as the failure limits see it (IPv6 as its /64)."""
     settings: Settings = request.app.state.settings
     peer = request.client.host if request.client else ""
-    if peer and _trusted(peer, settings):
-        hops = [h for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    forwarded = request.headers.get("x-forwarded-for", "")
+    return _client(peer, forwarded, settings.trusted_proxies)
+
+
+@lru_cache(maxsize=4096)
+def _client(peer: str, forwarded: str, trusted_proxies: str) -> str:
+    """``client_address`` from the strings it depends on (every cast asks: kept, not parsed
+    again for each request from the same address)."""
+    if peer and _trusted(peer, trusted_proxies):
+        hops = [h for h in forwarded.split(",") if h.strip()]
         for hop in reversed(hops):
-            if not _trusted(hop, settings):
+            if not _trusted(hop, trusted_proxies):
                 peer = hop.strip()
                 break
     address = _address(peer)
