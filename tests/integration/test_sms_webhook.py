@@ -50,6 +50,27 @@ def test_a_signed_vote_is_cast_and_read_back(ballot_env: BallotEnv, sms: TestCli
     assert ballot.channel == "sms" and json.loads(ballot.choices) == [3, 1, 2]
 
 
+def test_a_text_holds_no_connection_while_its_vote_commits(
+    ballot_env: BallotEnv, sms: TestClient
+) -> None:
+    """At the close of a poll many texts wait for their batch at once: none of them keeps the
+    connection (or the transaction) its reads used while it waits."""
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    batcher = sms.app.state.batcher  # type: ignore[attr-defined]
+    engine = sms.app.state.engine  # type: ignore[attr-defined]
+    submit, held = batcher.submit, []
+
+    def watched(*args: object, **kwargs: object) -> object:
+        held.append(engine.pool.checkedout())
+        return submit(*args, **kwargs)
+
+    batcher.submit = watched
+    reply = send(sms, f"{tokens[0].grouped} 3 1 2", auth_token=AUTH)
+    assert reply.status == 200 and "recorded" in " ".join(reply.messages).lower()
+    assert held == [0]
+    assert len(ballots(ballot_env)) == 1
+
+
 @pytest.mark.parametrize(
     ("name", "method", "extra", "text"),
     [

@@ -128,7 +128,11 @@ class Answer:
                 if self.sid:  # in the vote's own transaction
                     self.guard.remember(session, self.sid, self.body, _SEPARATOR.join(said))
 
-            self.caster(token, choices, "sms", election_slug=election.slug, also=remember)
+            slug = election.slug
+            # What this text read is read: its transaction ends here, so no text holds a
+            # connection (and, on PostgreSQL, a transaction) while its batch commits.
+            self.session.commit()
+            self.caster(token, choices, "sms", election_slug=slug, also=remember)
             return _SEPARATOR.join(said)  # committed, and so is the reply for retries
         except BallotboxError as error:
             if isinstance(error, TokenUsedError) and (first := self.first_reply()) is not None:
