@@ -126,6 +126,13 @@ async def get_read_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
+def end_reads(session: Session) -> None:
+    """End the transaction a route has only read in, before it waits (for its batch to
+    commit): its connection goes back to the pool and no transaction stays open meanwhile.
+    The session may still begin another; the request's end then finishes that one."""
+    session.commit()
+
+
 def refuse(request: Request, keep: Keep | None = None) -> None:
     """This request failed: undo its changes now, and commit none of them later.
 

@@ -27,7 +27,14 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from twilio.twiml.messaging_response import MessagingResponse  # type: ignore[import-untyped]
 
-from ballotbox.adapters.httpkit.deps import Caster, CasterDep, ContextDep, ReadSessionDep, refuse
+from ballotbox.adapters.httpkit.deps import (
+    Caster,
+    CasterDep,
+    ContextDep,
+    ReadSessionDep,
+    end_reads,
+    refuse,
+)
 from ballotbox.adapters.httpkit.limits import failed, get_guard
 from ballotbox.adapters.httpkit.twilio import twilio_params, twiml
 from ballotbox.adapters.httpkit.usage import count_metered
@@ -131,7 +138,7 @@ class Answer:
             slug = election.slug
             # What this text read is read: its transaction ends here, so no text holds a
             # connection (and, on PostgreSQL, a transaction) while its batch commits.
-            self.session.commit()
+            end_reads(self.session)
             self.caster(token, choices, "sms", election_slug=slug, also=remember)
             return _SEPARATOR.join(said)  # committed, and so is the reply for retries
         except BallotboxError as error:
