@@ -115,16 +115,6 @@ def append_ballots(
         linked.append((length, entry_hash))
         length, previous = length + 1, entry_hash
     ballot_count = head.ballots + sum(1 for p in payloads if p["kind"] == "ballot")
-    rows = [
-        {
-            "token_hash": b.row.token_hash,
-            "election_id": election_id,
-            "token": b.token,
-            "channel": b.channel,
-            "choices": b.choices,
-        }
-        for b in ballots
-    ]
     if session.get_bind().dialect.name == "postgresql":
         ballot_rows = [[b.row.token_hash.hex(), b.token, b.channel, b.choices] for b in ballots]
         entry_rows = [
@@ -143,7 +133,7 @@ def append_ballots(
             },
         )
     else:
-        _append_four(session, election_id, ballots, rows, entries, (length, previous, ballot_count))
+        _append_four(session, election_id, ballots, entries, (length, previous, ballot_count))
     # The session's copies as the database now holds them (not pending changes to flush).
     for name, value in (("length", length), ("head", previous), ("ballots", ballot_count)):
         set_committed_value(head, name, value)
@@ -183,12 +173,21 @@ def _append_four(
     session: Session,
     election_id: int,
     ballots: Sequence[NewBallot],
-    rows: list[dict[str, Any]],
     entries: list[dict[str, Any]],
     moved_to: tuple[int, bytes, int],
 ) -> None:
     """SQLite: the same writes as four statements."""
     length, previous, ballot_count = moved_to
+    rows = [
+        {
+            "token_hash": b.row.token_hash,
+            "election_id": election_id,
+            "token": b.token,
+            "channel": b.channel,
+            "choices": b.choices,
+        }
+        for b in ballots
+    ]
     token, chain = _table(BallotToken), _table(ChainHead)
     statements = [
         insert(_table(Ballot)).values(rows),
