@@ -18,23 +18,16 @@ from ballotbox.core.tokens.format import Token, generate
 from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.services.context import Context
 from ballotbox.storage import ledger, repository
-from ballotbox.storage.keys import KeyMissingError
 from ballotbox.storage.models import BallotToken, Election, ElectionState, TokenState
 
 BATCH = 5_000
 
 
 def _all_keys(session: Session, ctx: Context) -> list[bytes]:
-    """The token keys of every election that still has them: a new token must be new to each.
-    An election whose keys were destroyed after its challenge period (deploy/README.md) is
-    passed over, as the look-ups pass it over: no token can be found there any more."""
-    keys = []
-    for election in repository.elections(session):
-        try:
-            keys.append(ctx.keys.token_key(election.slug))
-        except KeyMissingError:
-            continue
-    return keys
+    """The token keys of every election that still has them: a new token must be new to each
+    (one whose keys were destroyed is passed over, as the look-ups pass it over)."""
+    found = (ctx.keys.token_key_or_none(e.slug) for e in repository.elections(session))
+    return [key for key in found if key is not None]
 
 
 def _fresh_batch(

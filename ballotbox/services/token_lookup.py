@@ -78,12 +78,7 @@ def _find(
         by_hash = {}
         for s in scope:
             if s not in keys:
-                try:
-                    keys[s] = ctx.keys.token_key(s)
-                except KeyMissingError:
-                    if named:
-                        raise
-                    keys[s] = None
+                keys[s] = ctx.keys.token_key(s) if named else ctx.keys.token_key_or_none(s)
             found_key = keys[s]
             if found_key is not None:
                 by_hash[token_hash(token, found_key)] = s

@@ -78,6 +78,14 @@ class KeyStore:
         """The token-hash key for ``slug``."""
         return _read(self.folder(slug), TOKEN_KEY_FILE, slug, KEY_BYTES)
 
+    def token_key_or_none(self, slug: str) -> bytes | None:
+        """The token-hash key for ``slug``; None when its keys are gone (destroyed after the
+        challenge period, deploy/README.md): no token can be found in that election any more."""
+        try:
+            return self.token_key(slug)
+        except KeyMissingError:
+            return None
+
     def site_secret(self, purpose: bytes) -> bytes:
         """A 32-byte secret for ``purpose`` (at most 16 bytes), derived from ``site.key``."""
         path = self.key_dir / SITE_KEY_FILE
