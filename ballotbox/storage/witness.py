@@ -22,7 +22,6 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,19 +74,23 @@ def read_witness(folder: Path) -> Witness | None:
         stat = os.stat(path)
     except FileNotFoundError:
         return None
-    known = _written.get(path)
-    if known is not None and known[0] == (stat.st_mtime_ns, stat.st_size, stat.st_ino):
-        return known[1]  # the file as this process last wrote it: not parsed again
-    return _parse(path, stat.st_mtime_ns, stat.st_size)
+    version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    known = _known.get(path)
+    if known is not None and known[0] == version:
+        return known[1]  # as this process last read or wrote it: not parsed again
+    witness = _parse(path)
+    _known[path] = (version, witness)
+    return witness
 
 
-#: Per witness file, the version this process wrote last ((mtime, size, inode), content):
-#: every batch of casts rewrites the file and reads it back before the next.
-_written: dict[str, tuple[tuple[int, int, int], Witness]] = {}
+#: Per witness file, the version this process last read or wrote ((mtime, size, inode), its
+#: content): every batch of casts rewrites the file and reads it back before the next, and a
+#: version another worker or host put in place has another inode.
+_known: dict[str, tuple[tuple[int, int, int], Witness]] = {}
 
 
-@lru_cache(maxsize=256)
-def _parse(path: str, _mtime_ns: int, _size: int) -> Witness:
+def _parse(path: str) -> Witness:
+    """The witness file at ``path`` read and checked (WitnessUnreadableError if it cannot be)."""
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
         if doc.get("format") != FORMAT:
@@ -133,7 +136,7 @@ def record(folder: Path, update: Witness, *, replace: bool = False) -> Witness:
         # What the file will be once renamed into place (a rename keeps inode and times).
         stat = os.fstat(handle.fileno())
     os.replace(temporary, path)
-    _written[str(path)] = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), merged)
+    _known[str(path)] = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), merged)
     return merged
 
 
