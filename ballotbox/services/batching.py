@@ -20,8 +20,9 @@ the previous one was committing, so a lone vote is never delayed.
 A caster may also name its ``source`` (a channel's kind of source and the
 source, as :class:`ballotbox.services.guards.Guard` counts failures): before
 the batch looks up any token, the failures of all its sources are read at once
-(in the batch's own transaction), and a cast whose source has used up its failures is refused with
-:class:`RateLimitedError` (a valid token never costs its source anything).
+(in the batch's own transaction), and a cast whose source has used up its
+failures is refused with :class:`RateLimitedError` (a valid token never costs
+its source anything).
 
 :meth:`CastBatcher.enqueue` hands a cast in and returns its future at once, so
 an ``async`` route can await the receipt without holding a thread;

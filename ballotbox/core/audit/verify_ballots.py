@@ -171,13 +171,12 @@ def _count(scan: BallotScan, rows: list[list[bytes]], plain: PlainCells | None) 
         for column, table in enumerate(plain.tables):
             cells = Counter([row[column + 2] for row in rows])
             rankings = encode(list(cells), table)
-            if rankings is None:
-                _drop_tally(scan)
-                scan.reread = True
-                return
             try:
-                scan.tally.add(column, rankings, cells.values())
+                if rankings is not None:
+                    scan.tally.add(column, rankings, cells.values())
             except sqlite3.Error:  # no room for the temporary file: count the exact way
+                rankings = None
+            if rankings is None:  # a cell not plain, or no tally: a second reading counts
                 _drop_tally(scan)
                 scan.reread = True
                 return
