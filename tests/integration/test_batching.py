@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -194,3 +195,37 @@ def test_a_cast_whose_caller_gave_up_does_not_stop_its_batch(
     batcher.start()
     assert isinstance(waited.result(timeout=60), CastReceipt)  # the batch went on
     batcher.stop()
+
+
+def test_a_lone_cast_is_not_held_back_for_company(ballot_env: BallotEnv) -> None:
+    """The linger is only for bursts: a cast that comes alone starts its batch at once."""
+    _slug, tokens = ballot_env.make_election(tokens=2)
+    batcher = CastBatcher(ballot_env.engine, ballot_env.ctx, linger=30.0, busy_window=0.05)
+    for token in tokens:
+        started = time.monotonic()
+        assert isinstance(batcher.submit(token, [1], "web"), CastReceipt)
+        assert time.monotonic() - started < 10.0  # nowhere near the 30 s linger
+        time.sleep(0.2)  # well past the busy window: the next one is alone again
+    batcher.stop()
+    assert batcher.batches == 2
+
+
+def test_under_load_a_batch_waits_briefly_for_the_casts_still_coming(
+    ballot_env: BallotEnv,
+) -> None:
+    """Casts arriving one after another during a burst share a batch (one transaction) instead
+    of taking one each; the wait ends as soon as the batch is full."""
+    _slug, tokens = ballot_env.make_election(tokens=5)
+    batcher = CastBatcher(
+        ballot_env.engine, ballot_env.ctx, max_batch=4, linger=30.0, busy_window=60.0
+    )
+    assert isinstance(batcher.submit(tokens[0], [1], "web"), CastReceipt)  # the first: alone
+    started = time.monotonic()
+    futures = []
+    for token in tokens[1:]:
+        futures.append(batcher.enqueue(token, [2], "web"))
+        time.sleep(0.05)  # each arrives after the one before could have been committed alone
+    assert all(isinstance(f.result(timeout=60), CastReceipt) for f in futures)
+    assert time.monotonic() - started < 20.0  # full at four: it did not wait out the linger
+    batcher.stop()
+    assert batcher.batches == 2
