@@ -49,7 +49,8 @@ from ballotbox.services.voting_rules import (
     take_late_place,
 )
 from ballotbox.storage import ledger
-from ballotbox.storage.models import ChainHead, Election, ElectionState
+from ballotbox.storage.models import Election, ElectionState
+from ballotbox.storage.repository import LockedHead
 
 __all__ = [
     "CastReceipt",
@@ -141,7 +142,7 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
     involved = {id(m.election): m.election for m in _matches(found)}.values()
     for election in involved:
         apply_due_transitions(session, ctx, election)
-    heads: dict[int | None, ChainHead] = {}
+    heads: dict[int | None, LockedHead] = {}
     on_hold: set[int | None] = set()
     for election in sorted(involved, key=lambda e: e.id or 0):  # locked in one order
         heads[election.id], gap = continuity.lock_head(session, ctx, election)
@@ -227,7 +228,7 @@ def _matches(found: Sequence[TokenMatch | BallotboxError]) -> list[TokenMatch]:
 
 
 def _record(
-    session: Session, ctx: Context, accepted: Sequence[_Accepted], locked: ChainHead
+    session: Session, ctx: Context, accepted: Sequence[_Accepted], locked: LockedHead
 ) -> list[CastReceipt]:
     """Store one election's accepted ballots, chain them (``locked``: its head), sign receipts."""
     election = accepted[0].match.election

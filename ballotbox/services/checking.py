@@ -37,7 +37,8 @@ from ballotbox.services.elections import definition_of, local_title
 from ballotbox.services.token_lookup import find_token
 from ballotbox.services.voting_rules import can_vote_now
 from ballotbox.storage import repository
-from ballotbox.storage.models import Ballot, BallotToken, Election, ElectionState, TokenState
+from ballotbox.storage.models import Ballot, Election, ElectionState, TokenState
+from ballotbox.storage.repository import TokenRow
 
 __all__ = [
     "CheckedVote",
@@ -107,7 +108,7 @@ def check_vote(
     return _recorded(session, election, row, token)
 
 
-def _recorded(session: Session, election: Election, row: BallotToken, token: Token) -> CheckedVote:
+def _recorded(session: Session, election: Election, row: TokenRow, token: Token) -> CheckedVote:
     """What the published list records for the token of ``row``."""
     ballot = repository.ballot_by_hash(session, row.token_hash)
     if ballot is None:

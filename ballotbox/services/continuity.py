@@ -28,7 +28,7 @@ from ballotbox.core.i18n import N_
 from ballotbox.services.context import Context
 from ballotbox.storage import ledger, repository
 from ballotbox.storage.aftercommit import after_commit
-from ballotbox.storage.models import ChainHead, Election
+from ballotbox.storage.models import Election
 from ballotbox.storage.witness import Witness, read_witness, record
 
 REASON_MAX = 500
@@ -83,7 +83,9 @@ def gap(session: Session, ctx: Context, election: Election) -> Gap | None:
     return _compare(witnessed, length, head, at_witness)
 
 
-def lock_head(session: Session, ctx: Context, election: Election) -> tuple[ChainHead, Gap | None]:
+def lock_head(
+    session: Session, ctx: Context, election: Election
+) -> tuple[repository.LockedHead, Gap | None]:
     """Lock ``election``'s chain head for appending, with its gap (as :func:`gap`), in one query."""
     assert election.id is not None
     witnessed = _witnessed(ctx, election)

@@ -20,7 +20,8 @@ from ballotbox.core.tokens.hashing import token_hash
 from ballotbox.services.context import Context
 from ballotbox.storage import repository
 from ballotbox.storage.keys import KeyMissingError
-from ballotbox.storage.models import BallotToken, Election
+from ballotbox.storage.models import Election
+from ballotbox.storage.repository import TokenRow
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class TokenMatch:
 
     token: Token
     election: Election
-    row: BallotToken
+    row: TokenRow
 
 
 Wanted = tuple[Token | str, str | None]
@@ -135,7 +136,7 @@ def find_token(
     election_slug: str | None = None,
     *,
     lock: bool = True,
-) -> tuple[Election, BallotToken]:
+) -> tuple[Election, TokenRow]:
     """The election and token row for ``token`` (locked by default), or the domain error."""
     (found,) = find_tokens(session, ctx, [(token, election_slug)], lock=lock)
     if isinstance(found, BallotboxError):

@@ -23,7 +23,8 @@ from ballotbox.services.context import Context
 from ballotbox.services.elections import aware, definition_of, effective_state
 from ballotbox.services.token_lookup import find_token
 from ballotbox.storage import repository
-from ballotbox.storage.models import BallotToken, Election, ElectionState, TokenState
+from ballotbox.storage.models import Election, ElectionState, TokenState
+from ballotbox.storage.repository import TokenRow
 
 
 def check_can_vote(
@@ -39,7 +40,7 @@ def check_can_vote(
 
 
 def can_vote_now(
-    session: Session, ctx: Context, election: Election, row: BallotToken, channel: str
+    session: Session, ctx: Context, election: Election, row: TokenRow, channel: str
 ) -> Election:
     """``election``, if the token of ``row`` (found in it) could vote now through ``channel``."""
     check_open(election, channel, ctx.clock.now())
@@ -75,7 +76,7 @@ def check_open(
         )
 
 
-def check_unspent(row: BallotToken) -> None:
+def check_unspent(row: TokenRow) -> None:
     """Raise unless the token can still vote."""
     if row.state == TokenState.VOID:
         raise TokenVoidError()

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, text, update
+from sqlalchemy import Table, insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from ballotbox.core.audit.chain import GENESIS, canonical_json, link
-from ballotbox.storage import repository
+from ballotbox.storage import rawsql, repository
 from ballotbox.storage.models import Ballot, BallotToken, ChainHead, LogEntry, TokenState
 
 
@@ -26,7 +27,7 @@ from ballotbox.storage.models import Ballot, BallotToken, ChainHead, LogEntry, T
 class NewBallot:
     """One ballot to store: its token's row (locked) and digits, channel, choices (JSON)."""
 
-    row: BallotToken
+    row: repository.TokenRow
     token: str
     channel: str
     choices: str
@@ -84,15 +85,16 @@ def _table(model: type) -> Table:
 
 def append_ballots(
     session: Session,
-    head: ChainHead,
+    head: repository.LockedHead,
     ballots: Sequence[NewBallot],
     payloads: Sequence[dict[str, Any]],
 ) -> list[tuple[int, bytes]]:
     """Store ``ballots``, mark their tokens voted, append ``payloads`` (one per ballot).
 
-    ``head`` is the election's chain head, locked by this transaction.  Written
-    with plain statements rather than the ORM's unit of work: on PostgreSQL one
-    statement (writable CTEs over the rows as JSON, see ``_APPEND_PG``), on SQLite four.
+    ``head`` is the election's chain head, locked by this transaction
+    (:func:`repository.lock_chain_head`).  Written with plain statements rather than the
+    ORM's unit of work: on PostgreSQL one statement on the driver's cursor (writable CTEs
+    over the rows as JSON, see ``APPEND_PG``), on SQLite four.
     A ballot already stored for a token raises IntegrityError and the caller's
     transaction must roll back.
     Returns each entry's position and hash, as :func:`append_many` does.
@@ -115,58 +117,61 @@ def append_ballots(
         linked.append((length, entry_hash))
         length, previous = length + 1, entry_hash
     ballot_count = head.ballots + sum(1 for p in payloads if p["kind"] == "ballot")
-    if session.get_bind().dialect.name == "postgresql":
+    if rawsql.on_postgresql(session):
         ballot_rows = [[b.row.token_hash.hex(), b.token, b.channel, b.choices] for b in ballots]
         entry_rows = [
             [e["position"], e["kind"], e["payload"], e["entry_hash"].hex()] for e in entries
         ]
-        session.execute(
-            _APPEND_PG,
-            {
-                "election_id": election_id,
-                "ballots": json.dumps(ballot_rows),
-                "entries": json.dumps(entry_rows),
-                "voted": str(TokenState.VOTED),
-                "length": length,
-                "head": previous,
-                "count": ballot_count,
-            },
-        )
+        params = {
+            "election_id": election_id,
+            "ballots": json.dumps(ballot_rows),
+            "entries": json.dumps(entry_rows),
+            "voted": str(TokenState.VOTED),
+            "length": length,
+            "head": previous,
+            "count": ballot_count,
+        }
+        try:
+            rawsql.execute(session, APPEND_PG, params)
+        except rawsql.driver_errors(session).IntegrityError as error:  # as SQLAlchemy raises it
+            raise IntegrityError(APPEND_PG, params, error) from error
     else:
         _append_four(session, election_id, ballots, entries, (length, previous, ballot_count))
-    # The session's copies as the database now holds them (not pending changes to flush).
-    for name, value in (("length", length), ("head", previous), ("ballots", ballot_count)):
-        set_committed_value(head, name, value)
+    # Any copies this session holds, as the database now has them (not pending changes).
+    held = session.identity_map.get(Session.identity_key(ChainHead, election_id))
+    if held is not None:
+        for name, value in (("length", length), ("head", previous), ("ballots", ballot_count)):
+            set_committed_value(held, name, value)
     for b in ballots:
-        set_committed_value(b.row, "state", TokenState.VOTED)
+        b.row.state = TokenState.VOTED
+        token = session.identity_map.get(Session.identity_key(BallotToken, b.row.token_hash))
+        if token is not None:
+            set_committed_value(token, "state", TokenState.VOTED)
     return linked
 
 
 # One statement whose text never changes with the size of the batch: the rows go in as two
-# JSON arrays, so it is compiled once and PostgreSQL prepares it once (a VALUES list of N rows
-# is new SQL for every N: compiling it was most of the batcher's own time).  JSON rather than
-# SQL arrays: json.dumps is C, where the driver quotes every element of an array in Python.
-# The tokens are matched with ``= ANY(ARRAY(...))``, which uses the key; ``IN (SELECT ...)``
-# from the JSON would be planned as a scan of every token of every election.
-_APPEND_PG = text(
-    """
+# JSON arrays, so PostgreSQL prepares it once (a VALUES list of N rows is new SQL for every
+# N).  JSON rather than SQL arrays: json.dumps is C, where the driver quotes every element of
+# an array in Python.  The tokens are matched with ``= ANY(ARRAY(...))``, which uses the key;
+# ``IN (SELECT ...)`` from the JSON would be planned as a scan of every token of every election.
+APPEND_PG = """
     WITH given AS (
         SELECT decode(b ->> 0, 'hex') AS h, b ->> 1 AS t, b ->> 2 AS c, b ->> 3 AS v
-        FROM json_array_elements(CAST(:ballots AS json)) AS b
+        FROM json_array_elements(CAST(%(ballots)s AS json)) AS b
     ), stored AS (
         INSERT INTO ballot (token_hash, election_id, token, channel, choices)
-        SELECT h, :election_id, t, c, v FROM given
+        SELECT h, %(election_id)s, t, c, v FROM given
     ), spent AS (
-        UPDATE ballot_token SET state = :voted WHERE token_hash = ANY(ARRAY(SELECT h FROM given))
+        UPDATE ballot_token SET state = %(voted)s WHERE token_hash = ANY(ARRAY(SELECT h FROM given))
     ), linked AS (
         INSERT INTO log_entry (election_id, position, kind, payload, entry_hash)
-        SELECT :election_id, CAST(l ->> 0 AS integer), l ->> 1, l ->> 2, decode(l ->> 3, 'hex')
-        FROM json_array_elements(CAST(:entries AS json)) AS l
+        SELECT %(election_id)s, CAST(l ->> 0 AS integer), l ->> 1, l ->> 2, decode(l ->> 3, 'hex')
+        FROM json_array_elements(CAST(%(entries)s AS json)) AS l
     )
-    UPDATE chain_head SET length = :length, head = :head, ballots = :count
-    WHERE election_id = :election_id
+    UPDATE chain_head SET length = %(length)s, head = %(head)s, ballots = %(count)s
+    WHERE election_id = %(election_id)s
     """
-)
 
 
 def _append_four(

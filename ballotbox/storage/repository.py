@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Executable, bindparam, func
 from sqlmodel import Session, col, select
 
 from ballotbox.core.errors import UnknownElectionError
+from ballotbox.storage import rawsql
 from ballotbox.storage.models import (
     Ballot,
     BallotToken,
@@ -69,23 +71,37 @@ def election_slugs(session: Session) -> Sequence[str]:
     return session.exec(select(Election.slug).order_by(col(Election.id))).all()
 
 
+@dataclass
+class TokenRow:
+    """An issued token's row as a cast reads it (a plain row, not an ORM object)."""
+
+    token_hash: bytes
+    election_id: int
+    state: str
+
+
 def tokens_with_elections(
     session: Session, hashes: Sequence[bytes], *, for_update: bool = False
-) -> Sequence[tuple[BallotToken, Election]]:
+) -> list[tuple[TokenRow, Election]]:
     """The token rows whose keyed hashes are in ``hashes``, each with its election.
 
     ``for_update`` locks the token rows (not the elections), in hash order, so
-    two batches sharing tokens queue instead of deadlocking.
+    two batches sharing tokens queue instead of deadlocking.  One query; the
+    tokens come back as plain rows (every batch of casts reads them, and an ORM
+    object per token costs more than the rest of the read).
     """
     if not hashes:
         return []
     query = _TOKENS_LOCKED if for_update else _TOKENS
-    return session.exec(query, params={"hashes": list(hashes)}).all()
+    rows = session.execute(query, {"hashes": list(hashes)}).all()
+    return [(TokenRow(bytes(h), e, state), election) for h, e, state, election in rows]
 
 
 # Built once (every cast batch runs them): only the values change.
 _TOKENS = (
-    select(BallotToken, Election)
+    select(
+        col(BallotToken.token_hash), col(BallotToken.election_id), col(BallotToken.state), Election
+    )
     .join(Election, col(Election.id) == col(BallotToken.election_id))
     .where(col(BallotToken.token_hash).in_(bindparam("hashes", expanding=True)))
 )
@@ -153,32 +169,42 @@ def chain_head(session: Session, election_id: int, *, for_update: bool = False) 
     return session.exec(query).one()
 
 
+@dataclass(frozen=True)
+class LockedHead:
+    """An election's chain head as locked for appending (a plain row, not an ORM object)."""
+
+    election_id: int
+    length: int
+    head: bytes
+    ballots: int
+
+
 def lock_chain_head(
     session: Session, election_id: int, position: int | None
-) -> tuple[ChainHead, bytes | None]:
+) -> tuple[LockedHead, bytes | None]:
     """Lock the election's chain head; with it, the hash of the entry at ``position`` (if any).
 
     One round trip for what appending needs: the head to extend, and an
     earlier entry to compare with the head witnessed outside the database.
+    Every batch of casts runs it: sent on the driver's cursor (:mod:`rawsql`).
     """
-    params = {"election_id": election_id, "position": position}  # None: no entry, NULL
-    head, entry = session.exec(_LOCK_HEAD, params=params).one()
-    return head, None if entry is None else bytes(entry)
+    sql = _LOCK_HEAD_PG if rawsql.on_postgresql(session) else _LOCK_HEAD_SQLITE
+    cur = rawsql.execute(session, sql, (position, election_id))
+    row = cur.fetchone()
+    if row is None:
+        raise LookupError(f"election {election_id} has no chain")
+    length, head, ballots, entry = row
+    locked = LockedHead(election_id, int(length), bytes(head), int(ballots))
+    return locked, None if entry is None else bytes(entry)
 
 
-_LOCK_HEAD = (
-    select(
-        ChainHead,
-        select(LogEntry.entry_hash)
-        .where(
-            LogEntry.election_id == bindparam("election_id"),
-            LogEntry.position == bindparam("position"),
-        )
-        .scalar_subquery(),
-    )
-    .where(ChainHead.election_id == bindparam("election_id"))
-    .with_for_update(of=ChainHead)
-)
+# SQLite has no row locks: the batch's BEGIN IMMEDIATE already holds the whole database.
+_LOCK_HEAD_SQLITE = """
+    SELECT h.length, h.head, h.ballots,
+           (SELECT e.entry_hash FROM log_entry e
+            WHERE e.election_id = h.election_id AND e.position = ?)
+    FROM chain_head h WHERE h.election_id = ?"""
+_LOCK_HEAD_PG = _LOCK_HEAD_SQLITE.replace("?", "%s") + " FOR UPDATE OF h"
 
 
 def chain_tip_with_entry(
@@ -402,17 +428,21 @@ def guard_counts(
     connection: Connection | Session, keys: Sequence[bytes], now: int
 ) -> dict[bytes, int]:
     """The unexpired counts under ``keys`` (never locking): on a connection of its own, or in
-    a session's transaction (the cast batcher reads them there, saving a connection)."""
-    rows = connection.execute(_GUARD_COUNTS, {"keys": list(keys), "now": now}).all()
-    return {bytes(key): count for key, count in rows}
+    a session's transaction (the cast batcher reads them there, saving a connection).
+
+    Every batch of casts asks this first: sent on the driver's cursor (:mod:`rawsql`)."""
+    if not keys:
+        return {}
+    if rawsql.on_postgresql(connection):
+        cur = rawsql.execute(connection, _GUARD_COUNTS_PG, (list(keys), now))
+    else:
+        sql = _GUARD_COUNTS_SQLITE.format(keys=rawsql.placeholders(len(keys)))
+        cur = rawsql.execute(connection, sql, (*keys, now))
+    return {bytes(key): count for key, count in cur.fetchall()}
 
 
-# Built once (every cast batch runs it): only the values change.
-_GUARD_TABLE = GuardCount.__table__  # type: ignore[attr-defined]
-_GUARD_COUNTS = select(_GUARD_TABLE.c.key, _GUARD_TABLE.c.count).where(
-    _GUARD_TABLE.c.key.in_(bindparam("keys", expanding=True)),
-    _GUARD_TABLE.c.expires > bindparam("now"),
-)
+_GUARD_COUNTS_PG = "SELECT key, count FROM guard_count WHERE key = ANY(%s) AND expires > %s"
+_GUARD_COUNTS_SQLITE = "SELECT key, count FROM guard_count WHERE key IN ({keys}) AND expires > ?"
 
 
 def bump_guard_count(session: Session, key: bytes, expires: int) -> int:

@@ -16,7 +16,7 @@ from ballotbox.core.tokens.format import Token
 from ballotbox.services.batching import CastBatcher, NotRecordedError
 from ballotbox.services.casting import CastReceipt, CastRequest, cast_many
 from ballotbox.services.guards import Guard
-from ballotbox.storage import ledger
+from ballotbox.storage import ledger, rawsql
 from ballotbox.storage.models import Ballot, BallotToken
 from tests.fixtures.elections import BallotEnv
 
@@ -175,8 +175,8 @@ def test_the_postgresql_append_finds_its_tokens_by_their_key(ballot_env: BallotE
     params |= {"length": 0, "head": b"", "count": 0}
     with ballot_env.session() as s:
         s.execute(text("ANALYZE ballot_token"))
-        explain = text("EXPLAIN " + str(ledger._APPEND_PG))  # noqa: SLF001 - its plan is the point
-        plan = "\n".join(row[0] for row in s.execute(explain, params))
+        explained = rawsql.execute(s, "EXPLAIN " + ledger.APPEND_PG, params)
+        plan = "\n".join(row[0] for row in explained.fetchall())
         s.rollback()
     assert "ballot_token_pkey" in plan
     assert "Seq Scan on ballot_token" not in plan
