@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -261,4 +262,20 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.include_router(admin_people.router)
     app.include_router(admin_registers.router)
     app.include_router(admin_issuance.router)
+    _document(app)
     return app
+
+
+def _document(app: FastAPI) -> None:
+    """The OpenAPI document as FastAPI makes it, with what routes that read their own body
+    take (built once, when first asked for)."""
+    make = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        schema = make()
+        if first:
+            api.document_body(schema)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -52,6 +52,33 @@ def test_api_statuses_and_error_shape(ballot_env: BallotEnv, client: TestClient)
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
 
 
+def test_a_body_that_is_not_a_json_ballot_is_refused_plainly_and_casts_nothing(
+    ballot_env: BallotEnv, client: TestClient
+) -> None:
+    """The route reads its own body: every shape FastAPI refused is refused alike (422, a
+    plain problem, no vote), and a ballot sent as some other type is not read as JSON."""
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    ballot = b'{"token": "%s", "choices": [1]}' % tokens[0].digits.encode()
+    cases = [
+        (ballot, "text/plain", "Send the ballot as JSON (Content-Type: application/json)."),
+        (ballot, "application/x-www-form-urlencoded", "Send the ballot as JSON"),
+        (b"", "application/json", "Field required"),
+        (b"[1, 2]", "application/json", "Input should be an object"),
+        (b'{"token": "1", "choices": [1]', "application/json", "Invalid JSON"),
+        (b'{"token": "1", "choices": {"A": "x"}}', "application/json", "valid array"),
+    ]
+    for body, media, problem in cases:
+        r = client.post(URL, content=body, headers={"content-type": media})
+        assert (r.status_code, r.json()["error"]) == (422, "invalid_request"), (body, media)
+        assert problem in " ".join(p["problem"] for p in r.json()["detail"]), (body, media)
+    with ballot_env.read() as s:
+        assert s.exec(select(Ballot)).all() == []
+    typed = client.post(
+        URL, content=ballot, headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert typed.status_code == 201
+
+
 def test_openapi_documents_the_ballot_endpoint(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     post = spec["paths"]["/api/v1/elections/{slug}/ballots"]["post"]
