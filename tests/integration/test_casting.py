@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import select
 
 from ballotbox.core.audit.chain import GENESIS, ballot_commitment, ballot_hash, link
@@ -23,7 +23,7 @@ from ballotbox.core.errors import (
 )
 from ballotbox.core.tokens.format import generate
 from ballotbox.services import elections, issuance
-from ballotbox.services.casting import cast
+from ballotbox.services.casting import CastRequest, cast, cast_many
 from ballotbox.storage import repository
 from ballotbox.storage.models import Ballot, BallotToken, LogEntry
 from tests.fixtures.elections import CLOSES, BallotEnv
@@ -226,3 +226,24 @@ def test_an_old_election_whose_keys_were_destroyed_does_not_stop_another_one(
     later, later_tokens = ballot_env.make_election(slug="later-2028", tokens=2)  # cards issue
     with ballot_env.session() as s:
         assert cast(s, ballot_env.ctx, later_tokens[0], [1], "phone").election == later
+
+
+def test_a_ballot_already_stored_for_an_unspent_looking_token_is_refused_and_nothing_kept(
+    ballot_env: BallotEnv,
+) -> None:
+    """If a token were spent without its row lock (its row still says unused), the append
+    meets the stored ballot's key: the cast is refused as used and the whole batch rolls
+    back, on the driver's own error as on SQLAlchemy's."""
+    _slug, tokens = ballot_env.make_election(tokens=2)
+    with ballot_env.session() as s:
+        cast(s, ballot_env.ctx, tokens[0], [1], "web")
+    with ballot_env.session() as s:
+        s.execute(update(BallotToken).values(state="unused"))  # as if never marked voted
+    with ballot_env.read() as s:
+        length = len(repository.log_entries(s, 1))
+    with pytest.raises(TokenUsedError), ballot_env.session() as s:
+        cast_many(s, ballot_env.ctx, [CastRequest(tokens[1], [2], "web")])
+        cast(s, ballot_env.ctx, tokens[0], [2], "web")
+    with ballot_env.read() as s:
+        assert s.exec(select(func.count()).select_from(Ballot)).one() == 1  # tokens[1] too
+        assert len(repository.log_entries(s, 1)) == length
