@@ -15,13 +15,15 @@ cast is accepted, so whatever it writes (the SMS line's reply to Twilio's
 retries) is committed exactly when the vote is.  If it fails, the batch does.
 
 A batch is whatever arrived while the previous one was committing, and a
-lone vote is never delayed.  Under load (the first cast of a batch arrives
-within ``busy_window`` of the previous batch's end) the batcher lingers up to
+lone vote is never delayed.  Under a burst (the first cast of a batch arrives
+within ``busy_window`` of the previous batch's end, and either that batch held
+more than one cast or another is already waiting) the batcher lingers up to
 ``linger`` for more to come in before it starts, as PostgreSQL's own
 ``commit_delay`` does for its flushes: a batch costs about the same few
-statements whatever its size, so under a burst two milliseconds' wait turns
-batches of two or three into batches of eight or more, and the work per vote
-(and so every vote's wait) falls.
+statements whatever its size, so two milliseconds' wait turns batches of two
+or three into batches of eight or more, and the work per vote (and so every
+vote's wait) falls.  One caster sending casts one after another (a teller
+keying letters, a script) never waits: each of its batches holds one cast.
 
 A caster may also name its ``source`` (a channel's kind of source and the
 source, as :class:`ballotbox.services.guards.Guard` counts failures): before
@@ -65,7 +67,7 @@ WAIT_S = 120.0
 #: Under load, how long a batch waits for more casts before it starts (see the module's text).
 LINGER_S = 0.002
 #: A cast arriving this soon after the previous batch ended means casts are coming in faster
-#: than about one every ten milliseconds: the batcher is under load and may linger.
+#: than about one every ten milliseconds: with company (see the module's text), a burst.
 BUSY_WINDOW_S = 0.010
 
 
@@ -120,6 +122,7 @@ class CastBatcher:
         self.linger = linger
         self.busy_window = busy_window
         self._idle_since = float("-inf")  # when the last batch ended (monotonic seconds)
+        self._last_size = 0  # how many casts the last batch held
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -187,7 +190,9 @@ class CastBatcher:
         """``first`` and what else has queued up; under load, what comes within the linger."""
         batch = [first]
         started = time.monotonic()
-        until = started + self.linger if started - self._idle_since < self.busy_window else 0.0
+        company = self._last_size > 1 or not self._queue.empty()
+        burst = company and started - self._idle_since < self.busy_window
+        until = started + self.linger if burst else 0.0
         while len(batch) < self.max_batch:
             try:
                 left = until - time.monotonic()
@@ -205,8 +210,9 @@ class CastBatcher:
             first = self._queue.get()
             if first is None:
                 return
-            self._run_batch(self._take_batch(first))
-            self._idle_since = time.monotonic()
+            batch = self._take_batch(first)
+            self._run_batch(batch)
+            self._last_size, self._idle_since = len(batch), time.monotonic()
 
     def _admitted(self, session: Session, batch: list[_Job]) -> list[_Job]:
         """The jobs whose sources may still fail; the others are refused (one read for all, in

@@ -210,22 +210,39 @@ def test_a_lone_cast_is_not_held_back_for_company(ballot_env: BallotEnv) -> None
     assert batcher.batches == 2
 
 
+def test_one_caster_sending_casts_one_after_another_never_waits(ballot_env: BallotEnv) -> None:
+    """A teller keying letters, or a script, casts one at a time, each just after the last:
+    no batch has company, so none lingers for any."""
+    _slug, tokens = ballot_env.make_election(tokens=4)
+    batcher = CastBatcher(ballot_env.engine, ballot_env.ctx, linger=30.0, busy_window=60.0)
+    started = time.monotonic()
+    for token in tokens:
+        assert isinstance(batcher.submit(token, [1], "web"), CastReceipt)
+    assert time.monotonic() - started < 20.0  # not one 30 s linger
+    batcher.stop()
+    assert batcher.batches == 4
+
+
 def test_under_load_a_batch_waits_briefly_for_the_casts_still_coming(
-    ballot_env: BallotEnv,
+    ballot_env: BallotEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Casts arriving one after another during a burst share a batch (one transaction) instead
-    of taking one each; the wait ends as soon as the batch is full."""
+    """During a burst (the last batch had company), casts arriving one after another share a
+    batch (one transaction) instead of taking one each; the wait ends once the batch is full."""
     _slug, tokens = ballot_env.make_election(tokens=5)
     batcher = CastBatcher(
-        ballot_env.engine, ballot_env.ctx, max_batch=4, linger=30.0, busy_window=60.0
+        ballot_env.engine, ballot_env.ctx, max_batch=3, linger=30.0, busy_window=60.0
     )
-    assert isinstance(batcher.submit(tokens[0], [1], "web"), CastReceipt)  # the first: alone
+    monkeypatch.setattr(batcher, "start", lambda: None)  # queue two before the thread runs
+    pair = [batcher.enqueue(token, [1], "web") for token in tokens[:2]]
+    monkeypatch.undo()
+    batcher.start()
+    assert all(isinstance(f.result(timeout=60), CastReceipt) for f in pair)  # one batch of two
     started = time.monotonic()
     futures = []
-    for token in tokens[1:]:
+    for token in tokens[2:]:
         futures.append(batcher.enqueue(token, [2], "web"))
         time.sleep(0.05)  # each arrives after the one before could have been committed alone
     assert all(isinstance(f.result(timeout=60), CastReceipt) for f in futures)
-    assert time.monotonic() - started < 20.0  # full at four: it did not wait out the linger
+    assert time.monotonic() - started < 20.0  # full at three: it did not wait out the linger
     batcher.stop()
     assert batcher.batches == 2
