@@ -32,19 +32,18 @@ def execute(bind: Session | Connection, sql: str, params: Any) -> Any:
     return cur
 
 
+def _dialect(bind: Session | Connection) -> Any:
+    return (bind.get_bind() if isinstance(bind, Session) else bind).dialect
+
+
 def on_postgresql(bind: Session | Connection) -> bool:
     """True when ``bind`` talks to PostgreSQL (else SQLite)."""
-    return (
-        bind.get_bind().dialect.name == "postgresql"
-        if isinstance(bind, Session)
-        else (bind.dialect.name == "postgresql")
-    )
+    return _dialect(bind).name == "postgresql"  # type: ignore[no-any-return]
 
 
 def driver_errors(bind: Session | Connection) -> Any:
     """The driver's DB-API module, whose exception classes a raw statement raises."""
-    engine = bind.get_bind() if isinstance(bind, Session) else bind
-    return engine.dialect.dbapi
+    return _dialect(bind).dbapi
 
 
 def placeholders(count: int) -> str:

@@ -89,12 +89,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-BALLOTS_PATH = "/elections/{slug}/ballots"
-_BODY = {"$ref": "#/components/schemas/BallotIn"}
+_BODY = {"$ref": "#/components/schemas/BallotIn"}  # added to the document by document_body
 
 
 @router.post(
-    BALLOTS_PATH,
+    "/elections/{slug}/ballots",
     status_code=201,
     response_model=ReceiptOut,
     responses=ERRORS,
