@@ -20,6 +20,7 @@ than a segment, and each message takes the alphabet its own content needs.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -52,6 +53,9 @@ _SPECIAL = {
 }  # fmt: skip
 
 
+_ALPHABET = BASIC | EXTENSION
+
+
 def cost(ch: str) -> int | None:
     """Septets ``ch`` takes in GSM-7 (1 or 2), or None when it is not in the alphabet."""
     if ch in BASIC:
@@ -63,13 +67,13 @@ def cost(ch: str) -> int | None:
 
 def is_gsm7(text: str) -> bool:
     """Whether every character of ``text`` can be sent in GSM-7."""
-    return all(cost(ch) is not None for ch in text)
+    return _ALPHABET.issuperset(text)
 
 
 def units(text: str) -> int:
     """The length of ``text`` as the network counts it: septets in GSM-7, else UTF-16 units."""
-    if is_gsm7(text):
-        return sum(cost(ch) or 0 for ch in text)
+    if is_gsm7(text):  # one septet a character, two for each of the extension table's
+        return len(text) + sum(text.count(ch) for ch in EXTENSION)
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -96,6 +100,7 @@ def segments(text: str) -> int:
     return count
 
 
+@functools.lru_cache(maxsize=4096)
 def _nearest(ch: str) -> str:
     if cost(ch) is not None:
         return ch
@@ -118,6 +123,8 @@ def transliterate(text: str) -> str:
     with no Latin counterpart (Cyrillic, Greek small letters, Arabic) is kept
     as it is, so the message goes as UCS-2 rather than misspell a name.
     """
+    if is_gsm7(text):
+        return text  # nothing to replace (most replies)
     return "".join(_nearest(ch) for ch in text)
 
 

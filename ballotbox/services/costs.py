@@ -30,6 +30,7 @@ from ballotbox.core.i18n import N_
 from ballotbox.services.context import Context
 from ballotbox.services.elections import definition_of, effective_state
 from ballotbox.storage import repository, repository_admin
+from ballotbox.storage.db import before_commit
 from ballotbox.storage.models import Election, ElectionState
 
 SMS_IN, SMS_OUT = "sms_segments_in", "sms_segments_out"
@@ -42,6 +43,19 @@ def count_usage(session: Session, scope: str, kind: str, amount: int) -> None:
     if amount > 0:
         repository_admin.add_usage(session, scope, kind, amount)
         session.flush()
+
+
+def count_on_commit(session: Session, scope: str, amounts: dict[str, int]) -> None:
+    """Add ``amounts`` (kind → count) to ``scope``'s usage as ``session``'s transaction commits.
+
+    For what a cast's own transaction pays for (a voting text and its receipt):
+    counted exactly when the vote is, in one statement for the whole batch.
+    """
+    pending = before_commit(session, _PENDING_USAGE, repository_admin.add_usages)
+    pending.extend((scope, kind, n) for kind, n in amounts.items())
+
+
+_PENDING_USAGE = "ballotbox_usage"
 
 
 def count_call(session: Session, scope: str, seconds: int) -> None:

@@ -37,7 +37,6 @@ from typing import Protocol
 import nacl.exceptions
 import nacl.secret
 from sqlalchemy import Engine, event
-from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from ballotbox.config import Settings
@@ -45,7 +44,7 @@ from ballotbox.core.clock import Clock
 from ballotbox.core.errors import RateLimitedError
 from ballotbox.services.context import Context
 from ballotbox.storage import repository
-from ballotbox.storage.db import reader
+from ballotbox.storage.db import before_commit, reader
 
 log = logging.getLogger("ballotbox.guards")
 
@@ -131,21 +130,11 @@ class DatabaseStore:
         Written just before that transaction commits, every reply of a batch of
         casts in one statement (not one round trip per vote while the chain is locked).
         """
-        pending: list[tuple[bytes, int, bytes]] | None = session.info.get(_PENDING_REPLIES)
-        if pending is None:
-            pending = session.info[_PENDING_REPLIES] = []
 
-            def write(writing: Session) -> None:
-                replies = writing.info.pop(_PENDING_REPLIES, [])
-                repository.keep_guard_replies(writing, replies, now)
+        def write(writing: Session, replies: list[tuple[bytes, int, bytes]]) -> None:
+            repository.keep_guard_replies(writing, replies, now)
 
-            def drop(dropping: Session, previous: SessionTransaction) -> None:
-                if previous.parent is None and not previous.nested:  # rolled back: never written
-                    dropping.info.pop(_PENDING_REPLIES, None)
-
-            event.listen(session, "before_commit", write, once=True)
-            event.listen(session, "after_soft_rollback", drop)
-        pending.append((key, expires, sealed))
+        before_commit(session, _PENDING_REPLIES, write).append((key, expires, sealed))
 
     def prune(self, session: Session, now: int) -> int:
         """Delete what has expired."""

@@ -10,13 +10,14 @@ production database; there ``cast()`` locks the rows it changes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, create_engine
 
 from ballotbox.storage import textguard  # noqa: F401  (refuses unstorable text before a flush)
@@ -129,3 +130,31 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def before_commit(
+    session: Session, key: str, write: Callable[[Session, list[Any]], None]
+) -> list[Any]:
+    """A list kept in ``session``, handed to ``write`` just before its transaction commits.
+
+    What a batch of casts adds row by row (the replies kept for retries, the
+    texts' usage) is written in one statement at the end instead of one round
+    trip a cast while the chain is locked.  A rollback of the whole transaction
+    forgets the list: nothing is written for casts that were not recorded.
+    """
+    pending: list[Any] | None = session.info.get(key)
+    if pending is None:
+        pending = session.info[key] = []
+
+        def flush(writing: Session) -> None:
+            items = writing.info.pop(key, [])
+            if items:
+                write(writing, items)
+
+        def drop(dropping: Session, previous: SessionTransaction) -> None:
+            if previous.parent is None and not previous.nested:  # rolled back: never written
+                dropping.info.pop(key, None)
+
+        event.listen(session, "before_commit", flush, once=True)
+        event.listen(session, "after_soft_rollback", drop)
+    return pending

@@ -456,12 +456,16 @@ def bump_guard_count(session: Session, key: bytes, expires: int) -> int:
 
 
 def guard_reply(connection: Connection, key: bytes, now: int) -> bytes | None:
-    """The unexpired sealed reply under ``key`` (read on its own connection, never locking)."""
-    table = GuardReply.__table__  # type: ignore[attr-defined]
-    sealed = connection.execute(
-        select(table.c.sealed).where(table.c.key == key, table.c.expires > now)
-    ).scalar_one_or_none()
-    return bytes(sealed) if sealed is not None else None
+    """The unexpired sealed reply under ``key`` (read on its own connection, never locking).
+
+    Every text asks this first, to know a retry: sent on the driver's cursor."""
+    sql = _GUARD_REPLY_PG if rawsql.on_postgresql(connection) else _GUARD_REPLY_SQLITE
+    row = rawsql.execute(connection, sql, (key, now)).fetchone()
+    return bytes(row[0]) if row is not None and row[0] is not None else None
+
+
+_GUARD_REPLY_PG = "SELECT sealed FROM guard_reply WHERE key = %s AND expires > %s"
+_GUARD_REPLY_SQLITE = "SELECT sealed FROM guard_reply WHERE key = ? AND expires > ?"
 
 
 def keep_guard_reply(session: Session, key: bytes, expires: int, sealed: bytes, now: int) -> None:
@@ -472,23 +476,26 @@ def keep_guard_reply(session: Session, key: bytes, expires: int, sealed: bytes, 
 def keep_guard_replies(
     session: Session, replies: Sequence[tuple[bytes, int, bytes]], now: int
 ) -> None:
-    """Keep each (key, expires, sealed) in one statement; the first reply under a key stays."""
-    table = GuardReply.__table__  # type: ignore[attr-defined]
+    """Keep each (key, expires, sealed) in one statement; the first reply under a key stays.
+
+    A batch of texts' votes writes its replies here just before it commits, while
+    its chain is locked: sent on the driver's cursor (:mod:`rawsql`)."""
     first: dict[bytes, tuple[bytes, int, bytes]] = {}
     for reply in replies:
         first.setdefault(reply[0], reply)
     if not first:
         return
-    statement = _insert(session, table).values(
-        [{"key": k, "expires": e, "sealed": v} for k, e, v in first.values()]
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"expires": statement.excluded.expires, "sealed": statement.excluded.sealed},
-            where=(table.c.expires <= now) | table.c.sealed.is_(None),
-        )
-    )
+    pg = rawsql.on_postgresql(session)
+    row = "(%s, %s, %s)" if pg else "(?, ?, ?)"
+    sql = _KEEP_REPLIES.format(rows=", ".join([row] * len(first)), now="%s" if pg else "?")
+    rawsql.execute(session, sql, (*(v for reply in first.values() for v in reply), now))
+
+
+_KEEP_REPLIES = (
+    "INSERT INTO guard_reply (key, expires, sealed) VALUES {rows} "
+    "ON CONFLICT (key) DO UPDATE SET expires = excluded.expires, sealed = excluded.sealed "
+    "WHERE guard_reply.expires <= {now} OR guard_reply.sealed IS NULL"
+)
 
 
 def prune_guards(session: Session, now: int) -> int:

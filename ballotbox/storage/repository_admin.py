@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Executable, delete, func
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from ballotbox.storage import rawsql
 from ballotbox.storage.models import (
     Candidate,
     ChainHead,
@@ -49,25 +50,31 @@ def actions(
 
 def add_usage(session: Session, scope: str, kind: str, amount: int) -> None:
     """Add ``amount`` to the election's counter of ``kind`` (an upsert, safe under races)."""
-    key, bump = ["scope", "kind"], {"count": col(UsageCounter.count) + amount}
-    statement: Executable
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    add_usages(session, [(scope, kind, amount)])
 
-        statement = (
-            pg_insert(UsageCounter)
-            .values(scope=scope, kind=kind, count=amount)
-            .on_conflict_do_update(index_elements=key, set_=bump)
-        )
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        statement = (
-            sqlite_insert(UsageCounter)
-            .values(scope=scope, kind=kind, count=amount)
-            .on_conflict_do_update(index_elements=key, set_=bump)
-        )
-    session.execute(statement)
+def add_usages(session: Session, amounts: Sequence[tuple[str, str, int]]) -> None:
+    """Add each (scope, kind, amount) to its counter, in one upsert statement.
+
+    The texts of a batch of casts are counted here as the batch commits, so it
+    goes on the driver's cursor (:mod:`rawsql`), like the batch's other statements."""
+    totals: dict[tuple[str, str], int] = {}
+    for scope, kind, amount in amounts:
+        if amount > 0:
+            totals[(scope, kind)] = totals.get((scope, kind), 0) + amount
+    if not totals:
+        return
+    row = "(%s, %s, %s)" if rawsql.on_postgresql(session) else "(?, ?, ?)"
+    sql = _ADD_USAGES.format(rows=", ".join([row] * len(totals)))
+    rawsql.execute(
+        session, sql, [v for (scope, kind), n in totals.items() for v in (scope, kind, n)]
+    )
+
+
+_ADD_USAGES = (
+    "INSERT INTO usage_counter (scope, kind, count) VALUES {rows} "
+    "ON CONFLICT (scope, kind) DO UPDATE SET count = usage_counter.count + excluded.count"
+)
 
 
 def usage(session: Session, scope: str) -> dict[str, int]:

@@ -133,3 +133,31 @@ def test_the_cost_so_far_counts_prints_posts_texts_and_calls(
     assert shown.returncode == 0, shown.stderr
     assert "Costs of test-2027 for 100 member(s), in GBP" in shown.stdout
     assert "By channel (forecast / so far): print" in shown.stdout
+
+
+def test_a_voting_text_is_counted_with_its_vote_against_the_ballot_it_voted_in(
+    ballot_env: BallotEnv, app: TestClient
+) -> None:
+    """Two ballots open on SMS at once: each vote's text and receipt are counted against its
+    own ballot (in the vote's transaction), a retry of the same message costs nothing more,
+    and a text that votes nowhere stays unattributed."""
+    _a, first = ballot_env.make_election(SLUG, channels=["web", "sms"], tokens=2)
+    _b, second = ballot_env.make_election("other-2027", channels=["web", "sms"], tokens=2)
+    voted = send(app, f"{first[0].grouped} 1 2", auth_token=AUTH, message_sid="SM" + "a" * 32)
+    again = send(app, f"{first[0].grouped} 1 2", auth_token=AUTH, message_sid="SM" + "a" * 32)
+    assert again.messages == voted.messages  # Twilio's retry: the same receipt
+    other = send(app, f"{second[1].grouped} 2 1", auth_token=AUTH)
+    used = send(app, f"{first[0].grouped} 2 1", auth_token=AUTH)  # spent: no vote
+    with ballot_env.read() as s:
+        assert repository_admin.usage(s, SLUG) == {
+            costs.SMS_IN: 1,
+            costs.SMS_OUT: len(voted.messages),
+        }
+        assert repository_admin.usage(s, "other-2027") == {
+            costs.SMS_IN: 1,
+            costs.SMS_OUT: len(other.messages),
+        }
+        assert repository_admin.usage(s, costs.UNATTRIBUTED) == {
+            costs.SMS_IN: 1,
+            costs.SMS_OUT: len(used.messages),
+        }

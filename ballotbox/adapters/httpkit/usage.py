@@ -1,5 +1,9 @@
 """Counting metered use (SMS segments, call minutes) for the cost report, apart from the request.
 
+A text that votes is not counted here: its cost is added in its vote's own
+transaction (:func:`ballotbox.services.costs.count_on_commit`).  Everything
+else (help, a ballot sent, a refusal, a check, a call) is counted as follows.
+
 The count is committed in a transaction of its own, after the answer is made:
 the SMS route's session only reads (the batcher commits the vote), and a
 failed count is logged, never turned into a failed text or call.  What is

@@ -11,7 +11,9 @@ The vote goes through the group-commit batcher, like the web's: it is
 committed before the reply is written, and the reply is kept for Twilio's
 retries in that same transaction (the batcher's ``also``), so a member is
 never told that a vote counted which is not on disk, and a retry never gets
-"already used" for a vote that counted.  The request's own session only
+"already used" for a vote that counted.  What the text and its receipt cost
+is counted in that transaction too, against the ballot voted in; every other
+text's cost goes through :mod:`ballotbox.adapters.httpkit.usage`.  The request's own session only
 reads, and does not hold SQLite's write lock while the batcher commits.
 What else an answer keeps (a failed attempt's count, a reply that reports
 no vote) is recorded through ``refuse(request, keep=...)``, after the
@@ -84,6 +86,9 @@ class Answer:
         self.public_url = request.app.state.settings.public_base
         self.sid = params.get("MessageSid", "")
         self.sender, self.body = params.get("From", ""), params.get("Body", "")
+        segments = params.get("NumSegments", "")
+        self.received = int(segments) if segments.isdigit() else 1
+        self.counted = False  # a vote's text is counted in the vote's own transaction
 
     def first_reply(self) -> str | None:
         """The reply already given to this message (a retry), if it was kept."""
@@ -126,21 +131,23 @@ class Answer:
             else:
                 choices = grammar.read_ballot(message.preferences, replies.shapes(definition))
             said: list[str] = []
-
-            locale = current_locale()
+            slug, locale = election.slug, current_locale()
 
             def remember(session: Session, receipt: CastReceipt) -> None:
                 with using(locale):  # the batcher's thread: answer in the member's language
                     said.extend(replies.receipt_reply(receipt, definition, self.public_url))
-                if self.sid:  # in the vote's own transaction
+                # In the vote's own transaction: kept for retries, and counted, with the vote.
+                if self.sid:
                     self.guard.remember(session, self.sid, self.body, _SEPARATOR.join(said))
+                sent = {costs.SMS_IN: self.received, costs.SMS_OUT: len(said)}
+                costs.count_on_commit(session, slug, sent)
 
-            slug = election.slug
             # What this text read is read: its transaction ends here, so no text holds a
             # connection (and, on PostgreSQL, a transaction) while its batch commits.
             end_reads(self.session)
             self.caster(token, choices, "sms", election_slug=slug, also=remember)
-            return _SEPARATOR.join(said)  # committed, and so is the reply for retries
+            self.counted = True
+            return _SEPARATOR.join(said)  # committed, and so are the reply and the count
         except BallotboxError as error:
             if isinstance(error, TokenUsedError) and (first := self.first_reply()) is not None:
                 return first  # a retry whose first delivery voted meanwhile: never charged
@@ -206,9 +213,9 @@ def sms_webhook(
     text = answer.first_reply()
     if text is None:  # not a retry: count what the text and its answer cost
         text = answer()
-        received = int(params["NumSegments"]) if params.get("NumSegments", "").isdigit() else 1
-        sent = len(text.split(_SEPARATOR))  # each reply message is one segment (replies)
-        count_metered(request, ctx, "sms", {costs.SMS_IN: received, costs.SMS_OUT: sent})
+        if not answer.counted:
+            sent = len(text.split(_SEPARATOR))  # each reply message is one segment (replies)
+            count_metered(request, ctx, "sms", {costs.SMS_IN: answer.received, costs.SMS_OUT: sent})
     response = MessagingResponse()
     for message in text.split(_SEPARATOR):
         response.message(message)
