@@ -89,7 +89,7 @@ class GuardStore(Protocol):
         self, keys: Sequence[bytes], now: int, session: Session | None = None
     ) -> dict[bytes, int]: ...
     def bump(self, session: Session, key: bytes, expires: int) -> int: ...
-    def recall(self, key: bytes, now: int) -> bytes | None: ...
+    def recall(self, key: bytes, now: int, session: Session | None = None) -> bytes | None: ...
     def remember(
         self, session: Session, key: bytes, expires: int, now: int, sealed: bytes
     ) -> None: ...
@@ -119,8 +119,11 @@ class DatabaseStore:
         """In the caller's transaction (committed with what failed)."""
         return repository.bump_guard_count(session, key, expires)
 
-    def recall(self, key: bytes, now: int) -> bytes | None:
-        """The unexpired reply under ``key``, read on a connection of its own."""
+    def recall(self, key: bytes, now: int, session: Session | None = None) -> bytes | None:
+        """The unexpired reply under ``key``: in ``session``'s transaction if given, else read
+        on a connection of its own."""
+        if session is not None:
+            return repository.guard_reply(session, key, now)
         with self._reader.connect() as connection:
             return repository.guard_reply(connection, key, now)
 
@@ -164,8 +167,8 @@ class MemoryStore:
             self._counts[key] = (count, expires)
         return count
 
-    def recall(self, key: bytes, now: int) -> bytes | None:
-        """The unexpired reply under ``key``."""
+    def recall(self, key: bytes, now: int, session: Session | None = None) -> bytes | None:
+        """The unexpired reply under ``key`` (the session is not used)."""
         with self._lock:
             entry = self._replies.get(key)
         return entry[0] if entry is not None and entry[1] > now else None
@@ -236,9 +239,9 @@ class Guard:
         return f"flood:{channel}:".encode() + bucket.to_bytes(8, "big")
 
     # -- failures ------------------------------------------------------------------------------
-    def failures(self, kind: str, source: str) -> float:
-        """``source``'s failures over the sliding window."""
-        return self._failures([(kind, source)])[(kind, source)]
+    def failures(self, kind: str, source: str, session: Session | None = None) -> float:
+        """``source``'s failures over the sliding window (read in ``session`` if given)."""
+        return self._failures([(kind, source)], session)[(kind, source)]
 
     def _failures(
         self, sources: Iterable[tuple[str, str]], session: Session | None = None
@@ -269,13 +272,16 @@ class Guard:
             if failures >= self.limits.per_source[wanted[0]]
         }
 
-    def over_limit(self, kind: str, source: str) -> bool:
+    def over_limit(self, kind: str, source: str, session: Session | None = None) -> bool:
         """True when ``source`` has used up its failures for now."""
-        return self.failures(kind, source) >= self.limits.per_source[kind]
+        return self.failures(kind, source, session) >= self.limits.per_source[kind]
 
-    def check(self, kind: str, source: str) -> None:
-        """Raise :class:`RateLimitedError` when ``source`` must wait (before any look-up)."""
-        if self.over_limit(kind, source):
+    def check(self, kind: str, source: str, session: Session | None = None) -> None:
+        """Raise :class:`RateLimitedError` when ``source`` must wait (before any look-up).
+
+        Read in ``session``'s transaction when the request has begun one (a
+        connection fewer), else on a connection of its own."""
+        if self.over_limit(kind, source, session):
             raise RateLimitedError()
 
     def failed(self, session: Session, kind: str, source: str, *, unknown_token: bool) -> float:
@@ -317,16 +323,18 @@ class Guard:
         )
         return where, box
 
-    def recall(self, sid: str, text: str) -> str | None:
+    def recall(self, sid: str, text: str, session: Session | None = None) -> str | None:
         """The reply already given to message ``sid`` (committed), or None.
 
         Found by a keyed hash of the SID; sealed (XSalsa20-Poly1305, padded)
         under a key derived from the SID and the message ``text``, which a
         retry repeats word for word (another text under the same SID: None).
+        Read in ``session``'s transaction if given (on SQLite that fixes its
+        snapshot: pass none to see a reply committed since).
         """
         now, _bucket, _into = self._now()
         where, box = self._reply_keys(sid, text)
-        sealed = self.store.recall(where, now)
+        sealed = self.store.recall(where, now, session)
         if sealed is None:
             return None
         try:

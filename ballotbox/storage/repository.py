@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Executable, bindparam, func
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from ballotbox.core.errors import UnknownElectionError
@@ -89,12 +90,38 @@ def tokens_with_elections(
     two batches sharing tokens queue instead of deadlocking.  One query; the
     tokens come back as plain rows (every batch of casts reads them, and an ORM
     object per token costs more than the rest of the read).
+
+    Without ``for_update`` (a look-up before a page, a text's vote or a check)
+    the elections are only to be read: on PostgreSQL the query goes on the
+    driver's cursor and an election the session does not hold already comes
+    back as a new, unattached ``Election`` (the ORM's loading cost two thirds
+    of the look-up).  Casting locks, and gets the session's own objects.
     """
     if not hashes:
         return []
+    if not for_update and rawsql.on_postgresql(session):
+        return _tokens_to_read(session, hashes)
     query = _TOKENS_LOCKED if for_update else _TOKENS
     rows = session.execute(query, {"hashes": list(hashes)}).all()
     return [(TokenRow(bytes(h), e, state), election) for h, e, state, election in rows]
+
+
+def _tokens_to_read(session: Session, hashes: Sequence[bytes]) -> list[tuple[TokenRow, Election]]:
+    cur = rawsql.execute(session, _TOKENS_TO_READ_PG, (list(hashes),))
+    elections: dict[int, Election] = {}
+    found = []
+    for token_hash, election_id, state, *columns in cur.fetchall():
+        election = elections.get(election_id)
+        if election is None:
+            held = session.identity_map.get(identity_key(Election, election_id))
+            election = (
+                held
+                if isinstance(held, Election)
+                else Election(**dict(zip(_ELECTION_COLUMNS, columns, strict=True)))
+            )
+            elections[election_id] = election
+        found.append((TokenRow(bytes(token_hash), election_id, state), election))
+    return found
 
 
 # Built once (every cast batch runs them): only the values change.
@@ -106,6 +133,12 @@ _TOKENS = (
     .where(col(BallotToken.token_hash).in_(bindparam("hashes", expanding=True)))
 )
 _TOKENS_LOCKED = _TOKENS.order_by(col(BallotToken.token_hash)).with_for_update(of=BallotToken)
+_ELECTION_COLUMNS = tuple(c.name for c in Election.__table__.columns)  # type: ignore[attr-defined]
+_ELECTION_SELECT = ", ".join(f"e.{name}" for name in _ELECTION_COLUMNS)  # the model's, no data
+_TOKENS_TO_READ_PG = (
+    f"SELECT t.token_hash, t.election_id, t.state, {_ELECTION_SELECT} "  # noqa: S608
+    "FROM ballot_token t JOIN election e ON e.id = t.election_id WHERE t.token_hash = ANY(%s)"
+)
 
 
 def tokens_by_hash(
@@ -455,8 +488,9 @@ def bump_guard_count(session: Session, key: bytes, expires: int) -> int:
     return int(session.execute(statement).scalar_one())
 
 
-def guard_reply(connection: Connection, key: bytes, now: int) -> bytes | None:
-    """The unexpired sealed reply under ``key`` (read on its own connection, never locking).
+def guard_reply(connection: Connection | Session, key: bytes, now: int) -> bytes | None:
+    """The unexpired sealed reply under ``key`` (never locking): on a connection of its own,
+    or in a session's transaction.
 
     Every text asks this first, to know a retry: sent on the driver's cursor."""
     sql = _GUARD_REPLY_PG if rawsql.on_postgresql(connection) else _GUARD_REPLY_SQLITE

@@ -247,3 +247,29 @@ def test_a_ballot_already_stored_for_an_unspent_looking_token_is_refused_and_not
     with ballot_env.read() as s:
         assert s.exec(select(func.count()).select_from(Ballot)).one() == 1  # tokens[1] too
         assert len(repository.log_entries(s, 1)) == length
+
+
+def test_a_look_up_that_only_reads_gives_each_election_as_stored(ballot_env: BallotEnv) -> None:
+    """Without a lock the look-up reads raw rows on PostgreSQL: every column of the election
+    must come back as the ORM loads it, and an election the session holds is its own."""
+    from ballotbox.services.token_lookup import find_token, find_tokens
+    from ballotbox.storage.models import Election
+
+    slug, tokens = ballot_env.make_election(tokens=3)
+    ballot_env.make_election("other-2027", tokens=2)
+    with ballot_env.read() as s:
+        found = find_tokens(s, ballot_env.ctx, [(t, None) for t in tokens], lock=False)
+    with ballot_env.read() as s:
+        stored = repository.election_by_slug(s, slug)
+        as_loaded = {c.name: getattr(stored, c.name) for c in Election.__table__.columns}  # type: ignore[attr-defined]
+    elections = {id(m.election) for m in found if not isinstance(m, Exception)}
+    assert len(elections) == 1  # one object for the tokens of one election
+    for match in found:
+        assert not isinstance(match, Exception)
+        got = {name: getattr(match.election, name) for name in as_loaded}
+        assert got == as_loaded
+        assert match.row.election_id == stored.id and match.row.state == "unused"
+    with ballot_env.read() as s:
+        held = repository.election_by_slug(s, slug)
+        election, _row = find_token(s, ballot_env.ctx, tokens[0], lock=False)
+        assert election is held

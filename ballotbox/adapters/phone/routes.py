@@ -201,7 +201,7 @@ class Call:
             return voicemail.offer(self, progress)
         caller = caller_source(self.params)
         try:
-            self.guard.check("phone", caller)
+            self.guard.check("phone", caller, self.session)
             token = keypad.read_token(keys)
             found = vote_or_check(self.session, self.ctx, token, "phone")
             if isinstance(found, CheckedVote):  # after publication a token is checked, not voted

@@ -155,7 +155,7 @@ def _by_token(call: Call, progress: state.CallState, keys: str) -> Response:
     """A token keyed at the menu: its ballot, with the same checks and limits as voting."""
     caller = caller_source(call.params)
     try:
-        call.guard.check("phone", caller)
+        call.guard.check("phone", caller, call.session)
         election = check_can_vote(call.session, call.ctx, keypad.read_token(keys), "phone")
     except RateLimitedError as error:
         return twiml(call.script.say(spoken(error)).hangup())

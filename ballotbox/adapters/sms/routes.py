@@ -90,9 +90,15 @@ class Answer:
         self.received = int(segments) if segments.isdigit() else 1
         self.counted = False  # a vote's text is counted in the vote's own transaction
 
-    def first_reply(self) -> str | None:
-        """The reply already given to this message (a retry), if it was kept."""
-        return self.guard.recall(self.sid, self.body) if self.sid else None
+    def first_reply(self, *, fresh: bool = False) -> str | None:
+        """The reply already given to this message (a retry), if it was kept.
+
+        Read in the request's transaction, unless ``fresh``: then on a connection of its
+        own, which sees a reply committed since that transaction began (SQLite's snapshot).
+        """
+        if not self.sid:
+            return None
+        return self.guard.recall(self.sid, self.body, None if fresh else self.session)
 
     def __call__(self) -> str:
         """Read the text, vote if it is a vote; the reply as one string."""
@@ -106,14 +112,16 @@ class Answer:
             message = grammar.read_message(body)
             if isinstance(message, grammar.Help):
                 return self.kept(replies.help_reply())
-            self.guard.check("sms", sender)
+            self.guard.check("sms", sender, self.session)
             try:
                 if isinstance(message, grammar.Check | grammar.Dispute):
                     return self.after_publication(message)
                 token = parse(message.token)
                 # The token alone checks once its ballot is published; a vote is refused then.
                 alone = isinstance(message, grammar.BallotRequest)
-                found = vote_or_check(self.session, self.ctx, token, "sms", check=alone)
+                found = vote_or_check(
+                    self.session, self.ctx, token, "sms", check=alone, casting=not alone
+                )
                 if isinstance(found, CheckedVote):
                     return self.kept(checktext.check_messages(found))
                 election = found
@@ -149,7 +157,10 @@ class Answer:
             self.counted = True
             return _SEPARATOR.join(said)  # committed, and so are the reply and the count
         except BallotboxError as error:
-            if isinstance(error, TokenUsedError) and (first := self.first_reply()) is not None:
+            if (
+                isinstance(error, TokenUsedError)
+                and (first := self.first_reply(fresh=True)) is not None
+            ):
                 return first  # a retry whose first delivery voted meanwhile: never charged
             if isinstance(error, _TOKEN_FAILURES) and failure is None:
                 failure = error  # refused by the batcher (spent at that very moment)

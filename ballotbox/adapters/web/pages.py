@@ -94,14 +94,14 @@ def _ballot_page(
     )
 
 
-def _may_try(request: Request) -> None:
+def _may_try(request: Request, session: Session) -> None:
     """Refuse, before any look-up, a client whose token attempts keep failing."""
-    get_guard(request).check("web", client_address(request))
+    get_guard(request).check("web", client_address(request), session)
 
 
 def _start(request: Request, session: Session, ctx: Context, text: str) -> HTMLResponse:
     try:
-        _may_try(request)
+        _may_try(request, session)
         token = parse(text)
         election = check_can_vote(session, ctx, token, "web")
     except BallotboxError as error:
@@ -142,7 +142,7 @@ def review(
 ) -> HTMLResponse:
     """Check the ballot and show it back, every contest, before it is cast."""
     try:
-        _may_try(request)
+        _may_try(request, session)
         token = parse(next(iter(fields.get("token", [])), ""))
         election = check_can_vote(session, ctx, token, "web")
     except BallotboxError as error:
@@ -178,7 +178,7 @@ def change(
 ) -> HTMLResponse:
     """Back from the review page to the ballot, with the choices still marked."""
     try:
-        _may_try(request)
+        _may_try(request, session)
         parsed = parse(next(iter(fields.get("token", [])), ""))
         election = check_can_vote(session, ctx, parsed, "web")
         definition = definition_of(election)
