@@ -46,15 +46,15 @@ from ballotbox.core.controlchars import control_characters_in
 from ballotbox.core.errors import DefinitionError
 from ballotbox.core.vocabulary import CHANNELS, RANKED_METHODS, REFERENDUM_ANSWERS, Channel, Method
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-KEY = re.compile(r"^[A-Z]$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}\Z")
+KEY = re.compile(r"^[A-Z]\Z")
 MAX_CONTESTS = 26  # one letter each, A–Z
 MAX_DEFINITION_CHARS = 2_000_000  # ample for 999 candidates with long statements
 MAX_CANDIDATES = 999  # candidate numbers run from 1 to 999 (in each contest)
 MAX_PROBLEMS = 50  # listed; the rest are counted
 DEFAULT_TIMEZONE = "Europe/London"
 MULTILINE_FIELDS = frozenset({"description", "statement"})
-TITLE_IN = re.compile(r"^title_([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?)$")  # title_cy: a translation
+TITLE_IN = re.compile(r"^title_([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?)\Z")  # title_cy: a translation
 
 # The fields of a contest that the one-contest form writes at the top level.
 CONTEST_FIELDS = (
@@ -114,7 +114,7 @@ class CandidateDefinition(BaseModel):
     @field_validator("url")
     @classmethod
     def _check_url(cls, value: str) -> str:
-        if value and not re.match(r"^https?://\S+$", value):
+        if value and not re.match(r"^https?://\S+\Z", value):
             raise ValueError("must be an http:// or https:// address")
         return value
 

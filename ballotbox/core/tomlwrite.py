@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPES = {
     '"': '\\"',
     "\\": "\\\\",
@@ -58,7 +58,7 @@ def _table(table: Mapping[str, Any], path: list[str], lines: list[str]) -> None:
 
 
 def _key(key: str) -> str:
-    return key if BARE_KEY.match(key) else _string(key)
+    return key if BARE_KEY.fullmatch(key) else _string(key)
 
 
 def _string(text: str) -> str:

@@ -39,7 +39,7 @@ LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=10)
 MIN_PASSWORD = passwords.MIN_PASSWORD
 SID_BYTES = 32
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}\Z")
 LOCAL = "local"  # the source of sign-ins made in-process (the CLI, tests)
 WRONG_WITH_CODE = N_("Wrong username, password or one-time code.")
 

@@ -30,8 +30,8 @@ from ballotbox.storage.aftercommit import after_commit
 from ballotbox.storage.models_postal import Teller
 
 MAX_CARDS = 100_000
-RUN_ID = re.compile(r"^[0-9a-f]{32}$")
-FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+RUN_ID = re.compile(r"^[0-9a-f]{32}\Z")
+FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\Z")
 LAYOUTS = ("business", "a4", "avery", "ballot-paper", "ballot-paper-large")
 
 

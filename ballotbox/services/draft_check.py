@@ -212,7 +212,7 @@ def label_of(field_id: str, form: DraftForm) -> str:
         return _(LABELS[field_id])
     if field_id.startswith("title-"):
         return _(LABELS["titles"])
-    match = re.match(r"^c(\d+)-(?:(k|g)(\d+)-)?(.+)$", field_id)
+    match = re.match(r"^c(\d+)-(?:(k|g)(\d+)-)?(.+)\Z", field_id)
     if not match:
         return _("The ballot")
     i = int(match[1])

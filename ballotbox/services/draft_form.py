@@ -27,7 +27,7 @@ from ballotbox.core.vocabulary import CHANNELS, METHODS
 from ballotbox.definition import DEFAULT_TIMEZONE, ElectionDefinition
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
-TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2})?)$")
+TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2})?)\Z")
 NEW_CANDIDATE_ROWS = 3
 MAX_ROWS = 999  # candidates in a contest, as the definition allows
 
@@ -133,15 +133,15 @@ def read_form(fields: Mapping[str, Sequence[str]]) -> DraftForm:
 
     names = list(fields)
     contests = []
-    for i in _indices(names, r"^c(\d+)-key$")[:26]:
+    for i in _indices(names, r"^c(\d+)-key\Z")[:26]:
         c = f"c{i}-"
         candidates = [
             CandidateRow(*(one(f"{c}k{j}-{part}").strip() for part in CandidateRow.__annotations__))
-            for j in _indices(names, rf"^{c}k(\d+)-name$")[:MAX_ROWS]
+            for j in _indices(names, rf"^{c}k(\d+)-name\Z")[:MAX_ROWS]
         ]
         groups = [
             GroupRow(one(f"{c}g{j}-group").strip(), one(f"{c}g{j}-minimum").strip())
-            for j in _indices(names, rf"^{c}g(\d+)-group$")[:MAX_ROWS]
+            for j in _indices(names, rf"^{c}g(\d+)-group\Z")[:MAX_ROWS]
         ]
         contests.append(
             ContestForm(
@@ -149,7 +149,7 @@ def read_form(fields: Mapping[str, Sequence[str]]) -> DraftForm:
                 title=one(f"{c}title").strip(),
                 titles={
                     lang: one(f"{c}title-{lang}").strip()
-                    for lang in _named(names, rf"^{c}title-([A-Za-z_-]{{2,8}})$")
+                    for lang in _named(names, rf"^{c}title-([A-Za-z_-]{{2,8}})\Z")
                 },
                 description=one(f"{c}description").strip(),
                 method=one(f"{c}method"),
@@ -166,7 +166,7 @@ def read_form(fields: Mapping[str, Sequence[str]]) -> DraftForm:
         title=one("title").strip(),
         titles={
             lang: one(f"title-{lang}").strip()
-            for lang in _named(names, r"^title-([A-Za-z_-]{2,8})$")
+            for lang in _named(names, r"^title-([A-Za-z_-]{2,8})\Z")
         },
         description=one("description").strip(),
         timezone=one("timezone").strip(),

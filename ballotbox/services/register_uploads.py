@@ -26,7 +26,7 @@ from ballotbox.core.i18n import N_
 from ballotbox.services.context import Context
 
 UPLOAD_TTL = timedelta(minutes=30)
-UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}\Z")
 
 
 class UploadGoneError(NotFoundError):

@@ -56,10 +56,10 @@ CHECK_WORDS = frozenset({"CHECK", "CHECK:", "VERIFY", "GWIRIO"})
 DISPUTE_WORDS = frozenset({"DISPUTE", "DISPUTE:", "REPORT", "HERIO"})
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _WORD_SPLIT = re.compile(r"[\s,;/>+&]+")
-_TOKEN_PART = re.compile(r"^[0-9][0-9.\-_]*$|^[.\-_]*[0-9][0-9.\-_]*$")
+_TOKEN_PART = re.compile(r"^[0-9][0-9.\-_]*\Z|^[.\-_]*[0-9][0-9.\-_]*\Z")
 _PREF_SPLIT = re.compile(r"[.\-_]+")
 _KEYED_SPLIT = re.compile(r"[.\-_:=]+")
-_KEY_GLUED = re.compile(r"^([A-Z])([0-9]+)$")
+_KEY_GLUED = re.compile(r"^([A-Z])([0-9]+)\Z")
 MAX_WORDS = 200
 
 

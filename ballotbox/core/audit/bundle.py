@@ -44,11 +44,11 @@ FILES = (
     "ballots.blt",
 )
 # A ballot of several contests has ballots-A.blt, ballots-B.blt … instead of ballots.blt.
-CONTEST_BLT = re.compile(r"^ballots-[A-Z]\.blt$")
+CONTEST_BLT = re.compile(r"^ballots-[A-Z]\.blt\Z")
 TOKEN_STATES = ("voted", "unused", "void")
 TOKENS_HEADER = ["token_hash", "state"]
 BALLOTS_HEADER = ["token", "channel", "choices"]
-CONTEST_COLUMN = re.compile(r"^[A-Z]$")
+CONTEST_COLUMN = re.compile(r"^[A-Z]\Z")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 

@@ -87,9 +87,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # Split-name registers: joined into ``name`` in this order.
 _NAME_PARTS = (("title",), ("firstname", "forename", "givenname"), ("surname", "lastname"))
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-_UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+\Z")
+_UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})\Z")
+_PHONE_CHARS = re.compile(r"^\+?[0-9 ()./-]+\Z")
 
 
 @dataclass(frozen=True, slots=True)

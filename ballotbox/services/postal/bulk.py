@@ -75,7 +75,7 @@ def _candidate_column(name: str, known: set[int]) -> int | None:
     return None
 
 
-_CONTEST_COLUMN = re.compile(r"^([A-Za-z])[\s_:.\-]?([0-9]+)$")
+_CONTEST_COLUMN = re.compile(r"^([A-Za-z])[\s_:.\-]?([0-9]+)\Z")
 
 
 def _contest_column(name: str, definition: ElectionDefinition) -> tuple[str, int] | None:
