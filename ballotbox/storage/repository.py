@@ -244,24 +244,21 @@ def chain_tip_with_entry(
     session: Session, election_id: int, position: int
 ) -> tuple[int, bytes, bytes | None] | None:
     """The chain's length and head hash with the hash of the entry at ``position`` (None when
-    the log is shorter), in one round trip and without a lock; None when there is no chain."""
-    params = {"election_id": election_id, "position": position}
-    row = session.execute(_TIP_WITH_ENTRY, params).first()
+    the log is shorter), in one round trip and without a lock; None when there is no chain.
+
+    Every ballot page and every check before a vote asks this ("is voting on hold?"): sent
+    on the driver's cursor (:mod:`rawsql`)."""
+    sql = _TIP_WITH_ENTRY.replace("?", "%s") if rawsql.on_postgresql(session) else _TIP_WITH_ENTRY
+    row = rawsql.execute(session, sql, (position, election_id, election_id)).fetchone()
     if row is None:
         return None
     return int(row[0]), bytes(row[1]), None if row[2] is None else bytes(row[2])
 
 
-_TIP_WITH_ENTRY = select(
-    ChainHead.length,
-    ChainHead.head,
-    select(LogEntry.entry_hash)
-    .where(
-        LogEntry.election_id == bindparam("election_id"),
-        LogEntry.position == bindparam("position"),
-    )
-    .scalar_subquery(),
-).where(ChainHead.election_id == bindparam("election_id"))
+_TIP_WITH_ENTRY = (
+    "SELECT h.length, h.head, (SELECT e.entry_hash FROM log_entry e WHERE e.position = ? "
+    "AND e.election_id = ?) FROM chain_head h WHERE h.election_id = ?"
+)
 
 
 def log_entries(session: Session, election_id: int) -> Sequence[LogEntry]:
