@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +40,7 @@ from ballotbox.core.vocabulary import CHANNELS
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import continuity
 from ballotbox.services.context import Context
-from ballotbox.services.elections import apply_due_transitions, definition_of
+from ballotbox.services.elections import apply_due_transitions, definition_of, transition_due
 from ballotbox.services.token_lookup import TokenMatch, find_token, find_tokens
 from ballotbox.services.voting_rules import (
     check_can_vote,
@@ -139,9 +139,8 @@ def cast_many(session: Session, ctx: Context, requests: Sequence[CastRequest]) -
         if request.channel not in CHANNELS:
             raise ValueError(f"unknown channel {request.channel!r}")
     found = find_tokens(session, ctx, [(r.token, r.election_slug) for r in requests])
+    found = _transitions_applied(session, ctx, found)
     involved = {id(m.election): m.election for m in _matches(found)}.values()
-    for election in involved:
-        apply_due_transitions(session, ctx, election)
     heads: dict[int | None, LockedHead] = {}
     on_hold: set[int | None] = set()
     for election in sorted(involved, key=lambda e: e.id or 0):  # locked in one order
@@ -225,6 +224,33 @@ def _recorded(definition: ElectionDefinition, ballot: BallotChoices) -> Recorded
 
 def _matches(found: Sequence[TokenMatch | BallotboxError]) -> list[TokenMatch]:
     return [m for m in found if isinstance(m, TokenMatch)]
+
+
+def _transitions_applied(
+    session: Session, ctx: Context, found: list[TokenMatch | BallotboxError]
+) -> list[TokenMatch | BallotboxError]:
+    """Open or close the batch's elections whose time has come (rarely: once a poll each).
+
+    The look-up may give an election as a plain copy of its row (PostgreSQL); one with a
+    transition due is taken as the session's own object instead, which the transition
+    locks, re-reads and changes, and the batch's matches are pointed at it.
+    """
+    now = ctx.clock.now()
+    changed: dict[int | None, Election] = {}
+    for match in _matches(found):
+        election = match.election
+        if election.id not in changed and transition_due(election, now):
+            own = session.get(Election, election.id) or election
+            apply_due_transitions(session, ctx, own)
+            changed[election.id] = own
+    if not changed:
+        return found
+    return [
+        replace(m, election=changed.get(m.election.id, m.election))
+        if isinstance(m, TokenMatch)
+        else m
+        for m in found
+    ]
 
 
 def _record(

@@ -242,6 +242,13 @@ def close_now(
     forget_order_after_commit(session)  # ballots rewritten in key order once this commits
 
 
+def transition_due(election: Election, now: datetime) -> bool:
+    """Whether the clock has passed a scheduled opening or closing not yet recorded."""
+    if election.state == ElectionState.DRAFT:
+        return aware(election.opens_at) <= now
+    return election.state == ElectionState.OPEN and aware(election.closes_at) <= now
+
+
 def apply_due_transitions(session: Session, ctx: Context, election: Election) -> None:
     """Open or close ``election`` if the clock has passed its scheduled times.
 
@@ -249,9 +256,7 @@ def apply_due_transitions(session: Session, ctx: Context, election: Election) ->
     head, see :mod:`ballotbox.services.continuity`) waits for the officer.
     """
     now = ctx.clock.now()
-    due_open = election.state == ElectionState.DRAFT and aware(election.opens_at) <= now
-    due_close = election.state == ElectionState.OPEN and aware(election.closes_at) <= now
-    if not (due_open or due_close):
+    if not transition_due(election, now):
         return
     _lock(session, election)  # another host may have done it meanwhile: look again, locked
     if continuity.gap(session, ctx, election) is not None:

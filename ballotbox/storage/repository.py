@@ -91,23 +91,27 @@ def tokens_with_elections(
     tokens come back as plain rows (every batch of casts reads them, and an ORM
     object per token costs more than the rest of the read).
 
-    Without ``for_update`` (a look-up before a page, a text's vote or a check)
-    the elections are only to be read: on PostgreSQL the query goes on the
-    driver's cursor and an election the session does not hold already comes
-    back as a new, unattached ``Election`` (the ORM's loading cost two thirds
-    of the look-up).  Casting locks, and gets the session's own objects.
+    On PostgreSQL (every cast and every look-up before a page or a text's
+    vote) the query goes on the driver's cursor, and an election the session
+    does not hold already comes back as a new, unattached ``Election`` built
+    from its row: the ORM's loading cost two thirds of the look-up.  Such a
+    copy is for reading; to change an election, take the session's own
+    (``session.get``), as casting does when the clock opens or closes one.
     """
     if not hashes:
         return []
-    if not for_update and rawsql.on_postgresql(session):
-        return _tokens_to_read(session, hashes)
+    if rawsql.on_postgresql(session):
+        return _tokens_raw(session, hashes, for_update)
     query = _TOKENS_LOCKED if for_update else _TOKENS
     rows = session.execute(query, {"hashes": list(hashes)}).all()
     return [(TokenRow(bytes(h), e, state), election) for h, e, state, election in rows]
 
 
-def _tokens_to_read(session: Session, hashes: Sequence[bytes]) -> list[tuple[TokenRow, Election]]:
-    cur = rawsql.execute(session, _TOKENS_TO_READ_PG, (list(hashes),))
+def _tokens_raw(
+    session: Session, hashes: Sequence[bytes], for_update: bool
+) -> list[tuple[TokenRow, Election]]:
+    sql = _TOKENS_LOCKED_PG if for_update else _TOKENS_PG
+    cur = rawsql.execute(session, sql, (list(hashes),))
     elections: dict[int, Election] = {}
     found = []
     for token_hash, election_id, state, *columns in cur.fetchall():
@@ -135,10 +139,11 @@ _TOKENS = (
 _TOKENS_LOCKED = _TOKENS.order_by(col(BallotToken.token_hash)).with_for_update(of=BallotToken)
 _ELECTION_COLUMNS = tuple(c.name for c in Election.__table__.columns)  # type: ignore[attr-defined]
 _ELECTION_SELECT = ", ".join(f"e.{name}" for name in _ELECTION_COLUMNS)  # the model's, no data
-_TOKENS_TO_READ_PG = (
+_TOKENS_PG = (
     f"SELECT t.token_hash, t.election_id, t.state, {_ELECTION_SELECT} "  # noqa: S608
     "FROM ballot_token t JOIN election e ON e.id = t.election_id WHERE t.token_hash = ANY(%s)"
 )
+_TOKENS_LOCKED_PG = _TOKENS_PG + " ORDER BY t.token_hash FOR UPDATE OF t"
 
 
 def tokens_by_hash(
