@@ -15,7 +15,13 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from ballotbox.adapters.httpkit.deps import ContextDep, SessionDep, cast_waiting, refuse
+from ballotbox.adapters.httpkit.deps import (
+    ContextDep,
+    SessionDep,
+    cast_waiting,
+    end_reads,
+    refuse,
+)
 from ballotbox.adapters.httpkit.errors import status_for
 from ballotbox.adapters.httpkit.language import remember_form
 from ballotbox.adapters.httpkit.limits import charged, client_address, get_guard
@@ -106,6 +112,9 @@ def _start(request: Request, session: Session, ctx: Context, text: str) -> HTMLR
         election = check_can_vote(session, ctx, token, "web")
     except BallotboxError as error:
         return _home(request, session, ctx, error=error, token_text=text)
+    # Everything the page needs is read: end the transaction here, in this thread, so the
+    # request's end has nothing left to hand to another thread (and the connection is free).
+    end_reads(session)
     return _ballot_page(request, election, token)
 
 
