@@ -165,13 +165,16 @@ def test_every_page_shows_hostile_data_as_text(ballot_env: BallotEnv, tmp_path: 
         for where, shown in ((slug, NAMES), (pick, NAMES), (old, PUBLISHABLE)):
             page = client.get(f"/elections/{where}", headers=HTML)
             assert page.status_code == 200, where
-            assert_inert(page.text, f"election page {where}", shows=(TITLE, *shown))
+            # Before the count the first candidate's statement is shown too, as text.
+            stated = (STATEMENT,) if where != old else ()
+            assert_inert(page.text, f"election page {where}", shows=(TITLE, *shown, *stated))
         assert_inert(client.get(f"/elections/{motion}", headers=HTML).text, "motion page",
                      shows=(TITLE, "Yes", "Abstain"))  # fmt: skip
         for where, token in ((slug, tokens[0]), (pick, pick_tokens[0]), (motion, motion_tokens[0])):
             page = client.get(f"/v/{token.digits}", headers=HTML)
             assert page.status_code == 200, where
-            assert_inert(page.text, f"ballot {where}", shows=(TITLE,))
+            stated = (STATEMENT,) if where != motion else ()
+            assert_inert(page.text, f"ballot {where}", shows=(TITLE, *stated))
         ballot = client.get(f"/v/{tokens[0].digits}", headers=HTML).text
         assert_inert(ballot, "ranked ballot", shows=(*names, "vote for me"))
         form = {"csrf_token": csrf(client), "token": tokens[0].digits}
