@@ -3,10 +3,12 @@
 Through SQLAlchemy each statement costs about 0.2 to 0.3 ms of Python before
 it reaches the database (compiling or finding the compiled form, expanding
 ``IN`` lists, building result rows and ORM objects); on the driver's cursor a
-short statement costs about 0.1 ms.  A batch of casts runs a handful of them
-while its election's chain head is locked, so the few that every batch runs
-(the failure limits of its sources, the locked head, the append) are plain SQL
-here, one text per database, in the transaction the caller's session has begun.
+short statement costs about 0.1 ms.  So the statements every cast, text or
+ballot page runs are plain SQL through :func:`execute`, one text per database,
+in the transaction the caller's session has begun: in a batch, the failure
+limits of its sources, the locked token rows, the locked head and the append,
+the kept replies and the texts' usage; before a page or a text's vote, the
+retry look-up, the limits, the token look-up and "is voting on hold?".
 Everything else keeps to the ORM.
 """
 
