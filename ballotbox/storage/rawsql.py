@@ -1,4 +1,4 @@
-"""The statements every batch of casts runs, sent on the driver's own cursor.
+"""The statements every cast, text and ballot page runs, sent on the driver's own cursor.
 
 Through SQLAlchemy each statement costs about 0.2 to 0.3 ms of Python before
 it reaches the database (compiling or finding the compiled form, expanding
