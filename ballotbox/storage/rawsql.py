@@ -10,10 +10,15 @@ limits of its sources, the locked token rows, the locked head and the append,
 the kept replies and the texts' usage; before a page or a text's vote, the
 retry look-up, the limits, the token look-up and "is voting on hold?".
 Everything else keeps to the ORM.
+
+A statement is written once, with SQLite's ``?`` placeholders; on PostgreSQL
+:func:`execute` hands psycopg the same text with ``%s`` instead.  A statement
+only PostgreSQL runs may use psycopg's named ``%(name)s`` (and no ``?``).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import Connection
@@ -28,10 +33,18 @@ def execute(bind: Session | Connection, sql: str, params: Any) -> Any:
     if isinstance(bind, Session) and bind.autoflush:
         bind.flush()  # nothing to do, and cheap, when nothing is pending
     connection = bind.connection() if isinstance(bind, Session) else bind
+    if connection.dialect.name == "postgresql":
+        sql = _psycopg(sql)
     cur = connection.connection.cursor()
     connection.dispatch.before_cursor_execute(connection, cur, sql, params, None, False)
     cur.execute(sql, params)
     return cur
+
+
+@functools.lru_cache(maxsize=256)
+def _psycopg(sql: str) -> str:
+    """``sql`` with psycopg's ``%s`` for each ``?`` (the statements here hold no other ``?``)."""
+    return sql.replace("?", "%s")
 
 
 def _dialect(bind: Session | Connection) -> Any:
@@ -49,5 +62,10 @@ def driver_errors(bind: Session | Connection) -> Any:
 
 
 def placeholders(count: int) -> str:
-    """``?, ?, ...`` for an ``IN`` list of ``count`` values on SQLite."""
+    """``?, ?, ...`` for an ``IN`` list of ``count`` values."""
     return ", ".join("?" * count)
+
+
+def rows(count: int, width: int) -> str:
+    """``(?, ?), (?, ?), ...``: the ``VALUES`` of ``count`` rows of ``width`` columns."""
+    return ", ".join([f"({placeholders(width)})"] * count)

@@ -141,7 +141,7 @@ _ELECTION_COLUMNS = tuple(c.name for c in Election.__table__.columns)  # type: i
 _ELECTION_SELECT = ", ".join(f"e.{name}" for name in _ELECTION_COLUMNS)  # the model's, no data
 _TOKENS_PG = (
     f"SELECT t.token_hash, t.election_id, t.state, {_ELECTION_SELECT} "  # noqa: S608
-    "FROM ballot_token t JOIN election e ON e.id = t.election_id WHERE t.token_hash = ANY(%s)"
+    "FROM ballot_token t JOIN election e ON e.id = t.election_id WHERE t.token_hash = ANY(?)"
 )
 _TOKENS_LOCKED_PG = _TOKENS_PG + " ORDER BY t.token_hash FOR UPDATE OF t"
 
@@ -226,7 +226,9 @@ def lock_chain_head(
     earlier entry to compare with the head witnessed outside the database.
     Every batch of casts runs it: sent on the driver's cursor (:mod:`rawsql`).
     """
-    sql = _LOCK_HEAD_PG if rawsql.on_postgresql(session) else _LOCK_HEAD_SQLITE
+    sql = (
+        _HEAD_WITH_ENTRY + " FOR UPDATE OF h" if rawsql.on_postgresql(session) else _HEAD_WITH_ENTRY
+    )
     cur = rawsql.execute(session, sql, (position, election_id))
     row = cur.fetchone()
     if row is None:
@@ -236,13 +238,13 @@ def lock_chain_head(
     return locked, None if entry is None else bytes(entry)
 
 
-# SQLite has no row locks: the batch's BEGIN IMMEDIATE already holds the whole database.
-_LOCK_HEAD_SQLITE = """
+# Locked on PostgreSQL with FOR UPDATE; SQLite has no row locks, but a batch's BEGIN
+# IMMEDIATE already holds the whole database.
+_HEAD_WITH_ENTRY = """
     SELECT h.length, h.head, h.ballots,
            (SELECT e.entry_hash FROM log_entry e
             WHERE e.election_id = h.election_id AND e.position = ?)
     FROM chain_head h WHERE h.election_id = ?"""
-_LOCK_HEAD_PG = _LOCK_HEAD_SQLITE.replace("?", "%s") + " FOR UPDATE OF h"
 
 
 def chain_tip_with_entry(
@@ -253,17 +255,11 @@ def chain_tip_with_entry(
 
     Every ballot page and every check before a vote asks this ("is voting on hold?"): sent
     on the driver's cursor (:mod:`rawsql`)."""
-    sql = _TIP_WITH_ENTRY.replace("?", "%s") if rawsql.on_postgresql(session) else _TIP_WITH_ENTRY
-    row = rawsql.execute(session, sql, (position, election_id, election_id)).fetchone()
+    row = rawsql.execute(session, _HEAD_WITH_ENTRY, (position, election_id)).fetchone()
     if row is None:
         return None
-    return int(row[0]), bytes(row[1]), None if row[2] is None else bytes(row[2])
-
-
-_TIP_WITH_ENTRY = (
-    "SELECT h.length, h.head, (SELECT e.entry_hash FROM log_entry e WHERE e.position = ? "
-    "AND e.election_id = ?) FROM chain_head h WHERE h.election_id = ?"
-)
+    length, head, _ballots, entry = row
+    return int(length), bytes(head), None if entry is None else bytes(entry)
 
 
 def log_entries(session: Session, election_id: int) -> Sequence[LogEntry]:
@@ -470,13 +466,13 @@ def guard_counts(
         return {}
     if rawsql.on_postgresql(connection):
         cur = rawsql.execute(connection, _GUARD_COUNTS_PG, (list(keys), now))
-    else:
+    else:  # no arrays: an IN list
         sql = _GUARD_COUNTS_SQLITE.format(keys=rawsql.placeholders(len(keys)))
         cur = rawsql.execute(connection, sql, (*keys, now))
     return {bytes(key): count for key, count in cur.fetchall()}
 
 
-_GUARD_COUNTS_PG = "SELECT key, count FROM guard_count WHERE key = ANY(%s) AND expires > %s"
+_GUARD_COUNTS_PG = "SELECT key, count FROM guard_count WHERE key = ANY(?) AND expires > ?"
 _GUARD_COUNTS_SQLITE = "SELECT key, count FROM guard_count WHERE key IN ({keys}) AND expires > ?"
 
 
@@ -495,13 +491,11 @@ def guard_reply(connection: Connection | Session, key: bytes, now: int) -> bytes
     or in a session's transaction.
 
     Every text asks this first, to know a retry: sent on the driver's cursor."""
-    sql = _GUARD_REPLY_PG if rawsql.on_postgresql(connection) else _GUARD_REPLY_SQLITE
-    row = rawsql.execute(connection, sql, (key, now)).fetchone()
+    row = rawsql.execute(connection, _GUARD_REPLY, (key, now)).fetchone()
     return bytes(row[0]) if row is not None and row[0] is not None else None
 
 
-_GUARD_REPLY_PG = "SELECT sealed FROM guard_reply WHERE key = %s AND expires > %s"
-_GUARD_REPLY_SQLITE = "SELECT sealed FROM guard_reply WHERE key = ? AND expires > ?"
+_GUARD_REPLY = "SELECT sealed FROM guard_reply WHERE key = ? AND expires > ?"
 
 
 def keep_guard_reply(session: Session, key: bytes, expires: int, sealed: bytes, now: int) -> None:
@@ -521,16 +515,14 @@ def keep_guard_replies(
         first.setdefault(reply[0], reply)
     if not first:
         return
-    pg = rawsql.on_postgresql(session)
-    row = "(%s, %s, %s)" if pg else "(?, ?, ?)"
-    sql = _KEEP_REPLIES.format(rows=", ".join([row] * len(first)), now="%s" if pg else "?")
+    sql = _KEEP_REPLIES.format(rows=rawsql.rows(len(first), 3))
     rawsql.execute(session, sql, (*(v for reply in first.values() for v in reply), now))
 
 
 _KEEP_REPLIES = (
     "INSERT INTO guard_reply (key, expires, sealed) VALUES {rows} "
     "ON CONFLICT (key) DO UPDATE SET expires = excluded.expires, sealed = excluded.sealed "
-    "WHERE guard_reply.expires <= {now} OR guard_reply.sealed IS NULL"
+    "WHERE guard_reply.expires <= ? OR guard_reply.sealed IS NULL"
 )
 
 

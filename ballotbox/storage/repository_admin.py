@@ -64,8 +64,7 @@ def add_usages(session: Session, amounts: Sequence[tuple[str, str, int]]) -> Non
             totals[(scope, kind)] = totals.get((scope, kind), 0) + amount
     if not totals:
         return
-    row = "(%s, %s, %s)" if rawsql.on_postgresql(session) else "(?, ?, ?)"
-    sql = _ADD_USAGES.format(rows=", ".join([row] * len(totals)))
+    sql = _ADD_USAGES.format(rows=rawsql.rows(len(totals), 3))
     rawsql.execute(
         session, sql, [v for (scope, kind), n in totals.items() for v in (scope, kind, n)]
     )

@@ -13,8 +13,9 @@ retries in that same transaction (the batcher's ``also``), so a member is
 never told that a vote counted which is not on disk, and a retry never gets
 "already used" for a vote that counted.  What the text and its receipt cost
 is counted in that transaction too, against the ballot voted in; every other
-text's cost goes through :mod:`ballotbox.adapters.httpkit.usage`.  The request's own session only
-reads, and does not hold SQLite's write lock while the batcher commits.
+text's cost goes through :mod:`ballotbox.adapters.httpkit.usage`.  The
+request's own session only reads, and does not hold SQLite's write lock while
+the batcher commits.
 What else an answer keeps (a failed attempt's count, a reply that reports
 no vote) is recorded through ``refuse(request, keep=...)``, after the
 read-only transaction, in a transaction of its own.
