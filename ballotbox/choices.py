@@ -8,7 +8,7 @@ an empty list for a contest left blank (an abstention in that contest only).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ballotbox.core.errors import ChoiceError
@@ -21,6 +21,13 @@ BallotChoices = dict[str, list[int]]
 
 GivenChoices = Sequence[Any] | Mapping[str, Sequence[Any]]
 """Choices as a channel gives them: key → choices (numbers, or referendum words), or a list."""
+
+ChoicesReader = Callable[[ElectionDefinition], GivenChoices]
+"""Choices that can only be read once the token's ballot is known (a text's words, whose
+meaning depends on the contests): given the definition, the choices, or a ``ChoiceError``."""
+
+CastChoices = GivenChoices | ChoicesReader
+"""What a cast is given: the choices, or how to read them from the ballot's definition."""
 
 
 def validate_ballot(definition: ElectionDefinition, choices: GivenChoices) -> BallotChoices:

@@ -52,7 +52,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from ballotbox.choices import GivenChoices
+from ballotbox.choices import CastChoices
 from ballotbox.core.errors import BallotboxError, RateLimitedError
 from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.format import Token
@@ -94,7 +94,7 @@ def _settle(settle: Callable[[Any], None], value: Any) -> None:
 @dataclass
 class _Job:
     token: Token | str
-    choices: GivenChoices
+    choices: CastChoices
     channel: str
     election_slug: str | None
     also: Also | None = None
@@ -147,7 +147,7 @@ class CastBatcher:
     def submit(
         self,
         token: Token | str,
-        choices: GivenChoices,
+        choices: CastChoices,
         channel: str,
         *,
         election_slug: str | None = None,
@@ -166,7 +166,7 @@ class CastBatcher:
     def enqueue(
         self,
         token: Token | str,
-        choices: GivenChoices,
+        choices: CastChoices,
         channel: str,
         *,
         election_slug: str | None = None,
@@ -181,7 +181,11 @@ class CastBatcher:
         if source is not None and self.guard is None:
             raise ValueError("a cast checked against its source needs a batcher with a guard")
         self.start()
-        copied = dict(choices) if isinstance(choices, Mapping) else list(choices)
+        copied: CastChoices
+        if callable(choices):
+            copied = choices  # read in the batch, from the token's definition
+        else:
+            copied = dict(choices) if isinstance(choices, Mapping) else list(choices)
         job = _Job(token, copied, channel, election_slug, also, source)
         self._queue.put(job)
         return job.future

@@ -23,6 +23,7 @@ before anything is written, then records each election's accepted ballots.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -31,10 +32,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from ballotbox.choices import BallotChoices, GivenChoices, validate_ballot
+from ballotbox.choices import BallotChoices, CastChoices, GivenChoices, validate_ballot
 from ballotbox.core.audit.chain import ballot_commitment, ballot_hash
 from ballotbox.core.audit.receipts import make_receipt
-from ballotbox.core.errors import BallotboxError, TokenUsedError, VotingPausedError
+from ballotbox.core.errors import (
+    BallotboxError,
+    ChoiceError,
+    TokenUsedError,
+    VotingPausedError,
+)
+from ballotbox.core.i18n import N_
 from ballotbox.core.tokens.format import Token
 from ballotbox.core.vocabulary import CHANNELS
 from ballotbox.definition import ElectionDefinition
@@ -61,6 +68,8 @@ __all__ = [
     "check_can_vote",  # the channels ask this before showing a ballot
     "find_token",
 ]
+
+log = logging.getLogger("ballotbox.casting")
 
 NONCE_BYTES = 16
 Recorded = list[int] | dict[str, list[int]]
@@ -94,11 +103,12 @@ class CastRequest:
     """One ballot to cast: the token as given, the choices, the channel, maybe the election.
 
     ``choices`` is a mapping contest key → choices (a missing key: left blank),
-    or, on a ballot of one contest, the list of its choices.
+    or, on a ballot of one contest, the list of its choices; or a reader that
+    gives them from the token's definition (:data:`ballotbox.choices.ChoicesReader`).
     """
 
     token: Token | str
-    choices: GivenChoices
+    choices: CastChoices
     channel: str
     election_slug: str | None = None
     received_at: datetime | None = None  # letters and messages: when they arrived
@@ -111,7 +121,7 @@ def cast(
     session: Session,
     ctx: Context,
     token: Token | str,
-    choices: GivenChoices,
+    choices: CastChoices,
     channel: str,
     *,
     election_slug: str | None = None,
@@ -206,13 +216,30 @@ class _BatchRules:
                 raise TokenUsedError()
             check_unspent(row)
             definition = definition_of(election)
-            ballot = validate_ballot(definition, request.choices)
+            ballot = validate_ballot(definition, _given(definition, request.choices))
             if election.state == ElectionState.CLOSED:
                 take_late_place(self.session, election, self.late_used)
         except BallotboxError as error:
             return error
         self.spent.add(row.token_hash)
         return _Accepted(index, match, request.channel, ballot, _recorded(definition, ballot))
+
+
+def _given(definition: ElectionDefinition, choices: CastChoices) -> GivenChoices:
+    """The choices, read from ``definition`` when the channel gave a reader.
+
+    A reader that fails other than with a domain error refuses its own ballot
+    only (as not read), never the batch it is in: the others are still cast.
+    """
+    if not callable(choices):
+        return choices
+    try:
+        return choices(definition)
+    except BallotboxError:
+        raise
+    except Exception as exc:
+        log.exception("a ballot's choices could not be read")
+        raise ChoiceError(N_("Your choices could not be read.")) from exc
 
 
 def _recorded(definition: ElectionDefinition, ballot: BallotChoices) -> Recorded:

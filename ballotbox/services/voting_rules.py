@@ -8,6 +8,7 @@ in the same words, that a card is spent or the poll closed.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -136,10 +137,23 @@ def _whole_number(payload: Mapping[str, object], key: str) -> int:
     return value
 
 
-def _when(election: Election, moment: Any) -> str:
+def _when(election: Election, moment: Any) -> LocalMoment:
     """A moment in the member's language and the ballot's zone: "31 January 2027 at 17:00 GMT"."""
-    at = aware(moment).astimezone(ZoneInfo(definition_of(election).zone))
-    day = format_date(at, "d MMMM y", locale=current_locale())
-    return _("{date} at {time} {zone}").format(
-        date=day, time=at.strftime("%H:%M"), zone=at.strftime("%Z")
-    )
+    return LocalMoment(aware(moment).astimezone(ZoneInfo(definition_of(election).zone)))
+
+
+@dataclass(frozen=True)
+class LocalMoment:
+    """A moment written out in the language current when the message is shown, not raised.
+
+    A cast is refused in the batcher's thread; the member reads the refusal in
+    their request's language (a Welsh text, a Welsh page), so the date's words
+    are chosen when the error's message is formatted there."""
+
+    at: datetime
+
+    def __str__(self) -> str:
+        day = format_date(self.at, "d MMMM y", locale=current_locale())
+        return _("{date} at {time} {zone}").format(
+            date=day, time=self.at.strftime("%H:%M"), zone=self.at.strftime("%Z")
+        )

@@ -6,19 +6,28 @@ import json
 import threading
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, text
 from sqlmodel import Session, select
 
-from ballotbox.core.errors import BallotboxError, RateLimitedError, UnknownTokenError
+from ballotbox.core.errors import (
+    BallotboxError,
+    ChoiceError,
+    ElectionNotOpenError,
+    RateLimitedError,
+    UnknownTokenError,
+)
+from ballotbox.core.i18n import N_, using
 from ballotbox.core.tokens.format import Token
+from ballotbox.definition import ElectionDefinition
 from ballotbox.services.batching import CastBatcher, NotRecordedError
 from ballotbox.services.casting import CastReceipt, CastRequest, cast_many
 from ballotbox.services.guards import Guard
 from ballotbox.storage import ledger, rawsql
 from ballotbox.storage.models import Ballot, BallotToken
-from tests.fixtures.elections import BallotEnv
+from tests.fixtures.elections import CLOSES, BallotEnv
 
 
 def test_concurrent_casts_each_get_their_own_answer(ballot_env: BallotEnv) -> None:
@@ -246,3 +255,57 @@ def test_under_load_a_batch_waits_briefly_for_the_casts_still_coming(
     assert time.monotonic() - started < 20.0  # full at three: it did not wait out the linger
     batcher.stop()
     assert batcher.batches == 2
+
+
+def test_choices_read_from_the_ballot_in_the_batch_refuse_only_their_own_cast(
+    ballot_env: BallotEnv,
+) -> None:
+    """A channel whose words mean something only on the token's ballot (a text) hands in a
+    reader; the batch calls it with the definition.  A reader that fails other than with a
+    domain error refuses its own ballot only: the batch and its other casts go on."""
+    _slug, tokens = ballot_env.make_election(tokens=3)
+    read_against: list[str] = []
+
+    def reader(definition: ElectionDefinition) -> list[int]:
+        read_against.append(definition.slug)
+        return [2, 1]
+
+    def broken(_definition: ElectionDefinition) -> list[int]:
+        raise KeyError("a bug in a channel's reading")
+
+    def refusing(_definition: ElectionDefinition) -> list[int]:
+        raise ChoiceError(N_("Your ballot is blank: make a choice in at least one contest."))
+
+    with ballot_env.session() as s:
+        requests = [
+            CastRequest(tokens[0], reader, "sms"),
+            CastRequest(tokens[1], broken, "sms"),
+            CastRequest(tokens[2], refusing, "sms"),
+        ]
+        good, failed, refused = cast_many(s, ballot_env.ctx, requests)
+    assert isinstance(good, CastReceipt) and good.ballot == {"A": [2, 1]}
+    assert read_against == ["test-2027"]
+    assert isinstance(failed, ChoiceError) and failed.message == "Your choices could not be read."
+    assert isinstance(refused, ChoiceError) and "blank" in refused.message
+    with ballot_env.read() as s:
+        assert s.exec(select(func.count()).select_from(Ballot)).one() == 1
+        spent = s.exec(select(BallotToken).where(BallotToken.state == "voted")).all()
+        assert len(spent) == 1
+
+
+def test_a_refusal_from_the_batch_is_worded_in_the_language_it_is_read_in(
+    ballot_env: BallotEnv,
+) -> None:
+    """The batcher's thread raises "voting closed on ..."; the member's request reads the
+    message, in its own language: the date's words are chosen then, not in that thread."""
+    _slug, tokens = ballot_env.make_election(tokens=1)
+    ballot_env.clock.set(CLOSES + timedelta(minutes=1))
+    batcher = CastBatcher(ballot_env.engine, ballot_env.ctx)
+    try:
+        with pytest.raises(ElectionNotOpenError) as raised:
+            batcher.submit(tokens[0], [1], "web")
+    finally:
+        batcher.stop()
+    assert "31 January 2027" in raised.value.message
+    with using("cy"):
+        assert "31 Ionawr 2027" in raised.value.message

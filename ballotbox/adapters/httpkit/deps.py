@@ -41,7 +41,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from ballotbox.choices import GivenChoices
+from ballotbox.choices import CastChoices
 from ballotbox.core.tokens.format import Token
 from ballotbox.services import Context
 from ballotbox.services.batching import WAIT_S, Also, Source
@@ -206,11 +206,12 @@ class Caster(Protocol):
     def __call__(
         self,
         token: Token | str,
-        choices: GivenChoices,
+        choices: CastChoices,
         channel: str,
         *,
         election_slug: str | None = None,
         also: Also | None = None,
+        source: Source | None = None,
     ) -> CastReceipt: ...
 
 
@@ -229,7 +230,7 @@ CasterDep = Annotated[Caster, Depends(_caster)]
 async def cast_waiting(
     request: Request,
     token: Token | str,
-    choices: GivenChoices,
+    choices: CastChoices,
     channel: str,
     *,
     election_slug: str | None = None,
@@ -261,7 +262,7 @@ def _in_flight(request: Request) -> asyncio.Semaphore:
 async def _cast(
     request: Request,
     token: Token | str,
-    choices: GivenChoices,
+    choices: CastChoices,
     channel: str,
     election_slug: str | None,
     source: Source | None,

@@ -34,8 +34,13 @@ def plain(text: str) -> str:
     Errors may quote what the member typed; a control character quoted back
     would make the TwiML invalid XML, so anything unprintable becomes a space.
     """
-    text = "".join(gsm7.PUNCTUATION.get(ch, ch) for ch in text)
+    text = text.translate(_PLAIN)
+    if text.isprintable():  # as every reply of our own is: no second pass
+        return text
     return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+_PLAIN = str.maketrans(gsm7.PUNCTUATION)
 
 
 def segment_limit(text: str) -> int:

@@ -70,6 +70,29 @@ _SEPARATOR = "\x1e"
 _TOKEN_FAILURES = (TokenFormatError, UnknownTokenError, TokenUsedError, TokenVoidError)
 
 
+class _Reading:
+    """A vote's words, read in its batch once the token's ballot is known.
+
+    What they mean depends on the ballot (its contests' letters, candidate
+    numbers, yes/no questions).  The ballot it was read against also chooses
+    the language of the answer: the language the text named (``CYMRAEG``), else
+    the ballot's first, else ``default``.
+    """
+
+    def __init__(self, preferences: tuple[str, ...], language: str | None, default: str) -> None:
+        self.preferences, self.language, self.locale = preferences, language, default
+        self.definition: ElectionDefinition | None = None
+
+    def __call__(self, definition: ElectionDefinition) -> list[int] | dict[str, list[int]]:
+        self.definition = definition
+        self.locale = self.language or ballot_languages(definition, self.locale)[0]
+        with using(self.locale):  # an error may spell out an example in the member's words
+            if definition.single:
+                [shape] = replies.shapes(definition).values()
+                return grammar.read_preferences(self.preferences, shape)
+            return grammar.read_ballot(self.preferences, replies.shapes(definition))
+
+
 class Answer:
     """The messages that answer one text, and what the answer keeps for retries and limits."""
 
@@ -103,9 +126,9 @@ class Answer:
 
     def __call__(self) -> str:
         """Read the text, vote if it is a vote; the reply as one string."""
-        sender = self.sender
         failure: BallotboxError | None = None
         definition: ElectionDefinition | None = None
+        reading: _Reading | None = None
         try:
             language, body = sms_language.split_language(self.body)  # CYMRAEG / ENGLISH
             if language:
@@ -113,50 +136,23 @@ class Answer:
             message = grammar.read_message(body)
             if isinstance(message, grammar.Help):
                 return self.kept(replies.help_reply())
-            self.guard.check("sms", sender, self.session)
+            if isinstance(message, grammar.Vote):
+                reading = _Reading(message.preferences, language, current_locale())
+                return self.vote(message.token, reading)
+            self.guard.check("sms", self.sender, self.session)
             try:
                 if isinstance(message, grammar.Check | grammar.Dispute):
                     return self.after_publication(message)
-                token = parse(message.token)
-                # The token alone checks once its ballot is published; a vote is refused then.
-                alone = isinstance(message, grammar.BallotRequest)
-                found = vote_or_check(
-                    self.session, self.ctx, token, "sms", check=alone, casting=not alone
-                )
-                if isinstance(found, CheckedVote):
-                    return self.kept(checktext.check_messages(found))
-                election = found
+                # The token alone: the ballot to vote on, or, once published, what it recorded.
+                found = vote_or_check(self.session, self.ctx, parse(message.token), "sms")
             except _TOKEN_FAILURES as error:
                 failure = error
                 raise
-            definition = definition_of(election)
+            if isinstance(found, CheckedVote):
+                return self.kept(checktext.check_messages(found))
+            definition = definition_of(found)
             set_locale(language or ballot_languages(definition, current_locale())[0])
-            if isinstance(message, grammar.BallotRequest):
-                return self.kept(replies.ballot_reply(election, definition))
-            choices: list[int] | dict[str, list[int]]
-            if definition.single:
-                [shape] = replies.shapes(definition).values()
-                choices = grammar.read_preferences(message.preferences, shape)
-            else:
-                choices = grammar.read_ballot(message.preferences, replies.shapes(definition))
-            said: list[str] = []
-            slug, locale = election.slug, current_locale()
-
-            def remember(session: Session, receipt: CastReceipt) -> None:
-                with using(locale):  # the batcher's thread: answer in the member's language
-                    said.extend(replies.receipt_reply(receipt, definition, self.public_url))
-                # In the vote's own transaction: kept for retries, and counted, with the vote.
-                if self.sid:
-                    self.guard.remember(session, self.sid, self.body, _SEPARATOR.join(said))
-                sent = {costs.SMS_IN: self.received, costs.SMS_OUT: len(said)}
-                costs.count_on_commit(session, slug, sent)
-
-            # What this text read is read: its transaction ends here, so no text holds a
-            # connection (and, on PostgreSQL, a transaction) while its batch commits.
-            end_reads(self.session)
-            self.caster(token, choices, "sms", election_slug=slug, also=remember)
-            self.counted = True
-            return _SEPARATOR.join(said)  # committed, and so are the reply and the count
+            return self.kept(replies.ballot_reply(found, definition))
         except BallotboxError as error:
             if (
                 isinstance(error, TokenUsedError)
@@ -164,9 +160,41 @@ class Answer:
             ):
                 return first  # a retry whose first delivery voted meanwhile: never charged
             if isinstance(error, _TOKEN_FAILURES) and failure is None:
-                failure = error  # refused by the batcher (spent at that very moment)
+                failure = error  # refused by the batcher: an unknown, spent or mistyped token
+            if reading is not None and reading.definition is not None:
+                definition = reading.definition  # refused once its ballot was known:
+                set_locale(reading.locale)  # answered in the ballot's language, as a receipt is
             final = not isinstance(error, NotRecordedError)  # a retry should try again
             return self.kept(replies.error_reply(error, definition), failure=failure, final=final)
+
+    def vote(self, token: str, reading: _Reading) -> str:
+        """Cast the text's vote; the receipt's messages, committed with the vote.
+
+        Everything is checked in the batch, as for a web or API cast: the
+        sender's failures first (before any look-up), then the token (parsed
+        there, so a mistyped one counts as a failure too), the ballot, and the
+        words read against its contests (:class:`_Reading`).  The request reads
+        nothing of its own for a vote.
+        """
+        said: list[str] = []
+
+        def remember(session: Session, receipt: CastReceipt) -> None:
+            definition = receipt.definition
+            assert definition is not None  # cast() always gives it
+            with using(reading.locale):  # the batcher's thread: the member's language
+                said.extend(replies.receipt_reply(receipt, definition, self.public_url))
+            # In the vote's own transaction: kept for retries, and counted, with the vote.
+            if self.sid:
+                self.guard.remember(session, self.sid, self.body, _SEPARATOR.join(said))
+            sent = {costs.SMS_IN: self.received, costs.SMS_OUT: len(said)}
+            costs.count_on_commit(session, receipt.election, sent)
+
+        # The retry look-up is all this text read: its transaction ends here, so no text holds
+        # a connection (and, on PostgreSQL, a transaction) while its batch commits.
+        end_reads(self.session)
+        self.caster(token, reading, "sms", also=remember, source=("sms", self.sender))
+        self.counted = True
+        return _SEPARATOR.join(said)  # committed, and so are the reply and the count
 
     def after_publication(self, message: grammar.Check | grammar.Dispute) -> str:
         """``CHECK``: the recorded vote; ``DISPUTE``: a report, in a transaction of its own.

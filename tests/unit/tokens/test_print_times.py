@@ -49,4 +49,4 @@ def test_a_ballots_own_time_zone_is_used_for_the_closing_message() -> None:
         slug=d.slug, title=d.title, definition=json.dumps(d.document()),
         opens_at=d.opens, closes_at=d.closes,
     )  # fmt: skip
-    assert _when(election, d.closes) == "16 May 2025 at 19:00 EEST"
+    assert str(_when(election, d.closes)) == "16 May 2025 at 19:00 EEST"
