@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from ballotbox.storage import textguard  # noqa: F401  (refuses unstorable text before a flush)
@@ -104,6 +105,35 @@ def writer(engine: Engine) -> Engine:
     if is_sqlite(engine):
         return engine.execution_options(sqlite_immediate=True)
     return engine
+
+
+_READS_ONLY = "ballotbox_reads_only"
+
+
+def refuse_writes(session: OrmSession) -> None:
+    """Make ``session`` raise on any write: an insert, update or delete it executes, an object
+    it would flush, a statement on the driver's cursor (:mod:`rawsql`) that is not a read.
+
+    For sessions on :func:`reader`, whose statements commit one by one: a write
+    there would be a bug that no rollback could undo."""
+    session.info[_READS_ONLY] = True
+
+
+def writes_refused(session: OrmSession) -> bool:
+    """True for a session given to :func:`refuse_writes`."""
+    return bool(session.info.get(_READS_ONLY))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_statement_writes(state: ORMExecuteState) -> None:
+    if writes_refused(state.session) and (state.is_insert or state.is_update or state.is_delete):
+        raise RuntimeError("a write through a session that only reads")
+
+
+@event.listens_for(Session, "before_flush")
+def _no_flushed_writes(session: OrmSession, _context: object, _instances: object) -> None:
+    if writes_refused(session) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a write through a session that only reads")
 
 
 def reader(engine: Engine) -> Engine:

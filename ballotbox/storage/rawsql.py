@@ -24,14 +24,19 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from ballotbox.storage.db import writes_refused
+
 
 def execute(bind: Session | Connection, sql: str, params: Any) -> Any:
     """Run ``sql`` on a driver cursor in ``bind``'s transaction (a session's: begun if it was
     not) and return the cursor.  As through the ORM, what the session holds unwritten is
     flushed first (autoflush); listeners to SQLAlchemy's ``before_cursor_execute`` still
     see the statement, as they see every other."""
-    if isinstance(bind, Session) and bind.autoflush:
-        bind.flush()  # nothing to do, and cheap, when nothing is pending
+    if isinstance(bind, Session):
+        if writes_refused(bind) and not sql.lstrip().upper().startswith("SELECT"):
+            raise RuntimeError("a write through a session that only reads")
+        if bind.autoflush:
+            bind.flush()  # nothing to do, and cheap, when nothing is pending
     connection = bind.connection() if isinstance(bind, Session) else bind
     if connection.dialect.name == "postgresql":
         sql = _psycopg(sql)

@@ -22,7 +22,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import event
 
-from ballotbox.adapters.httpkit.deps import SessionDep, get_read_session, get_session, refuse
+from ballotbox.adapters.httpkit.deps import (
+    ReadSessionDep,
+    SessionDep,
+    get_read_session,
+    get_session,
+    refuse,
+)
 from ballotbox.adapters.phone.simulator import call
 from ballotbox.adapters.sms.simulator import send
 from ballotbox.app import create_app
@@ -65,7 +71,13 @@ def with_probes(env: BallotEnv) -> FastAPI:
         session.flush()
         raise UnknownElectionError(slug="nowhere")
 
+    def read_only(session: ReadSessionDep) -> PlainTextResponse:
+        repository.count_rejection(session, SCOPE, "through a read session")
+        session.flush()  # refused: its statements would commit one by one
+        return PlainTextResponse("written")
+
     app.add_api_route("/_probe/written", written, methods=["POST"])
+    app.add_api_route("/_probe/read-only", read_only, methods=["POST"])
     app.add_api_route("/_probe/refused", refused, methods=["POST"])
     app.add_api_route("/_probe/raised", raised, methods=["POST"])
     return app
@@ -87,6 +99,15 @@ def test_a_refused_or_failing_request_commits_nothing_but_what_it_keeps(
         assert client.post("/_probe/refused").status_code == 409
         assert client.post("/_probe/raised").status_code == 404
     assert counts(ballot_env) == {"kept": 1}
+
+
+def test_a_read_session_refuses_to_write(ballot_env: BallotEnv) -> None:
+    """Pages and texts read through a session whose statements run in autocommit on
+    PostgreSQL; a write through it is a programming error, stopped before it reaches
+    the database (a 500 for the probe, and nothing written)."""
+    with TestClient(with_probes(ballot_env), raise_server_exceptions=False) as client:
+        assert client.post("/_probe/read-only").status_code == 500
+    assert counts(ballot_env) == {}
 
 
 def api_routes(routes: list[Any]) -> Iterator[APIRoute]:

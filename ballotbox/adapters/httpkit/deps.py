@@ -46,7 +46,7 @@ from ballotbox.core.tokens.format import Token
 from ballotbox.services import Context
 from ballotbox.services.batching import WAIT_S, Also, Source
 from ballotbox.services.casting import CastReceipt
-from ballotbox.storage.db import writer
+from ballotbox.storage.db import reader, refuse_writes, writer
 
 log = logging.getLogger("ballotbox.http")
 
@@ -64,11 +64,15 @@ def get_context(request: Request) -> Context:
 
 
 @asynccontextmanager
-async def _transaction(request: Request, engine: Engine) -> AsyncIterator[Session]:
+async def _transaction(
+    request: Request, engine: Engine, *, reads_only: bool = False
+) -> AsyncIterator[Session]:
     # An async dependency, so a request that never touches its session (a cast through the
     # batcher that is accepted) costs no thread; ending a transaction that did begin
     # (which may wait for the database) runs in the thread pool.
     session = Session(engine, expire_on_commit=False)
+    if reads_only:
+        refuse_writes(session)
     setattr(request.state, _SESSION, session)
     try:
         yield session
@@ -117,12 +121,19 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 async def get_read_session(request: Request) -> AsyncIterator[Session]:
-    """The same transaction, but it never takes SQLite's write lock when it begins.
+    """A session for a route that only reads (and may cast through the batcher).
 
-    For routes that read, then cast through the batcher: a request holding the
-    write lock would stop the batcher from committing the very cast it waits for.
+    It never takes SQLite's write lock: a request holding it would stop the
+    batcher from committing the very cast it waits for.  On PostgreSQL its
+    statements run in autocommit (:func:`ballotbox.storage.db.reader`): each
+    sees what is committed when it runs, as it would inside a READ COMMITTED
+    transaction, without the round trips that begin and end one.  So nothing
+    may be written through it (:func:`ballotbox.storage.db.refuse_writes`):
+    what a refusal keeps goes through :func:`refuse`, which commits it on a
+    session of its own.
     """
-    async with _transaction(request, request.app.state.engine) as session:
+    engine = reader(request.app.state.engine)
+    async with _transaction(request, engine, reads_only=True) as session:
         yield session
 
 

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ballotbox.adapters.httpkit.deps import (
     ContextDep,
-    SessionDep,
+    ReadSessionDep,
     cast_waiting,
     end_reads,
     refuse,
@@ -68,7 +68,7 @@ def _home(request: Request, session: Session, ctx: Context, **extra: Any) -> HTM
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+def home(request: Request, session: ReadSessionDep, ctx: ContextDep) -> HTMLResponse:
     """The front page: type your token, or follow an election."""
     return _home(request, session, ctx)
 
@@ -120,7 +120,7 @@ def _start(request: Request, session: Session, ctx: Context, text: str) -> HTMLR
 
 @router.get("/v/{token_text}", response_class=HTMLResponse)
 def from_card(
-    token_text: str, request: Request, session: SessionDep, ctx: ContextDep
+    token_text: str, request: Request, session: ReadSessionDep, ctx: ContextDep
 ) -> HTMLResponse:
     """The address in a card's QR code: straight to the ballot."""
     return _start(request, session, ctx, token_text)
@@ -128,7 +128,7 @@ def from_card(
 
 @router.post("/ballot", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
 def ballot(
-    request: Request, session: SessionDep, ctx: ContextDep, token: Annotated[str, Form()] = ""
+    request: Request, session: ReadSessionDep, ctx: ContextDep, token: Annotated[str, Form()] = ""
 ) -> HTMLResponse:
     """Show the ballot for a typed token."""
     return _start(request, session, ctx, token)
@@ -147,7 +147,7 @@ FieldsDep = Annotated[dict[str, list[str]], Depends(_fields)]
 
 @router.post("/ballot/review", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
 def review(
-    request: Request, session: SessionDep, ctx: ContextDep, fields: FieldsDep
+    request: Request, session: ReadSessionDep, ctx: ContextDep, fields: FieldsDep
 ) -> HTMLResponse:
     """Check the ballot and show it back, every contest, before it is cast."""
     try:
@@ -183,7 +183,7 @@ def review(
 
 @router.post("/ballot/change", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
 def change(
-    request: Request, session: SessionDep, ctx: ContextDep, fields: FieldsDep
+    request: Request, session: ReadSessionDep, ctx: ContextDep, fields: FieldsDep
 ) -> HTMLResponse:
     """Back from the review page to the ballot, with the choices still marked."""
     try:
@@ -201,7 +201,7 @@ def change(
 
 @router.post("/ballot/cast", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
 async def cast_ballot(
-    request: Request, session: SessionDep, ctx: ContextDep, fields: FieldsDep
+    request: Request, session: ReadSessionDep, ctx: ContextDep, fields: FieldsDep
 ) -> HTMLResponse:
     """Cast the reviewed ballot (every contest at once) and show the receipt."""
     # In the event loop, holding no thread while the batch commits: the batcher refuses the
@@ -235,7 +235,7 @@ async def cast_ballot(
 
 @router.get("/elections/{slug}", response_class=HTMLResponse)
 def election_page(
-    slug: str, request: Request, session: SessionDep, ctx: ContextDep
+    slug: str, request: Request, session: ReadSessionDep, ctx: ContextDep
 ) -> HTMLResponse:
     """What anyone may see of an election: its candidates, dates and turnout."""
     election = repository.election_by_slug(session, slug)
