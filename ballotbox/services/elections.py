@@ -48,6 +48,11 @@ def definition_of(election: Election) -> ElectionDefinition:
     return _parse_definition(election.definition)
 
 
+def stored_definition(text: str) -> ElectionDefinition:
+    """The definition an election row stores as ``text`` (parsed once per distinct text)."""
+    return _parse_definition(text)
+
+
 def local_title(election: Election) -> str:
     """The ballot's title in the language in force (its ``title_cy`` in Welsh), else as written."""
     return definition_of(election).local_title

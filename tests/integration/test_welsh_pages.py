@@ -248,6 +248,13 @@ def test_the_switch_is_kept_in_a_cookie_until_switched_back(site: dict[str, Any]
         assert cookie.startswith("bb_lang=cy;") and "SameSite=Lax" in cookie
         assert "HttpOnly" in cookie and "Max-Age=31536000" in cookie
         assert '<span class="current" aria-current="true" lang="cy">Cymraeg</span>' in welsh.text
+        # An unmarked ballot's contests are rendered once per language, never shared across.
+        assert "Rhowch rif wrth yr ymgeiswyr yn nhrefn eich dewis" in welsh.text
+        assert "Number the candidates in order of preference" not in welsh.text
+        again = client.get(f"/v/{token}?lang=en")
+        assert "Number the candidates in order of preference" in again.text
+        assert "Rhowch rif wrth yr ymgeiswyr" not in again.text
+        client.get(f"/v/{token}?lang=cy")
         assert "Pwyntiau gwirio" in client.get("/elections/exec-2027/audit").text
         back = client.get("/?lang=en")
         assert "bb_lang=en" in back.headers["set-cookie"]

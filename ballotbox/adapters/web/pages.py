@@ -7,11 +7,13 @@ error is shown on the same page, in plain words, with what was typed kept.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -37,10 +39,11 @@ from ballotbox.adapters.web.forms import (
     read_form,
 )
 from ballotbox.core.errors import BallotboxError
+from ballotbox.core.i18n import current_locale, using
 from ballotbox.core.tokens.format import Token, parse
 from ballotbox.services import Context, elections
 from ballotbox.services.casting import check_can_vote
-from ballotbox.services.elections import definition_of, effective_state
+from ballotbox.services.elections import definition_of, effective_state, stored_definition
 from ballotbox.storage import repository
 from ballotbox.storage.models import Election, ElectionState
 
@@ -80,7 +83,10 @@ def _ballot_page(
     form: BallotForm | None = None,
 ) -> HTMLResponse:
     definition = definition_of(election)
-    if form is None:
+    contests = None
+    if form is None:  # unmarked: the same contests for every member of the ballot
+        assert election.definition is not None
+        contests = _unmarked(election.definition, current_locale())
         form = BallotForm(entries_from_ballot(definition, {}))
     error = form.first_error
     if error is not None:
@@ -93,11 +99,29 @@ def _ballot_page(
             "definition": definition,
             "token": token.digits,
             "entries": form.entries,
+            "contests": contests,
             "problems": form.problems,
             "error": error,
         },
         status_code=status_for(error) if error else 200,
     )
+
+
+@lru_cache(maxsize=64)
+def _unmarked(stored: str, locale: str) -> Markup:
+    """The contests of an unmarked ballot, for the definition ``stored`` (its JSON, as the
+    election row holds it: a changed definition is a new key) in ``locale``.
+
+    Rendered once, not for every member who opens the ballot: half the page's
+    rendering.  Nothing in it depends on the member or the request (their token
+    and the form's CSRF field sit outside it)."""
+    definition = stored_definition(stored)
+    entries = entries_from_ballot(definition, {})
+    with using(locale):
+        html = templates.env.get_template("_contests.html").render(
+            definition=definition, entries=entries, problems=[], error=None
+        )
+    return Markup(html)  # noqa: S704 - rendered by the autoescaping template, from our own
 
 
 def _may_try(request: Request, session: Session) -> None:
