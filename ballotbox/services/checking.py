@@ -126,25 +126,18 @@ def _recorded(session: Session, election: Election, row: TokenRow, token: Token)
 
 
 def vote_or_check(
-    session: Session,
-    ctx: Context,
-    token: Token,
-    channel: str,
-    *,
-    check: bool = True,
-    casting: bool = False,
+    session: Session, ctx: Context, token: Token, channel: str
 ) -> CheckedVote | Election:
     """For a channel that takes a bare token both to vote and to check, in one look-up.
 
-    Once the token's ballot is published (and ``check``): what is recorded for
-    it.  Otherwise its election, if it could vote now through ``channel``; the
-    token and voting errors are raised as :func:`check_can_vote` raises them.
-    ``casting`` when a cast follows at once: see :func:`can_vote_now`.
+    Once the token's ballot is published: what is recorded for it.  Otherwise
+    its election, if it could vote now through ``channel``; the token and
+    voting errors are raised as :func:`check_can_vote` raises them.
     """
     election, row = find_token(session, ctx, token, None, lock=False)
-    if check and election.state == ElectionState.PUBLISHED:
+    if election.state == ElectionState.PUBLISHED:
         return _recorded(session, election, row, token)
-    return can_vote_now(session, ctx, election, row, channel, casting=casting)
+    return can_vote_now(session, ctx, election, row, channel)
 
 
 def recorded_code(ballot: Ballot) -> str:

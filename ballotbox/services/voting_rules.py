@@ -41,24 +41,11 @@ def check_can_vote(
 
 
 def can_vote_now(
-    session: Session,
-    ctx: Context,
-    election: Election,
-    row: TokenRow,
-    channel: str,
-    *,
-    casting: bool = False,
+    session: Session, ctx: Context, election: Election, row: TokenRow, channel: str
 ) -> Election:
-    """``election``, if the token of ``row`` (found in it) could vote now through ``channel``.
-
-    ``casting`` when the caller casts next: then whether voting is on hold is
-    left to ``cast()``, which reads it under the chain's lock anyway (a read
-    of the chain fewer for every text that votes).
-    """
+    """``election``, if the token of ``row`` (found in it) could vote now through ``channel``."""
     check_open(election, channel, ctx.clock.now())
     check_unspent(row)
-    if casting:
-        return election
     hold = continuity.paused(session, ctx, election)
     if hold is not None:
         raise hold

@@ -7,8 +7,8 @@ short statement costs about 0.1 ms.  So the statements every cast, text or
 ballot page runs are plain SQL through :func:`execute`, one text per database,
 in the transaction the caller's session has begun: in a batch, the failure
 limits of its sources, the locked token rows, the locked head and the append,
-the kept replies and the texts' usage; before a page or a text's vote, the
-retry look-up, the limits, the token look-up and "is voting on hold?".
+the kept replies and the texts' usage; before a ballot page, the limits,
+the token look-up and "is voting on hold?"; before a text, the retry look-up.
 Everything else keeps to the ORM.
 
 A statement is written once, with SQLite's ``?`` placeholders; on PostgreSQL

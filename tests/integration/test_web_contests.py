@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -56,6 +58,12 @@ def test_one_page_one_review_one_cast_for_three_contests(
                                              **hidden})  # fmt: skip
     assert done.status_code == 201 and "Your vote has been recorded" in done.text
     assert sections(done.text) == ["A", "B", "C"]
+    # The receipt's download link saves the signed receipt the page shows, exactly.
+    [shown] = re.findall(r'<pre class="receipt">(.*?)</pre>', done.text, re.S)
+    [link] = re.findall(r'href="data:application/json;base64,([A-Za-z0-9+/=]+)"', done.text)
+    assert base64.b64decode(link).decode() == html.unescape(shown)
+    signed = json.loads(html.unescape(shown))
+    assert signed["body"]["election"] == _slug and signed["signature"]
     assert re.search(r"Cy Twombly.*Ann Example.*Mo Farah.*Left blank", done.text, re.S)
     [ballot] = ballots(ballot_env)
     assert json.loads(ballot.choices) == {"A": [3, 1], "B": [2], "C": []}

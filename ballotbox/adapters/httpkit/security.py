@@ -101,13 +101,13 @@ def _genuine(request: Request, token: str | None) -> bool:
 
 def csrf_token(request: Request) -> str:
     """The token for forms on this page (the kit's ``render`` sets it as the cookie too)."""
-    token = request.cookies.get(CSRF_COOKIE)
-    if not _genuine(request, token):
-        token = getattr(request.state, "csrf_token", None)
+    token = getattr(request.state, "csrf_token", None)  # made or checked in this request
+    if token is None:
+        token = request.cookies.get(CSRF_COOKIE)
         if not _genuine(request, token):
             nonce = secrets.token_urlsafe(24)
             token = f"{nonce}.{_mac(request, nonce)}"
-    request.state.csrf_token = token
+        request.state.csrf_token = token
     return str(token)
 
 
@@ -123,3 +123,4 @@ async def verify_csrf(request: Request) -> None:
         or not _genuine(request, cookie)
     ):
         raise CsrfError()
+    request.state.csrf_token = cookie  # checked: the page this post answers keeps it

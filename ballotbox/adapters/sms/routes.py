@@ -7,15 +7,19 @@ stored in clear, logged or passed to ``cast()``.  A retried ``MessageSid``
 gets the reply already given, word for word, from whichever worker or host
 it reaches.
 
-The vote goes through the group-commit batcher, like the web's: it is
+The vote goes through the group-commit batcher, like the web's, and is
+checked there as a web cast is: the sender's failures first (before any
+look-up), then the token, then the words, read against the token's ballot
+(:class:`_Reading`: what ``A 3 1 B 2`` means depends on its contests).  It is
 committed before the reply is written, and the reply is kept for Twilio's
 retries in that same transaction (the batcher's ``also``), so a member is
 never told that a vote counted which is not on disk, and a retry never gets
 "already used" for a vote that counted.  What the text and its receipt cost
 is counted in that transaction too, against the ballot voted in; every other
 text's cost goes through :mod:`ballotbox.adapters.httpkit.usage`.  The
-request's own session only reads, and does not hold SQLite's write lock while
-the batcher commits.
+request's own session only reads (the retry look-up; for other texts, the
+limit and the token too), and does not hold SQLite's write lock while the
+batcher commits.
 What else an answer keeps (a failed attempt's count, a reply that reports
 no vote) is recorded through ``refuse(request, keep=...)``, after the
 read-only transaction, in a transaction of its own.
