@@ -125,7 +125,7 @@ def _tokens_raw(
 
 
 def _election_from_row(columns: Sequence[Any]) -> Election:
-    """A detached ``Election`` holding the row's values, as the ORM fills one it loads.
+    """An unattached ``Election`` holding the row's values, as the ORM fills one it loads.
 
     Through the model's constructor (pydantic's checks and an attribute event
     per column) this cost about 50 µs; the values come from our own table.
