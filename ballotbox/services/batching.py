@@ -30,7 +30,11 @@ source, as :class:`ballotbox.services.guards.Guard` counts failures): before
 the batch looks up any token, the failures of all its sources are read at once
 (in the batch's own transaction), and a cast whose source has used up its
 failures is refused with :class:`RateLimitedError` (a valid token never costs
-its source anything).
+its source anything).  A text's vote may also name the message it came in
+(``retry_of``: Twilio's message id and its text): the batch first reads the
+replies kept for those messages, in the same read for all of them, and a
+message already answered (Twilio retrying it) gets :class:`AnsweredBefore`
+with that reply instead of a second cast.
 
 :meth:`CastBatcher.enqueue` hands a cast in and returns its future at once, so
 an ``async`` route can await the receipt without holding a thread;
@@ -91,6 +95,18 @@ def _settle(settle: Callable[[Any], None], value: Any) -> None:
         settle(value)
 
 
+#: A text's message: (Twilio's ``MessageSid``, the text), whose kept reply answers a retry.
+Message = tuple[str, str]
+
+
+class AnsweredBefore(Exception):  # noqa: N818 - an answer, not a failure
+    """The message of this cast was answered before (a retry): its reply, word for word."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__("answered before")
+        self.reply = reply
+
+
 @dataclass
 class _Job:
     token: Token | str
@@ -99,6 +115,7 @@ class _Job:
     election_slug: str | None
     also: Also | None = None
     source: Source | None = None
+    retry_of: Message | None = None
     future: Future[CastReceipt] = field(default_factory=Future)
 
 
@@ -153,13 +170,21 @@ class CastBatcher:
         election_slug: str | None = None,
         also: Also | None = None,
         source: Source | None = None,
+        retry_of: Message | None = None,
     ) -> CastReceipt:
-        """Cast and wait until the ballot is committed; raise the domain error if refused.
+        """Cast and wait until the ballot is committed; raise the domain error if refused
+        (or :class:`AnsweredBefore` for a message answered before: see ``retry_of``).
 
         ``choices``: contest key → choices, or a list on a ballot of one contest.
         """
         future = self.enqueue(
-            token, choices, channel, election_slug=election_slug, also=also, source=source
+            token,
+            choices,
+            channel,
+            election_slug=election_slug,
+            also=also,
+            source=source,
+            retry_of=retry_of,
         )
         return future.result(timeout=WAIT_S)
 
@@ -172,13 +197,16 @@ class CastBatcher:
         election_slug: str | None = None,
         also: Also | None = None,
         source: Source | None = None,
+        retry_of: Message | None = None,
     ) -> Future[CastReceipt]:
         """Hand a cast in; its future gets the receipt once committed, or the domain error.
 
         ``source``: refuse the cast, before its token is looked up, when that
         source has used up its failures (needs the batcher's ``guard``).
+        ``retry_of``: the message this cast came in; if a reply to it was kept
+        (the guard's), the future gets :class:`AnsweredBefore` and nothing is cast.
         """
-        if source is not None and self.guard is None:
+        if (source is not None or retry_of is not None) and self.guard is None:
             raise ValueError("a cast checked against its source needs a batcher with a guard")
         self.start()
         copied: CastChoices
@@ -186,7 +214,7 @@ class CastBatcher:
             copied = choices  # read in the batch, from the token's definition
         else:
             copied = dict(choices) if isinstance(choices, Mapping) else list(choices)
-        job = _Job(token, copied, channel, election_slug, also, source)
+        job = _Job(token, copied, channel, election_slug, also, source, retry_of)
         self._queue.put(job)
         return job.future
 
@@ -219,8 +247,10 @@ class CastBatcher:
             self._last_size, self._idle_since = len(batch), time.monotonic()
 
     def _admitted(self, session: Session, batch: list[_Job]) -> list[_Job]:
-        """The jobs whose sources may still fail; the others are refused (one read for all, in
-        the batch's transaction: no connection of its own, no round trip more)."""
+        """The jobs to cast: not answered before, and whose sources may still fail.  The
+        others get their kept reply or are refused (one read for each, for all the batch, in
+        the batch's transaction: no connection of its own)."""
+        batch = self._not_answered(session, batch)
         sources = {job.source for job in batch if job.source is not None}
         if not sources or self.guard is None:
             return batch
@@ -232,6 +262,24 @@ class CastBatcher:
             else:
                 admitted.append(job)
         return admitted
+
+    def _not_answered(self, session: Session, batch: list[_Job]) -> list[_Job]:
+        """The jobs whose messages have no kept reply; the others get it (a retry is answered
+        as the first delivery was, before any limit or look-up, and never charged)."""
+        messages = {job.retry_of for job in batch if job.retry_of is not None}
+        if not messages or self.guard is None:
+            return batch
+        kept = self.guard.recall_many(messages, session)
+        if not kept:
+            return batch
+        waiting = []
+        for job in batch:
+            reply = kept.get(job.retry_of) if job.retry_of is not None else None
+            if reply is None:
+                waiting.append(job)
+            else:
+                _settle(job.future.set_exception, AnsweredBefore(reply))
+        return waiting
 
     def _run_batch(self, batch: list[_Job]) -> None:
         try:

@@ -89,7 +89,9 @@ class GuardStore(Protocol):
         self, keys: Sequence[bytes], now: int, session: Session | None = None
     ) -> dict[bytes, int]: ...
     def bump(self, session: Session, key: bytes, expires: int) -> int: ...
-    def recall(self, key: bytes, now: int, session: Session | None = None) -> bytes | None: ...
+    def recall(
+        self, keys: Sequence[bytes], now: int, session: Session | None = None
+    ) -> dict[bytes, bytes]: ...
     def remember(
         self, session: Session, key: bytes, expires: int, now: int, sealed: bytes
     ) -> None: ...
@@ -119,13 +121,15 @@ class DatabaseStore:
         """In the caller's transaction (committed with what failed)."""
         return repository.bump_guard_count(session, key, expires)
 
-    def recall(self, key: bytes, now: int, session: Session | None = None) -> bytes | None:
-        """The unexpired reply under ``key``: in ``session``'s transaction if given, else read
-        on a connection of its own."""
+    def recall(
+        self, keys: Sequence[bytes], now: int, session: Session | None = None
+    ) -> dict[bytes, bytes]:
+        """The unexpired replies under ``keys``: in ``session``'s transaction if given, else
+        read on a connection of its own."""
         if session is not None:
-            return repository.guard_reply(session, key, now)
+            return repository.guard_replies(session, keys, now)
         with self._reader.connect() as connection:
-            return repository.guard_reply(connection, key, now)
+            return repository.guard_replies(connection, keys, now)
 
     def remember(self, session: Session, key: bytes, expires: int, now: int, sealed: bytes) -> None:
         """In the caller's transaction: kept exactly when what the reply reports is.
@@ -167,11 +171,13 @@ class MemoryStore:
             self._counts[key] = (count, expires)
         return count
 
-    def recall(self, key: bytes, now: int, session: Session | None = None) -> bytes | None:
-        """The unexpired reply under ``key`` (the session is not used)."""
+    def recall(
+        self, keys: Sequence[bytes], now: int, session: Session | None = None
+    ) -> dict[bytes, bytes]:
+        """The unexpired replies under ``keys`` (the session is not used)."""
         with self._lock:
-            entry = self._replies.get(key)
-        return entry[0] if entry is not None and entry[1] > now else None
+            found = {k: self._replies.get(k) for k in keys}
+        return {k: e[0] for k, e in found.items() if e is not None and e[1] > now}
 
     def remember(self, session: Session, key: bytes, expires: int, now: int, sealed: bytes) -> None:
         """Kept once ``session`` commits (and never if it rolls back); the first reply stays."""
@@ -332,16 +338,27 @@ class Guard:
         Read in ``session``'s transaction if given (on SQLite that fixes its
         snapshot: pass none to see a reply committed since).
         """
+        return self.recall_many([(sid, text)], session).get((sid, text))
+
+    def recall_many(
+        self, messages: Iterable[tuple[str, str]], session: Session | None = None
+    ) -> dict[tuple[str, str], str]:
+        """The replies already given to each (``sid``, ``text``) that has one, in one read (a
+        batch of texts' votes asks for all of them at once): as :meth:`recall`."""
         now, _bucket, _into = self._now()
-        where, box = self._reply_keys(sid, text)
-        sealed = self.store.recall(where, now, session)
-        if sealed is None:
-            return None
-        try:
-            plain = box.decrypt(sealed)
-        except nacl.exceptions.CryptoError:  # not this message's reply: answer it afresh
-            return None
-        return plain[4 : 4 + int.from_bytes(plain[:4], "big")].decode()
+        sealers = {message: self._reply_keys(*message) for message in messages}
+        kept = self.store.recall([where for where, _box in sealers.values()], now, session)
+        found = {}
+        for message, (where, box) in sealers.items():
+            sealed = kept.get(where)
+            if sealed is None:
+                continue
+            try:
+                plain = box.decrypt(sealed)
+            except nacl.exceptions.CryptoError:  # not this message's reply: answer it afresh
+                continue
+            found[message] = plain[4 : 4 + int.from_bytes(plain[:4], "big")].decode()
+        return found
 
     def remember(self, session: Session, sid: str, text: str, reply: str) -> None:
         """Keep ``reply`` to message ``sid`` for its retries, in ``session``'s transaction.

@@ -494,16 +494,26 @@ def bump_guard_count(session: Session, key: bytes, expires: int) -> int:
     return int(session.execute(statement).scalar_one())
 
 
-def guard_reply(connection: Connection | Session, key: bytes, now: int) -> bytes | None:
-    """The unexpired sealed reply under ``key`` (never locking): on a connection of its own,
-    or in a session's transaction.
+def guard_replies(
+    connection: Connection | Session, keys: Sequence[bytes], now: int
+) -> dict[bytes, bytes]:
+    """The unexpired sealed replies under ``keys`` (never locking): on a connection of its
+    own, or in a session's transaction.
 
-    Every text asks this first, to know a retry: sent on the driver's cursor."""
-    row = rawsql.execute(connection, _GUARD_REPLY, (key, now)).fetchone()
-    return bytes(row[0]) if row is not None and row[0] is not None else None
+    Every text asks this first, to know a retry (a batch of texts' votes, for all of them
+    at once): sent on the driver's cursor."""
+    if not keys:
+        return {}
+    if rawsql.on_postgresql(connection):
+        cur = rawsql.execute(connection, _GUARD_REPLIES_PG, (list(keys), now))
+    else:  # no arrays: an IN list
+        sql = _GUARD_REPLIES_SQLITE.format(keys=rawsql.placeholders(len(keys)))
+        cur = rawsql.execute(connection, sql, (*keys, now))
+    return {bytes(key): bytes(sealed) for key, sealed in cur.fetchall() if sealed is not None}
 
 
-_GUARD_REPLY = "SELECT sealed FROM guard_reply WHERE key = ? AND expires > ?"
+_GUARD_REPLIES_PG = "SELECT key, sealed FROM guard_reply WHERE key = ANY(?) AND expires > ?"
+_GUARD_REPLIES_SQLITE = "SELECT key, sealed FROM guard_reply WHERE key IN ({keys}) AND expires > ?"
 
 
 def keep_guard_reply(session: Session, key: bytes, expires: int, sealed: bytes, now: int) -> None:

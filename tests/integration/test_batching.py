@@ -22,7 +22,7 @@ from ballotbox.core.errors import (
 from ballotbox.core.i18n import N_, using
 from ballotbox.core.tokens.format import Token
 from ballotbox.definition import ElectionDefinition
-from ballotbox.services.batching import CastBatcher, NotRecordedError
+from ballotbox.services.batching import AnsweredBefore, CastBatcher, NotRecordedError
 from ballotbox.services.casting import CastReceipt, CastRequest, cast_many
 from ballotbox.services.guards import Guard
 from ballotbox.storage import ledger, rawsql
@@ -309,3 +309,41 @@ def test_a_refusal_from_the_batch_is_worded_in_the_language_it_is_read_in(
     assert "31 January 2027" in raised.value.message
     with using("cy"):
         assert "31 Ionawr 2027" in raised.value.message
+
+
+def test_a_message_answered_before_gets_its_kept_reply_and_casts_nothing(
+    ballot_env: BallotEnv,
+) -> None:
+    """Twilio retries a text it had no answer to: the batch reads the replies kept for its
+    messages first (one read for all of them), answers a retry with the first delivery's
+    reply, before any limit, and casts nothing for it; a new message is cast."""
+    _slug, tokens = ballot_env.make_election(tokens=2)
+    settings = ballot_env.settings.model_copy(update={"limit_sms": 1})
+    guard = Guard.from_settings(settings, ballot_env.ctx, ballot_env.engine)
+    batcher = CastBatcher(ballot_env.engine, ballot_env.ctx, guard=guard)
+    sender = ("sms", "+447700900123")
+    try:
+
+        def keep(session: Session, receipt: CastReceipt) -> None:
+            guard.remember(session, "SM1", "first text", f"Vote recorded: {receipt.code}")
+
+        first = batcher.submit(tokens[0], [1], "sms", also=keep, retry_of=("SM1", "first text"))
+        with ballot_env.session() as s:  # the sender has used up its failures meanwhile
+            guard.failed(s, "sms", sender[1], unknown_token=False)
+        with pytest.raises(AnsweredBefore) as again:
+            batcher.submit(tokens[1], [2], "sms", source=sender, retry_of=("SM1", "first text"))
+        assert again.value.reply == f"Vote recorded: {first.code}"
+        with pytest.raises(RateLimitedError):  # the same SID with another text is not a retry
+            batcher.submit(tokens[1], [2], "sms", source=sender, retry_of=("SM1", "other text"))
+        fresh = batcher.submit(tokens[1], [2], "sms", retry_of=("SM2", "second text"))
+    finally:
+        batcher.stop()
+    assert list(fresh.ballot.values()) == [[2]]
+    with ballot_env.read() as s:
+        assert s.exec(select(func.count()).select_from(Ballot)).one() == 2
+
+
+def test_a_message_to_answer_from_kept_replies_needs_a_guard(ballot_env: BallotEnv) -> None:
+    batcher = CastBatcher(ballot_env.engine, ballot_env.ctx)
+    with pytest.raises(ValueError, match="needs a batcher with a guard"):
+        batcher.enqueue("0" * 20, [1], "sms", retry_of=("SM1", "text"))

@@ -44,7 +44,7 @@ from starlette.concurrency import run_in_threadpool
 from ballotbox.choices import CastChoices
 from ballotbox.core.tokens.format import Token
 from ballotbox.services import Context
-from ballotbox.services.batching import WAIT_S, Also, Source
+from ballotbox.services.batching import WAIT_S, Also, Message, Source
 from ballotbox.services.casting import CastReceipt
 from ballotbox.storage.db import reader, refuse_writes, writer
 
@@ -223,6 +223,7 @@ class Caster(Protocol):
         election_slug: str | None = None,
         also: Also | None = None,
         source: Source | None = None,
+        retry_of: Message | None = None,
     ) -> CastReceipt: ...
 
 

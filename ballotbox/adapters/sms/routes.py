@@ -59,7 +59,7 @@ from ballotbox.core.i18n import ballot_languages, current_locale, set_locale, us
 from ballotbox.core.tokens.format import parse
 from ballotbox.definition import ElectionDefinition
 from ballotbox.services import Context, costs
-from ballotbox.services.batching import NotRecordedError
+from ballotbox.services.batching import AnsweredBefore, NotRecordedError
 from ballotbox.services.casting import CastReceipt
 from ballotbox.services.checking import CheckedVote, vote_or_check
 from ballotbox.services.elections import definition_of
@@ -72,6 +72,16 @@ ParamsDep = Annotated[dict[str, str], Depends(twilio_params)]
 # Separates the messages of one reply while it sits in the retry store.
 _SEPARATOR = "\x1e"
 _TOKEN_FAILURES = (TokenFormatError, UnknownTokenError, TokenUsedError, TokenVoidError)
+
+
+def _read(body: str) -> tuple[str | None, grammar.Message | BallotboxError]:
+    """The language a text names (``CYMRAEG``, ``ENGLISH``) and what it asks, or why it
+    cannot be read (answered as an error, after the retry look-up)."""
+    language, rest = sms_language.split_language(body)
+    try:
+        return language, grammar.read_message(rest)
+    except BallotboxError as error:
+        return language, error
 
 
 class _Reading:
@@ -117,6 +127,12 @@ class Answer:
         segments = params.get("NumSegments", "")
         self.received = int(segments) if segments.isdigit() else 1
         self.counted = False  # a vote's text is counted in the vote's own transaction
+        self.language, self.message = _read(self.body)
+
+    @property
+    def votes(self) -> bool:
+        """A vote: its batch finds out whether it is a retry (see :meth:`vote`)."""
+        return isinstance(self.message, grammar.Vote)
 
     def first_reply(self, *, fresh: bool = False) -> str | None:
         """The reply already given to this message (a retry), if it was kept.
@@ -134,10 +150,11 @@ class Answer:
         definition: ElectionDefinition | None = None
         reading: _Reading | None = None
         try:
-            language, body = sms_language.split_language(self.body)  # CYMRAEG / ENGLISH
+            language, message = self.language, self.message
             if language:
                 set_locale(language)
-            message = grammar.read_message(body)
+            if isinstance(message, BallotboxError):
+                raise message
             if isinstance(message, grammar.Help):
                 return self.kept(replies.help_reply())
             if isinstance(message, grammar.Vote):
@@ -174,11 +191,12 @@ class Answer:
     def vote(self, token: str, reading: _Reading) -> str:
         """Cast the text's vote; the receipt's messages, committed with the vote.
 
-        Everything is checked in the batch, as for a web or API cast: the
-        sender's failures first (before any look-up), then the token (parsed
-        there, so a mistyped one counts as a failure too), the ballot, and the
-        words read against its contests (:class:`_Reading`).  The request reads
-        nothing of its own for a vote.
+        Everything is checked in the batch, as for a web or API cast: whether
+        Twilio is retrying a message already answered (its kept reply is the
+        answer), the sender's failures (before any look-up), then the token
+        (parsed there, so a mistyped one counts as a failure too), the ballot,
+        and the words read against its contests (:class:`_Reading`).  The
+        request reads nothing of its own for a vote.
         """
         said: list[str] = []
 
@@ -193,10 +211,16 @@ class Answer:
             sent = {costs.SMS_IN: self.received, costs.SMS_OUT: len(said)}
             costs.count_on_commit(session, receipt.election, sent)
 
-        # The retry look-up is all this text read: its transaction ends here, so no text holds
-        # a connection (and, on PostgreSQL, a transaction) while its batch commits.
+        # Nothing read, nothing begun: no text holds a connection while its batch commits.
         end_reads(self.session)
-        self.caster(token, reading, "sms", also=remember, source=("sms", self.sender))
+        retry_of = (self.sid, self.body) if self.sid else None
+        try:
+            self.caster(
+                token, reading, "sms", also=remember, source=("sms", self.sender), retry_of=retry_of
+            )
+        except AnsweredBefore as kept:  # Twilio retrying: the first delivery's reply, uncharged
+            self.counted = True
+            return kept.reply
         self.counted = True
         return _SEPARATOR.join(said)  # committed, and so are the reply and the count
 
@@ -254,7 +278,7 @@ def sms_webhook(
     settings: Settings = request.app.state.settings
     set_locale(settings.locale)
     answer = Answer(request, session, ctx, caster, get_guard(request), params)
-    text = answer.first_reply()
+    text = None if answer.votes else answer.first_reply()  # a vote's batch looks for itself
     if text is None:  # not a retry: count what the text and its answer cost
         text = answer()
         if not answer.counted:
