@@ -470,18 +470,29 @@ def guard_counts(
     a session's transaction (the cast batcher reads them there, saving a connection).
 
     Every batch of casts asks this first: sent on the driver's cursor (:mod:`rawsql`)."""
+    rows = _unexpired(connection, "count", "guard_count", keys, now)
+    return {bytes(key): count for key, count in rows}
+
+
+def _unexpired(
+    connection: Connection | Session, column: str, table: str, keys: Sequence[bytes], now: int
+) -> list[tuple[Any, Any]]:
+    """(key, ``column``) of ``table``'s unexpired rows under ``keys``, on the driver's cursor:
+    an array on PostgreSQL (one statement text whatever the count), an ``IN`` list on SQLite."""
     if not keys:
-        return {}
+        return []
     if rawsql.on_postgresql(connection):
-        cur = rawsql.execute(connection, _GUARD_COUNTS_PG, (list(keys), now))
-    else:  # no arrays: an IN list
-        sql = _GUARD_COUNTS_SQLITE.format(keys=rawsql.placeholders(len(keys)))
+        sql = _UNEXPIRED.format(column=column, table=table, keys="= ANY(?)")
+        cur = rawsql.execute(connection, sql, (list(keys), now))
+    else:
+        sql = _UNEXPIRED.format(
+            column=column, table=table, keys=f"IN ({rawsql.placeholders(len(keys))})"
+        )
         cur = rawsql.execute(connection, sql, (*keys, now))
-    return {bytes(key): count for key, count in cur.fetchall()}
+    return list(cur.fetchall())
 
 
-_GUARD_COUNTS_PG = "SELECT key, count FROM guard_count WHERE key = ANY(?) AND expires > ?"
-_GUARD_COUNTS_SQLITE = "SELECT key, count FROM guard_count WHERE key IN ({keys}) AND expires > ?"
+_UNEXPIRED = "SELECT key, {column} FROM {table} WHERE key {keys} AND expires > ?"
 
 
 def bump_guard_count(session: Session, key: bytes, expires: int) -> int:
@@ -502,18 +513,8 @@ def guard_replies(
 
     Every text asks this first, to know a retry (a batch of texts' votes, for all of them
     at once): sent on the driver's cursor."""
-    if not keys:
-        return {}
-    if rawsql.on_postgresql(connection):
-        cur = rawsql.execute(connection, _GUARD_REPLIES_PG, (list(keys), now))
-    else:  # no arrays: an IN list
-        sql = _GUARD_REPLIES_SQLITE.format(keys=rawsql.placeholders(len(keys)))
-        cur = rawsql.execute(connection, sql, (*keys, now))
-    return {bytes(key): bytes(sealed) for key, sealed in cur.fetchall() if sealed is not None}
-
-
-_GUARD_REPLIES_PG = "SELECT key, sealed FROM guard_reply WHERE key = ANY(?) AND expires > ?"
-_GUARD_REPLIES_SQLITE = "SELECT key, sealed FROM guard_reply WHERE key IN ({keys}) AND expires > ?"
+    rows = _unexpired(connection, "sealed", "guard_reply", keys, now)
+    return {bytes(key): bytes(sealed) for key, sealed in rows if sealed is not None}
 
 
 def keep_guard_reply(session: Session, key: bytes, expires: int, sealed: bytes, now: int) -> None:
