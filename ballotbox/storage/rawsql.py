@@ -8,7 +8,8 @@ ballot page runs are plain SQL through :func:`execute`, one text per database,
 in the transaction the caller's session has begun: in a batch, the failure
 limits of its sources, the locked token rows, the locked head and the append,
 the kept replies and the texts' usage; before a ballot page, the limits,
-the token look-up and "is voting on hold?"; before a text, the retry look-up.
+the token look-up and "is voting on hold?"; before a text that does not vote, the retry
+look-up (a vote's is in its batch).
 Everything else keeps to the ORM.
 
 A statement is written once, with SQLite's ``?`` placeholders; on PostgreSQL

@@ -17,9 +17,8 @@ never told that a vote counted which is not on disk, and a retry never gets
 "already used" for a vote that counted.  What the text and its receipt cost
 is counted in that transaction too, against the ballot voted in; every other
 text's cost goes through :mod:`ballotbox.adapters.httpkit.usage`.  The
-request's own session only reads (the retry look-up; for other texts, the
-limit and the token too), and does not hold SQLite's write lock while the
-batcher commits.
+request reads nothing for a vote; for any other text its session only reads
+(the retry look-up, the limit, the token) and never takes SQLite's write lock.
 What else an answer keeps (a failed attempt's count, a reply that reports
 no vote) is recorded through ``refuse(request, keep=...)``, after the
 read-only transaction, in a transaction of its own.
@@ -39,7 +38,6 @@ from ballotbox.adapters.httpkit.deps import (
     CasterDep,
     ContextDep,
     ReadSessionDep,
-    end_reads,
     refuse,
 )
 from ballotbox.adapters.httpkit.limits import failed, get_guard
@@ -211,8 +209,7 @@ class Answer:
             sent = {costs.SMS_IN: self.received, costs.SMS_OUT: len(said)}
             costs.count_on_commit(session, receipt.election, sent)
 
-        # Nothing read, nothing begun: no text holds a connection while its batch commits.
-        end_reads(self.session)
+        # The request's session is never begun for a vote: no connection held while it waits.
         retry_of = (self.sid, self.body) if self.sid else None
         try:
             self.caster(
